@@ -1,0 +1,462 @@
+package ucx
+
+import (
+	"context"
+	"time"
+)
+
+// State is where an application stands in the export workflow.
+type State string
+
+// The workflow's states (DESIGN.md "The flow"):
+//
+//	draft → submitted → awaiting_confirmation (only when R1 asks a letter)
+//	      → under_review → licensed → cleared (customs, R15) → deregistration_due (R16)
+//	                     ↘ refused
+//	any state before licensed → withdrawn
+const (
+	StateDraft                State = "draft"
+	StateSubmitted            State = "submitted"
+	StateAwaitingConfirmation State = "awaiting_confirmation"
+	StateUnderReview          State = "under_review"
+	StateLicensed             State = "licensed"
+	StateRefused              State = "refused"
+	StateWithdrawn            State = "withdrawn"
+	StateCleared              State = "cleared"
+	StateDeregistrationDue    State = "deregistration_due"
+)
+
+// States lists every state in workflow order, for filters and figures.
+var States = []State{StateDraft, StateSubmitted, StateAwaitingConfirmation, StateUnderReview,
+	StateLicensed, StateRefused, StateWithdrawn, StateCleared, StateDeregistrationDue}
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool {
+	for _, x := range States {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Terminal reports whether no further action is possible on the application.
+func (s State) Terminal() bool {
+	return s == StateRefused || s == StateWithdrawn || s == StateDeregistrationDue
+}
+
+// EnergyType is the vehicle's energy type, as the licence application asks.
+type EnergyType string
+
+// Energy types.
+const (
+	EnergyPetrol   EnergyType = "petrol"
+	EnergyDiesel   EnergyType = "diesel"
+	EnergyHybrid   EnergyType = "hybrid"
+	EnergyPlugIn   EnergyType = "plug_in_hybrid"
+	EnergyElectric EnergyType = "battery_electric"
+)
+
+// Valid reports whether e is a known energy type.
+func (e EnergyType) Valid() bool {
+	switch e {
+	case EnergyPetrol, EnergyDiesel, EnergyHybrid, EnergyPlugIn, EnergyElectric:
+		return true
+	}
+	return false
+}
+
+// NewEnergy reports whether e is a new-energy type, for which the battery
+// capacity must be declared.
+func (e EnergyType) NewEnergy() bool {
+	return e == EnergyPlugIn || e == EnergyElectric
+}
+
+// VehicleDetails is the vehicle as the licence application describes it. The
+// brand, model, registration date and transfer date must equal the
+// registration certificate (R5).
+type VehicleDetails struct {
+	VIN              string     `json:"vin"`
+	Brand            string     `json:"brand"`
+	Model            string     `json:"model"`
+	AnnouncementCode string     `json:"announcement_model_code,omitempty"` // MIIT announcement model code
+	Energy           EnergyType `json:"energy_type"`
+	EngineOrMotor    string     `json:"engine_or_motor,omitempty"`
+	BatteryKWh       float64    `json:"battery_kwh,omitempty"`
+	Colour           string     `json:"colour,omitempty"`
+	Seats            int        `json:"seats,omitempty"`
+	ManufactureDate  Date       `json:"manufacture_date,omitempty"`
+	EmissionStandard string     `json:"emission_standard,omitempty"`
+	RegistrationDate Date       `json:"registration_date"`
+	TransferDate     Date       `json:"transfer_date"`
+	MileageKM        *int       `json:"mileage_km,omitempty"`
+	Modified         bool       `json:"modified"`
+}
+
+// CertificateValues are the registration certificate's own values (R5).
+type CertificateValues struct {
+	Brand            string `json:"brand"`
+	Model            string `json:"model"`
+	RegistrationDate Date   `json:"registration_date"`
+	TransferDate     Date   `json:"transfer_date"`
+}
+
+// ApplicationInput is what an exporter files.
+type ApplicationInput struct {
+	Vehicle          VehicleDetails    `json:"vehicle"`
+	Certificate      CertificateValues `json:"certificate"`
+	Destination      string            `json:"destination"`
+	Buyer            string            `json:"buyer"`
+	ContractNumber   string            `json:"contract_number"`
+	InspectionReport string            `json:"inspection_report,omitempty"` // reference of the CMA/CNAS report (R12)
+	// Submit files the application at once instead of keeping a draft.
+	Submit bool `json:"submit,omitempty"`
+}
+
+// Normalize trims text fields and upper-cases the VIN and destination, so
+// that stored values compare exactly (R5).
+func (in *ApplicationInput) Normalize() {
+	v := &in.Vehicle
+	v.VIN = upperASCII(trimSpace(v.VIN))
+	v.Brand, v.Model = trimSpace(v.Brand), trimSpace(v.Model)
+	in.Certificate.Brand, in.Certificate.Model = trimSpace(in.Certificate.Brand), trimSpace(in.Certificate.Model)
+	in.Destination = NormalizeCountry(in.Destination)
+	in.Buyer, in.ContractNumber = trimSpace(in.Buyer), trimSpace(in.ContractNumber)
+}
+
+// Validate checks the shape of an application: required fields present and
+// well-formed. Whether the regulation allows the export is the policy's
+// business, not this method's. The VIN check digit is the vin package's.
+func (in *ApplicationInput) Validate() error {
+	v := &in.Vehicle
+	switch {
+	case v.VIN == "":
+		return FieldErrorf(EINVALID, "vehicle.vin", "the VIN is required")
+	case v.Brand == "":
+		return FieldErrorf(EINVALID, "vehicle.brand", "the brand is required, exactly as on the registration certificate (R5)")
+	case v.Model == "":
+		return FieldErrorf(EINVALID, "vehicle.model", "the model is required, exactly as on the registration certificate (R5)")
+	case v.Energy != "" && !v.Energy.Valid():
+		return FieldErrorf(EINVALID, "vehicle.energy_type", "energy type must be petrol, diesel, hybrid, plug_in_hybrid or battery_electric")
+	case v.Energy.NewEnergy() && v.BatteryKWh <= 0:
+		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "a new-energy vehicle needs its battery capacity in kWh")
+	case v.BatteryKWh < 0 || v.BatteryKWh > 1000:
+		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "battery capacity must be between 0 and 1000 kWh")
+	case v.Seats < 0 || v.Seats > 100:
+		return FieldErrorf(EINVALID, "vehicle.seats", "seats must be between 1 and 100")
+	case v.MileageKM != nil && (*v.MileageKM < 0 || *v.MileageKM > 5_000_000):
+		return FieldErrorf(EINVALID, "vehicle.mileage_km", "mileage must be between 0 and 5,000,000 km")
+	case v.RegistrationDate.IsZero():
+		return FieldErrorf(EINVALID, "vehicle.registration_date", "the registration date (注册登记日期) is required, as YYYY-MM-DD (R1)")
+	case v.TransferDate.IsZero():
+		return FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer-pending-export date (转让登记待出口日期) is required, as YYYY-MM-DD (R5)")
+	case v.TransferDate.Before(v.RegistrationDate):
+		return FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer date %s is before the registration date %s", v.TransferDate, v.RegistrationDate)
+	case !v.ManufactureDate.IsZero() && v.RegistrationDate.Before(v.ManufactureDate):
+		return FieldErrorf(EINVALID, "vehicle.manufacture_date", "the manufacture date %s is after the registration date %s", v.ManufactureDate, v.RegistrationDate)
+	case !ValidCountry(in.Destination):
+		return FieldErrorf(EINVALID, "destination", "destination must be an ISO 3166-1 alpha-2 country code such as RU, KZ or AE")
+	case in.Destination == "CN":
+		return FieldErrorf(EINVALID, "destination", "the destination cannot be China itself")
+	}
+	for _, f := range []struct{ name, val string }{
+		{"vehicle.vin", v.VIN}, {"vehicle.brand", v.Brand}, {"vehicle.model", v.Model},
+		{"buyer", in.Buyer}, {"contract_number", in.ContractNumber}, {"inspection_report", in.InspectionReport},
+		{"vehicle.colour", v.Colour}, {"vehicle.engine_or_motor", v.EngineOrMotor},
+	} {
+		if len(f.val) > 200 {
+			return FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name)
+		}
+	}
+	return nil
+}
+
+// PolicyVehicle returns the policy's view of the application as filed on
+// applicationDate.
+func (in *ApplicationInput) PolicyVehicle(applicationDate Date) Vehicle {
+	v := &in.Vehicle
+	pv := Vehicle{
+		VIN:              v.VIN,
+		Brand:            v.Brand,
+		Model:            v.Model,
+		RegistrationDate: v.RegistrationDate,
+		TransferDate:     v.TransferDate,
+		ApplicationDate:  applicationDate,
+		Destination:      in.Destination,
+		Modified:         FactOf(v.Modified),
+		Certificate: Certificate{
+			Brand: in.Certificate.Brand, Model: in.Certificate.Model,
+			RegistrationDate: in.Certificate.RegistrationDate, TransferDate: in.Certificate.TransferDate,
+		},
+		Inspection: Unknown,
+	}
+	if in.InspectionReport != "" {
+		pv.Inspection = Yes
+	}
+	if v.MileageKM != nil {
+		pv.MileageKM, pv.HasMileage = *v.MileageKM, true
+	}
+	return pv
+}
+
+// Application is an exporter's export-licence application for one vehicle.
+// (R4 allows several vehicles on one licence; ucx files one application per
+// vehicle and a licence's schedule lists its vehicles, so grouping can come
+// without reshaping the records.)
+type Application struct {
+	ID         int64 `json:"id"`
+	ExporterID int64 `json:"exporter_id"`
+	ApplicationInput
+	State   State `json:"state"`
+	Version int   `json:"version"` // optimistic concurrency: every change increments it
+	// ApplicationDate is the date it was submitted, in China time (R1); zero
+	// for a draft.
+	ApplicationDate Date `json:"application_date,omitempty"`
+	// Decision is the policy's answer, made when the application was filed
+	// or submitted, with the policy's id and hash.
+	Decision Decision `json:"decision"`
+	// ManufacturerID is the organisation the VIN routes to, when known.
+	ManufacturerID int64     `json:"manufacturer_id,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// ConfirmationState is where a confirmation request stands.
+type ConfirmationState string
+
+// Confirmation request states.
+const (
+	ConfirmationPending  ConfirmationState = "pending"
+	ConfirmationApproved ConfirmationState = "approved"
+	ConfirmationRefused  ConfirmationState = "refused"
+	ConfirmationVoid     ConfirmationState = "void" // the application was withdrawn
+)
+
+// RefusalCodes are the reasons a manufacturer may give for refusing a
+// confirmation, and an authority for refusing a licence. Free text goes with
+// them; the codes feed the accountability figures.
+var RefusalCodes = map[string]string{
+	"no_service_network":   "no after-sales service network in the destination",
+	"not_our_vehicle":      "the VIN is not one of this manufacturer's vehicles",
+	"data_mismatch":        "the data do not match the registration certificate (R5)",
+	"missing_confirmation": "a required manufacturer confirmation is missing (R1)",
+	"exporter_standing":    "the exporter's filing or credit standing does not allow it (R8, R10)",
+	"banned_vehicle":       "the vehicle is in a banned case (R11)",
+	"other":                "other reason, given in the text",
+}
+
+// ConfirmationRequest asks a manufacturer for the After-Sales Service
+// Confirmation of one application's vehicle (R1–R3). Approving it produces
+// the confirmation; the seal is added by the sealed-documents work without
+// reshaping this record.
+type ConfirmationRequest struct {
+	ID               int64             `json:"id"`
+	ApplicationID    int64             `json:"application_id"`
+	ManufacturerID   int64             `json:"manufacturer_id"`
+	ExporterID       int64             `json:"exporter_id"`
+	VIN              string            `json:"vin"`
+	Brand            string            `json:"brand"`
+	Model            string            `json:"model"`
+	Destination      string            `json:"destination"`
+	RegistrationDate Date              `json:"registration_date"`
+	State            ConfirmationState `json:"state"`
+	Version          int               `json:"version"`
+	OutletIDs        []int64           `json:"outlet_ids,omitempty"`
+	RefusalCode      string            `json:"refusal_code,omitempty"`
+	RefusalText      string            `json:"refusal_text,omitempty"`
+	RequestedAt      time.Time         `json:"requested_at"`
+	AnsweredAt       *time.Time        `json:"answered_at,omitempty"`
+	// Document is the confirmation's canonical JSON once approved.
+	Document []byte `json:"-"`
+}
+
+// LicenceVehicle is one line of a licence's attached schedule (附表): R5
+// puts the registration and transfer dates there.
+type LicenceVehicle struct {
+	VIN              string `json:"vin"`
+	Brand            string `json:"brand"`
+	Model            string `json:"model"`
+	RegistrationDate Date   `json:"registration_date"`
+	TransferDate     Date   `json:"transfer_date"`
+}
+
+// Licence is an export licence issued by an authority (R14).
+type Licence struct {
+	ID              int64            `json:"id"`
+	Number          string           `json:"number"`
+	ApplicationID   int64            `json:"application_id"`
+	ExporterID      int64            `json:"exporter_id"`
+	AuthorityID     int64            `json:"authority_id"`
+	Destination     string           `json:"destination"`
+	Schedule        []LicenceVehicle `json:"schedule"`
+	ConfirmationIDs []int64          `json:"confirmation_ids,omitempty"`
+	IssuedOn        Date             `json:"issued_on"`
+	ValidUntil      Date             `json:"valid_until"`
+	// Clearance (R15, R16): set once by customs; a licence is consumed once.
+	ClearedAt         *time.Time `json:"cleared_at,omitempty"`
+	ClearedBy         int64      `json:"cleared_by,omitempty"`
+	Port              string     `json:"port,omitempty"`
+	DeclarationNumber string     `json:"declaration_number,omitempty"`
+	DeregistrationDue Date       `json:"deregistration_due,omitempty"`
+	// Document is the licence's canonical JSON.
+	Document  []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Event is one entry of an application's timeline and of the audit trail:
+// who did what, for which organisation, when, and the state before and after.
+type Event struct {
+	ID            int64     `json:"id"`
+	At            time.Time `json:"at"`
+	ActorUserID   int64     `json:"actor_user_id,omitempty"`
+	ActorOrgID    int64     `json:"actor_org_id,omitempty"`
+	Action        string    `json:"action"`
+	Entity        string    `json:"entity"`
+	EntityID      int64     `json:"entity_id"`
+	ApplicationID int64     `json:"application_id,omitempty"`
+	Before        string    `json:"before,omitempty"`
+	After         string    `json:"after,omitempty"`
+	Note          string    `json:"note,omitempty"`
+}
+
+// ApplicationFilter selects applications. Exporters see only their own
+// whatever the filter says; authorities and customs see all.
+type ApplicationFilter struct {
+	State       State
+	VIN         string
+	Destination string
+	Outcome     string
+	ExporterID  int64
+	Query       string // matches VIN, brand, model, buyer or contract number
+	Offset      int
+	Limit       int
+}
+
+// RequestFilter selects confirmation requests. Manufacturers see only their
+// own vehicles' requests.
+type RequestFilter struct {
+	State  ConfirmationState
+	Offset int
+	Limit  int
+}
+
+// LicenceFilter selects licences.
+type LicenceFilter struct {
+	Number string
+	VIN    string
+	Offset int
+	Limit  int
+}
+
+// CreateOptions modify CreateApplication.
+type CreateOptions struct {
+	// IdempotencyKey makes a retried create return the first one's result
+	// instead of filing twice.
+	IdempotencyKey string
+}
+
+// ApplicationService is the export workflow. Every method checks the
+// principal's organisation kind, role and ownership, the application's
+// current state and, where given, its version; every change is one
+// transaction with its audit event. Methods return EFORBIDDEN (wrong kind or
+// role), ENOTFOUND (no such record, or another organisation's), ECONFLICT
+// (stale version, or a second clearance), ERULE (the workflow or the
+// regulation forbids it, with the reason) and EINVALID (bad input, naming
+// the field).
+type ApplicationService interface {
+	// CreateApplication files an application for the caller's exporter, runs
+	// the policy and, when in.Submit is set, submits it. created is false
+	// when an earlier request with the same idempotency key is returned.
+	CreateApplication(ctx context.Context, p *Principal, in *ApplicationInput, opts CreateOptions) (app *Application, created bool, err error)
+	FindApplicationByID(ctx context.Context, p *Principal, id int64) (*Application, error)
+	FindApplications(ctx context.Context, p *Principal, f ApplicationFilter) ([]*Application, int, error)
+	// SubmitApplication moves a draft on: to awaiting_confirmation (with a
+	// request to the manufacturer) when R1 asks a letter, else under_review.
+	SubmitApplication(ctx context.Context, p *Principal, id int64, version int) (*Application, error)
+	WithdrawApplication(ctx context.Context, p *Principal, id int64, version int) (*Application, error)
+	// Timeline lists the application's events, oldest first.
+	Timeline(ctx context.Context, p *Principal, id int64) ([]*Event, error)
+
+	FindRequests(ctx context.Context, p *Principal, f RequestFilter) ([]*ConfirmationRequest, int, error)
+	FindRequestByID(ctx context.Context, p *Principal, id int64) (*ConfirmationRequest, error)
+	// ApproveRequest approves with the chosen outlets, which must be the
+	// manufacturer's own in the destination (R3).
+	ApproveRequest(ctx context.Context, p *Principal, id int64, version int, outletIDs []int64) (*ConfirmationRequest, error)
+	RefuseRequest(ctx context.Context, p *Principal, id int64, version int, code, text string) (*ConfirmationRequest, error)
+
+	// IssueLicence issues the licence for an application under review, after
+	// checking the letter (R1), the data (R5), the filing (R10) and the
+	// standing (R8).
+	IssueLicence(ctx context.Context, p *Principal, appID int64, version int) (*Licence, error)
+	RefuseLicence(ctx context.Context, p *Principal, appID int64, version int, code, text string) (*Application, error)
+	FindLicenceByID(ctx context.Context, p *Principal, id int64) (*Licence, error)
+	FindLicences(ctx context.Context, p *Principal, f LicenceFilter) ([]*Licence, int, error)
+	// RecordClearance records customs clearance of a licence, once (R15),
+	// and sets the deregistration deadline two months later (R16).
+	RecordClearance(ctx context.Context, p *Principal, licenceID int64, port, declaration string) (*Licence, error)
+}
+
+func upperASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'a' && s[i] <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'a' && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// ImportState is where a bulk import stands.
+type ImportState string
+
+// Import states.
+const (
+	ImportQueued  ImportState = "queued"
+	ImportRunning ImportState = "running"
+	ImportDone    ImportState = "done"
+	ImportFailed  ImportState = "failed"
+)
+
+// Import is a bulk upload of applications (CSV or XLSX). A large file is
+// accepted at once and processed in the background; the client follows its
+// progress and then reads the per-row results.
+type Import struct {
+	ID         int64       `json:"id"`
+	ExporterID int64       `json:"exporter_id"`
+	UserID     int64       `json:"user_id"`
+	Filename   string      `json:"filename"`
+	State      ImportState `json:"state"`
+	Total      int         `json:"total"`
+	Processed  int         `json:"processed"`
+	Filed      int         `json:"filed"`
+	Rejected   int         `json:"rejected"`
+	Error      string      `json:"error,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+}
+
+// ImportRow is the result for one data row of an import.
+type ImportRow struct {
+	Row           int      `json:"row"`
+	VIN           string   `json:"vin"`
+	Status        string   `json:"status"` // filed or rejected
+	ApplicationID int64    `json:"application_id,omitempty"`
+	Outcome       string   `json:"outcome,omitempty"`
+	Reasons       []Reason `json:"reasons,omitempty"`
+}
+
+// ImportService files applications in bulk.
+type ImportService interface {
+	// StartImport stores the uploaded file and queues it. Returns
+	// EFORBIDDEN for non-exporters, ETOOLARGE over the upload limit and
+	// EINVALID for a file that is not CSV or XLSX with a vin column.
+	StartImport(ctx context.Context, p *Principal, filename string, data []byte) (*Import, error)
+	FindImportByID(ctx context.Context, p *Principal, id int64) (*Import, error)
+	// ImportRows returns per-row results, in row order.
+	ImportRows(ctx context.Context, p *Principal, id int64, offset, limit int) ([]*ImportRow, error)
+}

@@ -1,0 +1,42 @@
+package ucx
+
+// countries holds the 249 officially assigned ISO 3166-1 alpha-2 codes.
+// Destinations (R3) and outlet countries must be one of them.
+const countries = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+	"CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+	"GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP " +
+	"KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ " +
+	"NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW " +
+	"SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ " +
+	"UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+
+var countrySet = func() (t [26 * 26]bool) {
+	for i := 0; i+1 < len(countries); i += 3 {
+		t[int(countries[i]-'A')*26+int(countries[i+1]-'A')] = true
+	}
+	return t
+}()
+
+// ValidCountry reports whether c is an assigned ISO 3166-1 alpha-2 code in
+// upper case. It does not allocate.
+func ValidCountry(c string) bool {
+	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+		return false
+	}
+	return countrySet[int(c[0]-'A')*26+int(c[1]-'A')]
+}
+
+// NormalizeCountry trims and upper-cases an ASCII country code.
+func NormalizeCountry(c string) string {
+	c = trimSpace(c)
+	if len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' {
+		return c
+	}
+	b := []byte(c)
+	for i, x := range b {
+		if x >= 'a' && x <= 'z' {
+			b[i] = x - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
