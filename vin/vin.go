@@ -2,18 +2,36 @@
 // ISO 3779 and GB 16735-2019 define them, and routes a VIN to its
 // manufacturer by its world manufacturer identifier (WMI).
 //
-// It is pure and allocation-free on the valid path: the batch checker calls
-// it a million times a run.
+// Every rule of the regime is keyed by VIN: R3 lists every VIN in the
+// manufacturer's confirmation letter, R5 compares it with the registration
+// certificate, and a manufacturer's inbox (R2) holds requests for its own
+// VINs only. A mistyped VIN therefore has to be caught at the door, with a
+// message that says which character is wrong.
+//
+// The package is pure and allocation-free on the valid path: the batch
+// checker calls it a million times a run.
 package vin
 
 import (
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ucxdev/ucx"
 )
 
 // Len is the length of every VIN (GB 16735-2019 §4).
 const Len = 17
+
+// The kinds of fault Validate reports, in Error.Code. They are stable:
+// clients and scripts match on them.
+const (
+	CodeLength          = "length"           // not 17 characters
+	CodeCharacter       = "character"        // a character no VIN contains
+	CodeForbiddenLetter = "forbidden_letter" // I, O or Q, which VINs exclude
+	CodeCheckDigit      = "check_digit"      // position 9 does not match the others
+)
 
 // weights are the ISO 3779 position weights; position 9 (the check digit
 // itself) weighs 0.
@@ -36,55 +54,158 @@ var values = func() (t [256]int8) {
 	return t
 }()
 
-// Normalize trims surrounding white space and upper-cases ASCII letters, the
-// way a VIN is judged (issue: input is normalised before it is judged). It
-// returns s itself, without allocating, when s is already normal.
+// Normalize prepares a VIN as typed or pasted for judgement: it trims
+// surrounding white space (including the ideographic space U+3000, the
+// no-break space and a byte-order mark, which spreadsheets and Chinese input
+// methods leave behind), turns full-width letters and digits (Ａ, １) into
+// ASCII, and upper-cases ASCII letters. Everything else, including spaces
+// inside the VIN and look-alike letters from other scripts, is kept so that
+// Validate can point at it rather than silently guess.
+//
+// It returns s itself, without allocating, when s is already normal, and
+// Normalize(Normalize(s)) == Normalize(s) for every s.
 func Normalize(s string) string {
-	for len(s) > 0 && isSpace(s[0]) {
-		s = s[1:]
+	if isNormal(s) {
+		return s
 	}
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'a' && c <= 'z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'a' && b[j] <= 'z' {
-					b[j] -= 'a' - 'A'
-				}
+	s = strings.TrimFunc(s, isSpaceRune)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
 			}
-			return string(b)
+			b.WriteByte(c)
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteByte(c) // not UTF-8: keep the byte for Validate to report
+		case r >= 'Ａ' && r <= 'Ｚ':
+			b.WriteByte(byte(r - 'Ａ' + 'A'))
+		case r >= 'ａ' && r <= 'ｚ':
+			b.WriteByte(byte(r - 'ａ' + 'A'))
+		case r >= '０' && r <= '９':
+			b.WriteByte(byte(r - '０' + '0'))
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
 	}
-	return s
+	if b.Len() == len(s) && b.String() == s {
+		return s
+	}
+	return b.String()
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+// isNormal reports whether Normalize has nothing to do: printable ASCII with
+// no lower-case letter and no white space at either end. It is the fast path
+// every well-formed VIN takes.
+func isNormal(s string) bool {
+	if len(s) == 0 {
+		return true
+	}
+	if s[0] <= ' ' || s[len(s)-1] <= ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c-'a' < 26 {
+			return false
+		}
+	}
+	return true
+}
 
-// Error says why a VIN is invalid: the 1-based position at fault (0 when the
-// fault is the length) and, for a wrong check digit, the digit expected.
+// isSpaceRune reports the characters Normalize trims: Unicode white space
+// (which includes U+3000 and U+00A0) and the byte-order mark U+FEFF.
+func isSpaceRune(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }
+
+// Error says why a VIN is invalid. Its message names the position at fault
+// and the fix, so it can be shown to an exporter as it is.
 type Error struct {
-	Code     string // length, character, forbidden_letter, check_digit
+	// Code is the kind of fault: CodeLength, CodeCharacter,
+	// CodeForbiddenLetter or CodeCheckDigit.
+	Code string
+	// Position is the 1-based character position at fault. For a length
+	// fault it is the position of the first white space inside the VIN (the
+	// usual cause), or 0 when there is none.
 	Position int
-	Got      byte
+	// Got is the character found at Position, as a rune so that a
+	// non-ASCII character is reported whole.
+	Got rune
+	// Expected is the check digit the other characters give ('0'–'9' or
+	// 'X'); set for CodeCheckDigit only.
 	Expected byte
-	Len      int
+	// Len is the number of characters (not bytes) of the VIN; set for
+	// CodeLength.
+	Len int
 }
 
 // Error explains the fault and how to fix it.
 func (e *Error) Error() string {
+	pos := "position " + strconv.Itoa(e.Position)
 	switch e.Code {
-	case "length":
-		return "a VIN has 17 characters, this one has " + strconv.Itoa(e.Len) + "; copy it again from the registration certificate"
-	case "forbidden_letter":
-		return "position " + strconv.Itoa(e.Position) + " is the letter " + string(e.Got) + ", which a VIN never contains (I, O and Q are excluded); it is probably the digit " + map[byte]string{'I': "1", 'O': "0", 'Q': "0"}[e.Got]
-	case "character":
-		return "position " + strconv.Itoa(e.Position) + " holds " + strconv.QuoteRuneToASCII(rune(e.Got)) + "; a VIN has only the letters A–Z (not I, O, Q) and the digits 0–9"
-	case "check_digit":
-		return "the check digit at position 9 is " + string(e.Got) + " but the other characters give " + string(e.Expected) + "; one of the 17 characters was mistyped"
+	case CodeLength:
+		if e.Len == 0 {
+			return "the VIN is empty; enter the 17 characters from the registration certificate"
+		}
+		msg := "a VIN has 17 characters, this one has " + strconv.Itoa(e.Len)
+		if e.Position > 0 {
+			msg += ", with a space at " + pos + "; remove the space"
+		} else {
+			msg += "; copy it again from the registration certificate"
+		}
+		return msg
+	case CodeForbiddenLetter:
+		digit := "1"
+		if e.Got != 'I' {
+			digit = "0"
+		}
+		return pos + " is the letter " + string(e.Got) + ", which a VIN never contains (I, O and Q are excluded); it is probably the digit " + digit
+	case CodeCharacter:
+		what, fix := describe(e.Got)
+		return pos + " holds " + what + "; " + fix
+	case CodeCheckDigit:
+		return "the check digit at position 9 is " + string(e.Got) + " but the other 16 characters give " + string(e.Expected) + "; one of the 17 characters was mistyped, compare it with the registration certificate"
 	}
 	return "invalid VIN"
+}
+
+// lookalikes maps the Cyrillic capitals that look like VIN characters to
+// those characters. VINs are retyped in Russia and Central Asia, the main
+// destinations, where a keyboard left in Cyrillic produces a VIN that looks
+// right and is not.
+var lookalikes = map[rune]string{
+	'А': "the Latin A", 'В': "the Latin B", 'Е': "the Latin E", 'К': "the Latin K",
+	'М': "the Latin M", 'Н': "the Latin H", 'Р': "the Latin P", 'С': "the Latin C",
+	'Т': "the Latin T", 'У': "the Latin Y", 'Х': "the Latin X", 'З': "the digit 3",
+}
+
+// describe names a character that may not appear in a VIN and says how to
+// fix it, guessing the likely cause.
+func describe(r rune) (what, fix string) {
+	q := strconv.QuoteRuneToASCII(r)
+	if like, ok := lookalikes[r]; ok {
+		return "the Cyrillic letter " + string(r) + " (" + q + "), which only looks like " + like, "retype it on a Latin keyboard"
+	}
+	switch {
+	case unicode.IsSpace(r):
+		return "a space (" + q + ")", "remove it"
+	case r >= 'a' && r <= 'z':
+		return "the lower-case letter " + q, "write VINs in capitals"
+	case r == utf8.RuneError:
+		return "a byte that is not UTF-8 text", "copy the VIN again as plain text"
+	case r >= '！' && r <= '～':
+		return "the full-width character " + string(r) + " (" + q + ")", "type it in half-width (ASCII)"
+	case r >= utf8.RuneSelf && strconv.IsPrint(r):
+		q = string(r) + " (" + q + ")"
+	}
+	return q, "a VIN has only the letters A–Z (not I, O, Q) and the digits 0–9"
 }
 
 // AsUCX converts the fault to the platform's error type, naming the field.
@@ -94,7 +215,7 @@ func (e *Error) AsUCX(field string) *ucx.Error {
 
 // CheckDigit computes the ISO 3779 check digit of a 17-character VIN: the
 // weighted sum of the transliterated characters mod 11, with 10 written X.
-// ok is false if a character is not permitted.
+// ok is false if v is not 17 characters or a character is not permitted.
 func CheckDigit(v string) (digit byte, ok bool) {
 	if len(v) != Len {
 		return 0, false
@@ -107,40 +228,74 @@ func CheckDigit(v string) (digit byte, ok bool) {
 		}
 		sum += int(x) * weights[i]
 	}
-	r := sum % 11
-	if r == 10 {
-		return 'X', true
-	}
-	return byte('0' + r), true
+	return checkChar(sum), true
 }
 
-// Validate judges a normalised VIN: 17 characters, only A–Z without I, O, Q
-// and 0–9, and a correct check digit at position 9. GB 16735 is read as
-// making the check digit mandatory for China-market vehicles (REGULATION.md),
-// so a wrong one is an error, not a warning. It returns a *Error, and does
-// not allocate when v is valid.
+// checkChar writes the remainder of sum mod 11 as a check digit.
+func checkChar(sum int) byte {
+	if r := sum % 11; r < 10 {
+		return byte('0' + r)
+	}
+	return 'X'
+}
+
+// Validate judges a normalised VIN (see Normalize): 17 characters, only A–Z
+// without I, O, Q and 0–9, and a correct check digit at position 9.
+// GB 16735 makes the check digit mandatory for vehicles registered in China,
+// which every car exported under the regime is, so a wrong one is an error,
+// not a warning. It returns a *Error, and does not allocate when v is valid.
 func Validate(v string) error {
 	if len(v) != Len {
-		return &Error{Code: "length", Len: len(v)}
+		return lengthError(v)
 	}
 	sum := 0
 	for i := 0; i < Len; i++ {
-		c := v[i]
-		x := values[c]
+		x := values[v[i]]
 		if x < 0 {
-			if c == 'I' || c == 'O' || c == 'Q' {
-				return &Error{Code: "forbidden_letter", Position: i + 1, Got: c}
-			}
-			return &Error{Code: "character", Position: i + 1, Got: c}
+			return charError(v)
 		}
 		sum += int(x) * weights[i]
 	}
-	want := byte('0' + sum%11)
-	if sum%11 == 10 {
-		want = 'X'
-	}
-	if v[8] != want {
-		return &Error{Code: "check_digit", Position: 9, Got: v[8], Expected: want}
+	if want := checkChar(sum); v[8] != want {
+		return &Error{Code: CodeCheckDigit, Position: 9, Got: rune(v[8]), Expected: want}
 	}
 	return nil
+}
+
+// lengthError reports a VIN that is not 17 bytes long. If it is 17
+// characters all the same, one of them is not ASCII and is the real fault.
+func lengthError(v string) error {
+	n := utf8.RuneCountInString(v)
+	if n == Len {
+		return charError(v)
+	}
+	e := &Error{Code: CodeLength, Len: n}
+	pos := 0
+	for _, r := range v {
+		pos++
+		if isSpaceRune(r) {
+			e.Position, e.Got = pos, r
+			break
+		}
+	}
+	return e
+}
+
+// charError reports the first character of v that may not appear in a VIN,
+// counting positions in characters, not bytes.
+func charError(v string) error {
+	pos := 0
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		pos++
+		if size != 1 || values[v[i]] < 0 {
+			if r == 'I' || r == 'O' || r == 'Q' {
+				return &Error{Code: CodeForbiddenLetter, Position: pos, Got: r}
+			}
+			return &Error{Code: CodeCharacter, Position: pos, Got: r}
+		}
+		i += size
+	}
+	// Unreachable for the callers above, which found a bad character.
+	return &Error{Code: CodeCharacter}
 }
