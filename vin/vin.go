@@ -102,9 +102,9 @@ func Normalize(s string) string {
 	return b.String()
 }
 
-// isNormal reports whether Normalize has nothing to do: printable ASCII with
-// no lower-case letter and no white space at either end. It is the fast path
-// every well-formed VIN takes.
+// isNormal reports whether Normalize has nothing to do: ASCII with no
+// lower-case letter, and neither white space nor a control character at
+// either end. It is the fast path every well-formed VIN takes.
 func isNormal(s string) bool {
 	if len(s) == 0 {
 		return true
