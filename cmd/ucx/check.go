@@ -1,7 +1,686 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/policy"
+	"github.com/ucxdev/ucx/sheet"
+)
+
+// newCheckCmd is `ucx check`: the offline batch checker. An exporter runs
+// the policy (R1 letter, R5 data match, R7 transition, R9, R11, R12) over a
+// whole stock list before filing anything, and gets one decision per row.
+// docs/check.md documents the columns, the output and the exit codes.
 func newCheckCmd() *cobra.Command {
-	return &cobra.Command{Use: "check FILE", Short: "check a batch of vehicles (being written)"}
+	var (
+		asOf, format, policyFile string
+		failOn                   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "check [--as-of DATE] [--format jsonl|csv|table] [--policy FILE] [--fail-on OUTCOME[,…]] FILE|-",
+		Short: "check a CSV, XLSX or JSONL file of vehicles offline, one decision per row",
+		Long: `check reads vehicles from a CSV (UTF-8), XLSX (first sheet) or JSON Lines file,
+or from standard input with "-", and writes one decision per data row to
+standard output: clear, letter-required, blocked or invalid, with reasons.
+Columns are found by header name; see docs/check.md.
+
+A summary goes to standard error. Exit status: 0 all rows evaluated,
+1 an outcome named by --fail-on occurred, 2 usage or unreadable input,
+3 internal error.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := checkOptions{format: format}
+			var err error
+			if opts.asOf, err = parseAsOf(asOf); err != nil {
+				return usageErr(err)
+			}
+			if opts.format != "jsonl" && opts.format != "csv" && opts.format != "table" {
+				return usageErr(fmt.Errorf("--format %q: use jsonl, csv or table", format))
+			}
+			if opts.failOn, err = parseFailOn(failOn); err != nil {
+				return usageErr(err)
+			}
+			if policyFile == "" {
+				opts.policy = policy.Default()
+			} else if opts.policy, err = policy.LoadFile(policyFile); err != nil {
+				return usageErr(fmt.Errorf("--policy %s: %s", policyFile, errText(err)))
+			}
+			return runCheck(cmd, args[0], opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&asOf, "as-of", "", "application date for rows without one (default today in China Standard Time)")
+	f.StringVar(&format, "format", "jsonl", "output format: jsonl, csv or table")
+	f.StringVar(&policyFile, "policy", "", "policy document to decide by (default the built-in policy)")
+	f.StringSliceVar(&failOn, "fail-on", nil, "exit 1 if any row has one of these outcomes (clear, letter-required, blocked, invalid)")
+	return cmd
+}
+
+type checkOptions struct {
+	asOf   ucx.Date
+	format string
+	policy *policy.Policy
+	failOn [ucx.Invalid + 1]bool
+}
+
+func parseAsOf(s string) (ucx.Date, error) {
+	if s == "" {
+		return ucx.Today(), nil
+	}
+	d, err := ucx.ParseDate(s)
+	if err != nil {
+		return ucx.Date{}, fmt.Errorf("--as-of: %s", ucx.ErrorMessage(err))
+	}
+	return d, nil
+}
+
+func parseFailOn(list []string) (set [ucx.Invalid + 1]bool, err error) {
+	for _, s := range list {
+		o, ok := ucx.ParseOutcome(strings.ToLower(strings.TrimSpace(s)))
+		if !ok {
+			return set, fmt.Errorf("--fail-on %q: use clear, letter-required, blocked or invalid, separated by commas", s)
+		}
+		set[o] = true
+	}
+	return set, nil
+}
+
+// errText is the message of err for a person: a ucx.Error's user message,
+// or the error itself (an os error names the file and the cause).
+func errText(err error) string {
+	var ue *ucx.Error
+	if errors.As(err, &ue) {
+		return ucx.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+// runCheck opens the input, runs the pipeline and reports.
+func runCheck(cmd *cobra.Command, name string, opts checkOptions) error {
+	start := time.Now()
+	var (
+		r    *sheet.Reader
+		err  error
+		size int64 = -1
+	)
+	if name == "-" {
+		r, err = sheet.NewReader(cmd.InOrStdin(), sheet.Auto)
+		name = "standard input"
+	} else {
+		r, err = sheet.Open(name)
+		if fi, serr := os.Stat(name); serr == nil {
+			size = fi.Size()
+		}
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return usageErr(fmt.Errorf("check: %s: no such file", name))
+		}
+		return usageErr(fmt.Errorf("check: %s: %s", name, errText(err)))
+	}
+	defer r.Close()
+
+	stderr := cmd.ErrOrStderr()
+	var prog *progress
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		prog = &progress{w: stderr, start: start, size: size}
+	}
+	c := newChecker(opts)
+	st, readErr, outErr := c.run(r, cmd.OutOrStdout(), prog)
+	prog.clear()
+	st.report(stderr, time.Since(start))
+
+	switch {
+	case outErr != nil:
+		return &exitError{code: exitInternal, err: fmt.Errorf("check: %w", outErr)}
+	case readErr != nil:
+		return usageErr(fmt.Errorf("check: %s: stopped after row %d: %s", name, st.rows, errText(readErr)))
+	}
+	var hits int
+	var names []string
+	for o, on := range opts.failOn {
+		if on && st.counts[o] > 0 {
+			hits += st.counts[o]
+			names = append(names, ucx.Outcome(o).String())
+		}
+	}
+	if hits > 0 {
+		return &exitError{code: exitFound, err: fmt.Errorf("check: %d rows %s (--fail-on)", hits, strings.Join(names, " or "))}
+	}
+	return nil
+}
+
+// checkStats counts what the writer wrote.
+type checkStats struct {
+	rows   int
+	counts [ucx.Invalid + 1]int
+}
+
+func (s *checkStats) report(w io.Writer, elapsed time.Duration) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ucx check: %d rows in %s", s.rows, elapsed.Round(time.Millisecond))
+	if sec := elapsed.Seconds(); sec > 0 {
+		fmt.Fprintf(&b, " (%.0f rows/s)", float64(s.rows)/sec)
+	}
+	b.WriteString(":")
+	for o, n := range s.counts {
+		if o > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %s %d", ucx.Outcome(o), n)
+	}
+	b.WriteString("\n")
+	io.WriteString(w, b.String())
+}
+
+// progress redraws one status line on a terminal, at most ten times a
+// second. A nil *progress draws nothing, so callers need no checks.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	size  int64 // input size in bytes, -1 when unknown
+	drawn bool
+}
+
+func (p *progress) update(rows int, offset int64) {
+	if p == nil {
+		return
+	}
+	now := time.Now()
+	if now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	rate := float64(rows) / now.Sub(p.start).Seconds()
+	if p.size > 0 && offset >= 0 {
+		frac := min(float64(offset)/float64(p.size), 1)
+		const width = 30
+		fill := int(frac * width)
+		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d rows  %.0f rows/s\x1b[K",
+			strings.Repeat("=", fill), strings.Repeat(" ", width-fill), frac*100, rows, rate)
+	} else {
+		fmt.Fprintf(p.w, "\r%d rows  %.0f rows/s\x1b[K", rows, rate)
+	}
+	p.drawn = true
+}
+
+func (p *progress) clear() {
+	if p != nil && p.drawn {
+		io.WriteString(p.w, "\r\x1b[K")
+	}
+}
+
+// The pipeline: one reader goroutine parses rows into batches, GOMAXPROCS
+// workers decide and encode whole batches into byte buffers, and the
+// calling goroutine writes the buffers in input order. Batches are recycled
+// through a free list, so a run of any length allocates a fixed set of them
+// and, per row, little beyond what encoding/csv allocates for the record.
+const batchSize = 1024
+
+type batch struct {
+	rows   []sheet.Row
+	n      int
+	out    []byte
+	counts [ucx.Invalid + 1]int
+	offset int64         // input bytes consumed after the batch's last row
+	done   chan struct{} // a worker signals here when out is ready
+	err    error         // a panic in the policy or the encoder
+}
+
+// worker holds the reusable state of one worker goroutine.
+type worker struct {
+	dec     ucx.Decision
+	reasons []ucx.Reason
+}
+
+type checker struct {
+	opts       checkOptions
+	ref        ucx.PolicyRef
+	policyJSON []byte // the "policy" object, the same on every line
+}
+
+func newChecker(opts checkOptions) *checker {
+	c := &checker{opts: opts, ref: opts.policy.Ref()}
+	b := []byte(`{"id":`)
+	b = appendJSONString(b, c.ref.ID)
+	b = append(b, `,"version":`...)
+	b = appendJSONString(b, c.ref.Version)
+	b = append(b, `,"sha256":`...)
+	b = appendJSONString(b, c.ref.SHA256)
+	c.policyJSON = append(b, '}')
+	return c
+}
+
+// run streams every row of r through the policy to out. readErr is why the
+// input stopped early; outErr is a failure to write or an internal error.
+func (c *checker) run(r *sheet.Reader, out io.Writer, prog *progress) (st checkStats, readErr, outErr error) {
+	workers := runtime.GOMAXPROCS(0)
+	nb := 2*workers + 2
+	free := make(chan *batch, nb)
+	for range nb {
+		free <- &batch{rows: make([]sheet.Row, batchSize), done: make(chan struct{}, 1)}
+	}
+	work := make(chan *batch, nb)
+	order := make(chan *batch, nb)
+	stop := make(chan struct{})
+
+	go func() {
+		defer close(order)
+		defer close(work)
+		for {
+			var b *batch
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			b.n = 0
+			for b.n < batchSize && r.Next() {
+				r.Row().CopyTo(&b.rows[b.n])
+				b.n++
+			}
+			b.offset = r.Offset()
+			if b.n == 0 {
+				readErr = r.Err()
+				return
+			}
+			// Neither send blocks: both channels hold every batch there is.
+			work <- b
+			order <- b
+			if b.n < batchSize {
+				readErr = r.Err()
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{}
+			for b := range work {
+				c.process(b, w)
+				b.done <- struct{}{}
+			}
+		}()
+	}
+
+	bw := bufio.NewWriterSize(out, 256<<10)
+	bw.Write(c.header())
+	for b := range order {
+		<-b.done
+		if outErr != nil {
+			continue // drain, and keep the batch from the reader so it stops
+		}
+		if b.err != nil {
+			outErr = b.err
+		} else if _, err := bw.Write(b.out); err != nil {
+			outErr = err
+		}
+		if outErr != nil {
+			close(stop)
+			continue
+		}
+		st.rows += b.n
+		for o, n := range b.counts {
+			st.counts[o] += n
+		}
+		prog.update(st.rows, b.offset)
+		free <- b
+	}
+	wg.Wait()
+	if err := bw.Flush(); err != nil && outErr == nil {
+		outErr = err
+	}
+	return st, readErr, outErr
+}
+
+// process decides and encodes one batch. A panic (a bug, never the input's
+// fault) is kept as the batch's error rather than killing the process with
+// a misleading exit status.
+func (c *checker) process(b *batch, w *worker) {
+	i := 0
+	defer func() {
+		if p := recover(); p != nil {
+			n := 0
+			if i < b.n {
+				n = b.rows[i].N
+			}
+			b.err = ucx.Internal("check", fmt.Errorf("panic at row %d: %v", n, p))
+		}
+	}()
+	b.out = b.out[:0]
+	b.counts = [ucx.Invalid + 1]int{}
+	for i = 0; i < b.n; i++ {
+		row := &b.rows[i]
+		reasons := c.decide(row, w)
+		b.counts[w.dec.Outcome]++
+		b.out = c.appendRow(b.out, row, &w.dec, reasons)
+	}
+}
+
+// decide fills w.dec for row and returns the reasons to report. Reasons
+// name the file's columns (sheet.ColumnOf), not the policy's field names. A
+// row whose
+// values could not all be read is invalid: its problems come first, then
+// whatever the policy found about the other columns (a policy reason about
+// a column that already has a problem would only repeat it). A row that
+// could not be read at all is not judged.
+func (c *checker) decide(row *sheet.Row, w *worker) []ucx.Reason {
+	v := &row.Vehicle
+	if v.ApplicationDate.IsZero() && !row.HasProblem(sheet.ColApplicationDate) {
+		v.ApplicationDate = c.opts.asOf
+	}
+	d := &w.dec
+	if row.Unreadable() {
+		d.Reset()
+		d.Policy = c.ref
+		d.Outcome = ucx.Invalid
+		return row.Problems
+	}
+	c.opts.policy.Decide(v, d)
+	for i := range d.Reasons {
+		d.Reasons[i].Field = sheet.ColumnOf(d.Reasons[i].Field)
+	}
+	if len(row.Problems) == 0 {
+		return d.Reasons
+	}
+	w.reasons = append(w.reasons[:0], row.Problems...)
+	for _, r := range d.Reasons {
+		if r.Field == "" || !row.HasProblem(r.Field) {
+			w.reasons = append(w.reasons, r)
+		}
+	}
+	d.Outcome = ucx.Invalid
+	return w.reasons
+}
+
+func (c *checker) header() []byte {
+	switch c.opts.format {
+	case "csv":
+		return []byte("row,vin,outcome,days_since_registration,letter_free_from,reasons,policy_id\n")
+	case "table":
+		return appendTableLine(nil, "ROW", "VIN", "OUTCOME", "DAYS", "LETTER-FREE", "REASONS")
+	}
+	return nil
+}
+
+func (c *checker) appendRow(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
+	switch c.opts.format {
+	case "csv":
+		return c.appendCSV(b, row, d, reasons)
+	case "table":
+		return c.appendTable(b, row, d, reasons)
+	}
+	return c.appendJSONL(b, row, d, reasons)
+}
+
+// appendJSONL writes one decision as a JSON object on one line. It is
+// written by hand because encoding/json's reflection would cost more than
+// the decision itself; check_test.go proves encoding/json reads every line
+// back field by field.
+func (c *checker) appendJSONL(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
+	b = append(b, `{"row":`...)
+	b = strconv.AppendInt(b, int64(row.N), 10)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, int64(row.Line), 10)
+	b = append(b, `,"vin":`...)
+	b = appendJSONString(b, row.Vehicle.VIN)
+	b = append(b, `,"outcome":"`...)
+	b = append(b, d.Outcome.String()...)
+	b = append(b, `","application_date":`...)
+	b = appendJSONDate(b, row.Vehicle.ApplicationDate)
+	b = append(b, `,"days_since_registration":`...)
+	if d.HasDays {
+		b = strconv.AppendInt(b, int64(d.DaysSinceRegistration), 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"letter_required":`...)
+	b = strconv.AppendBool(b, d.LetterRequired)
+	b = append(b, `,"letter_free_from":`...)
+	b = appendJSONDate(b, d.LetterFreeFrom)
+	b = append(b, `,"transitional":`...)
+	b = strconv.AppendBool(b, d.Transitional)
+	b = append(b, `,"reasons":[`...)
+	for i := range reasons {
+		r := &reasons[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"rule":`...)
+		b = appendJSONString(b, r.Rule)
+		b = append(b, `,"code":`...)
+		b = appendJSONString(b, r.Code)
+		b = append(b, `,"severity":"`...)
+		b = append(b, r.Severity.String()...)
+		b = append(b, '"')
+		if r.Field != "" {
+			b = append(b, `,"field":`...)
+			b = appendJSONString(b, r.Field)
+		}
+		b = append(b, `,"message":`...)
+		b = appendJSONString(b, r.Message)
+		b = append(b, '}')
+	}
+	b = append(b, `],"policy":`...)
+	b = append(b, c.policyJSON...)
+	return append(b, "}\n"...)
+}
+
+func appendJSONDate(b []byte, d ucx.Date) []byte {
+	if d.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = d.AppendFormat(b)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string (RFC 8259): quotes and
+// backslashes escaped, control characters as \n, \r, \t, \b, \f or \u00XX,
+// each byte of invalid UTF-8 as \ufffd (as encoding/json does), and U+2028
+// and U+2029 escaped so the output is also safe inside JavaScript.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendCSV writes one decision as a CSV record (RFC 4180).
+func (c *checker) appendCSV(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
+	b = strconv.AppendInt(b, int64(row.N), 10)
+	b = append(b, ',')
+	b = appendCSVField(b, row.Vehicle.VIN)
+	b = append(b, ',')
+	b = append(b, d.Outcome.String()...)
+	b = append(b, ',')
+	if d.HasDays {
+		b = strconv.AppendInt(b, int64(d.DaysSinceRegistration), 10)
+	}
+	b = append(b, ',')
+	b = d.LetterFreeFrom.AppendFormat(b)
+	b = append(b, ',')
+	if len(reasons) > 0 {
+		var tmp [512]byte
+		t := tmp[:0]
+		for i := range reasons {
+			if i > 0 {
+				t = append(t, " | "...)
+			}
+			t = appendReason(t, &reasons[i])
+		}
+		b = appendCSVField(b, string(t))
+	}
+	b = append(b, ',')
+	b = appendCSVField(b, c.ref.ID)
+	return append(b, '\n')
+}
+
+// appendReason writes a reason for people: `R1 letter_required: …`, with
+// the column in brackets when there is one.
+func appendReason(b []byte, r *ucx.Reason) []byte {
+	b = append(b, r.Rule...)
+	b = append(b, ' ')
+	b = append(b, r.Code...)
+	if r.Field != "" {
+		b = append(b, " ("...)
+		b = append(b, r.Field...)
+		b = append(b, ')')
+	}
+	b = append(b, ": "...)
+	return append(b, r.Message...)
+}
+
+// appendCSVField quotes s when encoding/csv would: when it holds a comma,
+// a quote or a line break, or starts with a space.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" || (!strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t') {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+// Table columns, in characters.
+const (
+	tabRow     = 7
+	tabVIN     = 17
+	tabOutcome = 15
+	tabDays    = 5
+	tabFree    = 11
+)
+
+// appendTable writes one decision as aligned columns, one reason per line
+// under the REASONS heading.
+func (c *checker) appendTable(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
+	var num, days, free [24]byte
+	n := strconv.AppendInt(num[:0], int64(row.N), 10)
+	ds := []byte("-")
+	if d.HasDays {
+		ds = strconv.AppendInt(days[:0], int64(d.DaysSinceRegistration), 10)
+	}
+	fs := []byte("-")
+	if !d.LetterFreeFrom.IsZero() {
+		fs = d.LetterFreeFrom.AppendFormat(free[:0])
+	}
+	vinText := row.Vehicle.VIN
+	if vinText == "" {
+		vinText = "-"
+	}
+	first := "-"
+	var t []byte
+	if len(reasons) > 0 {
+		t = appendReason(nil, &reasons[0])
+		first = string(t)
+	}
+	b = appendTableLine(b, string(n), vinText, d.Outcome.String(), string(ds), string(fs), first)
+	for i := 1; i < len(reasons); i++ {
+		t = appendReason(t[:0], &reasons[i])
+		b = appendTableLine(b, "", "", "", "", "", string(t))
+	}
+	return b
+}
+
+func appendTableLine(b []byte, row, vin, outcome, days, free, reason string) []byte {
+	b = pad(b, row, tabRow, true)
+	b = append(b, "  "...)
+	b = pad(b, vin, tabVIN, false)
+	b = append(b, "  "...)
+	b = pad(b, outcome, tabOutcome, false)
+	b = append(b, "  "...)
+	b = pad(b, days, tabDays, true)
+	b = append(b, "  "...)
+	b = pad(b, free, tabFree, false)
+	b = append(b, "  "...)
+	b = append(b, strings.ToValidUTF8(reason, "\uFFFD")...)
+	return append(b, '\n')
+}
+
+// pad writes s in a column of width characters, right-aligned for numbers.
+// Text wider than the column is written whole and shifts the rest of the
+// line: a long, invalid VIN stays readable.
+func pad(b []byte, s string, width int, right bool) []byte {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	gap := width - utf8.RuneCountInString(s)
+	if right {
+		for ; gap > 0; gap-- {
+			b = append(b, ' ')
+		}
+		return append(b, s...)
+	}
+	b = append(b, s...)
+	for ; gap > 0; gap-- {
+		b = append(b, ' ')
+	}
+	return b
 }
