@@ -160,28 +160,26 @@ type waiverDoc struct {
 }
 
 var (
-	reCode     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-	reRuleID   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	reRegRule  = regexp.MustCompile(`^R([1-9]|1[0-7])$`)
-	maxDocSize = 1 << 20
+	reCode    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	reRuleID  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	reRegRule = regexp.MustCompile(`^R([1-9]|1[0-7])$`)
 )
 
-// LoadFile reads and loads a policy document (see Load).
+// maxDocSize bounds a policy document: a page of parameters and rules, not
+// data. It keeps a mistaken upload from being parsed at length.
+const maxDocSize = 1 << 20
+
+// LoadFile reads and loads a policy document (see Load). A file that
+// cannot be read is EINVALID naming the path.
 func LoadFile(path string) (*Policy, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &ucx.Error{Code: ucx.EINVALID, Field: "policy", Op: "policy.LoadFile",
 			Message: "cannot read the policy file " + strconv.Quote(path) + "; check the path and its permissions", Err: err}
 	}
-	p, err := Load(b)
-	if err != nil {
-		var e *ucx.Error
-		if errors.As(err, &e) {
-			e.Message = path + ": " + e.Message
-		}
-		return nil, err
-	}
-	return p, nil
+	// Load's errors do not repeat the path: the caller knows it, and
+	// prefixes it once (ucx check writes "--policy FILE: …").
+	return Load(b)
 }
 
 // Load parses, checks and compiles a policy document. Everything that can
