@@ -17,7 +17,7 @@ import (
 
 // MaxRuleCost is the largest estimated CEL cost a rule may have. CEL's
 // estimator gives a worst case from the expression and the sizes of its
-// inputs (sizeOf); a predicate over one vehicle needs a few dozen units,
+// inputs (sizeEstimator); a predicate over one vehicle needs a few dozen units,
 // so 10,000 leaves room for long lists of brands or models while refusing
 // nested comprehensions that would make a batch crawl.
 const MaxRuleCost = 10000
@@ -221,7 +221,7 @@ func compileRule(env *cel.Env, rd *ruleDoc, i int) (*rule, []int, error) {
 	// by a zero mileage, an out-of-range timestamp): try it on sample
 	// vehicles now, so that the failure is the policy author's, at Load.
 	for _, s := range samples {
-		a := s
+		a := s.values
 		if _, err := r.eval(&a); err != nil {
 			return nil, nil, loadErr(at+".when", "%s: when fails on a sample vehicle (%s): %s; guard the expression, e.g. \"mileage_km > 0 && …\"", name, s.label, oneLine(err.Error()))
 		}
@@ -242,7 +242,6 @@ type activation struct {
 	dest         string
 	days, age    int
 	letter, tran bool
-	label        string // for the load-time sample check
 }
 
 // ResolveName implements interpreter.Activation.
@@ -350,15 +349,21 @@ func (p *Policy) evalRules(v *ucx.Vehicle, d *ucx.Decision, dest string, slot in
 // samples are the vehicles every predicate is tried on at Load: the empty
 // one (every string empty, every number zero, dates missing) and a typical
 // one, which between them find most predicates that fail on real input.
-var samples = func() []activation {
+var samples = func() []struct {
+	label  string
+	values activation
+} {
 	empty := &ucx.Vehicle{}
 	typical := &ucx.Vehicle{
 		VIN: "LGXCE4CB4N0000001", Brand: "BYD", Model: "Song PLUS", Destination: "RU",
 		RegistrationDate: ucx.MustDate(2026, 1, 1), ApplicationDate: ucx.MustDate(2026, 3, 1),
 		TransferDate: ucx.MustDate(2026, 2, 1), Modified: ucx.Yes, MileageKM: 12, HasMileage: true,
 	}
-	return []activation{
-		{v: empty, label: "all values empty or zero"},
-		{v: typical, dest: "RU", days: 59, age: 59, letter: true, label: "a typical vehicle"},
+	return []struct {
+		label  string
+		values activation
+	}{
+		{"all values empty or zero", activation{v: empty}},
+		{"a typical vehicle", activation{v: typical, dest: "RU", days: 59, age: 59, letter: true}},
 	}
 }()
