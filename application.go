@@ -140,7 +140,7 @@ func (in *ApplicationInput) Validate() error {
 		return FieldErrorf(EINVALID, "vehicle.energy_type", "energy type must be petrol, diesel, hybrid, plug_in_hybrid or battery_electric")
 	case v.Energy.NewEnergy() && v.BatteryKWh <= 0:
 		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "a new-energy vehicle needs its battery capacity in kWh")
-	case v.BatteryKWh < 0 || v.BatteryKWh > 1000:
+	case !(v.BatteryKWh >= 0 && v.BatteryKWh <= 1000): // written so that NaN fails too
 		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "battery capacity must be between 0 and 1000 kWh")
 	case v.Seats < 0 || v.Seats > 100:
 		return FieldErrorf(EINVALID, "vehicle.seats", "seats must be between 1 and 100")

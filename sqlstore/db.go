@@ -62,6 +62,10 @@ type DB struct {
 	Now func() time.Time
 	// Policy decides applications; Open sets the embedded default.
 	Policy *policy.Policy
+	// LicenceValidityDays is how many days an issued licence stays valid
+	// after its issue date. No source gives the validity (REGULATION.md
+	// §2 [?]), so it is configuration; 0 means DefaultLicenceValidityDays.
+	LicenceValidityDays int
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL, or

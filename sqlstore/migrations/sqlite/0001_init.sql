@@ -65,6 +65,8 @@ CREATE TABLE applications (
 	brand             TEXT    NOT NULL,
 	model             TEXT    NOT NULL,
 	destination       TEXT    NOT NULL,
+	buyer             TEXT    NOT NULL DEFAULT '',
+	contract_number   TEXT    NOT NULL DEFAULT '',
 	state             TEXT    NOT NULL,
 	version           INTEGER NOT NULL,
 	application_date  INTEGER,
@@ -80,6 +82,7 @@ CREATE TABLE applications (
 CREATE UNIQUE INDEX applications_live_vin ON applications(vin) WHERE state NOT IN ('withdrawn', 'refused');
 CREATE INDEX applications_exporter ON applications(exporter_id, id);
 CREATE INDEX applications_state ON applications(state, id);
+CREATE INDEX applications_vin ON applications(vin);
 
 CREATE TABLE confirmation_requests (
 	id                INTEGER PRIMARY KEY AUTOINCREMENT,

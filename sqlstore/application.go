@@ -1,0 +1,586 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/policy"
+	"github.com/ucxdev/ucx/vin"
+)
+
+var _ ucx.ApplicationService = (*DB)(nil)
+
+const appColumns = "a.id, a.exporter_id, a.manufacturer_id, a.state, a.version, a.application_date, a.data, a.decision, a.created_at, a.updated_at"
+
+// liveCondition selects the applications that hold their VIN. It must match the predicate of the applications_live_vin index:
+// a withdrawn or refused application frees the VIN for a new filing.
+const liveCondition = "state NOT IN ('withdrawn', 'refused')"
+
+func errNoApplication(id int64) error {
+	return ucx.Errorf(ucx.ENOTFOUND, "application %d not found", id)
+}
+
+// staleApplication is the answer to an action on a version the caller no
+// longer has: someone (or something) changed the application in between.
+func staleApplication(cur int) error {
+	return ucx.Errorf(ucx.ECONFLICT, "the application changed since you read it (version %d); reload", cur)
+}
+
+func scanApplication(sc interface{ Scan(...any) error }) (*ucx.Application, error) {
+	var a ucx.Application
+	var mfr, appDate sql.NullInt64
+	var state, data, decision string
+	var created, updated int64
+	if err := sc.Scan(&a.ID, &a.ExporterID, &mfr, &state, &a.Version, &appDate, &data, &decision, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.ManufacturerID, a.State, a.ApplicationDate = mfr.Int64, ucx.State(state), optDate(appDate)
+	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(data), &a.ApplicationInput); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(decision), &a.Decision); err != nil {
+		return nil, err
+	}
+	// HasDays is not stored (json:"-"); the days are known unless the
+	// dates themselves made the decision invalid.
+	a.Decision.HasDays = a.Decision.DaysSinceRegistration != 0 || a.Decision.Outcome != ucx.Invalid
+	return &a, nil
+}
+
+// application reads one application that p may see (workflowScope), and
+// ENOTFOUND otherwise: an application of another organisation is, to the
+// caller, one that does not exist.
+func (tx *Tx) application(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Application, error) {
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return nil, err
+	}
+	a, err := scanApplication(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM applications a WHERE a.id = ? AND "+scope, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoApplication(id)
+	}
+	return a, err
+}
+
+// prepareInput copies, normalises and checks an application as filed. The
+// VIN is normalised by package vin too (full-width characters, stray
+// spaces), then its check digit checked: every rule is keyed by VIN.
+func prepareInput(in *ucx.ApplicationInput) (*ucx.ApplicationInput, error) {
+	if in == nil {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle", "the application is missing")
+	}
+	x := *in
+	if in.Vehicle.MileageKM != nil {
+		m := *in.Vehicle.MileageKM
+		x.Vehicle.MileageKM = &m
+	}
+	x.Vehicle.VIN = vin.Normalize(x.Vehicle.VIN)
+	x.Normalize()
+	x.InspectionReport = strings.TrimSpace(x.InspectionReport)
+	if err := x.Validate(); err != nil {
+		return nil, err
+	}
+	if err := vin.Validate(x.Vehicle.VIN); err != nil {
+		var ve *vin.Error
+		if errors.As(err, &ve) {
+			return nil, ve.AsUCX("vehicle.vin")
+		}
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.vin", "%s", err.Error())
+	}
+	return &x, nil
+}
+
+// decide runs the policy on the application as filed on date on.
+func (db *DB) decide(in *ucx.ApplicationInput, on ucx.Date) ucx.Decision {
+	p := db.Policy
+	if p == nil {
+		p = policy.Default()
+	}
+	pv := in.PolicyVehicle(on)
+	var d ucx.Decision
+	p.Decide(&pv, &d)
+	return d
+}
+
+// CreateApplication files an application for the caller's own exporter:
+// only an exporter files, and only for itself (R10: 谁出口谁申领). The input
+// is normalised and checked (EINVALID naming the field; nothing is
+// written), the VIN routed to its manufacturer (routeVIN), and the policy
+// run with today's date in China time (R1). With in.Submit it is submitted
+// in the same transaction, so either both happen or neither.
+//
+// With opts.IdempotencyKey, a retry with the same key and the same input
+// returns the first application with created=false; the same key with a
+// different input is ECONFLICT. One live application per VIN: a second is
+// ECONFLICT naming the VIN.
+func (db *DB) CreateApplication(ctx context.Context, p *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*ucx.Application, bool, error) {
+	const op = "sqlstore.CreateApplication"
+	if err := mustAct(p, ucx.KindExporter, "file export-licence applications, and only for itself (R10: 谁出口谁申领, whoever exports applies)"); err != nil {
+		return nil, false, err
+	}
+	x, err := prepareInput(in)
+	if err != nil {
+		return nil, false, err
+	}
+	key := strings.TrimSpace(opts.IdempotencyKey)
+	if len(key) > 200 {
+		return nil, false, ucx.FieldErrorf(ucx.EINVALID, "idempotency_key", "the idempotency key is longer than 200 bytes")
+	}
+	body, err := json.Marshal(x)
+	if err != nil {
+		return nil, false, ucx.Internal(op, err)
+	}
+	sum := sha256.Sum256(body)
+	reqHash := hex.EncodeToString(sum[:])
+
+	var app *ucx.Application
+	var created bool
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		app, created = nil, false
+		if key != "" {
+			prior, err := tx.claimKey(ctx, p.OrgID, key, reqHash)
+			if err != nil {
+				return err
+			}
+			if prior != 0 {
+				app, err = tx.application(ctx, p, prior)
+				return err
+			}
+		}
+		var err error
+		if app, err = db.insertApplication(ctx, tx, p, x); err != nil {
+			return err
+		}
+		if x.Submit {
+			if err := db.submit(ctx, tx, p, app); err != nil {
+				return err
+			}
+		}
+		if key != "" {
+			if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", app.ID, p.OrgID, key); err != nil {
+				return err
+			}
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return app, created, nil
+}
+
+// claimKey records an idempotency key for org, or finds it recorded. It
+// returns the application the key already produced, or 0 when this request
+// now owns the key. The key is inserted first, with ON CONFLICT DO NOTHING:
+// on PostgreSQL a concurrent request with the same key waits for ours to
+// commit and then finds it, rather than filing twice.
+func (tx *Tx) claimKey(ctx context.Context, org int64, key, reqHash string) (int64, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (org_id, key, request, entity_id, created_at) VALUES (?, ?, ?, 0, ?)
+		ON CONFLICT (org_id, key) DO NOTHING`, org, key, reqHash, micros(tx.now))
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return 0, err
+	}
+	var prior string
+	var id int64
+	if err := tx.QueryRow(ctx, "SELECT request, entity_id FROM idempotency_keys WHERE org_id = ? AND key = ?", org, key).Scan(&prior, &id); err != nil {
+		return 0, err
+	}
+	if prior != reqHash {
+		return 0, ucx.FieldErrorf(ucx.ECONFLICT, "idempotency_key", "idempotency key reused with a different request; use a new key for a new application")
+	}
+	if id == 0 {
+		return 0, ucx.FieldErrorf(ucx.ECONFLICT, "idempotency_key", "a request with this idempotency key is still being processed; retry in a moment")
+	}
+	return id, nil
+}
+
+// insertApplication writes a new draft and its audit event, after checking
+// that the VIN has no live application. x must be prepared (prepareInput).
+func (db *DB) insertApplication(ctx context.Context, tx *Tx, p *ucx.Principal, x *ucx.ApplicationInput) (*ucx.Application, error) {
+	v := x.Vehicle.VIN
+	var other, owner int64
+	err := tx.QueryRow(ctx, "SELECT id, exporter_id FROM applications WHERE vin = ? AND "+liveCondition, v).Scan(&other, &owner)
+	switch {
+	case err == nil && owner == p.OrgID:
+		return nil, ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application (%d); withdraw it before filing again", v, other)
+	case err == nil:
+		return nil, ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application with another exporter; one vehicle is exported once", v)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	mfr, err := tx.routeVIN(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	a := &ucx.Application{
+		ExporterID:       p.OrgID,
+		ApplicationInput: *x,
+		State:            ucx.StateDraft,
+		Version:          1,
+		Decision:         db.decide(x, tx.today()),
+		ManufacturerID:   mfr,
+		CreatedAt:        tx.now,
+		UpdatedAt:        tx.now,
+	}
+	a.Submit = false
+	data, err := toJSON(&a.ApplicationInput)
+	if err != nil {
+		return nil, err
+	}
+	decision, err := toJSON(&a.Decision)
+	if err != nil {
+		return nil, err
+	}
+	a.ID, err = tx.InsertID(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+		state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, x.Buyer, x.ContractNumber,
+		string(a.State), a.Version, x.Vehicle.RegistrationDate.Days(), a.Decision.Outcome.String(), boolInt(a.Decision.LetterRequired),
+		data, decision, micros(tx.now), micros(tx.now))
+	if err != nil {
+		return nil, err
+	}
+	return a, tx.event(ctx, p, actAppCreate, entityApplication, a.ID, a.ID, "", string(a.State), v+" "+a.Decision.Outcome.String())
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// wmiKey is the WMI a VIN routes by: positions 1–3, or for a small
+// manufacturer (third character 9) positions 1–3 and 12–14, as package vin
+// reads it.
+func wmiKey(v string) string {
+	if len(v) == vin.Len && v[2] == '9' {
+		return v[:3] + v[11:14]
+	}
+	if len(v) < 3 {
+		return v
+	}
+	return v[:3]
+}
+
+// routeVIN finds the manufacturer organisation a VIN's confirmation request
+// goes to (R2: only the vehicle's manufacturer may confirm). A WMI that a
+// manufacturer declared on the platform wins; otherwise package vin's
+// built-in table names the manufacturer, which is matched to an
+// organisation by its exact legal name (or, failing that, by a unique
+// English name). 0 means no manufacturer on the platform: the application
+// can still be filed, but not submitted if it needs a letter.
+func (tx *Tx) routeVIN(ctx context.Context, v string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT org_id FROM org_wmis WHERE wmi = ?", wmiKey(v)).Scan(&id)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return id, err
+	}
+	e, ok := vin.DefaultTable().Lookup(v)
+	if !ok {
+		return 0, nil
+	}
+	for _, m := range []struct{ col, name string }{{"name", e.NameZH}, {"name_en", e.NameEN}} {
+		if m.name == "" {
+			continue
+		}
+		rows, err := tx.Query(ctx, "SELECT id FROM orgs WHERE kind = 'manufacturer' AND "+m.col+" = ? ORDER BY id LIMIT 2", m.name)
+		if err != nil {
+			return 0, err
+		}
+		var ids []int64
+		for rows.Next() {
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		if len(ids) == 1 {
+			return ids[0], nil
+		}
+	}
+	return 0, nil
+}
+
+// FindApplicationByID returns an application the caller may see (see
+// workflowScope): an exporter its own, a manufacturer those it was asked to
+// confirm, authorities and customs every filed one. Others are ENOTFOUND;
+// the operator gets EFORBIDDEN.
+func (db *DB) FindApplicationByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Application, error) {
+	var a *ucx.Application
+	err := db.View(ctx, "sqlstore.FindApplicationByID", func(tx *Tx) error {
+		var err error
+		a, err = tx.application(ctx, p, id)
+		return err
+	})
+	return a, err
+}
+
+// FindApplications lists the applications the caller may see that match
+// f, newest first, with the total count. An exporter sees only its own
+// whatever f.ExporterID says.
+func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.ApplicationFilter) ([]*ucx.Application, int, error) {
+	const op = "sqlstore.FindApplications"
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset, limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	conds := []string{scope}
+	if f.State != "" {
+		if !f.State.Valid() {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "state", "unknown state %q", f.State)
+		}
+		conds, args = append(conds, "a.state = ?"), append(args, string(f.State))
+	}
+	if f.VIN != "" {
+		conds, args = append(conds, "a.vin = ?"), append(args, vin.Normalize(f.VIN))
+	}
+	if f.Destination != "" {
+		conds, args = append(conds, "a.destination = ?"), append(args, ucx.NormalizeCountry(f.Destination))
+	}
+	if f.Outcome != "" {
+		if _, ok := ucx.ParseOutcome(f.Outcome); !ok {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "outcome", "outcome must be clear, letter-required, blocked or invalid")
+		}
+		conds, args = append(conds, "a.outcome = ?"), append(args, f.Outcome)
+	}
+	if f.ExporterID != 0 {
+		conds, args = append(conds, "a.exporter_id = ?"), append(args, f.ExporterID)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if len(q) > 200 {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "q", "the search text is longer than 200 bytes")
+		}
+		like := likePattern(q)
+		conds = append(conds, `(LOWER(a.vin) LIKE ? ESCAPE '\' OR LOWER(a.brand) LIKE ? ESCAPE '\' OR LOWER(a.model) LIKE ? ESCAPE '\'
+			OR LOWER(a.buyer) LIKE ? ESCAPE '\' OR LOWER(a.contract_number) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like, like, like)
+	}
+	var out []*ucx.Application
+	var total int
+	err = db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM applications a"+where(conds), args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+appColumns+" FROM applications a"+where(conds)+" ORDER BY a.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanApplication(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, total, err
+}
+
+// SubmitApplication files a draft with the authority. The policy is run
+// again with today as the application date (R1 counts to the date the
+// licence is applied for); an invalid or blocked outcome is ERULE with the
+// reasons to fix. When R1 asks for a letter the application awaits the
+// manufacturer's confirmation and a request goes to its inbox; otherwise it
+// goes straight to review.
+func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	const op = "sqlstore.SubmitApplication"
+	if err := mustAct(p, ucx.KindExporter, "submit applications, their own (R10)"); err != nil {
+		return nil, err
+	}
+	var a *ucx.Application
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if a, err = tx.application(ctx, p, id); err != nil {
+			return err
+		}
+		if a.Version != version {
+			return staleApplication(a.Version)
+		}
+		if a.State != ucx.StateDraft {
+			return ucx.Errorf(ucx.ERULE, "only a draft can be submitted; this application is %s", a.State)
+		}
+		return db.submit(ctx, tx, p, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// submit moves the draft a on (see SubmitApplication) and updates a.
+func (db *DB) submit(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application) error {
+	today := tx.today()
+	d := db.decide(&a.ApplicationInput, today)
+	switch d.Outcome {
+	case ucx.Invalid:
+		return ucx.Errorf(ucx.ERULE, "the application cannot be submitted because its data are invalid: %s", reasonList(d.Reasons, ucx.Reject))
+	case ucx.Blocked:
+		return ucx.Errorf(ucx.ERULE, "the application cannot be submitted: %s; correct the data and submit again", reasonList(d.Reasons, ucx.Block))
+	}
+	next, mfr := ucx.StateUnderReview, a.ManufacturerID
+	if d.LetterRequired {
+		if mfr == 0 {
+			// The manufacturer may have joined or declared its WMI since
+			// the draft was made.
+			var err error
+			if mfr, err = tx.routeVIN(ctx, a.Vehicle.VIN); err != nil {
+				return err
+			}
+		}
+		if mfr == 0 {
+			return ucx.Errorf(ucx.ERULE, "R1 requires a confirmation from the manufacturer of VIN %s, but its manufacturer (WMI %s) is not on the platform, so none can be asked for; "+
+				"ask the manufacturer to join ucx and declare its WMI, then submit again, or submit on or after %s, when no letter is needed",
+				a.Vehicle.VIN, wmiKey(a.Vehicle.VIN), d.LetterFreeFrom)
+		}
+		next = ucx.StateAwaitingConfirmation
+	}
+	decision, err := toJSON(&d)
+	if err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE applications SET state = ?, version = version + 1, application_date = ?, outcome = ?, letter_required = ?,
+		decision = ?, manufacturer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,
+		string(next), today.Days(), d.Outcome.String(), boolInt(d.LetterRequired), decision, nullID(mfr), micros(tx.now), a.ID, a.Version)
+	if err := oneRow(res, err, a.Version); err != nil {
+		return err
+	}
+	before := a.State
+	a.State, a.Version, a.ApplicationDate, a.Decision, a.ManufacturerID, a.UpdatedAt = next, a.Version+1, today, d, mfr, tx.now
+	if err := tx.event(ctx, p, actAppSubmit, entityApplication, a.ID, a.ID, string(before), string(next), d.Outcome.String()); err != nil {
+		return err
+	}
+	if next != ucx.StateAwaitingConfirmation {
+		return nil
+	}
+	rid, err := tx.InsertID(ctx, `INSERT INTO confirmation_requests (application_id, manufacturer_id, exporter_id, state, version, requested_at)
+		VALUES (?, ?, ?, ?, 1, ?)`, a.ID, mfr, a.ExporterID, string(ucx.ConfirmationPending), micros(tx.now))
+	if err != nil {
+		return err
+	}
+	return tx.event(ctx, p, actRequestCreate, entityRequest, rid, a.ID, "", string(ucx.ConfirmationPending), "R1: letter required")
+}
+
+// oneRow checks that a guarded UPDATE (… WHERE version = ?) changed its row;
+// none means a concurrent change won, reported with the version the caller
+// had.
+func oneRow(res sql.Result, err error, version int) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return staleApplication(version)
+	}
+	return nil
+}
+
+// reasonList joins the messages of the reasons at severity s or above.
+func reasonList(rs []ucx.Reason, s ucx.Severity) string {
+	var msgs []string
+	for _, r := range rs {
+		if r.Severity >= s {
+			msgs = append(msgs, r.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// withdrawable are the states an exporter may withdraw from: anything
+// before a licence is issued.
+var withdrawable = map[ucx.State]bool{
+	ucx.StateDraft: true, ucx.StateSubmitted: true, ucx.StateAwaitingConfirmation: true, ucx.StateUnderReview: true,
+}
+
+// WithdrawApplication withdraws the caller's own application before a
+// licence is issued. A pending confirmation request is voided, so it
+// leaves the manufacturer's inbox, and the VIN is free for a new filing.
+func (db *DB) WithdrawApplication(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	const op = "sqlstore.WithdrawApplication"
+	if err := mustAct(p, ucx.KindExporter, "withdraw applications, their own (R10)"); err != nil {
+		return nil, err
+	}
+	var a *ucx.Application
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if a, err = tx.application(ctx, p, id); err != nil {
+			return err
+		}
+		if a.Version != version {
+			return staleApplication(a.Version)
+		}
+		if !withdrawable[a.State] {
+			return ucx.Errorf(ucx.ERULE, "an application that is %s cannot be withdrawn; only one without a licence can", a.State)
+		}
+		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+			string(ucx.StateWithdrawn), micros(tx.now), id, version)
+		if err := oneRow(res, err, version); err != nil {
+			return err
+		}
+		before := a.State
+		a.State, a.Version, a.UpdatedAt = ucx.StateWithdrawn, a.Version+1, tx.now
+		if err := tx.event(ctx, p, actAppWithdraw, entityApplication, id, id, string(before), string(a.State), ""); err != nil {
+			return err
+		}
+		return tx.voidRequests(ctx, p, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// voidRequests voids the application's pending confirmation requests.
+func (tx *Tx) voidRequests(ctx context.Context, p *ucx.Principal, appID int64) error {
+	rows, err := tx.Query(ctx, "SELECT id FROM confirmation_requests WHERE application_id = ? AND state = ?", appID, string(ucx.ConfirmationPending))
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := tx.Exec(ctx, "UPDATE confirmation_requests SET state = ?, version = version + 1 WHERE id = ?", string(ucx.ConfirmationVoid), id); err != nil {
+			return err
+		}
+		if err := tx.event(ctx, p, actRequestVoid, entityRequest, id, appID, string(ucx.ConfirmationPending), string(ucx.ConfirmationVoid), "application withdrawn"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

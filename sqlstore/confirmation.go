@@ -1,0 +1,409 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+const requestColumns = `r.id, r.application_id, r.manufacturer_id, r.exporter_id, r.state, r.version, r.outlet_ids, r.refusal_code, r.refusal_text,
+	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date`
+
+const requestFrom = " FROM confirmation_requests r JOIN applications a ON a.id = r.application_id"
+
+func errNoRequest(id int64) error {
+	return ucx.Errorf(ucx.ENOTFOUND, "confirmation request %d not found", id)
+}
+
+func scanRequest(sc interface{ Scan(...any) error }) (*ucx.ConfirmationRequest, error) {
+	var r ucx.ConfirmationRequest
+	var state, outlets string
+	var requested, reg int64
+	var answered sql.NullInt64
+	if err := sc.Scan(&r.ID, &r.ApplicationID, &r.ManufacturerID, &r.ExporterID, &state, &r.Version, &outlets, &r.RefusalCode, &r.RefusalText,
+		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg); err != nil {
+		return nil, err
+	}
+	r.State, r.RequestedAt, r.AnsweredAt = ucx.ConfirmationState(state), fromMicros(requested), optTime(answered)
+	r.RegistrationDate = ucx.DateFromDays(int(reg))
+	if err := json.Unmarshal([]byte(outlets), &r.OutletIDs); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// requestScope returns the SQL condition, on confirmation_requests aliased
+// r, that limits requests to those p may read: a manufacturer its own
+// inbox only (R2), an exporter the requests for its applications,
+// authorities and customs all (a licence relies on them, R4). Anything
+// else is invisible, so ids reveal nothing.
+func requestScope(p *ucx.Principal) (string, []any, error) {
+	if err := signedIn(p); err != nil {
+		return "", nil, err
+	}
+	switch p.OrgKind {
+	case ucx.KindManufacturer:
+		return "r.manufacturer_id = ?", []any{p.OrgID}, nil
+	case ucx.KindExporter:
+		return "r.exporter_id = ?", []any{p.OrgID}, nil
+	case ucx.KindAuthority, ucx.KindCustoms:
+		return "1 = 1", nil, nil
+	}
+	return "", nil, ucx.Errorf(ucx.EFORBIDDEN, "the platform operator manages organisations and users and does not see the export workflow")
+}
+
+func (tx *Tx) request(ctx context.Context, p *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {
+	scope, args, err := requestScope(p)
+	if err != nil {
+		return nil, err
+	}
+	r, err := scanRequest(tx.QueryRow(ctx, "SELECT "+requestColumns+requestFrom+" WHERE r.id = ? AND "+scope, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoRequest(id)
+	}
+	return r, err
+}
+
+// FindRequestByID returns a confirmation request the caller may see (see
+// requestScope); any other is ENOTFOUND, never EFORBIDDEN, so that a
+// manufacturer cannot learn which other makers' requests exist.
+func (db *DB) FindRequestByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {
+	var r *ucx.ConfirmationRequest
+	err := db.View(ctx, "sqlstore.FindRequestByID", func(tx *Tx) error {
+		var err error
+		r, err = tx.request(ctx, p, id)
+		return err
+	})
+	return r, err
+}
+
+// FindRequests lists the confirmation requests the caller may see, with
+// the total count. A manufacturer's inbox is oldest first, so requests are
+// answered in the order they came; everyone else sees newest first.
+func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestFilter) ([]*ucx.ConfirmationRequest, int, error) {
+	const op = "sqlstore.FindRequests"
+	scope, args, err := requestScope(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset, limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	conds := []string{scope}
+	if f.State != "" {
+		switch f.State {
+		case ucx.ConfirmationPending, ucx.ConfirmationApproved, ucx.ConfirmationRefused, ucx.ConfirmationVoid:
+		default:
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be pending, approved, refused or void")
+		}
+		conds, args = append(conds, "r.state = ?"), append(args, string(f.State))
+	}
+	order := " ORDER BY r.id DESC"
+	if p.OrgKind == ucx.KindManufacturer {
+		order = " ORDER BY r.id"
+	}
+	var out []*ucx.ConfirmationRequest
+	var total int
+	err = db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds), args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+requestColumns+requestFrom+where(conds)+order+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, total, err
+}
+
+// staleRequest answers an action on a request version the caller no longer
+// has.
+func staleRequest(cur int) error {
+	return ucx.Errorf(ucx.ECONFLICT, "the request changed since you read it (version %d); reload", cur)
+}
+
+// answerable loads a request the manufacturer p may answer now: its own,
+// at the version the caller saw, still pending.
+func (tx *Tx) answerable(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.ConfirmationRequest, error) {
+	r, err := tx.request(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Version != version {
+		return nil, staleRequest(r.Version)
+	}
+	if r.State != ucx.ConfirmationPending {
+		return nil, ucx.Errorf(ucx.ERULE, "the request is already %s; only a pending request can be answered", r.State)
+	}
+	return r, nil
+}
+
+// ApproveRequest approves a confirmation request of the caller's own
+// manufacturer (R2) with the chosen overseas outlets, which must be its own
+// and in the application's destination country (R3). It builds the
+// confirmation document (confirmationDocument) and moves the application
+// on to review. Returns ENOTFOUND for another manufacturer's request,
+// ECONFLICT for a stale version, ERULE when it is not pending or has no
+// outlet in the destination, EINVALID for an outlet that is not the
+// manufacturer's.
+func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, version int, outletIDs []int64) (*ucx.ConfirmationRequest, error) {
+	const op = "sqlstore.ApproveRequest"
+	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, oid := range outletIDs {
+		if !slices.Contains(ids, oid) {
+			ids = append(ids, oid)
+		}
+	}
+	var r *ucx.ConfirmationRequest
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if r, err = tx.answerable(ctx, p, id, version); err != nil {
+			return err
+		}
+		mfr, err := tx.orgByID(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		if len(mfr.OutletsIn(r.Destination)) == 0 {
+			return ucx.Errorf(ucx.ERULE, "no outlet in %s (R3): add an overseas after-sales outlet there first, or refuse the request with code no_service_network", r.Destination)
+		}
+		if len(ids) == 0 {
+			return ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "choose at least one of your outlets in %s to serve this vehicle (R3)", r.Destination)
+		}
+		var chosen []*ucx.Outlet
+		for _, oid := range ids {
+			i := slices.IndexFunc(mfr.Outlets, func(ot *ucx.Outlet) bool { return ot.ID == oid })
+			if i < 0 {
+				return ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet %d is not one of your outlets", oid)
+			}
+			if ot := mfr.Outlets[i]; ot.Country != r.Destination {
+				return ucx.FieldErrorf(ucx.ERULE, "outlet_ids", "outlet %d (%s) is in %s, not in the destination %s (R3)", oid, ot.Provider, ot.Country, r.Destination)
+			}
+			chosen = append(chosen, mfr.Outlets[i])
+		}
+		doc, err := confirmationDoc(r, mfr, chosen, tx.today())
+		if err != nil {
+			return err
+		}
+		outlets, err := toJSON(ids)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
+			WHERE id = ? AND version = ? AND state = ?`,
+			string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, id, version, string(ucx.ConfirmationPending))
+		if err := oneRequestRow(res, err, version); err != nil {
+			return err
+		}
+		if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), ""); err != nil {
+			return err
+		}
+		if err := tx.moveApplication(ctx, p, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateUnderReview, actAppConfirmed, "confirmation "+itoa(id)+" approved"); err != nil {
+			return err
+		}
+		now := tx.now
+		r.State, r.Version, r.OutletIDs, r.AnsweredAt, r.Document = ucx.ConfirmationApproved, r.Version+1, ids, &now, doc
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RefuseRequest refuses a confirmation request of the caller's own
+// manufacturer with a code from ucx.RefusalCodes and a text (required for
+// "other"). The application is refused with the manufacturer's reason; the
+// exporter may file again later.
+func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, version int, code, text string) (*ucx.ConfirmationRequest, error) {
+	const op = "sqlstore.RefuseRequest"
+	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+		return nil, err
+	}
+	code, text, err := checkRefusal(code, text)
+	if err != nil {
+		return nil, err
+	}
+	var r *ucx.ConfirmationRequest
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if r, err = tx.answerable(ctx, p, id, version); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, refusal_code = ?, refusal_text = ?, answered_at = ?
+			WHERE id = ? AND version = ? AND state = ?`,
+			string(ucx.ConfirmationRefused), code, text, micros(tx.now), id, version, string(ucx.ConfirmationPending))
+		if err := oneRequestRow(res, err, version); err != nil {
+			return err
+		}
+		note := refusalNote(code, text)
+		if err := tx.event(ctx, p, actRequestRefuse, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationRefused), note); err != nil {
+			return err
+		}
+		if err := tx.moveApplication(ctx, p, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateRefused, actAppRefused, "manufacturer: "+note); err != nil {
+			return err
+		}
+		now := tx.now
+		r.State, r.Version, r.RefusalCode, r.RefusalText, r.AnsweredAt = ucx.ConfirmationRefused, r.Version+1, code, text, &now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkRefusal checks a refusal's code and text, for manufacturers and
+// authorities alike: the codes feed the accountability figures (R6), so
+// they come from one list.
+func checkRefusal(code, text string) (string, string, error) {
+	code, text = strings.TrimSpace(code), strings.TrimSpace(text)
+	if _, ok := ucx.RefusalCodes[code]; !ok {
+		return "", "", ucx.FieldErrorf(ucx.EINVALID, "code", "refusal code %q is unknown; use one of %s", code, refusalCodeList())
+	}
+	if code == "other" && text == "" {
+		return "", "", ucx.FieldErrorf(ucx.EINVALID, "text", "explain the refusal in the text when the code is other")
+	}
+	if len(text) > maxReasonTextBytes {
+		return "", "", ucx.FieldErrorf(ucx.EINVALID, "text", "the text is longer than %d bytes", maxReasonTextBytes)
+	}
+	return code, text, nil
+}
+
+func refusalCodeList() string {
+	codes := make([]string, 0, len(ucx.RefusalCodes))
+	for c := range ucx.RefusalCodes {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, ", ")
+}
+
+func refusalNote(code, text string) string {
+	if text == "" {
+		return code
+	}
+	return code + ": " + text
+}
+
+func oneRequestRow(res sql.Result, err error, version int) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return staleRequest(version)
+	}
+	return nil
+}
+
+// moveApplication moves an application from one state to the next as the
+// consequence of another record's change (a confirmation answered), with
+// its own audit event. The guard on the state makes a concurrent change
+// (a withdrawal) win or lose as a whole.
+func (tx *Tx) moveApplication(ctx context.Context, p *ucx.Principal, id int64, from, to ucx.State, action, note string) error {
+	res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND state = ?",
+		string(to), micros(tx.now), id, string(from))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if err != nil {
+			return err
+		}
+		return ucx.Errorf(ucx.ECONFLICT, "application %d is no longer %s (it was changed meanwhile, e.g. withdrawn); reload", id, from)
+	}
+	return tx.event(ctx, p, action, entityApplication, id, id, string(from), string(to), note)
+}
+
+// confirmationDocument is the After-Sales Service Confirmation (R2–R4) as
+// data: what the manufacturer confirms and, once sealed, signs. Fields are
+// declared in the alphabetical order of their JSON keys, so encoding/json
+// writes the keys sorted as RFC 8785 (JSON canonicalization) requires;
+// with only strings and integers, that is the canonical form.
+type confirmationDocument struct {
+	ApplicationID  int64              `json:"application_id"`
+	ConfirmationID int64              `json:"confirmation_id"`
+	Destinations   []string           `json:"destinations"` // R3
+	IssuedOn       ucx.Date           `json:"issued_on"`
+	Manufacturer   string             `json:"manufacturer"` // the exact legal name of MIIT's announcement (R2)
+	ManufacturerID int64              `json:"manufacturer_id"`
+	Type           string             `json:"type"`
+	Vehicles       []confirmedVehicle `json:"vehicles"` // every VIN (R3)
+}
+
+type confirmedVehicle struct {
+	Brand            string      `json:"brand"`
+	Model            string      `json:"model"`
+	Outlets          []outletDoc `json:"outlets"` // the outlets serving it in its destination (R3)
+	RegistrationDate ucx.Date    `json:"registration_date"`
+	VIN              string      `json:"vin"`
+}
+
+type outletDoc struct {
+	Address  string `json:"address"`
+	Contact  string `json:"contact"`
+	Country  string `json:"country"`
+	Provider string `json:"provider"`
+}
+
+// Document types, so that a verifier never mistakes one document for
+// another.
+const (
+	docConfirmation = "ucx.confirmation.v1"
+	docLicence      = "ucx.licence.v1"
+)
+
+func confirmationDoc(r *ucx.ConfirmationRequest, mfr *ucx.Org, outlets []*ucx.Outlet, on ucx.Date) ([]byte, error) {
+	v := confirmedVehicle{Brand: r.Brand, Model: r.Model, RegistrationDate: r.RegistrationDate, VIN: r.VIN}
+	for _, ot := range outlets {
+		v.Outlets = append(v.Outlets, outletDoc{Address: ot.Address, Contact: ot.Contact, Country: ot.Country, Provider: ot.Provider})
+	}
+	return canonicalJSON(confirmationDocument{
+		ApplicationID:  r.ApplicationID,
+		ConfirmationID: r.ID,
+		Destinations:   []string{r.Destination},
+		IssuedOn:       on,
+		Manufacturer:   mfr.Name,
+		ManufacturerID: mfr.ID,
+		Type:           docConfirmation,
+		Vehicles:       []confirmedVehicle{v},
+	})
+}
+
+// canonicalJSON encodes a document struct without HTML escaping (RFC 8785
+// writes <, > and & as they are) and without the encoder's newline.
+func canonicalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,116 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/ucxdev/ucx"
+)
+
+// Audit actions. Each state change writes exactly one event per record it
+// changes, in the same transaction as the change, so the trail can never
+// disagree with the data.
+const (
+	actOrgCreate      = "org.create"
+	actOrgStanding    = "org.set_standing"
+	actOrgWMIs        = "org.set_wmis"
+	actOutletAdd      = "outlet.add"
+	actUserCreate     = "user.create"
+	actTokenCreate    = "token.create"
+	actTokenRevoke    = "token.revoke"
+	actSessionCreate  = "session.create"
+	actAppCreate      = "application.create"
+	actAppSubmit      = "application.submit"
+	actAppWithdraw    = "application.withdraw"
+	actAppConfirmed   = "application.confirmed"
+	actAppRefused     = "application.refused"
+	actAppLicensed    = "application.licensed"
+	actAppCleared     = "application.cleared"
+	actRequestCreate  = "request.create"
+	actRequestApprove = "request.approve"
+	actRequestRefuse  = "request.refuse"
+	actRequestVoid    = "request.void"
+	actLicenceIssue   = "licence.issue"
+	actLicenceClear   = "licence.clear"
+	actImportStart    = "import.start"
+	actImportFinish   = "import.finish"
+)
+
+// Audited entities.
+const (
+	entityOrg         = "org"
+	entityOutlet      = "outlet"
+	entityUser        = "user"
+	entityToken       = "token"
+	entitySession     = "session"
+	entityApplication = "application"
+	entityRequest     = "confirmation_request"
+	entityLicence     = "licence"
+	entityImport      = "import"
+)
+
+const (
+	insertEventSQL     = "INSERT INTO events (at, actor_user_id, actor_org_id, action, entity, entity_id, application_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	eventColumns       = "id, at, actor_user_id, actor_org_id, action, entity, entity_id, application_id, before, after, note"
+	maxNoteBytes       = 1000
+	maxReasonTextBytes = 1000
+)
+
+// event writes one audit event at the transaction's instant. p is the
+// actor; nil means the system itself (bootstrap, background imports).
+func (tx *Tx) event(ctx context.Context, p *ucx.Principal, action, entity string, id, appID int64, before, after, note string) error {
+	var user, org any
+	if p != nil {
+		user, org = nullID(p.UserID), nullID(p.OrgID)
+	}
+	_, err := tx.Exec(ctx, insertEventSQL, micros(tx.now), user, org, action, entity, id, nullID(appID), before, after, note)
+	return err
+}
+
+// scanEvent reads a row selected with eventColumns.
+func scanEvent(sc interface{ Scan(...any) error }) (*ucx.Event, error) {
+	var e ucx.Event
+	var at int64
+	var user, org, app sql.NullInt64
+	if err := sc.Scan(&e.ID, &at, &user, &org, &e.Action, &e.Entity, &e.EntityID, &app, &e.Before, &e.After, &e.Note); err != nil {
+		return nil, err
+	}
+	e.At = fromMicros(at)
+	e.ActorUserID, e.ActorOrgID, e.ApplicationID = user.Int64, org.Int64, app.Int64
+	return &e, nil
+}
+
+// Timeline lists the application's events, oldest first: its filing, the
+// confirmation request and answer, the licence and the clearance. Whoever
+// may read the application may read its timeline (see workflowScope).
+func (db *DB) Timeline(ctx context.Context, p *ucx.Principal, id int64) ([]*ucx.Event, error) {
+	const op = "sqlstore.Timeline"
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ucx.Event
+	err = db.View(ctx, op, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM applications a WHERE a.id = ? AND "+scope, append([]any{id}, args...)...).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNoApplication(id)
+		}
+		rows, err := tx.Query(ctx, "SELECT "+eventColumns+" FROM events WHERE application_id = ? ORDER BY id", id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

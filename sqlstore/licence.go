@@ -1,0 +1,496 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+// DefaultLicenceValidityDays is a licence's validity when
+// DB.LicenceValidityDays is not set. The regulation's own figure is not
+// known (REGULATION.md §2 [?]); 180 days keeps a licence usable for a
+// normal shipping schedule and is the figure to revisit.
+const DefaultLicenceValidityDays = 180
+
+const licenceColumns = `l.id, l.number, l.application_id, l.exporter_id, l.authority_id, l.destination, l.schedule, l.confirmation_ids,
+	l.issued_on, l.valid_until, l.cleared_at, l.cleared_by, l.port, l.declaration_number, l.deregistration_due, l.document, l.created_at`
+
+// Licences are visible to whoever may see their application
+// (workflowScope), so the join to applications carries the scope.
+const licenceFrom = " FROM licences l JOIN applications a ON a.id = l.application_id"
+
+func errNoLicence(id int64) error {
+	return ucx.Errorf(ucx.ENOTFOUND, "licence %d not found", id)
+}
+
+func scanLicence(sc interface{ Scan(...any) error }) (*ucx.Licence, error) {
+	var l ucx.Licence
+	var schedule, confirmations string
+	var issued, valid, created int64
+	var cleared, clearedBy, dereg sql.NullInt64
+	if err := sc.Scan(&l.ID, &l.Number, &l.ApplicationID, &l.ExporterID, &l.AuthorityID, &l.Destination, &schedule, &confirmations,
+		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created); err != nil {
+		return nil, err
+	}
+	l.IssuedOn, l.ValidUntil = ucx.DateFromDays(int(issued)), ucx.DateFromDays(int(valid))
+	l.ClearedAt, l.ClearedBy, l.DeregistrationDue, l.CreatedAt = optTime(cleared), clearedBy.Int64, optDate(dereg), fromMicros(created)
+	if err := json.Unmarshal([]byte(schedule), &l.Schedule); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(confirmations), &l.ConfirmationIDs); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func (tx *Tx) licence(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Licence, error) {
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return nil, err
+	}
+	l, err := scanLicence(tx.QueryRow(ctx, "SELECT "+licenceColumns+licenceFrom+" WHERE l.id = ? AND "+scope, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoLicence(id)
+	}
+	return l, err
+}
+
+// reviewable loads an application an authority may decide now: filed, at
+// the version the caller saw, under review.
+func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	a, err := tx.application(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Version != version {
+		return nil, staleApplication(a.Version)
+	}
+	if a.State != ucx.StateUnderReview {
+		return nil, ucx.Errorf(ucx.ERULE, "only an application under review can be decided; this one is %s", a.State)
+	}
+	return a, nil
+}
+
+// IssueLicence issues the export licence for an application under review
+// (R14: only a licensing authority's member or admin may). It is refused
+// with ERULE, giving every reason at once, when:
+//
+//   - R1 asks for a manufacturer letter and no confirmation is approved;
+//   - the data do not match the registration certificate (R5): the policy
+//     is run again on the application date and any R5 mismatch, and any
+//     other blocking reason, refuses; the certificate's four values must
+//     all be given, since the schedule carries them;
+//   - the exporter has no filing or its filing lapsed before today (R10);
+//   - the exporter's standing is suspended, or rectification_ordered (R8):
+//     the regulation weighs "whether the measures were carried out", which
+//     the platform knows only when an authority sets the standing back to
+//     normal or warned, so until then no licence is issued.
+//
+// The licence is numbered UCX-<year of issue>-<id, six digits>, valid for
+// DB.LicenceValidityDays, and lists the vehicle in its schedule (R5) and
+// the confirmations it relies on with their digests (R4). The application
+// becomes licensed.
+func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, version int) (*ucx.Licence, error) {
+	const op = "sqlstore.IssueLicence"
+	if err := mustAct(p, ucx.KindAuthority, "issue export licences (R14)"); err != nil {
+		return nil, err
+	}
+	var l *ucx.Licence
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		a, err := tx.reviewable(ctx, p, appID, version)
+		if err != nil {
+			return err
+		}
+		exporter, err := tx.orgByID(ctx, a.ExporterID)
+		if err != nil {
+			return err
+		}
+		authority, err := tx.orgByID(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		confirmations, err := tx.approvedConfirmations(ctx, appID)
+		if err != nil {
+			return err
+		}
+		today := tx.today()
+		if problems := db.licenceProblems(a, exporter, len(confirmations), today); len(problems) > 0 {
+			return ucx.Errorf(ucx.ERULE, "the licence cannot be issued: %s", strings.Join(problems, "; "))
+		}
+		validity := db.LicenceValidityDays
+		if validity <= 0 {
+			validity = DefaultLicenceValidityDays
+		}
+		v := &a.Vehicle
+		l = &ucx.Licence{
+			ApplicationID: appID,
+			ExporterID:    a.ExporterID,
+			AuthorityID:   p.OrgID,
+			Destination:   a.Destination,
+			Schedule: []ucx.LicenceVehicle{{VIN: v.VIN, Brand: v.Brand, Model: v.Model,
+				RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate}},
+			IssuedOn:   today,
+			ValidUntil: today.AddDays(validity),
+			CreatedAt:  tx.now,
+		}
+		for _, c := range confirmations {
+			l.ConfirmationIDs = append(l.ConfirmationIDs, c.id)
+		}
+		schedule, err := toJSON(l.Schedule)
+		if err != nil {
+			return err
+		}
+		ids := "[]"
+		if len(l.ConfirmationIDs) > 0 {
+			if ids, err = toJSON(l.ConfirmationIDs); err != nil {
+				return err
+			}
+		}
+		// The number includes the id, which the insert assigns: insert
+		// under a unique placeholder (one licence per application), then
+		// number it and write the document that carries the number.
+		l.ID, err = tx.InsertID(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, confirmation_ids,
+			issued_on, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			"pending-"+itoa(appID), appID, l.ExporterID, l.AuthorityID, l.Destination, schedule, ids, today.Days(), l.ValidUntil.Days(), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		y, _, _ := today.Civil()
+		l.Number = fmt.Sprintf("UCX-%04d-%06d", y, l.ID)
+		if l.Document, err = licenceDoc(l, exporter, authority, confirmations); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE licences SET number = ?, document = ? WHERE id = ?", l.Number, l.Document, l.ID); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+			string(ucx.StateLicensed), micros(tx.now), appID, version)
+		if err := oneRow(res, err, version); err != nil {
+			return err
+		}
+		note := l.Number
+		if exporter.Standing == ucx.StandingWarned {
+			note += "; exporter standing: warned (R8)"
+		}
+		if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, appID, "", "issued", note); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateLicensed), l.Number)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// licenceProblems lists why a licence may not be issued for a today (see
+// IssueLicence); none means it may.
+func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved int, today ucx.Date) []string {
+	var out []string
+	if a.Decision.LetterRequired && approved == 0 {
+		out = append(out, "R1 requires a sealed manufacturer confirmation and none has been approved")
+	}
+	d := db.decide(&a.ApplicationInput, a.ApplicationDate)
+	for _, r := range d.Reasons {
+		if r.Severity >= ucx.Block && r.Rule != "R5" {
+			out = append(out, r.Message)
+		}
+	}
+	out = append(out, certificateProblems(&a.ApplicationInput)...)
+	switch {
+	case exporter.FilingNumber == "" || exporter.FilingExpires.IsZero():
+		out = append(out, "R10: the exporter has no filing (备案) on record; only a filed enterprise may export used cars")
+	case exporter.FilingExpires.Before(today):
+		out = append(out, fmt.Sprintf("R10: the exporter's filing %s expired on %s and must be renewed", exporter.FilingNumber, exporter.FilingExpires))
+	}
+	switch exporter.Standing {
+	case ucx.StandingSuspended:
+		out = append(out, "R8: the exporter's export qualification is suspended")
+	case ucx.StandingRectification:
+		out = append(out, "R8: the exporter has been ordered to take corrective measures; no licence until an authority records that they are done")
+	}
+	return out
+}
+
+// certificateProblems is R5: brand, model, registration date and
+// transfer-pending-export date must all be given from the registration
+// certificate and equal the application's exactly.
+func certificateProblems(in *ucx.ApplicationInput) []string {
+	v, c := &in.Vehicle, &in.Certificate
+	var out []string
+	check := func(field, app, cert string) {
+		switch {
+		case cert == "":
+			out = append(out, "R5: the registration certificate's "+field+" is not given; enter it exactly as the certificate prints it")
+		case app != cert:
+			out = append(out, "R5: the "+field+" "+quote(app)+" differs from the registration certificate's "+quote(cert))
+		}
+	}
+	check("brand", v.Brand, c.Brand)
+	check("model", v.Model, c.Model)
+	check("registration date", v.RegistrationDate.String(), c.RegistrationDate.String())
+	check("transfer date", v.TransferDate.String(), c.TransferDate.String())
+	return out
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+type confirmationRef struct {
+	id       int64
+	document []byte
+}
+
+// approvedConfirmations returns the application's approved confirmations,
+// whose documents the licence cites by digest.
+func (tx *Tx) approvedConfirmations(ctx context.Context, appID int64) ([]confirmationRef, error) {
+	rows, err := tx.Query(ctx, "SELECT id, document FROM confirmation_requests WHERE application_id = ? AND state = ? ORDER BY id",
+		appID, string(ucx.ConfirmationApproved))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []confirmationRef
+	for rows.Next() {
+		var c confirmationRef
+		if err := rows.Scan(&c.id, &c.document); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// licenceDocument is the export licence as data (R4, R5, R14), keys in
+// alphabetical order as confirmationDocument's are.
+type licenceDocument struct {
+	ApplicationID  int64          `json:"application_id"`
+	Authority      string         `json:"authority"`
+	AuthorityID    int64          `json:"authority_id"`
+	Confirmations  []confirmedRef `json:"confirmations"` // R4: every letter it relies on
+	Destination    string         `json:"destination"`
+	Exporter       string         `json:"exporter"`
+	ExporterFiling string         `json:"exporter_filing_number"` // R10
+	ExporterID     int64          `json:"exporter_id"`
+	IssuedOn       ucx.Date       `json:"issued_on"`
+	Number         string         `json:"number"`
+	Schedule       []scheduleLine `json:"schedule"` // 附表 (R5)
+	Type           string         `json:"type"`
+	ValidUntil     ucx.Date       `json:"valid_until"`
+}
+
+type confirmedRef struct {
+	ID     int64  `json:"id"`
+	SHA256 string `json:"sha256"` // of the confirmation document's bytes
+}
+
+type scheduleLine struct {
+	Brand            string   `json:"brand"`
+	Model            string   `json:"model"`
+	RegistrationDate ucx.Date `json:"registration_date"`
+	TransferDate     ucx.Date `json:"transfer_date"`
+	VIN              string   `json:"vin"`
+}
+
+func licenceDoc(l *ucx.Licence, exporter, authority *ucx.Org, confirmations []confirmationRef) ([]byte, error) {
+	d := licenceDocument{
+		ApplicationID:  l.ApplicationID,
+		Authority:      authority.Name,
+		AuthorityID:    authority.ID,
+		Confirmations:  []confirmedRef{},
+		Destination:    l.Destination,
+		Exporter:       exporter.Name,
+		ExporterFiling: exporter.FilingNumber,
+		ExporterID:     exporter.ID,
+		IssuedOn:       l.IssuedOn,
+		Number:         l.Number,
+		Type:           docLicence,
+		ValidUntil:     l.ValidUntil,
+	}
+	for _, c := range confirmations {
+		sum := sha256.Sum256(c.document)
+		d.Confirmations = append(d.Confirmations, confirmedRef{ID: c.id, SHA256: hex.EncodeToString(sum[:])})
+	}
+	for _, v := range l.Schedule {
+		d.Schedule = append(d.Schedule, scheduleLine{Brand: v.Brand, Model: v.Model, RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate, VIN: v.VIN})
+	}
+	return canonicalJSON(d)
+}
+
+// RefuseLicence refuses the licence for an application under review, with
+// a code from ucx.RefusalCodes and a text (required for "other"), kept in
+// the audit event. The application is refused; the exporter may file again.
+func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, version int, code, text string) (*ucx.Application, error) {
+	const op = "sqlstore.RefuseLicence"
+	if err := mustAct(p, ucx.KindAuthority, "refuse export licences (R14)"); err != nil {
+		return nil, err
+	}
+	code, text, err := checkRefusal(code, text)
+	if err != nil {
+		return nil, err
+	}
+	var a *ucx.Application
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if a, err = tx.reviewable(ctx, p, appID, version); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+			string(ucx.StateRefused), micros(tx.now), appID, version)
+		if err := oneRow(res, err, version); err != nil {
+			return err
+		}
+		a.State, a.Version, a.UpdatedAt = ucx.StateRefused, a.Version+1, tx.now
+		return tx.event(ctx, p, actAppRefused, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateRefused), "authority: "+refusalNote(code, text))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// FindLicenceByID returns a licence whose application the caller may see
+// (workflowScope); others are ENOTFOUND.
+func (db *DB) FindLicenceByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Licence, error) {
+	var l *ucx.Licence
+	err := db.View(ctx, "sqlstore.FindLicenceByID", func(tx *Tx) error {
+		var err error
+		l, err = tx.licence(ctx, p, id)
+		return err
+	})
+	return l, err
+}
+
+// FindLicences lists the licences the caller may see, newest first, with
+// the total count; customs look a licence up by number or VIN.
+func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceFilter) ([]*ucx.Licence, int, error) {
+	const op = "sqlstore.FindLicences"
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	offset, limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	conds := []string{scope}
+	if n := strings.TrimSpace(f.Number); n != "" {
+		conds, args = append(conds, "l.number = ?"), append(args, strings.ToUpper(n))
+	}
+	if v := strings.TrimSpace(f.VIN); v != "" {
+		conds, args = append(conds, "a.vin = ?"), append(args, strings.ToUpper(v))
+	}
+	var out []*ucx.Licence
+	var total int
+	err = db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*)"+licenceFrom+where(conds), args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLicence(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, l)
+		}
+		return rows.Err()
+	})
+	return out, total, err
+}
+
+// RecordClearance records the export customs clearance of a licence (R15):
+// only customs' members or admins may, and only once — a licence is
+// consumed by one clearance. The guard is in the UPDATE itself (… WHERE
+// cleared_at IS NULL, checking the rows changed), so of two concurrent
+// clearances exactly one wins and the other is ECONFLICT "licence already
+// cleared on …". A licence past its validity is ERULE. The deregistration
+// deadline (R16) is two calendar months after the clearance date in China
+// time, clamped to the month's end (cleared 31 December → due 28/29
+// February). The application becomes cleared; it stays cleared — moving it
+// to deregistration_due, and following up deregistrations, is not done
+// here yet: Licence.DeregistrationDue carries the deadline.
+func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID int64, port, declaration string) (*ucx.Licence, error) {
+	const op = "sqlstore.RecordClearance"
+	if err := mustAct(p, ucx.KindCustoms, "record customs clearance (R15)"); err != nil {
+		return nil, err
+	}
+	port, declaration = strings.TrimSpace(port), strings.TrimSpace(declaration)
+	switch {
+	case port == "" || len(port) > 100:
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "port", "give the exit port (1 to 100 bytes) (R15)")
+	case declaration == "" || len(declaration) > 100:
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "declaration_number", "give the export declaration number (1 to 100 bytes) (R15, R16)")
+	}
+	var l *ucx.Licence
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if l, err = tx.licence(ctx, p, licenceID); err != nil {
+			return err
+		}
+		if l.ClearedAt != nil {
+			return alreadyCleared(l)
+		}
+		today := tx.today()
+		if l.ValidUntil.Before(today) {
+			return ucx.Errorf(ucx.ERULE, "licence %s expired on %s and cannot be used for clearance", l.Number, l.ValidUntil)
+		}
+		due := addMonths(today, 2)
+		res, err := tx.Exec(ctx, `UPDATE licences SET cleared_at = ?, cleared_by = ?, port = ?, declaration_number = ?, deregistration_due = ?
+			WHERE id = ? AND cleared_at IS NULL`, micros(tx.now), p.OrgID, port, declaration, due.Days(), licenceID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if err != nil {
+				return err
+			}
+			// A concurrent clearance won between our read and our write.
+			if won, err := tx.licence(ctx, p, licenceID); err == nil && won.ClearedAt != nil {
+				return alreadyCleared(won)
+			}
+			return ucx.Errorf(ucx.ECONFLICT, "licence %s already cleared", l.Number)
+		}
+		now := tx.now
+		l.ClearedAt, l.ClearedBy, l.Port, l.DeclarationNumber, l.DeregistrationDue = &now, p.OrgID, port, declaration, due
+		if err := tx.event(ctx, p, actLicenceClear, entityLicence, l.ID, l.ApplicationID, "issued", "cleared", port+" "+declaration); err != nil {
+			return err
+		}
+		return tx.moveApplication(ctx, p, l.ApplicationID, ucx.StateLicensed, ucx.StateCleared, actAppCleared, "deregistration due "+due.String()+" (R16)")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func alreadyCleared(l *ucx.Licence) error {
+	return ucx.Errorf(ucx.ECONFLICT, "licence %s already cleared on %s at %s (declaration %s); a licence is used once (R15)",
+		l.Number, ucx.DateOf(*l.ClearedAt), l.Port, l.DeclarationNumber)
+}
+
+// addMonths returns the date n calendar months after d, clamped to the
+// last day of the target month.
+func addMonths(d ucx.Date, n int) ucx.Date {
+	y, m, day := d.Civil()
+	m += n
+	y += (m - 1) / 12
+	m = (m-1)%12 + 1
+	for ; day > 28; day-- {
+		if t, ok := ucx.NewDate(y, m, day); ok {
+			return t
+		}
+	}
+	t, _ := ucx.NewDate(y, m, day)
+	return t
+}

@@ -1,0 +1,480 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+var _ ucx.OrgService = (*DB)(nil)
+
+const orgColumns = "o.id, o.kind, o.name, o.name_en, o.region, o.brands, o.filing_number, o.filing_expires, o.standing, o.created_at"
+
+// CreateOrg stores a new organisation with its declared WMIs and outlets.
+// Only an admin of the platform operator may: organisations are the roots
+// of every permission (R2, R10, R14, R15), so nobody creates their own.
+// Returns EFORBIDDEN, EINVALID naming the field, or ECONFLICT when the name
+// or a WMI is taken (a WMI belongs to one manufacturer).
+func (db *DB) CreateOrg(ctx context.Context, p *ucx.Principal, o *ucx.Org) error {
+	const op = "sqlstore.CreateOrg"
+	if err := mustAct(p, ucx.KindOperator, "create organisations"); err != nil {
+		return err
+	}
+	if p.Role != ucx.RoleAdmin {
+		return ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the platform operator may create organisations")
+	}
+	if err := prepareOrg(o); err != nil {
+		return err
+	}
+	return db.Update(ctx, op, func(tx *Tx) error { return tx.createOrg(ctx, p, o) })
+}
+
+// prepareOrg normalises and checks an organisation before it is stored. A
+// field that does not belong to the organisation's kind is refused rather
+// than dropped, so that a mistake (WMIs on an exporter) is seen.
+func prepareOrg(o *ucx.Org) error {
+	if o == nil {
+		return ucx.FieldErrorf(ucx.EINVALID, "org", "the organisation is missing")
+	}
+	o.Name, o.NameEN, o.Region = strings.TrimSpace(o.Name), strings.TrimSpace(o.NameEN), strings.TrimSpace(o.Region)
+	o.FilingNumber = strings.TrimSpace(o.FilingNumber)
+	var brands []string
+	for _, b := range o.Brands {
+		if b = strings.TrimSpace(b); b != "" && !slices.Contains(brands, b) {
+			brands = append(brands, b)
+		}
+	}
+	o.Brands = brands
+	wmis, err := normalizeWMIs(o.WMIs)
+	if err != nil {
+		return err
+	}
+	o.WMIs = wmis
+	for _, ot := range o.Outlets {
+		normalizeOutlet(ot)
+	}
+	if o.Kind == ucx.KindExporter && o.Standing == "" {
+		o.Standing = ucx.StandingNormal
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case len(o.NameEN) > 200:
+		return ucx.FieldErrorf(ucx.EINVALID, "name_en", "the English name is longer than 200 bytes")
+	case len(o.Region) > 100:
+		return ucx.FieldErrorf(ucx.EINVALID, "region", "the region is longer than 100 bytes")
+	case len(o.FilingNumber) > 100:
+		return ucx.FieldErrorf(ucx.EINVALID, "filing_number", "the filing number is longer than 100 bytes")
+	case len(o.Brands) > 100:
+		return ucx.FieldErrorf(ucx.EINVALID, "brands", "at most 100 brands may be listed")
+	}
+	if o.Kind != ucx.KindManufacturer {
+		switch {
+		case len(o.WMIs) > 0:
+			return ucx.FieldErrorf(ucx.EINVALID, "wmis", "only a manufacturer declares WMIs; remove them or make the organisation a manufacturer")
+		case len(o.Outlets) > 0:
+			return ucx.FieldErrorf(ucx.EINVALID, "outlets", "only a manufacturer has after-sales outlets (R3); remove them or make the organisation a manufacturer")
+		case len(o.Brands) > 0:
+			return ucx.FieldErrorf(ucx.EINVALID, "brands", "only a manufacturer lists brands; remove them or make the organisation a manufacturer")
+		}
+	}
+	if o.Kind != ucx.KindExporter {
+		switch {
+		case o.FilingNumber != "" || !o.FilingExpires.IsZero():
+			return ucx.FieldErrorf(ucx.EINVALID, "filing_number", "only an exporter has a filing (备案, R10); remove it or make the organisation an exporter")
+		case o.Standing != "":
+			return ucx.FieldErrorf(ucx.EINVALID, "standing", "only an exporter has a credit standing (R8); remove it or make the organisation an exporter")
+		}
+	}
+	for _, ot := range o.Outlets {
+		if err := checkOutlet(ot); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// normalizeWMIs trims and upper-cases declared WMIs, drops repeats, and
+// checks each: 3 VIN characters, or 6 for a small manufacturer whose third
+// character is 9 (positions 1–3 and 12–14, as package vin routes them).
+func normalizeWMIs(in []string) ([]string, error) {
+	var out []string
+	for _, w := range in {
+		w = strings.ToUpper(strings.TrimSpace(w))
+		if slices.Contains(out, w) {
+			continue
+		}
+		if err := checkWMI(w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	if len(out) > 100 {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "wmis", "at most 100 WMIs may be declared")
+	}
+	return out, nil
+}
+
+func checkWMI(w string) error {
+	if len(w) != 3 && len(w) != 6 {
+		return ucx.FieldErrorf(ucx.EINVALID, "wmis", "WMI %q must be 3 characters (6 for a small manufacturer's extended WMI)", w)
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') || c == 'I' || c == 'O' || c == 'Q' {
+			return ucx.FieldErrorf(ucx.EINVALID, "wmis", "WMI %q: position %d is not a VIN character; use A–Z (not I, O, Q) and 0–9", w, i+1)
+		}
+	}
+	if small := w[2] == '9'; small != (len(w) == 6) {
+		if small {
+			return ucx.FieldErrorf(ucx.EINVALID, "wmis", "WMI %q has 9 as its third character, which marks a small manufacturer: give all six characters (VIN positions 1–3 and 12–14)", w)
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, "wmis", "WMI %q: six characters are only for a small manufacturer, whose third character is 9", w)
+	}
+	return nil
+}
+
+func normalizeOutlet(ot *ucx.Outlet) {
+	if ot == nil {
+		return
+	}
+	ot.Country = ucx.NormalizeCountry(ot.Country)
+	ot.Provider, ot.Address, ot.Contact = strings.TrimSpace(ot.Provider), strings.TrimSpace(ot.Address), strings.TrimSpace(ot.Contact)
+}
+
+func checkOutlet(ot *ucx.Outlet) error {
+	if ot == nil {
+		return ucx.FieldErrorf(ucx.EINVALID, "outlets", "an outlet is missing")
+	}
+	if err := ot.Validate(); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, val string }{{"provider", ot.Provider}, {"address", ot.Address}, {"contact", ot.Contact}} {
+		if len(f.val) > 500 {
+			return ucx.FieldErrorf(ucx.EINVALID, f.name, "the outlet's %s is longer than 500 bytes", f.name)
+		}
+	}
+	return nil
+}
+
+// createOrg inserts a prepared organisation, its WMIs and outlets, and the
+// audit event. p is nil for the bootstrap.
+func (tx *Tx) createOrg(ctx context.Context, p *ucx.Principal, o *ucx.Org) error {
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM orgs WHERE name = ?", o.Name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return ucx.FieldErrorf(ucx.ECONFLICT, "name", "an organisation named %q exists already", o.Name)
+	}
+	if err := tx.checkWMIsFree(ctx, 0, o.WMIs); err != nil {
+		return err
+	}
+	brands, err := toJSON(o.Brands)
+	if err != nil {
+		return err
+	}
+	if o.Brands == nil {
+		brands = "[]"
+	}
+	o.CreatedAt = tx.now
+	o.ID, err = tx.InsertID(ctx, `INSERT INTO orgs (kind, name, name_en, region, brands, filing_number, filing_expires, standing, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(o.Kind), o.Name, o.NameEN, o.Region, brands, o.FilingNumber, dayValue(o.FilingExpires), string(o.Standing), micros(tx.now))
+	if err != nil {
+		return err
+	}
+	for _, w := range o.WMIs {
+		if _, err := tx.Exec(ctx, "INSERT INTO org_wmis (wmi, org_id) VALUES (?, ?)", w, o.ID); err != nil {
+			return err
+		}
+	}
+	for _, ot := range o.Outlets {
+		ot.OrgID = o.ID
+		if err := tx.insertOutlet(ctx, ot); err != nil {
+			return err
+		}
+	}
+	return tx.event(ctx, p, actOrgCreate, entityOrg, o.ID, 0, "", string(o.Standing), string(o.Kind)+": "+o.Name)
+}
+
+// checkWMIsFree refuses WMIs that another manufacturer has declared: a VIN
+// routes to one manufacturer only (R2). self is the declaring org, whose
+// own WMIs are not a conflict.
+func (tx *Tx) checkWMIsFree(ctx context.Context, self int64, wmis []string) error {
+	if len(wmis) == 0 {
+		return nil
+	}
+	args := []any{self}
+	for _, w := range wmis {
+		args = append(args, w)
+	}
+	var wmi, name string
+	err := tx.QueryRow(ctx, "SELECT w.wmi, o.name FROM org_wmis w JOIN orgs o ON o.id = w.org_id WHERE w.org_id <> ? AND w.wmi IN ("+placeholders(len(wmis))+") ORDER BY w.wmi LIMIT 1", args...).Scan(&wmi, &name)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return ucx.FieldErrorf(ucx.ECONFLICT, "wmis", "WMI %s is already declared by %s; a WMI belongs to one manufacturer, so ask the operator if the declaration is wrong", wmi, name)
+}
+
+func (tx *Tx) insertOutlet(ctx context.Context, ot *ucx.Outlet) error {
+	var err error
+	ot.ID, err = tx.InsertID(ctx, "INSERT INTO outlets (org_id, country, provider, address, contact) VALUES (?, ?, ?, ?, ?)",
+		ot.OrgID, ot.Country, ot.Provider, ot.Address, ot.Contact)
+	return err
+}
+
+// FindOrgByID returns an organisation's public profile with its WMIs and
+// outlets. Everyone signed in may read it: exporters look up manufacturers'
+// networks, buyers' officials the authorities. Returns ENOTFOUND.
+func (db *DB) FindOrgByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Org, error) {
+	const op = "sqlstore.FindOrgByID"
+	if err := signedIn(p); err != nil {
+		return nil, err
+	}
+	var o *ucx.Org
+	err := db.View(ctx, op, func(tx *Tx) error {
+		var err error
+		o, err = tx.orgByID(ctx, id)
+		return err
+	})
+	return o, err
+}
+
+// orgByID reads one organisation with its WMIs and outlets.
+func (tx *Tx) orgByID(ctx context.Context, id int64) (*ucx.Org, error) {
+	o, err := scanOrg(tx.QueryRow(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ucx.Errorf(ucx.ENOTFOUND, "organisation %d not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.orgDetails(ctx, []*ucx.Org{o}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func scanOrg(sc interface{ Scan(...any) error }) (*ucx.Org, error) {
+	var o ucx.Org
+	var kind, brands, standing string
+	var expires sql.NullInt64
+	var created int64
+	if err := sc.Scan(&o.ID, &kind, &o.Name, &o.NameEN, &o.Region, &brands, &o.FilingNumber, &expires, &standing, &created); err != nil {
+		return nil, err
+	}
+	o.Kind, o.Standing, o.FilingExpires, o.CreatedAt = ucx.OrgKind(kind), ucx.Standing(standing), optDate(expires), fromMicros(created)
+	if err := json.Unmarshal([]byte(brands), &o.Brands); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// orgDetails fills in the WMIs and outlets of a page of organisations with
+// two queries, however many organisations there are.
+func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
+	if len(orgs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*ucx.Org, len(orgs))
+	ids := make([]any, len(orgs))
+	for i, o := range orgs {
+		byID[o.ID], ids[i] = o, o.ID
+	}
+	in := placeholders(len(ids))
+	rows, err := tx.Query(ctx, "SELECT org_id, wmi FROM org_wmis WHERE org_id IN ("+in+") ORDER BY wmi", ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var w string
+		if err := rows.Scan(&id, &w); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[id].WMIs = append(byID[id].WMIs, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, "SELECT id, org_id, country, provider, address, contact FROM outlets WHERE org_id IN ("+in+") ORDER BY id", ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ot ucx.Outlet
+		if err := rows.Scan(&ot.ID, &ot.OrgID, &ot.Country, &ot.Provider, &ot.Address, &ot.Contact); err != nil {
+			return err
+		}
+		byID[ot.OrgID].Outlets = append(byID[ot.OrgID].Outlets, &ot)
+	}
+	return rows.Err()
+}
+
+// FindOrgs lists organisations by name, with their WMIs and outlets, and the
+// total count. Everyone signed in may.
+func (db *DB) FindOrgs(ctx context.Context, p *ucx.Principal, f ucx.OrgFilter) ([]*ucx.Org, int, error) {
+	const op = "sqlstore.FindOrgs"
+	if err := signedIn(p); err != nil {
+		return nil, 0, err
+	}
+	offset, limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var conds []string
+	var args []any
+	if f.Kind != "" {
+		if !f.Kind.Valid() {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "kind", "kind must be exporter, manufacturer, authority, customs or operator")
+		}
+		conds, args = append(conds, "o.kind = ?"), append(args, string(f.Kind))
+	}
+	var out []*ucx.Org
+	var total int
+	err = db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM orgs o"+where(conds), args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+orgColumns+" FROM orgs o"+where(conds)+" ORDER BY o.name, o.id LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			o, err := scanOrg(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.orgDetails(ctx, out)
+	})
+	return out, total, err
+}
+
+// SetStanding changes an exporter's credit standing (R8). Only a licensing
+// authority's member or admin may, and only for an exporter; the reason is
+// required and kept in the audit event, because a standing gates licences
+// and R6 names offenders publicly. Returns EFORBIDDEN, ENOTFOUND, EINVALID,
+// or ERULE for an organisation that is not an exporter.
+func (db *DB) SetStanding(ctx context.Context, p *ucx.Principal, orgID int64, s ucx.Standing, reason string) (*ucx.Org, error) {
+	const op = "sqlstore.SetStanding"
+	if err := mustAct(p, ucx.KindAuthority, "change an exporter's credit standing (R8)"); err != nil {
+		return nil, err
+	}
+	if !s.Valid() {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "standing", "standing must be normal, warned, rectification_ordered or suspended")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "give the reason for the change; it is kept in the audit trail (R8)")
+	}
+	if len(reason) > maxNoteBytes {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "the reason is longer than %d bytes", maxNoteBytes)
+	}
+	var o *ucx.Org
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if o, err = tx.orgByID(ctx, orgID); err != nil {
+			return err
+		}
+		if o.Kind != ucx.KindExporter {
+			return ucx.Errorf(ucx.ERULE, "%s is a %s; a credit standing applies to exporters only (R8)", o.Name, o.Kind)
+		}
+		before := o.Standing
+		if _, err := tx.Exec(ctx, "UPDATE orgs SET standing = ? WHERE id = ?", string(s), orgID); err != nil {
+			return err
+		}
+		o.Standing = s
+		return tx.event(ctx, p, actOrgStanding, entityOrg, orgID, 0, string(before), string(s), reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// AddOutlet adds an overseas after-sales outlet (R3) to the caller's own
+// manufacturer; only its members and admins may, since the outlets are what
+// its confirmations promise. ot.OrgID is set to the caller's organisation;
+// naming another is EFORBIDDEN.
+func (db *DB) AddOutlet(ctx context.Context, p *ucx.Principal, ot *ucx.Outlet) error {
+	const op = "sqlstore.AddOutlet"
+	if err := mustAct(p, ucx.KindManufacturer, "add after-sales outlets, to their own network (R3)"); err != nil {
+		return err
+	}
+	if ot == nil {
+		return ucx.FieldErrorf(ucx.EINVALID, "outlet", "the outlet is missing")
+	}
+	if ot.OrgID != 0 && ot.OrgID != p.OrgID {
+		return ucx.Errorf(ucx.EFORBIDDEN, "a manufacturer adds outlets to its own network only")
+	}
+	normalizeOutlet(ot)
+	if err := checkOutlet(ot); err != nil {
+		return err
+	}
+	ot.OrgID = p.OrgID
+	return db.Update(ctx, op, func(tx *Tx) error {
+		if err := tx.insertOutlet(ctx, ot); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actOutletAdd, entityOutlet, ot.ID, 0, "", ot.Country, ot.Provider+", "+ot.Address)
+	})
+}
+
+// SetWMIs replaces the WMIs the caller's own manufacturer declares. Declared
+// WMIs route confirmation requests before the built-in table does (R2), so
+// only the manufacturer itself may declare them, and a WMI another
+// manufacturer has declared is an ECONFLICT.
+func (db *DB) SetWMIs(ctx context.Context, p *ucx.Principal, wmis []string) (*ucx.Org, error) {
+	const op = "sqlstore.SetWMIs"
+	if err := mustAct(p, ucx.KindManufacturer, "declare WMIs, for their own vehicles (R2)"); err != nil {
+		return nil, err
+	}
+	wmis, err := normalizeWMIs(wmis)
+	if err != nil {
+		return nil, err
+	}
+	var o *ucx.Org
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		if err := tx.checkWMIsFree(ctx, p.OrgID, wmis); err != nil {
+			return err
+		}
+		cur, err := tx.orgByID(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM org_wmis WHERE org_id = ?", p.OrgID); err != nil {
+			return err
+		}
+		for _, w := range wmis {
+			if _, err := tx.Exec(ctx, "INSERT INTO org_wmis (wmi, org_id) VALUES (?, ?)", w, p.OrgID); err != nil {
+				return err
+			}
+		}
+		if err := tx.event(ctx, p, actOrgWMIs, entityOrg, p.OrgID, 0, strings.Join(cur.WMIs, " "), strings.Join(wmis, " "), ""); err != nil {
+			return err
+		}
+		o, err = tx.orgByID(ctx, p.OrgID)
+		return err
+	})
+	return o, err
+}
