@@ -39,8 +39,9 @@ const (
 	ReasonDocumentRevoked Reason = "document_revoked" // the document itself was revoked
 )
 
-// Error returns the code, so a Reason can be an error's cause.
-func (r Reason) Error() string { return "seal: " + string(r) }
+// Error returns the code itself, so a Reason can be an error's cause and
+// prints the same whether formatted as an error or a string.
+func (r Reason) Error() string { return string(r) }
 
 // ReasonOf returns the Reason in err's chain, or "" if there is none.
 func ReasonOf(err error) Reason {
