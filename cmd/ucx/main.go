@@ -75,6 +75,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newVinCmd(),
 		newCheckCmd(),
+		newServeCmd(),
+		newMigrateCmd(),
 	)
 	return root
 }

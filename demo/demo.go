@@ -1,0 +1,319 @@
+// Package demo seeds a small, believable world for `ucx serve --demo`: a
+// licensing authority, a customs office, three manufacturers with their
+// brands, WMIs and overseas outlets, two exporters, users of every role with
+// API tokens, and a few dozen applications in every workflow state.
+//
+// Passwords and tokens are generated at run time (nothing secret is in the
+// repository); the generator is otherwise deterministic for a given seed.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	mrand "math/rand/v2"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/vin"
+)
+
+// Credential is one demo login: what `--demo-credentials` writes for
+// scripts.
+type Credential struct {
+	Organisation string      `json:"organisation"`
+	OrgID        int64       `json:"org_id"`
+	Kind         ucx.OrgKind `json:"kind"`
+	Role         ucx.Role    `json:"role"`
+	Username     string      `json:"username"`
+	Password     string      `json:"password"`
+	Token        string      `json:"token"`
+}
+
+// World is what Seed made.
+type World struct {
+	Credentials  []Credential `json:"credentials"`
+	Applications int          `json:"applications"`
+}
+
+// Login returns the credential of username.
+func (w *World) Login(username string) (Credential, bool) {
+	for _, c := range w.Credentials {
+		if c.Username == username {
+			return c, true
+		}
+	}
+	return Credential{}, false
+}
+
+type orgSpec struct {
+	org   ucx.Org
+	users []userSpec
+}
+
+type userSpec struct {
+	username, display string
+	role              ucx.Role
+}
+
+func outlets(specs ...[4]string) []*ucx.Outlet {
+	var out []*ucx.Outlet
+	for _, s := range specs {
+		out = append(out, &ucx.Outlet{Country: s[0], Provider: s[1], Address: s[2], Contact: s[3]})
+	}
+	return out
+}
+
+// orgs is the demo world. Names are the manufacturers' legal names as they
+// appear in MIIT announcements (R2); outlets are illustrative.
+func orgs(today ucx.Date) []orgSpec {
+	return []orgSpec{
+		{ucx.Org{Kind: ucx.KindOperator, Name: "ucx 平台运营中心", NameEN: "ucx platform operations"},
+			[]userSpec{{"operator", "平台管理员", ucx.RoleAdmin}}},
+		{ucx.Org{Kind: ucx.KindAuthority, Name: "广东省商务厅", NameEN: "Department of Commerce of Guangdong Province", Region: "广东"},
+			[]userSpec{{"gd-licensing", "许可证科 王敏", ucx.RoleMember}, {"gd-admin", "广东商务厅管理员", ucx.RoleAdmin}}},
+		{ucx.Org{Kind: ucx.KindCustoms, Name: "黄埔海关", NameEN: "Huangpu Customs", Region: "广东"},
+			[]userSpec{{"huangpu-customs", "关员 陈立", ucx.RoleMember}}},
+		{ucx.Org{Kind: ucx.KindManufacturer, Name: "比亚迪汽车工业有限公司", NameEN: "BYD Auto Industry Co., Ltd.",
+			Brands: []string{"比亚迪", "BYD"}, WMIs: []string{"LGX", "LC0"},
+			Outlets: outlets(
+				[4]string{"RU", "BYD Auto Rus LLC", "Leningradsky pr. 39, Moscow", "+7 495 000 0101"},
+				[4]string{"KZ", "BYD Almaty Service", "Al-Farabi ave. 77, Almaty", "+7 727 000 0102"},
+				[4]string{"AE", "BYD Service Dubai", "Sheikh Zayed Rd, Dubai", "+971 4 000 0103"},
+				[4]string{"UZ", "BYD Tashkent Service", "Amir Temur 15, Tashkent", "+998 71 000 0104"})},
+			[]userSpec{{"byd-compliance", "比亚迪合规部 李娜", ucx.RoleMember}, {"byd-admin", "比亚迪管理员", ucx.RoleAdmin}, {"byd-viewer", "比亚迪审计", ucx.RoleViewer}}},
+		{ucx.Org{Kind: ucx.KindManufacturer, Name: "奇瑞汽车股份有限公司", NameEN: "Chery Automobile Co., Ltd.",
+			Brands: []string{"奇瑞", "Chery"}, WMIs: []string{"LVV"},
+			Outlets: outlets(
+				[4]string{"RU", "Chery Rus Service", "Kashirskoe sh. 61, Moscow", "+7 495 000 0201"},
+				[4]string{"KZ", "Chery Astana Service", "Kabanbay Batyr 12, Astana", "+7 717 000 0202"})},
+			[]userSpec{{"chery-compliance", "奇瑞合规部 赵强", ucx.RoleMember}}},
+		{ucx.Org{Kind: ucx.KindManufacturer, Name: "浙江吉利汽车有限公司", NameEN: "Zhejiang Geely Automobile Co., Ltd.",
+			Brands: []string{"吉利", "Geely"}, WMIs: []string{"L6T", "LB3"},
+			Outlets: outlets(
+				[4]string{"RU", "Geely Motors Service", "Volgogradsky pr. 43, Moscow", "+7 495 000 0301"},
+				[4]string{"AE", "Geely Gulf Service", "Al Quoz 3, Dubai", "+971 4 000 0302"})},
+			[]userSpec{{"geely-compliance", "吉利合规部 孙悦", ucx.RoleMember}}},
+		{ucx.Org{Kind: ucx.KindExporter, Name: "广州华运二手车出口有限公司", NameEN: "Guangzhou Huayun Used Car Export Co., Ltd.",
+			Region: "广东", FilingNumber: "GD-2025-0117", FilingExpires: today.AddDays(200), Standing: ucx.StandingNormal},
+			[]userSpec{{"huayun-export", "华运出口部 周杰", ucx.RoleMember}, {"huayun-admin", "华运管理员", ucx.RoleAdmin}}},
+		{ucx.Org{Kind: ucx.KindExporter, Name: "深圳前海速达汽车贸易有限公司", NameEN: "Shenzhen Qianhai Suda Auto Trading Co., Ltd.",
+			Region: "广东", FilingNumber: "GD-2025-0342", FilingExpires: today.AddDays(45), Standing: ucx.StandingWarned},
+			[]userSpec{{"suda-export", "速达出口部 吴倩", ucx.RoleMember}}},
+	}
+}
+
+// Seed creates the demo world in an empty store. seed makes the
+// applications deterministic.
+func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
+	today := ucx.DateOf(db.Now())
+	w := &World{}
+	principals := map[string]*ucx.Principal{}
+	orgIDs := map[string]int64{}
+	for _, spec := range orgs(today) {
+		o := spec.org
+		for i, us := range spec.users {
+			u := &ucx.User{Username: us.username, DisplayName: us.display, Role: us.role}
+			pw := password()
+			var err error
+			if i == 0 {
+				err = db.Bootstrap(ctx, &o, u, pw)
+			} else {
+				u.OrgID = o.ID
+				err = db.Bootstrap(ctx, nil, u, pw)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("demo: creating %s: %w", us.username, err)
+			}
+			p, err := db.Authenticate(ctx, us.username, pw)
+			if err != nil {
+				return nil, fmt.Errorf("demo: signing in %s: %w", us.username, err)
+			}
+			token, _, err := db.CreateToken(ctx, p, "demo")
+			if err != nil {
+				return nil, fmt.Errorf("demo: token for %s: %w", us.username, err)
+			}
+			principals[us.username] = p
+			w.Credentials = append(w.Credentials, Credential{Organisation: o.Name, OrgID: o.ID, Kind: o.Kind, Role: us.role,
+				Username: us.username, Password: pw, Token: token})
+		}
+		orgIDs[o.Name] = o.ID
+	}
+	n, err := seedApplications(ctx, db, principals, today, mrand.New(mrand.NewPCG(seed, 648)))
+	if err != nil {
+		return nil, err
+	}
+	w.Applications = n
+	return w, nil
+}
+
+// models are the demo's cars by WMI.
+var models = map[string][]string{
+	"LGX": {"Seal", "Song PLUS DM-i", "Atto 3", "Han EV", "Dolphin"},
+	"LVV": {"Tiggo 7 Pro", "Tiggo 8 Pro", "Arrizo 8"},
+	"L6T": {"Monjaro", "Coolray", "Emgrand"},
+}
+
+var brands = map[string]string{"LGX": "BYD", "LVV": "Chery", "L6T": "Geely"}
+
+// plan is what happens to one demo application after filing.
+type plan int
+
+const (
+	planDraft plan = iota
+	planSubmitted
+	planApproved
+	planRequestRefused
+	planLicensed
+	planLicenceRefused
+	planCleared
+	planWithdrawn
+)
+
+func seedApplications(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, today ucx.Date, r *mrand.Rand) (int, error) {
+	exporters := []string{"huayun-export", "suda-export"}
+	makers := map[string]string{"LGX": "byd-compliance", "LVV": "chery-compliance", "L6T": "geely-compliance"}
+	wmis := []string{"LGX", "LVV", "L6T"}
+	dests := []string{"RU", "KZ", "AE", "UZ", "RU", "RU", "KZ"}
+	count := 0
+	for i := 0; i < 48; i++ {
+		wmi := wmis[i%len(wmis)]
+		near := i%3 != 2 // two in three are near-new and need a letter (R1)
+		age := 30 + r.IntN(140)
+		if !near {
+			age = 200 + r.IntN(400)
+		}
+		reg := today.AddDays(-age)
+		mileage := 20 + r.IntN(300)
+		if !near {
+			mileage = 8000 + r.IntN(60000)
+		}
+		model := models[wmi][r.IntN(len(models[wmi]))]
+		dest := dests[r.IntN(len(dests))]
+		if wmi == "LVV" && dest != "RU" && dest != "KZ" {
+			dest = "KZ"
+		}
+		if wmi == "L6T" && dest != "RU" && dest != "AE" {
+			dest = "RU"
+		}
+		in := &ucx.ApplicationInput{
+			Vehicle: ucx.VehicleDetails{
+				VIN: makeVIN(wmi, r), Brand: brands[wmi], Model: model, Energy: ucx.EnergyElectric, BatteryKWh: 60.5,
+				Colour: "white", Seats: 5, ManufactureDate: reg.AddDays(-20), EmissionStandard: "国六",
+				RegistrationDate: reg, TransferDate: reg.AddDays(age / 2), MileageKM: &mileage,
+			},
+			Certificate: ucx.CertificateValues{Brand: brands[wmi], Model: model, RegistrationDate: reg, TransferDate: reg.AddDays(age / 2)},
+			Destination: dest, Buyer: "OOO Avto Import " + fmt.Sprint(i%5+1), ContractNumber: fmt.Sprintf("HT-2026-%04d", i+1),
+			InspectionReport: fmt.Sprintf("CMA-%06d", 100000+i),
+			Submit:           i%8 != 0,
+		}
+		if wmi == "LVV" {
+			in.Vehicle.Energy, in.Vehicle.BatteryKWh = ucx.EnergyPetrol, 0
+		}
+		exp := ps[exporters[i%len(exporters)]]
+		app, _, err := db.CreateApplication(ctx, exp, in, ucx.CreateOptions{})
+		if err != nil {
+			return count, fmt.Errorf("demo: filing application %d: %w", i, err)
+		}
+		count++
+		p := plan(i % 8)
+		if err := advance(ctx, db, ps, makers[wmi], app, p); err != nil {
+			return count, fmt.Errorf("demo: advancing application %d (%s): %w", i, app.Vehicle.VIN, err)
+		}
+	}
+	return count, nil
+}
+
+// advance walks an application through the workflow according to p.
+func advance(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, maker string, app *ucx.Application, p plan) error {
+	authority, customs, mfr := ps["gd-licensing"], ps["huangpu-customs"], ps[maker]
+	if p == planDraft || p == planSubmitted {
+		return nil
+	}
+	if p == planWithdrawn {
+		_, err := db.WithdrawApplication(ctx, ps[exporterOf(ps, app)], app.ID, app.Version)
+		return err
+	}
+	if app.State == ucx.StateAwaitingConfirmation {
+		reqs, _, err := db.FindRequests(ctx, mfr, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, rq := range reqs {
+			if rq.ApplicationID != app.ID {
+				continue
+			}
+			if p == planRequestRefused {
+				_, err = db.RefuseRequest(ctx, mfr, rq.ID, rq.Version, "no_service_network", "本品牌在该国暂无授权服务网点")
+				return err
+			}
+			org, err := db.FindOrgByID(ctx, mfr, rq.ManufacturerID)
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			for _, ot := range org.OutletsIn(app.Destination) {
+				ids = append(ids, ot.ID)
+			}
+			if _, err = db.ApproveRequest(ctx, mfr, rq.ID, rq.Version, ids); err != nil {
+				return err
+			}
+		}
+	} else if p == planRequestRefused {
+		return nil
+	}
+	if p == planApproved {
+		return nil
+	}
+	cur, err := db.FindApplicationByID(ctx, authority, app.ID)
+	if err != nil {
+		return err
+	}
+	if p == planLicenceRefused {
+		_, err = db.RefuseLicence(ctx, authority, cur.ID, cur.Version, "data_mismatch", "登记证书转让日期与申请不一致，请核对后重新申请")
+		return err
+	}
+	lic, err := db.IssueLicence(ctx, authority, cur.ID, cur.Version)
+	if err != nil {
+		return err
+	}
+	if p == planCleared {
+		_, err = db.RecordClearance(ctx, customs, lic.ID, "黄埔新港", fmt.Sprintf("5201%014d", lic.ID))
+	}
+	return err
+}
+
+func exporterOf(ps map[string]*ucx.Principal, app *ucx.Application) string {
+	for name, p := range ps {
+		if p.OrgKind == ucx.KindExporter && p.OrgID == app.ExporterID && p.Role != ucx.RoleViewer {
+			return name
+		}
+	}
+	return ""
+}
+
+// makeVIN builds a VIN with a correct check digit for wmi.
+func makeVIN(wmi string, r *mrand.Rand) string {
+	const chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+	b := []byte(wmi + "XXXXX0" + "T" + "X" + "000000")
+	for i := 3; i < 8; i++ {
+		b[i] = chars[r.IntN(len(chars))]
+	}
+	b[10] = "ABCDEFGH"[r.IntN(8)]
+	for i := 11; i < 17; i++ {
+		b[i] = byte('0' + r.IntN(10))
+	}
+	b[8] = '0'
+	d, _ := vin.CheckDigit(string(b))
+	b[8] = d
+	return string(b)
+}
+
+// password makes a random 16-character password.
+func password() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
