@@ -1,0 +1,384 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+func (s *Server) registerApplicationRoutes() {
+	s.handle("POST /api/v1/applications", s.authenticate(s.handleCreateApplication))
+	s.handle("GET /api/v1/applications", s.authenticate(s.handleApplicationIndex))
+	s.handle("GET /api/v1/applications/{id}", s.authenticate(s.handleApplicationView))
+	s.handle("POST /api/v1/applications/{id}/submit", s.authenticate(s.handleSubmitApplication))
+	s.handle("POST /api/v1/applications/{id}/withdraw", s.authenticate(s.handleWithdrawApplication))
+	s.handle("GET /api/v1/applications/{id}/timeline", s.authenticate(s.handleTimeline))
+	s.handle("POST /api/v1/applications/{id}/licence", s.authenticate(s.handleIssueLicence))
+	s.handle("POST /api/v1/applications/{id}/refuse", s.authenticate(s.handleRefuseLicence))
+}
+
+// IdempotencyHeader names the header that makes POST /api/v1/applications
+// safe to retry: the same key from the same organisation returns the first
+// request's application (200) instead of filing it twice (201).
+const IdempotencyHeader = "Idempotency-Key"
+
+// RefusalRequest is the body of a refusal: of a confirmation by a
+// manufacturer, or of a licence by an authority. Code is one of
+// ucx.RefusalCodes; the text explains it to the exporter.
+type RefusalRequest struct {
+	Version *int   `json:"version,omitempty"`
+	Code    string `json:"code"`
+	Text    string `json:"text"`
+}
+
+// validate checks the refusal's code and text length.
+func (in *RefusalRequest) validate() error {
+	in.Code, in.Text = strings.TrimSpace(in.Code), strings.TrimSpace(in.Text)
+	if _, ok := ucx.RefusalCodes[in.Code]; !ok {
+		return ucx.FieldErrorf(ucx.EINVALID, "code", "code must be one of %s", refusalCodeList())
+	}
+	if len(in.Text) > 2000 {
+		return ucx.FieldErrorf(ucx.EINVALID, "text", "the text is longer than 2000 bytes")
+	}
+	return nil
+}
+
+func refusalCodeList() string {
+	codes := make([]string, 0, len(ucx.RefusalCodes))
+	for c := range ucx.RefusalCodes {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ", ")
+}
+
+// handleCreateApplication files an application. With an Idempotency-Key a
+// retry (the network failed after the server answered) gets the first
+// answer's application with 200, never a second filing.
+func (s *Server) handleCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	key := r.Header.Get(IdempotencyHeader)
+	if err := validIdempotencyKey(key); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in ucx.ApplicationInput
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	app, created, err := s.ApplicationService.CreateApplication(r.Context(), p, &in, ucx.CreateOptions{IdempotencyKey: key})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.metrics.transition(actionFile)
+		if app.State == ucx.StateSubmitted || app.State == ucx.StateAwaitingConfirmation || app.State == ucx.StateUnderReview {
+			s.metrics.transition(actionSubmit)
+		}
+	}
+	w.Header().Set("Location", "/api/v1/applications/"+strconv.FormatInt(app.ID, 10))
+	w.Header().Set("ETag", etag(app.Version))
+	writeJSON(w, status, app)
+}
+
+// validIdempotencyKey accepts 1–200 bytes of visible ASCII (or no key).
+func validIdempotencyKey(key string) error {
+	if key == "" {
+		return nil
+	}
+	if len(key) > 200 {
+		return ucx.FieldErrorf(ucx.EINVALID, IdempotencyHeader, "the idempotency key is longer than 200 bytes")
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] > '~' {
+			return ucx.FieldErrorf(ucx.EINVALID, IdempotencyHeader, "the idempotency key must be visible ASCII (a UUID is a good key)")
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleApplicationIndex(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	f, err := applicationFilter(r.URL.Query())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	apps, total, err := s.ApplicationService.FindApplications(r.Context(), p, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListResponse[*ucx.Application]{Items: nonNil(apps), Total: total, Offset: f.Offset, Limit: f.Limit})
+}
+
+// applicationFilter reads the list's filters: state, vin, destination,
+// outcome, exporter_id, q, offset and limit. Each is checked, so a typo
+// is a 400 naming it rather than a silently empty list.
+func applicationFilter(q url.Values) (ucx.ApplicationFilter, error) {
+	var f ucx.ApplicationFilter
+	var err error
+	if f.Offset, f.Limit, err = paging(q); err != nil {
+		return f, err
+	}
+	if st := q.Get("state"); st != "" {
+		f.State = ucx.State(st)
+		if !f.State.Valid() {
+			return f, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be one of %s", stateList())
+		}
+	}
+	if o := q.Get("outcome"); o != "" {
+		if _, ok := ucx.ParseOutcome(o); !ok {
+			return f, ucx.FieldErrorf(ucx.EINVALID, "outcome", "outcome must be clear, letter-required, blocked or invalid")
+		}
+		f.Outcome = o
+	}
+	if f.VIN, err = queryString(q, "vin"); err != nil {
+		return f, err
+	}
+	f.VIN = strings.ToUpper(f.VIN)
+	if d := q.Get("destination"); d != "" {
+		f.Destination = ucx.NormalizeCountry(d)
+		if !ucx.ValidCountry(f.Destination) {
+			return f, ucx.FieldErrorf(ucx.EINVALID, "destination", "destination must be an ISO 3166-1 alpha-2 code such as RU")
+		}
+	}
+	if e := q.Get("exporter_id"); e != "" {
+		id, err := strconv.ParseInt(e, 10, 64)
+		if err != nil || id <= 0 {
+			return f, ucx.FieldErrorf(ucx.EINVALID, "exporter_id", "exporter_id must be a positive integer record id")
+		}
+		f.ExporterID = id
+	}
+	if f.Query, err = queryString(q, "q"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func stateList() string {
+	names := make([]string, len(ucx.States))
+	for i, st := range ucx.States {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Server) handleApplicationView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	app, err := s.ApplicationService.FindApplicationByID(r.Context(), p, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(app.Version))
+	writeJSON(w, http.StatusOK, app)
+}
+
+// versionedAction reads the {id} and the version of a workflow action
+// whose body, if any, is {"version": N}.
+func (s *Server) versionedAction(w http.ResponseWriter, r *http.Request) (id int64, version int, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	var in versionBody
+	if err = s.decodeJSON(w, r, &in, true); err != nil {
+		return 0, 0, err
+	}
+	version, err = requestVersion(r, in.Version)
+	return id, version, err
+}
+
+func (s *Server) handleSubmitApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	s.applicationAction(w, r, p, actionSubmit, s.ApplicationService.SubmitApplication)
+}
+
+func (s *Server) handleWithdrawApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	s.applicationAction(w, r, p, actionWithdraw, s.ApplicationService.WithdrawApplication)
+}
+
+func (s *Server) applicationAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal, action string,
+	fn func(context.Context, *ucx.Principal, int64, int) (*ucx.Application, error)) {
+	id, version, err := s.versionedAction(w, r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	app, err := fn(r.Context(), p, id, version)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.metrics.transition(action)
+	w.Header().Set("ETag", etag(app.Version))
+	writeJSON(w, http.StatusOK, app)
+}
+
+func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	events, err := s.ApplicationService.Timeline(r.Context(), p, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListResponse[*ucx.Event]{Items: nonNil(events), Total: len(events), Limit: len(events)})
+}
+
+// handleIssueLicence issues the licence of an application under review
+// (R14); the authority names the version it reviewed.
+func (s *Server) handleIssueLicence(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, version, err := s.versionedAction(w, r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	lic, err := s.ApplicationService.IssueLicence(r.Context(), p, id, version)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.metrics.transition(actionIssue)
+	w.Header().Set("Location", "/api/v1/licences/"+strconv.FormatInt(lic.ID, 10))
+	writeJSON(w, http.StatusCreated, lic)
+}
+
+func (s *Server) handleRefuseLicence(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in RefusalRequest
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	version, err := requestVersion(r, in.Version)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := in.validate(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	app, err := s.ApplicationService.RefuseLicence(r.Context(), p, id, version, in.Code, in.Text)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.metrics.transition(actionRefuseLicence)
+	w.Header().Set("ETag", etag(app.Version))
+	writeJSON(w, http.StatusOK, app)
+}
+
+// Client methods: the application half of ucx.ApplicationService.
+
+// CreateApplication files an application; created is false when the
+// server returned an earlier filing with the same idempotency key.
+func (c *Client) CreateApplication(ctx context.Context, _ *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*ucx.Application, bool, error) {
+	var app ucx.Application
+	cl := &call{method: "POST", path: "/api/v1/applications", in: in, out: &app}
+	if opts.IdempotencyKey != "" {
+		cl.header = map[string]string{IdempotencyHeader: opts.IdempotencyKey}
+	}
+	res, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, false, err
+	}
+	return &app, res.status == http.StatusCreated, nil
+}
+
+// FindApplicationByID returns one application.
+func (c *Client) FindApplicationByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Application, error) {
+	var app ucx.Application
+	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/applications/%d", id), out: &app}); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
+
+// FindApplications lists applications matching f and the total count.
+func (c *Client) FindApplications(ctx context.Context, _ *ucx.Principal, f ucx.ApplicationFilter) ([]*ucx.Application, int, error) {
+	q := pageQuery(nil, f.Offset, f.Limit)
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("state", string(f.State))
+	set("vin", f.VIN)
+	set("destination", f.Destination)
+	set("outcome", f.Outcome)
+	set("q", f.Query)
+	if f.ExporterID != 0 {
+		q.Set("exporter_id", strconv.FormatInt(f.ExporterID, 10))
+	}
+	var out ListResponse[*ucx.Application]
+	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/applications", query: q, out: &out}); err != nil {
+		return nil, 0, err
+	}
+	return out.Items, out.Total, nil
+}
+
+// SubmitApplication submits a draft made against version.
+func (c *Client) SubmitApplication(ctx context.Context, _ *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	return c.applicationAction(ctx, idPath("/api/v1/applications/%d/submit", id), version)
+}
+
+// WithdrawApplication withdraws an application made against version.
+func (c *Client) WithdrawApplication(ctx context.Context, _ *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	return c.applicationAction(ctx, idPath("/api/v1/applications/%d/withdraw", id), version)
+}
+
+func (c *Client) applicationAction(ctx context.Context, path string, version int) (*ucx.Application, error) {
+	var app ucx.Application
+	if _, err := c.do(ctx, &call{method: "POST", path: path, in: versionBody{Version: &version}, out: &app}); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
+
+// Timeline lists an application's events, oldest first.
+func (c *Client) Timeline(ctx context.Context, _ *ucx.Principal, id int64) ([]*ucx.Event, error) {
+	var out ListResponse[*ucx.Event]
+	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/applications/%d/timeline", id), out: &out}); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// IssueLicence issues the licence for an application under review.
+func (c *Client) IssueLicence(ctx context.Context, _ *ucx.Principal, appID int64, version int) (*ucx.Licence, error) {
+	var lic ucx.Licence
+	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/applications/%d/licence", appID),
+		in: versionBody{Version: &version}, out: &lic}); err != nil {
+		return nil, err
+	}
+	return &lic, nil
+}
+
+// RefuseLicence refuses the licence for an application under review.
+func (c *Client) RefuseLicence(ctx context.Context, _ *ucx.Principal, appID int64, version int, code, text string) (*ucx.Application, error) {
+	var app ucx.Application
+	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/applications/%d/refuse", appID),
+		in: RefusalRequest{Version: &version, Code: code, Text: text}, out: &app}); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}

@@ -1,0 +1,231 @@
+// Package http is ucx's REST API (/api/v1, JSON) and the Go client that
+// speaks it. It imports net/http directly and is named after it, as wtf's
+// http package is: cmd/ucx sets the Server's service fields to the real
+// store and never needs to know how requests are routed.
+//
+// Every handler is thin: it decodes the request strictly, calls one method
+// of a root service interface with the caller's principal, and encodes the
+// answer. Validation, permissions and the workflow live once, below HTTP, so
+// the CLI (through Client), the web UI and the API all get the same answers.
+//
+// Every error has one shape, {"error": {"code", "message", "field"}}, and
+// one HTTP status, taken from the single table below. Internal details are
+// logged, never sent.
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+// codes is the one table from ucx error codes to HTTP statuses. Handlers
+// never choose a status for an error themselves; they return the ucx error
+// and Error looks its status up here, so an error code always means the
+// same status everywhere.
+var codes = map[string]int{
+	ucx.EINVALID:      http.StatusBadRequest,
+	ucx.EUNAUTHORIZED: http.StatusUnauthorized,
+	ucx.EFORBIDDEN:    http.StatusForbidden,
+	ucx.ENOTFOUND:     http.StatusNotFound,
+	ucx.ECONFLICT:     http.StatusConflict,
+	ucx.ERULE:         http.StatusUnprocessableEntity,
+	ucx.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	ucx.ERATELIMIT:    http.StatusTooManyRequests,
+	ucx.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	ucx.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatusCode returns the HTTP status for a ucx error code; an unknown
+// code is a bug and answers 500.
+func ErrorStatusCode(code string) int {
+	if s, ok := codes[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// FromErrorStatusCode is the reverse of ErrorStatusCode. The client uses it
+// when a response carries no error body it can read (a proxy's page, say),
+// so callers still get a code they can switch on.
+func FromErrorStatusCode(status int) string {
+	for code, s := range codes {
+		if s == status {
+			return code
+		}
+	}
+	if status >= 500 {
+		return ucx.EINTERNAL
+	}
+	return ucx.EINVALID
+}
+
+// ErrorResponse is the body of every error answer.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody is what a client may know of an error: a stable code to switch
+// on, a message for people, and the offending input field when there is one.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Error writes err in the one error shape with the status from the codes
+// table. Internal errors are logged in full with the request's route, and
+// the client reads only "Internal error.".
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := ucx.ErrorCode(err)
+	status := ErrorStatusCode(code)
+	if info := infoFrom(r.Context()); info != nil {
+		info.err = err
+	}
+	switch code {
+	case ucx.EINTERNAL:
+		s.logger().ErrorContext(r.Context(), "internal error", "method", r.Method, "route", r.Pattern, "err", err.Error())
+	case ucx.EUNAVAILABLE:
+		s.logger().WarnContext(r.Context(), "unavailable", "method", r.Method, "route", r.Pattern, "err", err.Error())
+	}
+	if code == ucx.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ucx"`)
+	}
+	writeJSON(w, status, ErrorResponse{Error: ErrorBody{
+		Code:    code,
+		Message: ucx.ErrorMessage(err),
+		Field:   ucx.ErrorField(err),
+	}})
+}
+
+// writeJSON writes v as the JSON body with status. An encoding failure at
+// this point is a programming error; it is logged by the caller's
+// instrumentation through the status already sent.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// readBody reads the whole body, up to limit bytes. Larger bodies are
+// ETOOLARGE (413), so a client that sends a gigabyte learns the limit
+// instead of exhausting the server.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, ucx.Errorf(ucx.ETOOLARGE, "the request body is larger than %d bytes", mbe.Limit)
+		}
+		return nil, &ucx.Error{Code: ucx.EINVALID, Message: "the request body could not be read", Err: err}
+	}
+	return data, nil
+}
+
+// decodeJSON reads the body into v strictly: unknown fields, wrong types,
+// trailing data and bodies over the limit are refused with a 4xx error that
+// names the field, never a 500. An empty body is refused unless optional.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	data, err := readBody(w, r, s.maxBody())
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if optional {
+			return nil
+		}
+		return ucx.Errorf(ucx.EINVALID, "a JSON body is required")
+	}
+	return decodeStrict(data, v)
+}
+
+// decodeStrict unmarshals data into v, refusing unknown fields and trailing
+// data, and turns encoding/json's errors into ucx errors naming the field.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(data, v, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return ucx.Errorf(ucx.EINVALID, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonError explains a decoding failure in the API's terms. encoding/json
+// reports wrong types with the field's path, but an unknown field only in
+// its message text and a value refused by a type's UnmarshalText (a date, an
+// outcome) with no field at all; for those, locateField walks the document
+// against v's type to find the path.
+func jsonError(data []byte, v any, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var ue *ucx.Error
+	switch {
+	case errors.As(err, &syn):
+		return ucx.Errorf(ucx.EINVALID, "the body is not valid JSON (at byte %d): %s", syn.Offset, syn.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ucx.Errorf(ucx.EINVALID, "the body is not valid JSON: it ends too early")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return ucx.Errorf(ucx.EINVALID, "the body must be a JSON object, not %s", typ.Value)
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, field, "%s must be %s, not %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.As(err, &ue):
+		field := ue.Field
+		if field == "" {
+			field, _ = locateField(data, v)
+		}
+		return &ucx.Error{Code: ucx.EINVALID, Field: field, Message: ue.Message, Err: err}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json (v1) has no typed error for this; the prefix is
+		// its documented wording since Go 1.10.
+		field, _ := locateField(data, v)
+		if field == "" {
+			field, _ = strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, field, "unknown field %q; check its spelling against the API description", field)
+	}
+	field, _ := locateField(data, v)
+	return &ucx.Error{Code: ucx.EINVALID, Field: field, Message: "the body could not be read as JSON: " + err.Error(), Err: err}
+}
+
+// jsonKind names a Go kind as JSON users know it.
+func jsonKind(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
+		return "an integer"
+	case strings.HasPrefix(kind, "float"):
+		return "a number"
+	case kind == "string":
+		return "a string"
+	case kind == "bool":
+		return "true or false"
+	case kind == "slice", kind == "array":
+		return "an array"
+	case kind == "struct", kind == "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// logger returns the configured logger, or slog's default.
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,175 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ucxdev/ucx"
+)
+
+func (s *Server) registerRequestRoutes() {
+	s.handle("GET /api/v1/requests", s.authenticate(s.handleRequestIndex))
+	s.handle("GET /api/v1/requests/{id}", s.authenticate(s.handleRequestView))
+	s.handle("POST /api/v1/requests/{id}/approve", s.authenticate(s.handleApproveRequest))
+	s.handle("POST /api/v1/requests/{id}/refuse", s.authenticate(s.handleRefuseRequest))
+}
+
+// ApprovalRequest is the body of POST /api/v1/requests/{id}/approve: the
+// version the manufacturer reviewed and the outlets that will serve the
+// vehicle in its destination (R3).
+type ApprovalRequest struct {
+	Version   *int    `json:"version,omitempty"`
+	OutletIDs []int64 `json:"outlet_ids"`
+}
+
+// handleRequestIndex is a manufacturer's inbox (or, for the others, the
+// requests they may see), filtered by state.
+func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	q := r.URL.Query()
+	var f ucx.RequestFilter
+	var err error
+	if f.Offset, f.Limit, err = paging(q); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if st := q.Get("state"); st != "" {
+		f.State = ucx.ConfirmationState(st)
+		switch f.State {
+		case ucx.ConfirmationPending, ucx.ConfirmationApproved, ucx.ConfirmationRefused, ucx.ConfirmationVoid:
+		default:
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be pending, approved, refused or void"))
+			return
+		}
+	}
+	reqs, total, err := s.ApplicationService.FindRequests(r.Context(), p, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListResponse[*ucx.ConfirmationRequest]{Items: nonNil(reqs), Total: total, Offset: f.Offset, Limit: f.Limit})
+}
+
+func (s *Server) handleRequestView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cr, err := s.ApplicationService.FindRequestByID(r.Context(), p, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(cr.Version))
+	writeJSON(w, http.StatusOK, cr)
+}
+
+func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in ApprovalRequest
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	version, err := requestVersion(r, in.Version)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(in.OutletIDs) == 0 {
+		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "name at least one overseas outlet that will serve the vehicle in its destination (R3)"))
+		return
+	}
+	for _, oid := range in.OutletIDs {
+		if oid <= 0 {
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet ids must be positive record ids"))
+			return
+		}
+	}
+	cr, err := s.ApplicationService.ApproveRequest(r.Context(), p, id, version, in.OutletIDs)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.metrics.transition(actionApprove)
+	w.Header().Set("ETag", etag(cr.Version))
+	writeJSON(w, http.StatusOK, cr)
+}
+
+func (s *Server) handleRefuseRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in RefusalRequest
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	version, err := requestVersion(r, in.Version)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := in.validate(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cr, err := s.ApplicationService.RefuseRequest(r.Context(), p, id, version, in.Code, in.Text)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.metrics.transition(actionRefuseRequest)
+	w.Header().Set("ETag", etag(cr.Version))
+	writeJSON(w, http.StatusOK, cr)
+}
+
+// Client methods: the confirmation-request half of ucx.ApplicationService.
+
+// FindRequests lists confirmation requests and the total count.
+func (c *Client) FindRequests(ctx context.Context, _ *ucx.Principal, f ucx.RequestFilter) ([]*ucx.ConfirmationRequest, int, error) {
+	q := pageQuery(nil, f.Offset, f.Limit)
+	if f.State != "" {
+		q.Set("state", string(f.State))
+	}
+	var out ListResponse[*ucx.ConfirmationRequest]
+	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/requests", query: q, out: &out}); err != nil {
+		return nil, 0, err
+	}
+	return out.Items, out.Total, nil
+}
+
+// FindRequestByID returns one confirmation request.
+func (c *Client) FindRequestByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {
+	var cr ucx.ConfirmationRequest
+	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/requests/%d", id), out: &cr}); err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
+
+// ApproveRequest approves a request with the chosen outlets.
+func (c *Client) ApproveRequest(ctx context.Context, _ *ucx.Principal, id int64, version int, outletIDs []int64) (*ucx.ConfirmationRequest, error) {
+	var cr ucx.ConfirmationRequest
+	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/requests/%d/approve", id),
+		in: ApprovalRequest{Version: &version, OutletIDs: outletIDs}, out: &cr}); err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
+
+// RefuseRequest refuses a request with a code and an explanation.
+func (c *Client) RefuseRequest(ctx context.Context, _ *ucx.Principal, id int64, version int, code, text string) (*ucx.ConfirmationRequest, error) {
+	var cr ucx.ConfirmationRequest
+	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/requests/%d/refuse", id),
+		in: RefusalRequest{Version: &version, Code: code, Text: text}, out: &cr}); err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
