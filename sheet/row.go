@@ -382,18 +382,23 @@ func cellDate(s string, date1904 bool) (ucx.Date, bool) {
 		return ucx.Date{}, false
 	}
 	n := int(x)
+	var d ucx.Date
 	switch {
 	case date1904:
-		return ucx.MustDate(1904, 1, 1).AddDays(n), true
+		d = ucx.MustDate(1904, 1, 1).AddDays(n)
 	case n < 1:
 		return ucx.Date{}, false
 	case n < 60:
-		return ucx.MustDate(1899, 12, 31).AddDays(n), true
+		d = ucx.MustDate(1899, 12, 31).AddDays(n)
 	case n == 60:
 		return ucx.Date{}, false // Lotus 1-2-3's 1900-02-29, which never was
+	default:
+		d = ucx.MustDate(1899, 12, 30).AddDays(n)
 	}
-	return ucx.MustDate(1899, 12, 30).AddDays(n), true
+	return d, !d.After(lastDate)
 }
+
+var lastDate = ucx.MustDate(9999, 12, 31)
 
 // upper2 holds every two-letter upper-case string, so that a destination
 // written "ru" becomes "RU" without allocating.

@@ -31,7 +31,7 @@ func newCheckCmd() *cobra.Command {
 		failOn                   []string
 	)
 	cmd := &cobra.Command{
-		Use:   "check [--as-of DATE] [--format jsonl|csv|table] [--policy FILE] [--fail-on OUTCOME[,…]] FILE|-",
+		Use:   "check [flags] FILE|-",
 		Short: "check a CSV, XLSX or JSONL file of vehicles offline, one decision per row",
 		Long: `check reads vehicles from a CSV (UTF-8), XLSX (first sheet) or JSON Lines file,
 or from standard input with "-", and writes one decision per data row to
@@ -41,7 +41,12 @@ Columns are found by header name; see docs/check.md.
 A summary goes to standard error. Exit status: 0 all rows evaluated,
 1 an outcome named by --fail-on occurred, 2 usage or unreadable input,
 3 internal error.`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr(fmt.Errorf("check takes one FILE (CSV, XLSX or JSONL), or - for standard input; got %d arguments", len(args)))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := checkOptions{format: format}
 			var err error
@@ -137,7 +142,7 @@ func runCheck(cmd *cobra.Command, name string, opts checkOptions) error {
 	stderr := cmd.ErrOrStderr()
 	var prog *progress
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		prog = &progress{w: stderr, start: start, size: size}
+		prog = &progress{w: stderr, start: start, last: start, size: size}
 	}
 	c := newChecker(opts)
 	st, readErr, outErr := c.run(r, cmd.OutOrStdout(), prog)
