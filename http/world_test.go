@@ -137,10 +137,10 @@ type world struct {
 	db      *sqlstore.DB
 	server  *ucxhttp.Server
 	ts      *httptest.Server
-	orgs    map[string]*ucx.Org            // "exporter", "maker2", …
-	clients map[string]*ucxhttp.Client     // "exporter.member", …
-	tokens  map[string]string              // the same users' token secrets
-	users   map[string]*ucx.Principal      // the same users as principals
+	orgs    map[string]*ucx.Org        // "exporter", "maker2", …
+	clients map[string]*ucxhttp.Client // "exporter.member", …
+	tokens  map[string]string          // the same users' token secrets
+	users   map[string]*ucx.Principal  // the same users as principals
 	serial  int
 	makerRU int64 // outlet ids
 	makerKZ int64
@@ -407,3 +407,7 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// discardLogger drops every log line, for servers whose logs a test does
+// not read.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,244 @@
+package http_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// TestAuthorization_Matrix sends every authenticated endpoint as every
+// organisation kind × role (plus no credentials and a forged token),
+// against records that belong to one exporter and one manufacturer. Those
+// allowed get a 2xx; everyone else gets 401, 403 or 404 — never a 2xx, never
+// a 500 — in the one error shape, and a refused change changes nothing
+// (the allowed caller's later success with the original version proves it).
+func TestAuthorization_Matrix(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+
+		// The records the matrix acts on, all of exporter's and maker's.
+		viewApp, viewReq := w.awaiting()
+		submitApp, withdrawApp := w.draft(), w.draft()
+		_, approveReq := w.awaiting()
+		_, refuseReq := w.awaiting()
+		issueApp, refuseApp := w.underReview(), w.underReview()
+		lic := w.licensed()
+		_, tok, err := w.c("exporter.member").CreateToken(ctx, nil, "to revoke")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := func(n int64) string { return fmt.Sprint(n) }
+		exporterID, makerID := id(w.orgs["exporter"].ID), id(w.orgs["maker"].ID)
+
+		every := everyone()
+		workflow := except(every, "operator.")
+		readers := only(every, "exporter.", "maker.", "authority.", "customs.")
+		actors := func(orgs ...string) []string {
+			var out []string
+			for _, o := range orgs {
+				out = append(out, o+".admin", o+".member")
+			}
+			return out
+		}
+
+		n := 0
+		unique := func() int { n++; return n }
+		endpoints := []struct {
+			method, path string
+			body         func() string
+			allowed      []string
+			once         bool // a change that can succeed only once
+		}{
+			{"GET", "/api/v1/me", nil, every, false},
+			{"GET", "/api/v1/orgs", nil, every, false},
+			{"GET", "/api/v1/orgs/" + exporterID, nil, every, false},
+			{"POST", "/api/v1/orgs", func() string {
+				return fmt.Sprintf(`{"kind":"customs","name":"海关 %d"}`, unique())
+			}, []string{"operator.admin"}, false},
+			{"PUT", "/api/v1/orgs/" + exporterID + "/standing", func() string {
+				return `{"standing":"warned","reason":"late filings"}`
+			}, actors("authority"), false},
+			{"POST", "/api/v1/orgs/" + makerID + "/outlets", func() string {
+				return `{"country":"KZ","provider":"Testa Astana","address":"Mangilik El 1, Astana"}`
+			}, actors("maker"), false},
+			{"PUT", "/api/v1/orgs/" + makerID + "/wmis", func() string { return `{"wmis":["LM1"]}` }, actors("maker"), false},
+			{"POST", "/api/v1/users", func() string {
+				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), testPassword)
+			}, []string{"operator.admin", "exporter.admin"}, false},
+			{"POST", "/api/v1/tokens", func() string { return `{"name":"matrix"}` }, every, false},
+			{"DELETE", "/api/v1/tokens/" + id(tok.ID), nil, []string{"exporter.member", "exporter.admin"}, true},
+
+			{"GET", "/api/v1/applications", nil, workflow, false},
+			{"POST", "/api/v1/applications", func() string { return mustJSON(w.input(makerWMI, oldReg)) },
+				actors("exporter", "exporter2"), false},
+			{"GET", "/api/v1/applications/" + id(viewApp.ID), nil, readers, false},
+			{"GET", "/api/v1/applications/" + id(viewApp.ID) + "/timeline", nil, readers, false},
+			{"POST", "/api/v1/applications/" + id(submitApp.ID) + "/submit", func() string { return `{"version":1}` },
+				actors("exporter"), true},
+			{"POST", "/api/v1/applications/" + id(withdrawApp.ID) + "/withdraw", func() string { return `{"version":1}` },
+				actors("exporter"), true},
+			{"POST", "/api/v1/applications/" + id(issueApp.ID) + "/licence", func() string {
+				return fmt.Sprintf(`{"version":%d}`, issueApp.Version)
+			}, actors("authority"), true},
+			{"POST", "/api/v1/applications/" + id(refuseApp.ID) + "/refuse", func() string {
+				return fmt.Sprintf(`{"version":%d,"code":"data_mismatch","text":"brand differs"}`, refuseApp.Version)
+			}, actors("authority"), true},
+
+			{"GET", "/api/v1/requests", nil, workflow, false},
+			{"GET", "/api/v1/requests/" + id(viewReq.ID), nil, readers, false},
+			{"POST", "/api/v1/requests/" + id(approveReq.ID) + "/approve", func() string {
+				return fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, approveReq.Version, w.makerRU)
+			}, actors("maker"), true},
+			{"POST", "/api/v1/requests/" + id(refuseReq.ID) + "/refuse", func() string {
+				return fmt.Sprintf(`{"version":%d,"code":"no_service_network","text":"none in RU"}`, refuseReq.Version)
+			}, actors("maker"), true},
+
+			{"GET", "/api/v1/licences", nil, workflow, false},
+			{"GET", "/api/v1/licences/" + id(lic.ID), nil, readers, false},
+			{"POST", "/api/v1/licences/" + id(lic.ID) + "/clearance", func() string {
+				return `{"port":"Horgos","declaration_number":"DECL-1"}`
+			}, actors("customs"), true},
+
+			{"POST", "/api/v1/check", func() string {
+				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})
+			}, every, false},
+		}
+
+		for _, ep := range endpoints {
+			before := w.counts(t)
+			allowed := map[string]bool{}
+			for _, u := range ep.allowed {
+				allowed[u] = true
+			}
+			body := func() string {
+				if ep.body == nil {
+					return ""
+				}
+				return ep.body()
+			}
+			// Refusals first, so a change they made would show.
+			for _, who := range append([]string{"", "bad"}, every...) {
+				if allowed[who] {
+					continue
+				}
+				r := w.raw(who, ep.method, ep.path, body())
+				switch {
+				case who == "" || who == "bad":
+					if r.status != 401 {
+						t.Errorf("%s %s as %q: %d %s, want 401", ep.method, ep.path, who, r.status, r.body)
+						continue
+					}
+					if r.header.Get("WWW-Authenticate") == "" {
+						t.Errorf("%s %s as %q: 401 without WWW-Authenticate", ep.method, ep.path, who)
+					}
+				case r.status != 403 && r.status != 404:
+					t.Errorf("%s %s as %s: %d %s, want 403 or 404", ep.method, ep.path, who, r.status, r.body)
+					continue
+				}
+				r.errorBody(t)
+			}
+			if after := w.counts(t); after != before {
+				t.Errorf("%s %s: refused requests changed the records: %+v, then %+v", ep.method, ep.path, before, after)
+			}
+			for _, who := range ep.allowed {
+				r := w.raw(who, ep.method, ep.path, body())
+				if r.status < 200 || r.status > 299 {
+					t.Errorf("%s %s as %s: %d %s, want 2xx", ep.method, ep.path, who, r.status, r.body)
+				}
+				if ep.once {
+					break
+				}
+			}
+		}
+
+		// Lists are filtered, not refused: another organisation's records
+		// never appear in them.
+		for _, who := range []string{"exporter2.admin", "maker2.admin"} {
+			for _, path := range []string{"/api/v1/applications", "/api/v1/requests", "/api/v1/licences"} {
+				r := w.raw(who, "GET", path+"?limit=1000", "")
+				if r.status != 200 {
+					t.Fatalf("GET %s as %s: %d %s", path, who, r.status, r.body)
+				}
+				if owner := fmt.Sprintf(`"exporter_id":%s`, exporterID); strings.Contains(string(r.body), owner) {
+					t.Errorf("GET %s as %s lists exporter's records: %s", path, who, r.body)
+				}
+			}
+		}
+	})
+}
+
+// everyone lists every user of the world: each organisation × each role.
+func everyone() []string {
+	var out []string
+	for _, o := range orgNames {
+		for _, r := range roles {
+			out = append(out, o+"."+string(r))
+		}
+	}
+	return out
+}
+
+// only keeps the users whose name starts with one of the prefixes.
+func only(users []string, prefixes ...string) []string {
+	var out []string
+	for _, u := range users {
+		for _, p := range prefixes {
+			if strings.HasPrefix(u, p) {
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// except drops the users whose name starts with one of the prefixes.
+func except(users []string, prefixes ...string) []string {
+	var out []string
+	for _, u := range users {
+		keep := true
+		for _, p := range prefixes {
+			if strings.HasPrefix(u, p) {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// counts are the record counts a refused request must not change.
+type counts struct {
+	apps, orgs, outlets int
+}
+
+func (w *world) counts(t *testing.T) counts {
+	t.Helper()
+	ctx := context.Background()
+	var c counts
+	for _, u := range []string{"exporter.admin", "exporter2.admin"} {
+		_, n, err := w.db.FindApplications(ctx, w.users[u], ucx.ApplicationFilter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.apps += n
+	}
+	_, n, err := w.db.FindOrgs(ctx, w.users["operator.admin"], ucx.OrgFilter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.orgs = n
+	m, err := w.db.FindOrgByID(ctx, w.users["maker.admin"], w.orgs["maker"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.outlets = len(m.Outlets)
+	return c
+}
