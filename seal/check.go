@@ -149,12 +149,17 @@ func checkObject(b []byte, i, depth int) (int, error) {
 func checkString(b []byte, i int) (int, error) {
 	i++
 	for {
-		for i < len(b) {
-			c := b[i]
-			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-				break
-			}
+		// Scan a run of bytes that need no attention, then validate its
+		// UTF-8 at once: '"', '\\' and the controls are ASCII, so they
+		// never fall inside a multi-byte character.
+		start, high := i, byte(0)
+		for i < len(b) && plainByte[b[i]] {
+			high |= b[i]
 			i++
+		}
+		if high >= utf8.RuneSelf && !utf8.Valid(b[start:i]) {
+			at := start + firstInvalid(b[start:i])
+			return at, errCanon(at, "invalid UTF-8")
 		}
 		if i >= len(b) {
 			return i, errCanon(i, "unexpected end of input inside a string")
@@ -164,44 +169,47 @@ func checkString(b []byte, i int) (int, error) {
 			return i + 1, nil
 		case c < 0x20:
 			return i, errCanon(i, "control character "+strconv.QuoteRune(rune(c))+" must be escaped")
-		case c == '\\':
-			if i+1 >= len(b) {
-				return i, errCanon(i, "unexpected end of input inside an escape")
-			}
-			switch b[i+1] {
-			case '"', '\\', 'b', 'f', 'n', 'r', 't':
-				i += 2
-				continue
-			case 'u':
-				if i+6 <= len(b) && b[i+2] == '0' && b[i+3] == '0' && (b[i+4] == '0' || b[i+4] == '1') {
-					v, lower := rune(0), true
-					for _, d := range b[i+4 : i+6] {
-						switch {
-						case d >= '0' && d <= '9':
-							v = v<<4 | rune(d-'0')
-						case d >= 'a' && d <= 'f':
-							v = v<<4 | rune(d-'a'+10)
-						default:
-							lower = false
-						}
-					}
-					if lower && v != '\b' && v != '\f' && v != '\n' && v != '\r' && v != '\t' {
-						i += 6
-						continue
+		}
+		// c == '\\'
+		if i+1 >= len(b) {
+			return i, errCanon(i, "unexpected end of input inside an escape")
+		}
+		switch b[i+1] {
+		case '"', '\\', 'b', 'f', 'n', 'r', 't':
+			i += 2
+			continue
+		case 'u':
+			if i+6 <= len(b) && b[i+2] == '0' && b[i+3] == '0' && (b[i+4] == '0' || b[i+4] == '1') {
+				v, lower := rune(0), true
+				for _, d := range b[i+4 : i+6] {
+					switch {
+					case d >= '0' && d <= '9':
+						v = v<<4 | rune(d-'0')
+					case d >= 'a' && d <= 'f':
+						v = v<<4 | rune(d-'a'+10)
+					default:
+						lower = false
 					}
 				}
-				return i, errCanon(i, "needless or non-canonical \\u escape; only controls without a short form are written \\u00xx, in lower case")
+				if lower && v != '\b' && v != '\f' && v != '\n' && v != '\r' && v != '\t' {
+					i += 6
+					continue
+				}
 			}
-			return i, errCanon(i, "needless or invalid escape \\"+string(rune(b[i+1])))
-		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				return i, errCanon(i, "invalid UTF-8")
-			}
-			i += n
+			return i, errCanon(i, "needless or non-canonical \\u escape; only controls without a short form are written \\u00xx, in lower case")
 		}
+		return i, errCanon(i, "needless or invalid escape \\"+string(rune(b[i+1])))
 	}
 }
+
+// plainByte marks the bytes a string may hold as they are: all but '"',
+// '\\' and the controls (bytes of multi-byte characters included).
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // checkNumber checks the number at b[i] is written as appendNumber writes
 // it. Integers of up to 15 digits, what documents mostly hold, are canonical

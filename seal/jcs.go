@@ -247,13 +247,14 @@ func (p *parser) string(dst []byte) ([]byte, error) {
 	p.pos++ // opening quote
 	dst = append(dst, '"')
 	for {
-		start := p.pos
-		for p.pos < len(p.src) {
-			c := p.src[p.pos]
-			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-				break
-			}
+		start, high := p.pos, byte(0)
+		for p.pos < len(p.src) && plainByte[p.src[p.pos]] {
+			high |= p.src[p.pos]
 			p.pos++
+		}
+		if high >= utf8.RuneSelf && !utf8.Valid(p.src[start:p.pos]) {
+			p.pos = start + firstInvalid(p.src[start:p.pos])
+			return nil, p.fail("invalid UTF-8")
 		}
 		dst = append(dst, p.src[start:p.pos]...)
 		if p.pos >= len(p.src) {
@@ -265,21 +266,26 @@ func (p *parser) string(dst []byte) ([]byte, error) {
 			return append(dst, '"'), nil
 		case c < 0x20:
 			return nil, p.fail("control character " + strconv.QuoteRune(rune(c)) + " inside a string must be escaped")
-		case c == '\\':
-			r, err := p.escape()
-			if err != nil {
-				return nil, err
-			}
-			dst = appendRune(dst, r)
-		default:
-			r, n := utf8.DecodeRune(p.src[p.pos:])
-			if r == utf8.RuneError && n <= 1 {
-				return nil, p.fail("invalid UTF-8")
-			}
-			dst = append(dst, p.src[p.pos:p.pos+n]...)
-			p.pos += n
 		}
+		r, err := p.escape() // c == '\\'
+		if err != nil {
+			return nil, err
+		}
+		dst = appendRune(dst, r)
 	}
+}
+
+// firstInvalid returns the offset of the first byte of b that does not
+// begin a valid UTF-8 character.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // escape reads one escape sequence, joining a surrogate pair into one
