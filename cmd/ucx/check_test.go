@@ -185,7 +185,11 @@ func TestCheck_JSONLinesAgreeWithTheDecisionsFieldByField(t *testing.T) {
 		"\"lgx\"\"\\back\x01\x1f\u2028\xff\xfe end\",2026-01-01,,KZ,\"two\nlines\",\"tab\there\",,\n" +
 		vin2 + ",2026.02.30,2026-03-01,Ру,\"\xb1\xc8\xd1\xc7\",M,,\"seized;\x7f<script>\"\n" +
 		vin3 + ",2025-01-01,2024-12-31,ae,Chery,Tiggo,2026-01-05,encumbered\n" +
-		",,,,,,,\x00\n"
+		",,,,,,,\x00\n" +
+		// The same codes with other messages: the per-worker message cache
+		// must not repeat the first one.
+		"LS5CTU6X5SD08934,2025-01-01,2026-01-01,Kazakhstan,BYD,Song,,\n" +
+		"LS5CTU6X5SD089347,2025-01-01,2026-01-01,R,BYD,Song,,\n"
 	path := writeFile(t, "tricky.csv", []byte(tricky))
 	for _, file := range []string{sampleFile, path} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
