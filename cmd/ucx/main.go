@@ -78,5 +78,6 @@ func newRootCmd() *cobra.Command {
 		newServeCmd(),
 		newMigrateCmd(),
 	)
+	root.AddCommand(newClientCmds()...)
 	return root
 }

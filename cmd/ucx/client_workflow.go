@@ -1,0 +1,424 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ucxdev/ucx"
+	ucxhttp "github.com/ucxdev/ucx/http"
+)
+
+// newRequestCmd is `ucx request`: a manufacturer's inbox of confirmation
+// requests (R1–R3).
+func newRequestCmd(f *clientFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "request",
+		Short: "list, show, approve or refuse manufacturer confirmation requests",
+		Long: `request works with After-Sales Service Confirmation requests (R1–R3): a
+manufacturer's inbox of its own vehicles' requests.
+
+Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
+	}
+
+	var state string
+	var offset, limit int
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "list requests (a manufacturer's inbox)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			flt := ucx.RequestFilter{State: ucx.ConfirmationState(state), Offset: offset, Limit: limit}
+			reqs, total, err := c.FindRequests(cmd.Context(), nil, flt)
+			if err != nil {
+				return clientErr(err)
+			}
+			if f.json {
+				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.ConfirmationRequest]{Items: reqs, Total: total, Offset: offset, Limit: limit})
+			}
+			t := newTable(cmd.OutOrStdout(), "ID", "STATE", "APP", "VIN", "BRAND", "MODEL", "DEST", "REGISTERED", "VER", "REQUESTED")
+			for _, r := range reqs {
+				at := r.RequestedAt
+				t.row(id64(r.ID), string(r.State), id64(r.ApplicationID), r.VIN, r.Brand, r.Model, r.Destination,
+					r.RegistrationDate.String(), strconv.Itoa(r.Version), timeStr(&at))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			pageFooter(cmd.OutOrStdout(), len(reqs), offset, total)
+			return nil
+		},
+	}
+	list.Flags().StringVar(&state, "state", "", "pending, approved, refused or void")
+	list.Flags().IntVar(&offset, "offset", 0, "records to skip")
+	list.Flags().IntVar(&limit, "limit", 50, "records to show (at most 1000)")
+
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "show one request",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the request id", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.FindRequestByID(cmd.Context(), nil, id)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printRequest(cmd.OutOrStdout(), f, r)
+		},
+	}
+
+	var approveVersion int
+	var outlets []int64
+	approve := &cobra.Command{
+		Use:   "approve ID --outlet N [--outlet N …]",
+		Short: "approve, naming the outlets that will serve the vehicle in its destination (R3)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the request id", args[0])
+			if err != nil {
+				return err
+			}
+			if len(outlets) == 0 {
+				return usageErr(errors.New("name at least one outlet with --outlet (see your organisation's outlets)"))
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			version, err := requestVersion(cmd, c, id, approveVersion)
+			if err != nil {
+				return err
+			}
+			r, err := c.ApproveRequest(cmd.Context(), nil, id, version, outlets)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printRequest(cmd.OutOrStdout(), f, r)
+		},
+	}
+	approve.Flags().Int64SliceVar(&outlets, "outlet", nil, "an outlet id (repeat, or separate with commas)")
+	approve.Flags().IntVar(&approveVersion, "version", 0, "the version you last read (default: the current one)")
+
+	var refuseVersion int
+	var code, text string
+	refuse := &cobra.Command{
+		Use:   "refuse ID --code CODE --text TEXT",
+		Short: "refuse, with a reason code and an explanation",
+		Long:  "refuse refuses a request. Codes: " + refusalCodes() + ".",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the request id", args[0])
+			if err != nil {
+				return err
+			}
+			if code == "" {
+				return usageErr(errors.New("--code is required: " + refusalCodes()))
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			version, err := requestVersion(cmd, c, id, refuseVersion)
+			if err != nil {
+				return err
+			}
+			r, err := c.RefuseRequest(cmd.Context(), nil, id, version, code, text)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printRequest(cmd.OutOrStdout(), f, r)
+		},
+	}
+	refuse.Flags().StringVar(&code, "code", "", "reason code")
+	refuse.Flags().StringVar(&text, "text", "", "the explanation for the exporter")
+	refuse.Flags().IntVar(&refuseVersion, "version", 0, "the version you last read (default: the current one)")
+
+	cmd.AddCommand(list, show, approve, refuse)
+	return cmd
+}
+
+// requestVersion is the version given, or else the request's current one.
+func requestVersion(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int) (int, error) {
+	if given != 0 {
+		return given, nil
+	}
+	r, err := c.FindRequestByID(cmd.Context(), nil, id)
+	if err != nil {
+		return 0, clientErr(err)
+	}
+	return r.Version, nil
+}
+
+func refusalCodes() string {
+	codes := make([]string, 0, len(ucx.RefusalCodes))
+	for c := range ucx.RefusalCodes {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ", ")
+}
+
+func printRequest(w io.Writer, f *clientFlags, r *ucx.ConfirmationRequest) error {
+	if f.json {
+		return printJSON(w, r)
+	}
+	outlets := make([]string, len(r.OutletIDs))
+	for i, o := range r.OutletIDs {
+		outlets[i] = id64(o)
+	}
+	at := r.RequestedAt
+	return fields(w,
+		"request", id64(r.ID),
+		"state", string(r.State),
+		"version", strconv.Itoa(r.Version),
+		"application", id64(r.ApplicationID),
+		"exporter", id64(r.ExporterID),
+		"manufacturer", id64(r.ManufacturerID),
+		"vin", r.VIN,
+		"vehicle", r.Brand+" "+r.Model,
+		"registered", r.RegistrationDate.String(),
+		"destination", r.Destination,
+		"outlets", strings.Join(outlets, ", "),
+		"refusal", strings.TrimSpace(r.RefusalCode+" "+r.RefusalText),
+		"requested", timeStr(&at),
+		"answered", timeStr(r.AnsweredAt),
+	)
+}
+
+// newLicenceCmd is `ucx licence`: an authority issues or refuses (R14);
+// anyone entitled looks licences up.
+func newLicenceCmd(f *clientFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "licence",
+		Aliases: []string{"license"},
+		Short:   "issue, refuse, show and list export licences",
+		Long: `licence works with export licences: an authority issues or refuses the
+licence of an application under review (R14); exporters, authorities and
+customs look licences up.
+
+Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
+	}
+
+	var issueVersion int
+	issue := &cobra.Command{
+		Use:   "issue APP_ID",
+		Short: "issue the licence of an application under review",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the application id", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			version, err := appVersion(cmd, c, id, issueVersion)
+			if err != nil {
+				return err
+			}
+			lic, err := c.IssueLicence(cmd.Context(), nil, id, version)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printLicence(cmd.OutOrStdout(), f, lic)
+		},
+	}
+	issue.Flags().IntVar(&issueVersion, "version", 0, "the application version you reviewed (default: the current one)")
+
+	var refuseVersion int
+	var code, text string
+	refuse := &cobra.Command{
+		Use:   "refuse APP_ID --code CODE --text TEXT",
+		Short: "refuse the licence of an application under review",
+		Long:  "refuse refuses a licence. Codes: " + refusalCodes() + ".",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the application id", args[0])
+			if err != nil {
+				return err
+			}
+			if code == "" {
+				return usageErr(errors.New("--code is required: " + refusalCodes()))
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			version, err := appVersion(cmd, c, id, refuseVersion)
+			if err != nil {
+				return err
+			}
+			app, err := c.RefuseLicence(cmd.Context(), nil, id, version, code, text)
+			if err != nil {
+				return clientErr(err)
+			}
+			if f.json {
+				return printJSON(cmd.OutOrStdout(), app)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "application %d: %s (version %d)\n", app.ID, app.State, app.Version)
+			return err
+		},
+	}
+	refuse.Flags().StringVar(&code, "code", "", "reason code")
+	refuse.Flags().StringVar(&text, "text", "", "the explanation for the exporter")
+	refuse.Flags().IntVar(&refuseVersion, "version", 0, "the application version you reviewed (default: the current one)")
+
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "show one licence",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the licence id", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			lic, err := c.FindLicenceByID(cmd.Context(), nil, id)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printLicence(cmd.OutOrStdout(), f, lic)
+		},
+	}
+
+	var flt ucx.LicenceFilter
+	list := &cobra.Command{
+		Use:   "list [--number N] [--vin VIN]",
+		Short: "list licences, by number or VIN",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			lics, total, err := c.FindLicences(cmd.Context(), nil, flt)
+			if err != nil {
+				return clientErr(err)
+			}
+			if f.json {
+				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.Licence]{Items: lics, Total: total, Offset: flt.Offset, Limit: flt.Limit})
+			}
+			t := newTable(cmd.OutOrStdout(), "ID", "NUMBER", "APP", "DEST", "VINS", "ISSUED", "VALID UNTIL", "CLEARED")
+			for _, l := range lics {
+				t.row(id64(l.ID), l.Number, id64(l.ApplicationID), l.Destination, scheduleVINs(l), l.IssuedOn.String(),
+					l.ValidUntil.String(), timeStr(l.ClearedAt))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			pageFooter(cmd.OutOrStdout(), len(lics), flt.Offset, total)
+			return nil
+		},
+	}
+	list.Flags().StringVar(&flt.Number, "number", "", "licence number")
+	list.Flags().StringVar(&flt.VIN, "vin", "", "a VIN in the licence's schedule")
+	list.Flags().IntVar(&flt.Offset, "offset", 0, "records to skip")
+	list.Flags().IntVar(&flt.Limit, "limit", 50, "records to show (at most 1000)")
+
+	cmd.AddCommand(issue, refuse, show, list)
+	return cmd
+}
+
+// appVersion is the version given, or else the application's current one.
+func appVersion(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int) (int, error) {
+	if given != 0 {
+		return given, nil
+	}
+	app, err := c.FindApplicationByID(cmd.Context(), nil, id)
+	if err != nil {
+		return 0, clientErr(err)
+	}
+	return app.Version, nil
+}
+
+func scheduleVINs(l *ucx.Licence) string {
+	vins := make([]string, len(l.Schedule))
+	for i, v := range l.Schedule {
+		vins[i] = v.VIN
+	}
+	return strings.Join(vins, ",")
+}
+
+func printLicence(w io.Writer, f *clientFlags, l *ucx.Licence) error {
+	if f.json {
+		return printJSON(w, l)
+	}
+	if err := fields(w,
+		"licence", id64(l.ID),
+		"number", l.Number,
+		"application", id64(l.ApplicationID),
+		"exporter", id64(l.ExporterID),
+		"authority", id64(l.AuthorityID),
+		"destination", l.Destination,
+		"issued", l.IssuedOn.String(),
+		"valid until", l.ValidUntil.String(),
+		"cleared", timeStr(l.ClearedAt),
+		"port", l.Port,
+		"declaration", l.DeclarationNumber,
+		"deregister by", l.DeregistrationDue.String(),
+	); err != nil {
+		return err
+	}
+	t := newTable(w, "  VIN", "BRAND", "MODEL", "REGISTERED", "TRANSFERRED")
+	for _, v := range l.Schedule {
+		t.row("  "+v.VIN, v.Brand, v.Model, v.RegistrationDate.String(), v.TransferDate.String())
+	}
+	return t.flush()
+}
+
+// newClearCmd is `ucx clear`: customs records the clearance of a licence,
+// once (R15), which starts the two-month deregistration deadline (R16).
+func newClearCmd(f *clientFlags) *cobra.Command {
+	var port, declaration string
+	cmd := &cobra.Command{
+		Use:   "clear LICENCE_ID --port PORT --declaration NUMBER",
+		Short: "record customs clearance of a licence (customs)",
+		Long: `clear records that a licence's vehicles cleared customs at a port under a
+declaration (R15). A licence is consumed once: a second clearance is refused
+as a conflict. The vehicle must then be deregistered within two months (R16).
+
+Exit status: 0 recorded, 1 the server refused, 2 usage, 3 server failure.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("the licence id", args[0])
+			if err != nil {
+				return err
+			}
+			if port == "" || declaration == "" {
+				return usageErr(errors.New("--port and --declaration are both required"))
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			lic, err := c.RecordClearance(cmd.Context(), nil, id, port, declaration)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printLicence(cmd.OutOrStdout(), f, lic)
+		},
+	}
+	cmd.Flags().StringVar(&port, "port", "", "the exit port")
+	cmd.Flags().StringVar(&declaration, "declaration", "", "the customs declaration number")
+	return cmd
+}
