@@ -21,6 +21,10 @@ import (
 // falls back to Canonicalize, so the result is canonical either way and a
 // mistake costs speed, never correctness. CheckMarshal tells a test which
 // path a value takes.
+//
+// RFC 8785 numbers are IEEE 754 doubles: integers beyond 2^53 come out
+// rounded (12345678901234567890 becomes 12345678901234567000). Put such
+// numbers, and amounts of money, in strings.
 func Marshal(v any) ([]byte, error) {
 	b, err := encodeJSON(v)
 	if err != nil {

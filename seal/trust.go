@@ -173,6 +173,10 @@ func (l *TrustList) Key(id string) *TrustedKey {
 
 // index validates every entry, parses its key and builds the lookup table.
 func (l *TrustList) index() error {
+	if l.Sequence > 1<<53 {
+		// RFC 8785 numbers are doubles: a larger sequence would not survive.
+		return ucx.Errorf(ucx.EINVALID, "trust list sequence %d is above 2^53", l.Sequence)
+	}
 	byID := make(map[string]*TrustedKey, len(l.Keys))
 	for i := range l.Keys {
 		k := &l.Keys[i]

@@ -56,8 +56,8 @@ func ReasonOf(err error) Reason {
 // still carry a Detail: a note the reader should see, such as a key that
 // was revoked after the seal was made.
 type Verdict struct {
-	Reason Reason `json:"reason,omitempty"` // "" when the check passed
-	Detail string `json:"detail,omitempty"` // what was found, and for a failure what to do
+	Reason Reason // "" when the check passed
+	Detail string // what was found, and for a failure what to do
 }
 
 // OK reports whether the check passed.
@@ -85,7 +85,9 @@ func (s *SealReport) OK() bool { return s.Integrity.OK() && s.Issuer.OK() && s.S
 //     when the seal was made; every organisation Options.RequireOrgs names
 //     has a valid seal.
 //   - Status: no seal's key was revoked before the seal, and the document
-//     is not revoked, as far as the trust list and Options know.
+//     is not revoked, as far as the trust list and Options know. A key
+//     revocation newer than the trust list's IssuedAt is not known: keep
+//     the list fresh.
 //
 // A document-level verdict fails with the first failing seal's reason.
 type Report struct {
