@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,6 +31,13 @@ func TestAuthorization_Matrix(t *testing.T) {
 		lic := w.licensed()
 		_, tok, err := w.c("exporter.member").CreateToken(ctx, nil, "to revoke")
 		if err != nil {
+			t.Fatal(err)
+		}
+		imp, err := w.c("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.importCSV(1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ProcessImports(ctx); err != nil {
 			t.Fatal(err)
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
@@ -104,9 +112,25 @@ func TestAuthorization_Matrix(t *testing.T) {
 				return `{"port":"Horgos","declaration_number":"DECL-1"}`
 			}, actors("customs"), true},
 
+			{"POST", "/api/v1/imports", func() string { return w.importCSV(1) }, actors("exporter", "exporter2"), false},
+			{"GET", "/api/v1/imports/" + id(imp.ID), nil, only(every, "exporter."), false},
+			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows", nil, only(every, "exporter."), false},
+			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows.csv", nil, only(every, "exporter."), false},
+
 			{"POST", "/api/v1/check", func() string {
 				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})
 			}, every, false},
+		}
+
+		// Every authenticated route is in the matrix.
+		covered := map[string]bool{}
+		for _, ep := range endpoints {
+			covered[ep.method+" "+numericSegment.ReplaceAllString(ep.path, "/{id}")] = true
+		}
+		for _, route := range w.server.Routes() {
+			if !covered[route] && !public[route] {
+				t.Errorf("route %s is missing from the authorisation matrix", route)
+			}
 		}
 
 		for _, ep := range endpoints {
@@ -170,6 +194,14 @@ func TestAuthorization_Matrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// numericSegment matches an id in a concrete path.
+var numericSegment = regexp.MustCompile(`/[0-9]+`)
+
+// public are the routes that need no credentials.
+var public = map[string]bool{
+	"GET /healthz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true, "POST /api/v1/auth/login": true,
 }
 
 // everyone lists every user of the world: each organisation × each role.

@@ -1,0 +1,158 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ucxdev/ucx"
+	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+const importHeader = "vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh\n"
+
+// importLine is one good CSV row for vin, registered on reg.
+func importLine(v string, reg ucx.Date) string {
+	tr := reg.AddDays(20)
+	return fmt.Sprintf("%s,Testa,T1 EV,%s,%s,RU,Testa,T1 EV,%s,%s,CMA-1,OOO Avto,HT-1,battery_electric,60\n", v, reg, tr, reg, tr)
+}
+
+// importCSV is a file of n good rows and one with a wrong check digit.
+func (w *world) importCSV(n int) string {
+	var b strings.Builder
+	b.WriteString(importHeader)
+	for i := 0; i < n; i++ {
+		b.WriteString(importLine(w.vinFor(makerWMI), oldReg))
+	}
+	bad := []byte(w.vinFor(makerWMI))
+	bad[8] ^= 1
+	b.WriteString(importLine(string(bad), oldReg))
+	return b.String()
+}
+
+// TestImport_UploadFollowAndDownloadResults uploads a CSV through the Go
+// client, processes the queue as `ucx serve` does in the background, and
+// reads the progress, the rows page by page, and the CSV of results.
+func TestImport_UploadFollowAndDownloadResults(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		c := w.c("exporter.member")
+		imp, err := c.StartImport(ctx, nil, `C:\Users\li\cars.csv`, []byte(w.importCSV(3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.State != ucx.ImportQueued || imp.Filename != "cars.csv" {
+			t.Fatalf("started import: %+v; want queued, named cars.csv", imp)
+		}
+		if n, err := db.ProcessImports(ctx); err != nil || n != 1 {
+			t.Fatalf("ProcessImports: %d %v", n, err)
+		}
+		imp, err = c.FindImportByID(ctx, nil, imp.ID)
+		if err != nil || imp.State != ucx.ImportDone || imp.Total != 4 || imp.Filed != 3 || imp.Rejected != 1 {
+			t.Fatalf("import after processing: %+v %v", imp, err)
+		}
+		rows, err := c.ImportRows(ctx, nil, imp.ID, 2, 10)
+		if err != nil || len(rows) != 2 || rows[0].Row != 3 || rows[1].Status != "rejected" || len(rows[1].Reasons) == 0 {
+			t.Fatalf("rows from offset 2: %+v %v", rows, err)
+		}
+		page := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=1", imp.ID), "")
+		if page.status != 200 || !strings.Contains(string(page.body), `"total":4`) || !strings.Contains(string(page.body), `"limit":1`) {
+			t.Fatalf("rows page: %d %s", page.status, page.body)
+		}
+
+		var buf bytes.Buffer
+		if err := c.DownloadImportRows(ctx, imp.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("results CSV does not parse: %v", err)
+		}
+		if len(recs) != 5 || strings.Join(recs[0], ",") != "row,vin,status,application_id,outcome,reasons" {
+			t.Fatalf("results CSV: %q", recs)
+		}
+		if recs[1][2] != "filed" || recs[1][3] == "" || recs[4][2] != "rejected" || !strings.Contains(recs[4][5], "vin") && recs[4][5] == "" {
+			t.Fatalf("results CSV rows: %q", recs[1:])
+		}
+		if _, n, _ := c.FindApplications(ctx, nil, ucx.ApplicationFilter{}); n != 3 {
+			t.Fatalf("applications after the import: %d, want 3", n)
+		}
+	})
+}
+
+// TestImport_UploadForms accepts the raw body and a browser's multipart
+// form, and refuses an empty file, a file that is not a sheet, and a file
+// over the upload limit (413), storing nothing.
+func TestImport_UploadForms(t *testing.T) {
+	db := mustOpenDB(t, sqlstore.SQLite)
+	w := newWorld(t, db)
+
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("note", "november")
+	fw, _ := mw.CreateFormFile("file", "november.csv")
+	io.WriteString(fw, w.importCSV(1))
+	mw.Close()
+
+	tests := []struct {
+		name, body, contentType string
+		status                  int
+		field                   string
+	}{
+		{"RawCSV", w.importCSV(1), "text/csv", 202, ""},
+		{"Multipart", form.String(), mw.FormDataContentType(), 202, ""},
+		{"Empty", "", "text/csv", 400, "file"},
+		{"NotASheet", "hello\n", "text/csv", 400, "vin"},
+		{"MultipartWithoutFile", "--x\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--x--\r\n", "multipart/form-data; boundary=x", 400, "file"},
+		{"BrokenMultipart", "garbage", "multipart/form-data; boundary=x", 400, "file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := w.raw("exporter.member", "POST", "/api/v1/imports?filename=cars.csv", tt.body, "Content-Type: "+tt.contentType)
+			if r.status != tt.status {
+				t.Fatalf("status %d %s, want %d", r.status, r.body, tt.status)
+			}
+			if r.status >= 400 {
+				if eb := r.errorBody(t); eb.Field != tt.field {
+					t.Fatalf("field %q (%s), want %q", eb.Field, eb.Message, tt.field)
+				}
+			} else if r.header.Get("Location") == "" {
+				t.Fatal("202 without Location")
+			}
+		})
+	}
+
+	// A server with a small upload limit refuses a larger file with 413.
+	s := ucxhttp.NewServer()
+	s.OrgService, s.ApplicationService, s.ImportService = db, db, db
+	s.Logger = discardLogger()
+	s.MaxUploadBytes = 1 << 10
+	for _, ct := range []string{"text/csv", "multipart/form-data"} {
+		body := strings.Repeat(importLine(w.vinFor(makerWMI), oldReg), 40)
+		if ct == "multipart/form-data" {
+			var b bytes.Buffer
+			m := multipart.NewWriter(&b)
+			f, _ := m.CreateFormFile("file", "big.csv")
+			io.WriteString(f, body)
+			m.Close()
+			body, ct = b.String(), m.FormDataContentType()
+		}
+		req, _ := http.NewRequest("POST", "/api/v1/imports", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+w.tokens["exporter.member"])
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != 413 || !strings.Contains(rec.Body.String(), `"code":"too_large"`) {
+			t.Fatalf("%s over the limit: %d %s, want 413 too_large", ct, rec.Code, rec.Body)
+		}
+	}
+}
