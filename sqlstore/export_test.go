@@ -20,3 +20,34 @@ func Exec(ctx context.Context, db *DB, query string, args ...any) error {
 		return err
 	})
 }
+
+// RawInsert inserts one draft application per VIN, in batches of
+// ImportBatch rows a transaction with a prepared statement binding the
+// same columns an import binds: the baseline of BenchmarkImport.
+func RawInsert(ctx context.Context, db *DB, exporter int64, vins []string, data, decision string) error {
+	for len(vins) > 0 {
+		n := min(len(vins), ImportBatch)
+		batch := vins[:n]
+		vins = vins[n:]
+		err := db.Update(ctx, "test.RawInsert", func(tx *Tx) error {
+			st, err := tx.Prepare(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+				state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, NULL, ?, ?, ?, ?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			now := micros(tx.now)
+			for _, v := range batch {
+				if _, err := st.ExecContext(ctx, exporter, nil, v, "Testa", "T1 EV", "RU", "OOO Avto", "HT-1", 20148, "clear", 0, data, decision, now, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -157,9 +157,15 @@ CREATE TABLE imports (
 	filed       BIGINT NOT NULL DEFAULT 0,
 	rejected    BIGINT NOT NULL DEFAULT 0,
 	error       TEXT    NOT NULL DEFAULT '',
-	data        BYTEA    NOT NULL,
 	created_at  BIGINT  NOT NULL,
 	finished_at BIGINT
+);
+
+-- The uploaded file, apart from imports: the progress counters are updated
+-- every batch, and SQLite rewrites a whole row on UPDATE, blob included.
+CREATE TABLE import_files (
+	import_id BIGINT PRIMARY KEY REFERENCES imports(id),
+	data      BYTEA  NOT NULL
 );
 
 CREATE TABLE import_rows (

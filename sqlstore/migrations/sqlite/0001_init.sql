@@ -122,8 +122,11 @@ CREATE TABLE licences (
 );
 CREATE INDEX licences_exporter ON licences(exporter_id, id);
 
+-- No AUTOINCREMENT: events are never deleted, so a plain rowid never
+-- reuses an id, and it spares every audited change a write to
+-- sqlite_sequence.
 CREATE TABLE events (
-	id             INTEGER PRIMARY KEY AUTOINCREMENT,
+	id             INTEGER PRIMARY KEY,
 	at             BIGINT  NOT NULL,
 	actor_user_id  INTEGER,
 	actor_org_id   INTEGER,
@@ -157,11 +160,19 @@ CREATE TABLE imports (
 	filed       INTEGER NOT NULL DEFAULT 0,
 	rejected    INTEGER NOT NULL DEFAULT 0,
 	error       TEXT    NOT NULL DEFAULT '',
-	data        BLOB    NOT NULL,
 	created_at  BIGINT  NOT NULL,
 	finished_at BIGINT
 );
 
+-- The uploaded file, apart from imports: the progress counters are updated
+-- every batch, and SQLite rewrites a whole row on UPDATE, blob included.
+CREATE TABLE import_files (
+	import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+	data      BLOB    NOT NULL
+);
+
+-- WITHOUT ROWID: rows are written and read by (import, row), so the primary
+-- key is the table and no second b-tree is kept.
 CREATE TABLE import_rows (
 	import_id      INTEGER NOT NULL REFERENCES imports(id),
 	row            INTEGER NOT NULL,
@@ -171,4 +182,4 @@ CREATE TABLE import_rows (
 	outcome        TEXT    NOT NULL DEFAULT '',
 	reasons        TEXT    NOT NULL DEFAULT '[]',
 	PRIMARY KEY (import_id, row)
-);
+) WITHOUT ROWID;

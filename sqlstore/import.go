@@ -1,0 +1,789 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sheet"
+)
+
+var _ ucx.ImportService = (*DB)(nil)
+
+// Bulk import limits and pacing.
+const (
+	// MaxImportBytes bounds an uploaded file: 64 MiB holds over a million
+	// CSV rows, the most an exporter files in a month.
+	MaxImportBytes = 64 << 20
+	// ImportBatch is how many rows one transaction files. Larger batches
+	// amortise the commit; smaller ones hold SQLite's write lock for less
+	// time (about 30 ms at this size), so interactive requests interleave.
+	ImportBatch = 2000
+	// importPoll is how often RunImports looks for queued imports.
+	importPoll = time.Second
+)
+
+// Import row statuses.
+const (
+	RowFiled    = "filed"
+	RowRejected = "rejected"
+)
+
+// The columns an import reads beyond those of `ucx check` (package sheet):
+// the filing's own fields. They are found by header name like the others.
+const (
+	colBuyer            = "buyer"
+	colContractNumber   = "contract_number"
+	colContractNo       = "contract_no" // the short form exporters' sheets use
+	colEnergyType       = "energy_type"
+	colBatteryKWh       = "battery_kwh"
+	colAnnouncementCode = "announcement_model_code"
+	colEngineOrMotor    = "engine_or_motor"
+	colColour           = "colour"
+	colSeats            = "seats"
+	colManufactureDate  = "manufacture_date"
+	colEmissionStandard = "emission_standard"
+	// colSubmit, yes on a row, submits its application at once, as
+	// ApplicationInput.Submit does; otherwise the row is filed as a draft
+	// for the exporter to review and submit.
+	colSubmit = "submit"
+)
+
+const importColumns = "id, exporter_id, user_id, filename, state, total, processed, filed, rejected, error, created_at, finished_at"
+
+func scanImport(sc interface{ Scan(...any) error }) (*ucx.Import, error) {
+	var im ucx.Import
+	var state string
+	var created int64
+	var finished sql.NullInt64
+	if err := sc.Scan(&im.ID, &im.ExporterID, &im.UserID, &im.Filename, &state, &im.Total, &im.Processed, &im.Filed, &im.Rejected,
+		&im.Error, &created, &finished); err != nil {
+		return nil, err
+	}
+	im.State, im.CreatedAt, im.FinishedAt = ucx.ImportState(state), fromMicros(created), optTime(finished)
+	return &im, nil
+}
+
+// StartImport stores an uploaded CSV, XLSX or JSON Lines file of
+// applications and queues it for ProcessImports; it returns at once. Only
+// an exporter's members and admins may (R10). Returns ETOOLARGE over
+// MaxImportBytes, and EINVALID for a file whose header cannot be read or
+// has no vin column, so that a wrong file is refused while the user waits
+// rather than failing in the background.
+func (db *DB) StartImport(ctx context.Context, p *ucx.Principal, filename string, data []byte) (*ucx.Import, error) {
+	const op = "sqlstore.StartImport"
+	if err := mustAct(p, ucx.KindExporter, "import applications, for itself (R10)"); err != nil {
+		return nil, err
+	}
+	if len(data) > MaxImportBytes {
+		return nil, ucx.FieldErrorf(ucx.ETOOLARGE, "file", "the file has %d bytes; the limit is %d MiB, so split it into several files", len(data), MaxImportBytes>>20)
+	}
+	filename = path.Base(strings.ReplaceAll(strings.TrimSpace(filename), `\`, "/"))
+	if filename == "." || filename == "/" {
+		filename = ""
+	}
+	if len(filename) > 200 {
+		filename = filename[:200]
+	}
+	r, err := sheet.NewReader(bytes.NewReader(data), sheet.FormatOf(filename))
+	if err != nil {
+		var e *ucx.Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "file", "the file cannot be read; give a CSV (UTF-8), XLSX or JSON Lines file with a header row naming at least vin")
+	}
+	r.Close()
+	im := &ucx.Import{ExporterID: p.OrgID, UserID: p.UserID, Filename: filename, State: ucx.ImportQueued}
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		im.CreatedAt = tx.now
+		var err error
+		im.ID, err = tx.InsertID(ctx, "INSERT INTO imports (exporter_id, user_id, filename, state, created_at) VALUES (?, ?, ?, ?, ?)",
+			p.OrgID, p.UserID, filename, string(ucx.ImportQueued), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO import_files (import_id, data) VALUES (?, ?)", im.ID, data); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actImportStart, entityImport, im.ID, 0, "", string(ucx.ImportQueued), filename)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// importScope limits imports to the caller's own exporter: an import is
+// an exporter's workspace, shown to nobody else.
+func importScope(p *ucx.Principal) error {
+	if err := signedIn(p); err != nil {
+		return err
+	}
+	if p.OrgKind != ucx.KindExporter {
+		return ucx.Errorf(ucx.EFORBIDDEN, "imports belong to exporters")
+	}
+	return nil
+}
+
+// FindImportByID returns one of the caller's exporter's imports with its
+// progress. Another exporter's is ENOTFOUND.
+func (db *DB) FindImportByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Import, error) {
+	if err := importScope(p); err != nil {
+		return nil, err
+	}
+	var im *ucx.Import
+	err := db.View(ctx, "sqlstore.FindImportByID", func(tx *Tx) error {
+		var err error
+		im, err = scanImport(tx.QueryRow(ctx, "SELECT "+importColumns+" FROM imports WHERE id = ? AND exporter_id = ?", id, p.OrgID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ucx.Errorf(ucx.ENOTFOUND, "import %d not found", id)
+		}
+		return err
+	})
+	return im, err
+}
+
+// ImportRows returns an import's per-row results in row order. A filed
+// row's outcome and reasons are its application's current decision; a
+// rejected row's are the reasons it was rejected for.
+func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset, limit int) ([]*ucx.ImportRow, error) {
+	const op = "sqlstore.ImportRows"
+	if err := importScope(p); err != nil {
+		return nil, err
+	}
+	offset, limit, err := page(offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ucx.ImportRow
+	err = db.View(ctx, op, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM imports WHERE id = ? AND exporter_id = ?", id, p.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return ucx.Errorf(ucx.ENOTFOUND, "import %d not found", id)
+		}
+		rows, err := tx.Query(ctx, `SELECT r.row, r.vin, r.status, r.application_id, r.outcome, r.reasons, a.outcome, a.decision
+			FROM import_rows r LEFT JOIN applications a ON a.id = r.application_id
+			WHERE r.import_id = ? ORDER BY r.row LIMIT ? OFFSET ?`, id, limit, offset)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ir ucx.ImportRow
+			var app sql.NullInt64
+			var reasons string
+			var outcome, decision sql.NullString
+			if err := rows.Scan(&ir.Row, &ir.VIN, &ir.Status, &app, &ir.Outcome, &reasons, &outcome, &decision); err != nil {
+				return err
+			}
+			ir.ApplicationID = app.Int64
+			if err := json.Unmarshal([]byte(reasons), &ir.Reasons); err != nil {
+				return err
+			}
+			if decision.Valid {
+				var d ucx.Decision
+				if err := json.Unmarshal([]byte(decision.String), &d); err != nil {
+					return err
+				}
+				ir.Outcome, ir.Reasons = outcome.String, append(ir.Reasons, d.Reasons...)
+			}
+			out = append(out, &ir)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// RunImports processes queued imports until ctx is cancelled, looking for
+// new ones every second. `ucx serve` runs it in the background; with
+// several processes sharing one PostgreSQL, each import still runs once
+// (see ProcessImports). Failures are logged, never fatal.
+func (db *DB) RunImports(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(importPoll)
+	defer t.Stop()
+	for {
+		if n, err := db.ProcessImports(ctx); err != nil && ctx.Err() == nil {
+			log.Error("import processing failed", "err", err, "imports", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ProcessImports runs every queued import, oldest first, and returns how
+// many it ran. Each import is claimed atomically (UPDATE … SET state =
+// 'running' WHERE id = ? AND state = 'queued', checking the rows changed),
+// so that with several processes each import runs exactly once. A row that
+// cannot be filed is rejected with its reasons and never stops the import;
+// only an unreadable file or a store failure fails it, keeping the rows
+// filed so far. An import whose process dies while running stays running:
+// resuming it is not implemented.
+func (db *DB) ProcessImports(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		im, data, err := db.claimImport(ctx)
+		if err != nil || im == nil {
+			return n, err
+		}
+		n++
+		if err := db.runImport(ctx, im, data); err != nil {
+			if ctx.Err() != nil {
+				return n, err
+			}
+			// Record the failure; the rows filed so far stay filed.
+			msg := ucx.ErrorMessage(err)
+			if ferr := db.finishImport(ctx, im, ucx.ImportFailed, msg); ferr != nil {
+				return n, ferr
+			}
+		}
+	}
+}
+
+// claimImport takes the oldest queued import for this process, or returns
+// nil when there is none.
+func (db *DB) claimImport(ctx context.Context) (*ucx.Import, []byte, error) {
+	const op = "sqlstore.ProcessImports"
+	for {
+		var id int64
+		err := db.View(ctx, op, func(tx *Tx) error {
+			return tx.QueryRow(ctx, "SELECT id FROM imports WHERE state = ? ORDER BY id LIMIT 1", string(ucx.ImportQueued)).Scan(&id)
+		})
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, nil
+		}
+		if err != nil {
+			return nil, nil, db.wrap(op, err)
+		}
+		var im *ucx.Import
+		var data []byte
+		err = db.Update(ctx, op, func(tx *Tx) error {
+			im, data = nil, nil
+			res, err := tx.Exec(ctx, "UPDATE imports SET state = ? WHERE id = ? AND state = ?", string(ucx.ImportRunning), id, string(ucx.ImportQueued))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return err // another process claimed it first
+			}
+			if im, err = scanImport(tx.QueryRow(ctx, "SELECT "+importColumns+" FROM imports WHERE id = ?", id)); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, "SELECT data FROM import_files WHERE import_id = ?", id).Scan(&data)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if im != nil {
+			return im, data, nil
+		}
+	}
+}
+
+// finishImport records the end of an import and its audit event.
+func (db *DB) finishImport(ctx context.Context, im *ucx.Import, state ucx.ImportState, msg string) error {
+	return db.Update(ctx, "sqlstore.ProcessImports", func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE imports SET state = ?, total = processed, error = ?, finished_at = ? WHERE id = ?",
+			string(state), msg, micros(tx.now), im.ID); err != nil {
+			return err
+		}
+		p := &ucx.Principal{UserID: im.UserID, OrgID: im.ExporterID, OrgKind: ucx.KindExporter, Role: ucx.RoleMember}
+		note := strconv.Itoa(im.Filed) + " filed, " + strconv.Itoa(im.Rejected) + " rejected"
+		if msg != "" {
+			note += "; " + msg
+		}
+		return tx.event(ctx, p, actImportFinish, entityImport, im.ID, 0, string(ucx.ImportRunning), string(state), note)
+	})
+}
+
+// importRow is one row prepared for filing, outside the transaction: the
+// parsing, checks, policy and JSON encoding are done before the write lock
+// is taken.
+type importRow struct {
+	n        int
+	vin      string
+	in       *ucx.ApplicationInput // nil when rejected
+	decision ucx.Decision
+	data     string // JSON of in
+	dec      string // JSON of decision
+	submit   bool
+	reasons  []ucx.Reason // why it was rejected
+	mfr      int64        // the routed manufacturer, once filed
+}
+
+// runImport reads the file in batches of ImportBatch rows and files each
+// batch in one transaction. Reading and preparing a batch (parsing, checks,
+// the policy, JSON) runs in a second goroutine while the previous batch is
+// written, so the CPU work overlaps the store's.
+func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error {
+	r, err := sheet.NewReader(bytes.NewReader(data), sheet.FormatOf(im.Filename))
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	today := ucx.DateOf(db.Now())
+	batches := make(chan []importRow, 1)
+	var readErr error
+	go func() {
+		defer close(batches)
+		for {
+			batch := make([]importRow, 0, ImportBatch)
+			for len(batch) < ImportBatch && r.Next() {
+				batch = append(batch, db.prepareImportRow(r.Row(), today))
+			}
+			if readErr = r.Err(); readErr != nil || len(batch) == 0 {
+				return
+			}
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	p := &ucx.Principal{UserID: im.UserID, OrgID: im.ExporterID, OrgKind: ucx.KindExporter, Role: ucx.RoleMember}
+	routes := map[string]int64{}
+	for batch := range batches {
+		if err := db.fileBatch(ctx, p, im, batch, routes); err != nil {
+			cancel()
+			for range batches { // let the reader finish before r is closed
+			}
+			return err
+		}
+	}
+	// The channel is closed: the reader has returned and readErr is final.
+	if readErr != nil {
+		return readErr
+	}
+	return db.finishImport(ctx, im, ucx.ImportDone, "")
+}
+
+// prepareImportRow turns a sheet row into an application, or the reasons
+// it cannot be one: the sheet's own problems, the checks CreateApplication
+// makes (EINVALID), and an invalid policy outcome. Banned cases (R11) and
+// modification evidence (R9) have no place on an application, so a row
+// whose declaration of them blocks the licence is rejected rather than
+// filed without it.
+func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
+	ir := importRow{n: row.N, vin: row.Vehicle.VIN}
+	if ir.vin == "" {
+		ir.vin, _ = row.Value(sheet.ColVIN)
+		ir.vin = strings.TrimSpace(ir.vin)
+	}
+	if len(ir.vin) > 40 {
+		ir.vin = ir.vin[:40]
+	}
+	for _, pr := range row.Problems {
+		if pr.Field != sheet.ColInspectionReport { // a report reference is not a yes/no: read below
+			ir.reasons = append(ir.reasons, pr)
+		}
+	}
+	if len(ir.reasons) > 0 {
+		return ir
+	}
+	in, err := importInput(row)
+	if err == nil {
+		in, err = prepareInput(in)
+	}
+	if err != nil {
+		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject,
+			Field: importField(ucx.ErrorField(err)), Message: ucx.ErrorMessage(err)})
+		return ir
+	}
+	v := &row.Vehicle
+	if len(v.Bans) > 0 || v.Modification != (ucx.Modification{}) {
+		pv := in.PolicyVehicle(today)
+		pv.Bans, pv.Modification = v.Bans, v.Modification
+		var d ucx.Decision
+		db.policy().Decide(&pv, &d)
+		for _, r := range d.Reasons {
+			if r.Severity >= ucx.Block && (r.Rule == "R9" || r.Rule == "R11") {
+				ir.reasons = append(ir.reasons, r)
+			}
+		}
+		if len(ir.reasons) > 0 {
+			return ir
+		}
+	}
+	ir.decision = db.decide(in, today)
+	if ir.decision.Outcome == ucx.Invalid {
+		for _, r := range ir.decision.Reasons {
+			if r.Severity == ucx.Reject {
+				ir.reasons = append(ir.reasons, r)
+			}
+		}
+		return ir
+	}
+	s, _ := row.Value(colSubmit)
+	submit, ok := sheet.ParseFact(strings.TrimSpace(s))
+	if !ok {
+		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: sheet.CodeBadYesNo, Severity: ucx.Reject, Field: colSubmit,
+			Message: "cannot read " + strconv.Quote(s) + " as yes or no; write yes to submit the application at once, or leave the cell empty to file a draft"})
+		return ir
+	}
+	ir.submit = submit == ucx.Yes
+	var e1, e2 error
+	ir.data, e1 = toJSON(in)
+	ir.dec, e2 = toJSON(&ir.decision)
+	if e1 != nil || e2 != nil {
+		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Message: "the row's values cannot be stored; check its numbers"})
+		return ir
+	}
+	ir.in, ir.vin = in, in.Vehicle.VIN
+	return ir
+}
+
+// importField names the column of an ApplicationInput field, so that a
+// rejected row's reason points into the user's file.
+func importField(f string) string {
+	switch f {
+	case "vehicle.vin":
+		return sheet.ColVIN
+	case "destination", "buyer", "contract_number", "inspection_report":
+		return f
+	}
+	if after, ok := strings.CutPrefix(f, "vehicle."); ok {
+		return after
+	}
+	return f
+}
+
+// importInput builds an application from a row read by package sheet and
+// the filing columns it leaves to Row.Value.
+func importInput(row *sheet.Row) (*ucx.ApplicationInput, error) {
+	v := &row.Vehicle
+	val := func(name string) string {
+		s, _ := row.Value(name)
+		return strings.TrimSpace(s)
+	}
+	in := &ucx.ApplicationInput{
+		Vehicle: ucx.VehicleDetails{
+			VIN: v.VIN, Brand: v.Brand, Model: v.Model,
+			AnnouncementCode: val(colAnnouncementCode),
+			Energy:           ucx.EnergyType(strings.ToLower(val(colEnergyType))),
+			EngineOrMotor:    val(colEngineOrMotor),
+			Colour:           val(colColour),
+			EmissionStandard: val(colEmissionStandard),
+			RegistrationDate: v.RegistrationDate,
+			TransferDate:     v.TransferDate,
+			Modified:         v.Modified == ucx.Yes,
+		},
+		Certificate: ucx.CertificateValues{Brand: v.Certificate.Brand, Model: v.Certificate.Model,
+			RegistrationDate: v.Certificate.RegistrationDate, TransferDate: v.Certificate.TransferDate},
+		Destination:    v.Destination,
+		Buyer:          val(colBuyer),
+		ContractNumber: val(colContractNumber),
+	}
+	if in.ContractNumber == "" {
+		in.ContractNumber = val(colContractNo)
+	}
+	if v.HasMileage {
+		m := v.MileageKM
+		in.Vehicle.MileageKM = &m
+	}
+	// inspection_report holds the report's reference, or yes/no.
+	if rep := val(sheet.ColInspectionReport); rep != "" {
+		if f, ok := sheet.ParseFact(rep); !ok || f == ucx.Yes {
+			in.InspectionReport = rep
+		}
+	}
+	if s := val(colBatteryKWh); s != "" {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.battery_kwh", "cannot read %q as a battery capacity; write the kWh as a number, e.g. 60.5", s)
+		}
+		in.Vehicle.BatteryKWh = x
+	}
+	if s := val(colSeats); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.seats", "cannot read %q as a number of seats; write a whole number, e.g. 5", s)
+		}
+		in.Vehicle.Seats = n
+	}
+	if s := val(colManufactureDate); s != "" {
+		d, err := ucx.ParseDate(s)
+		if err != nil {
+			return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.manufacture_date", "%s", ucx.ErrorMessage(err))
+		}
+		in.Vehicle.ManufactureDate = d
+	}
+	return in, nil
+}
+
+// fileBatch files one batch of prepared rows in one transaction: per filed
+// row an application, its audit event and its import row; per rejected row
+// its import row; then the progress counters. The live-VIN index is checked
+// by the insert itself (ON CONFLICT DO NOTHING): a VIN already open, in the
+// store or earlier in the file, is a rejected row, never a failed
+// transaction. Events and import rows are written bulkRows at a time in
+// multi-row INSERTs, which cuts their cost per row.
+func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, batch []importRow, routes map[string]int64) error {
+	const op = "sqlstore.ProcessImports"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The statements run without ctx's cancellation: given a cancellable
+	// context, mattn/go-sqlite3 runs every statement in a goroutine of its
+	// own so that it can interrupt it, which costs more than the insert. A
+	// batch is short; cancellation is honoured between batches.
+	ctx = context.WithoutCancel(ctx)
+	var filed, rejected int
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		filed, rejected = 0, 0
+		var err error
+		drafts := newBulk(tx, draftInsertPrefix, draftColumns)
+		drafts.suffix = " ON CONFLICT (vin) WHERE " + liveCondition + " DO NOTHING RETURNING id, vin"
+		defer drafts.close()
+		events := newBulk(tx, "INSERT INTO events (at, actor_user_id, actor_org_id, action, entity, entity_id, application_id, before, after, note) VALUES ", 10)
+		defer events.close()
+		results := newBulk(tx, "INSERT INTO import_rows (import_id, row, vin, status, application_id, outcome, reasons) VALUES ", 7)
+		defer results.close()
+		now := micros(tx.now)
+		note := "import " + itoa(im.ID) + " row "
+		ids := make([]int64, 0, bulkRows)
+		for start := 0; start < len(batch); start += bulkRows {
+			chunk := batch[start:min(start+bulkRows, len(batch))]
+			// File the chunk's drafts in one statement, then learn each
+			// row's id from the VINs the insert returned. A VIN already
+			// live, or twice in the chunk, returns nothing the second
+			// time: that row is rejected.
+			for i := range chunk {
+				ir := &chunk[i]
+				if ir.in == nil {
+					continue
+				}
+				x := ir.in
+				key := wmiKey(x.Vehicle.VIN)
+				mfr, ok := routes[key]
+				if !ok {
+					if mfr, err = tx.routeVIN(ctx, x.Vehicle.VIN); err != nil {
+						return err
+					}
+					routes[key] = mfr
+				}
+				ir.mfr = mfr
+				drafts.args = append(drafts.args, p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, x.Buyer, x.ContractNumber,
+					x.Vehicle.RegistrationDate.Days(), ir.decision.Outcome.String(), boolInt(ir.decision.LetterRequired), ir.data, ir.dec, now, now, string(ucx.StateDraft), 1)
+			}
+			inserted, err := drafts.returning(ctx)
+			if err != nil {
+				return err
+			}
+			ids = ids[:0]
+			for i := range chunk {
+				var id int64
+				if chunk[i].in != nil {
+					v := chunk[i].in.Vehicle.VIN
+					id = inserted[v]
+					delete(inserted, v)
+				}
+				ids = append(ids, id)
+			}
+			for i := range chunk {
+				ir, id := &chunk[i], ids[i]
+				if ir.in == nil {
+					if err := results.add(ctx, rejectedRow(im.ID, ir, ir.reasons)...); err != nil {
+						return err
+					}
+					rejected++
+					continue
+				}
+				x := ir.in
+				if id == 0 {
+					if err := results.add(ctx, rejectedRow(im.ID, ir, []ucx.Reason{{Rule: sheet.RuleInput, Code: "vin_open", Severity: ucx.Reject, Field: sheet.ColVIN,
+						Message: "VIN " + x.Vehicle.VIN + " already has an open application (perhaps earlier in this file); withdraw it before filing again"}})...); err != nil {
+						return err
+					}
+					rejected++
+					continue
+				}
+				if err := events.add(ctx, now, p.UserID, p.OrgID, actAppCreate, entityApplication, id, id, "", string(ucx.StateDraft), note+strconv.Itoa(ir.n)); err != nil {
+					return err
+				}
+				filed++
+				reasons := "[]"
+				if ir.submit {
+					// submit writes its own events: the creation's must come first.
+					if err := events.flush(ctx); err != nil {
+						return err
+					}
+					a := &ucx.Application{ID: id, ExporterID: p.OrgID, ApplicationInput: *x, State: ucx.StateDraft, Version: 1,
+						Decision: ir.decision, ManufacturerID: ir.mfr}
+					if err := db.submit(ctx, tx, p, a); err != nil {
+						if ucx.ErrorCode(err) != ucx.ERULE {
+							return err
+						}
+						// Filed, but not submitted: the row says why.
+						reasons = mustReasons([]ucx.Reason{{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
+							Message: "filed as a draft but not submitted: " + ucx.ErrorMessage(err)}})
+					}
+				}
+				if err := results.add(ctx, im.ID, ir.n, ir.vin, RowFiled, id, ir.decision.Outcome.String(), reasons); err != nil {
+					return err
+				}
+			}
+		}
+		if err := events.flush(ctx); err != nil {
+			return err
+		}
+		if err := results.flush(ctx); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE imports SET processed = processed + ?, filed = filed + ?, rejected = rejected + ? WHERE id = ?",
+			len(batch), filed, rejected, im.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	im.Processed += len(batch)
+	im.Filed += filed
+	im.Rejected += rejected
+	return nil
+}
+
+// bulkRows is how many rows one multi-row INSERT writes: 100 rows of 10
+// values stays far below both engines' limits on bound parameters.
+const bulkRows = 100
+
+// bulk accumulates rows for one table and writes them bulkRows at a time
+// with a prepared multi-row INSERT (the remainder with a one-off statement).
+type bulk struct {
+	tx     *Tx
+	prefix string // INSERT INTO t (cols) VALUES
+	suffix string // ON CONFLICT …, RETURNING …
+	cols   int
+	stmt   *sql.Stmt // for exactly bulkRows rows, prepared on first use
+	args   []any
+}
+
+func newBulk(tx *Tx, prefix string, cols int) *bulk {
+	return &bulk{tx: tx, prefix: prefix, cols: cols, args: make([]any, 0, cols*bulkRows)}
+}
+
+func (b *bulk) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) == b.cols*bulkRows {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *bulk) values(rows int) string {
+	row := "(" + placeholders(b.cols) + ")"
+	return b.prefix + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + b.suffix
+}
+
+// flush writes the rows accumulated so far.
+func (b *bulk) flush(ctx context.Context) error {
+	rows := len(b.args) / b.cols
+	if rows == 0 {
+		return nil
+	}
+	var err error
+	if rows == bulkRows {
+		if b.stmt == nil {
+			if b.stmt, err = b.tx.Prepare(ctx, b.values(bulkRows)); err != nil {
+				return err
+			}
+		}
+		_, err = b.stmt.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.Exec(ctx, b.values(rows), b.args...)
+	}
+	clear(b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+// returning writes the rows accumulated so far with a statement whose
+// suffix is RETURNING id, vin, and returns the ids by VIN.
+func (b *bulk) returning(ctx context.Context) (map[string]int64, error) {
+	out := make(map[string]int64, len(b.args)/b.cols)
+	rows := len(b.args) / b.cols
+	if rows == 0 {
+		return out, nil
+	}
+	var rs *sql.Rows
+	var err error
+	if rows == bulkRows {
+		if b.stmt == nil {
+			if b.stmt, err = b.tx.Prepare(ctx, b.values(bulkRows)); err != nil {
+				return nil, err
+			}
+		}
+		rs, err = b.stmt.QueryContext(ctx, b.args...)
+	} else {
+		rs, err = b.tx.Query(ctx, b.values(rows), b.args...)
+	}
+	clear(b.args)
+	b.args = b.args[:0]
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var v string
+		if err := rs.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[v] = id
+	}
+	return out, rs.Err()
+}
+
+func (b *bulk) close() {
+	if b.stmt != nil {
+		b.stmt.Close()
+	}
+}
+
+// rejectedRow is the import_rows values of a rejected row. Its outcome is
+// the policy's when the policy judged it invalid, and empty when the row
+// never reached the policy (unreadable values) or the store refused it (VIN
+// open).
+func rejectedRow(importID int64, ir *importRow, reasons []ucx.Reason) []any {
+	outcome := ""
+	if ir.decision.Outcome == ucx.Invalid {
+		outcome = ucx.Invalid.String()
+	}
+	return []any{importID, ir.n, ir.vin, RowRejected, nil, outcome, mustReasons(reasons)}
+}
+
+// draftInsertPrefix and draftColumns file imported drafts, bulkRows at a
+// time. With ON CONFLICT DO NOTHING on the live-VIN index, the index itself
+// is the check that a VIN has one live application: a taken VIN is skipped,
+// and the batch never fails on it.
+const (
+	draftInsertPrefix = `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version) VALUES `
+	draftColumns = 17
+)
+
+// mustReasons encodes reasons; they hold only strings and small integers,
+// which always encode.
+func mustReasons(rs []ucx.Reason) string {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}

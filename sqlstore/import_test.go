@@ -1,0 +1,206 @@
+package sqlstore_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+const importHeader = "vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh,submit\n"
+
+// importLine is one good CSV row for vin, registered on reg.
+func importLine(v string, reg ucx.Date, submit string) string {
+	tr := reg.AddDays(20)
+	return fmt.Sprintf("%s,Testa,T1 EV,%s,%s,ru,Testa,T1 EV,%s,%s,CMA-1,OOO Avto,HT-1,battery_electric,60,%s\n", v, reg, tr, reg, tr, submit)
+}
+
+// runImport starts and processes an import of csv as p and returns it.
+func runImport(t testing.TB, w *world, p *ucx.Principal, csv string) *ucx.Import {
+	t.Helper()
+	ctx := context.Background()
+	im, err := w.db.StartImport(ctx, p, "cars.csv", []byte(csv))
+	if err != nil {
+		t.Fatalf("StartImport: %v", err)
+	}
+	if im.State != ucx.ImportQueued {
+		t.Fatalf("state = %s, want queued", im.State)
+	}
+	if n, err := w.db.ProcessImports(ctx); err != nil || n != 1 {
+		t.Fatalf("ProcessImports = %d, %v; want 1 import run", n, err)
+	}
+	im, err = w.db.FindImportByID(ctx, p, im.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+func TestImport_FilesGoodRowsAndRejectsBadOnesWithReasons(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		good1, good2, dup := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
+		bad := []byte(w.vinFor(w.makerWMI))
+		bad[8] ^= 1 // wrong check digit
+		csv := importHeader +
+			importLine(good1, oldReg, "") + // 1 filed as a draft
+			importLine(string(bad), oldReg, "") + // 2 bad VIN
+			importLine(good2, recentReg, "yes") + // 3 filed and submitted: awaits the letter
+			importLine(dup, oldReg, "") + // 4 filed
+			importLine(dup, oldReg, "") + // 5 the same VIN again
+			strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1) + // 6 no such day
+			strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "battery_electric,60", "battery_electric,", 1) + // 7 EV without kWh
+			importLine(w.vinFor(w.maker2WMI), oldReg, "maybe") // 8 bad submit flag
+		im := runImport(t, w, w.expMember, csv)
+		if im.State != ucx.ImportDone || im.Total != 8 || im.Processed != 8 || im.Filed != 3 || im.Rejected != 5 || im.FinishedAt == nil {
+			t.Fatalf("import = %+v; want done, 8 processed, 3 filed, 5 rejected", im)
+		}
+		rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			status, field string
+		}{
+			{sqlstore.RowFiled, ""}, {sqlstore.RowRejected, "vin"}, {sqlstore.RowFiled, ""}, {sqlstore.RowFiled, ""},
+			{sqlstore.RowRejected, "vin"}, {sqlstore.RowRejected, "registration_date"}, {sqlstore.RowRejected, "battery_kwh"},
+			{sqlstore.RowRejected, "submit"},
+		}
+		if len(rows) != len(want) {
+			t.Fatalf("%d rows, want %d", len(rows), len(want))
+		}
+		for i, r := range rows {
+			if r.Row != i+1 || r.Status != want[i].status {
+				t.Errorf("row %d: %+v, want status %s", i+1, r, want[i].status)
+				continue
+			}
+			if r.Status == sqlstore.RowFiled && (r.ApplicationID == 0 || r.Outcome == "") {
+				t.Errorf("row %d filed without application or outcome: %+v", i+1, r)
+			}
+			if r.Status == sqlstore.RowRejected && (len(r.Reasons) == 0 || r.Reasons[0].Field != want[i].field || r.Reasons[0].Message == "") {
+				t.Errorf("row %d reasons = %+v, want the first naming column %q", i+1, r.Reasons, want[i].field)
+			}
+		}
+		a, err := db.FindApplicationByID(ctx, w.expMember, rows[2].ApplicationID)
+		if err != nil || a.State != ucx.StateAwaitingConfirmation || a.Buyer != "OOO Avto" || a.Destination != "RU" {
+			t.Fatalf("row 3's application = %+v, %v; want awaiting_confirmation, buyer and destination read", a, err)
+		}
+		if n := count(t, db, "applications"); n != 3 {
+			t.Errorf("%d applications, want 3", n)
+		}
+		evs, err := db.Timeline(ctx, w.expMember, rows[0].ApplicationID)
+		if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].ActorUserID != w.expMember.UserID {
+			t.Fatalf("timeline of an imported application = %+v, %v; want one create event by the uploader", evs, err)
+		}
+	})
+}
+
+func TestImport_EachImportRunsOnceAndOthersSeeNothing(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		im := runImport(t, w, w.expMember, importHeader+importLine(w.vinFor(w.makerWMI), oldReg, ""))
+		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
+			t.Fatalf("second ProcessImports = %d, %v; want nothing left to run", n, err)
+		}
+		if _, err := db.FindImportByID(ctx, w.exp2Member, im.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+			t.Errorf("another exporter reading the import: %v, want ENOTFOUND", err)
+		}
+		if _, err := db.ImportRows(ctx, w.exp2Member, im.ID, 0, 10); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+			t.Errorf("another exporter reading the rows: %v, want ENOTFOUND", err)
+		}
+		if _, err := db.FindImportByID(ctx, w.authMember, im.ID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+			t.Errorf("an authority reading the import: %v, want EFORBIDDEN", err)
+		}
+	})
+}
+
+func TestStartImport_Refusals(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		good := []byte(importHeader + importLine(w.vinFor(w.makerWMI), oldReg, ""))
+		tests := []struct {
+			name string
+			p    *ucx.Principal
+			data []byte
+			code string
+		}{
+			{"viewer", w.expViewer, good, ucx.EFORBIDDEN},
+			{"manufacturer", w.makerMember, good, ucx.EFORBIDDEN},
+			{"authority", w.authMember, good, ucx.EFORBIDDEN},
+			{"too large", w.expMember, make([]byte, sqlstore.MaxImportBytes+1), ucx.ETOOLARGE},
+			{"empty", w.expMember, nil, ucx.EINVALID},
+			{"no vin column", w.expMember, []byte("brand,model\nTesta,T1\n"), ucx.EINVALID},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := db.StartImport(ctx, tt.p, "cars.csv", tt.data)
+				wantCode(t, err, tt.code)
+			})
+		}
+		if n := count(t, db, "imports"); n != 0 {
+			t.Errorf("%d imports stored after refusals, want 0", n)
+		}
+	})
+}
+
+// benchRows is the size of the import benchmarks: big enough to measure a
+// steady rate, small enough for shared machines. Run with -benchtime=1x.
+const benchRows = 100_000
+
+// BenchmarkImport files benchRows CSV rows through StartImport and
+// ProcessImports into SQLite: parsing, checks, routing, the policy, one
+// application, one audit event and one import row per row.
+func BenchmarkImport(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := MustOpenDB(b, sqlstore.SQLite)
+		w := newWorld(b, db)
+		var csv bytes.Buffer
+		csv.WriteString(importHeader)
+		for j := 0; j < benchRows; j++ {
+			csv.WriteString(importLine(w.vinFor(w.makerWMI), oldReg, ""))
+		}
+		b.StartTimer()
+		im := runImport(b, w, w.expMember, csv.String())
+		b.StopTimer()
+		if im.Filed != benchRows {
+			b.Fatalf("filed %d of %d: %+v", im.Filed, benchRows, im)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkRawInsertUniqueVIN is the baseline BenchmarkImport is measured
+// against: the same number of rows inserted into the applications table
+// (with its unique live-VIN index and the others), same driver, prepared
+// statement, batches of sqlstore.ImportBatch rows a transaction, with the
+// row's JSON already made. It is the fastest the store could file.
+func BenchmarkRawInsertUniqueVIN(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := MustOpenDB(b, sqlstore.SQLite)
+		w := newWorld(b, db)
+		vins := make([]string, benchRows)
+		for j := range vins {
+			vins[j] = w.vinFor(w.makerWMI)
+		}
+		// A real row's JSON, so the rows are as wide as the import's.
+		a := w.create(b, w.expMember, w.input(w.makerWMI, oldReg))
+		data, _ := json.Marshal(&a.ApplicationInput)
+		decision, _ := json.Marshal(&a.Decision)
+		b.StartTimer()
+		if err := sqlstore.RawInsert(context.Background(), db, w.exporter.ID, vins, string(data), string(decision)); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+	}
+	b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+}
