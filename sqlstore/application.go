@@ -97,15 +97,20 @@ func prepareInput(in *ucx.ApplicationInput) (*ucx.ApplicationInput, error) {
 	return &x, nil
 }
 
+// policy returns the policy in force: DB.Policy, or the embedded default
+// if a caller cleared it.
+func (db *DB) policy() *policy.Policy {
+	if db.Policy == nil {
+		return policy.Default()
+	}
+	return db.Policy
+}
+
 // decide runs the policy on the application as filed on date on.
 func (db *DB) decide(in *ucx.ApplicationInput, on ucx.Date) ucx.Decision {
-	p := db.Policy
-	if p == nil {
-		p = policy.Default()
-	}
 	pv := in.PolicyVehicle(on)
 	var d ucx.Decision
-	p.Decide(&pv, &d)
+	db.policy().Decide(&pv, &d)
 	return d
 }
 
@@ -242,16 +247,24 @@ func (db *DB) insertApplication(ctx context.Context, tx *Tx, p *ucx.Principal, x
 	if err != nil {
 		return nil, err
 	}
-	a.ID, err = tx.InsertID(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+	a.ID, err = tx.InsertID(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
 		state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, x.Buyer, x.ContractNumber,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, searchText(x),
 		string(a.State), a.Version, x.Vehicle.RegistrationDate.Days(), a.Decision.Outcome.String(), boolInt(a.Decision.LetterRequired),
 		data, decision, micros(tx.now), micros(tx.now))
 	if err != nil {
 		return nil, err
 	}
 	return a, tx.event(ctx, p, actAppCreate, entityApplication, a.ID, a.ID, "", string(a.State), v+" "+a.Decision.Outcome.String())
+}
+
+// searchText is the search column of an application: the fields the list
+// query matches, lower-cased here because SQLite's LOWER folds only ASCII
+// and exporters search Chinese and Cyrillic buyers' names. A line break
+// separates the fields, so a pattern never spans two.
+func searchText(x *ucx.ApplicationInput) string {
+	return strings.ToLower(x.Vehicle.VIN + "\n" + x.Vehicle.Brand + "\n" + x.Vehicle.Model + "\n" + x.Buyer + "\n" + x.ContractNumber)
 }
 
 func boolInt(b bool) int {
@@ -371,10 +384,7 @@ func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.Appl
 		if len(q) > 200 {
 			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "q", "the search text is longer than 200 bytes")
 		}
-		like := likePattern(q)
-		conds = append(conds, `(LOWER(a.vin) LIKE ? ESCAPE '\' OR LOWER(a.brand) LIKE ? ESCAPE '\' OR LOWER(a.model) LIKE ? ESCAPE '\'
-			OR LOWER(a.buyer) LIKE ? ESCAPE '\' OR LOWER(a.contract_number) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like, like, like)
+		conds, args = append(conds, `a.search LIKE ? ESCAPE '\'`), append(args, likePattern(q))
 	}
 	var out []*ucx.Application
 	var total int

@@ -1,6 +1,9 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // CountRows counts a table's rows, for tests that prove a refused change
 // wrote nothing. table is a constant in the tests, never user input.
@@ -30,16 +33,16 @@ func RawInsert(ctx context.Context, db *DB, exporter int64, vins []string, data,
 		batch := vins[:n]
 		vins = vins[n:]
 		err := db.Update(ctx, "test.RawInsert", func(tx *Tx) error {
-			st, err := tx.Prepare(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+			st, err := tx.Prepare(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
 				state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', 1, NULL, ?, ?, ?, ?, ?, ?, ?)`)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', 1, NULL, ?, ?, ?, ?, ?, ?, ?)`)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			now := micros(tx.now)
 			for _, v := range batch {
-				if _, err := st.ExecContext(ctx, exporter, nil, v, "Testa", "T1 EV", "RU", "OOO Avto", "HT-1", 20148, "clear", 0, data, decision, now, now); err != nil {
+				if _, err := st.ExecContext(ctx, exporter, nil, v, "Testa", "T1 EV", "RU", strings.ToLower(v+"\ntesta\nt1 ev\nooo avto\nht-1"), 20148, "clear", 0, data, decision, now, now); err != nil {
 					return err
 				}
 			}

@@ -320,6 +320,7 @@ type importRow struct {
 	decision ucx.Decision
 	data     string // JSON of in
 	dec      string // JSON of decision
+	search   string // searchText of in
 	submit   bool
 	reasons  []ucx.Reason // why it was rejected
 	mfr      int64        // the routed manufacturer, once filed
@@ -445,7 +446,7 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
 		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Message: "the row's values cannot be stored; check its numbers"})
 		return ir
 	}
-	ir.in, ir.vin = in, in.Vehicle.VIN
+	ir.in, ir.vin, ir.search = in, in.Vehicle.VIN, searchText(in)
 	return ir
 }
 
@@ -579,7 +580,7 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					routes[key] = mfr
 				}
 				ir.mfr = mfr
-				drafts.args = append(drafts.args, p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, x.Buyer, x.ContractNumber,
+				drafts.args = append(drafts.args, p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, ir.search,
 					x.Vehicle.RegistrationDate.Days(), ir.decision.Outcome.String(), boolInt(ir.decision.LetterRequired), ir.data, ir.dec, now, now, string(ucx.StateDraft), 1)
 			}
 			inserted, err := drafts.returning(ctx)
@@ -773,9 +774,9 @@ func rejectedRow(importID int64, ir *importRow, reasons []ucx.Reason) []any {
 // is the check that a VIN has one live application: a taken VIN is skipped,
 // and the batch never fails on it.
 const (
-	draftInsertPrefix = `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, buyer, contract_number,
+	draftInsertPrefix = `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
 		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version) VALUES `
-	draftColumns = 17
+	draftColumns = 16
 )
 
 // mustReasons encodes reasons; they hold only strings and small integers,

@@ -65,8 +65,10 @@ CREATE TABLE applications (
 	brand             TEXT    NOT NULL,
 	model             TEXT    NOT NULL,
 	destination       TEXT    NOT NULL,
-	buyer             TEXT    NOT NULL DEFAULT '',
-	contract_number   TEXT    NOT NULL DEFAULT '',
+	-- search is VIN, brand, model, buyer and contract number, lower-cased
+	-- by ucx (Unicode-aware, which SQLite's LOWER is not), for the list
+	-- filter's "contains" query.
+	search            TEXT    NOT NULL DEFAULT '',
 	state             TEXT    NOT NULL,
 	version           INTEGER NOT NULL,
 	application_date  INTEGER,
