@@ -63,12 +63,7 @@ func errJSON(pos int, msg string) error {
 }
 
 // what describes the byte at the current position for an error message.
-func (p *parser) what() string {
-	if p.pos >= len(p.src) {
-		return "end of input"
-	}
-	return strconv.QuoteRune(rune(p.src[p.pos]))
-}
+func (p *parser) what() string { return describe(p.src, p.pos) }
 
 func (p *parser) space() {
 	for p.pos < len(p.src) {
