@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"strings"
+
+	"github.com/ucxdev/ucx"
 )
 
 // CountRows counts a table's rows, for tests that prove a refused change
@@ -53,4 +55,25 @@ func RawInsert(ctx context.Context, db *DB, exporter int64, vins []string, data,
 		}
 	}
 	return nil
+}
+
+// LastEvents returns the n newest audit events, newest first.
+func LastEvents(ctx context.Context, db *DB, n int) ([]*ucx.Event, error) {
+	var out []*ucx.Event
+	err := db.View(ctx, "test.LastEvents", func(tx *Tx) error {
+		rows, err := tx.Query(ctx, "SELECT "+eventColumns+" FROM events ORDER BY id DESC LIMIT ?", n)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
