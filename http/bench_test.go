@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -151,4 +153,56 @@ func BenchmarkFileApplicationStoreOnly(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "apps/s")
+}
+
+// BenchmarkFileApplicationAtRate files applications at a fixed arrival
+// rate (UCX_BENCH_RATE a second, default 1000) rather than as fast as
+// possible, and reports the latency quantiles measured from each request's
+// scheduled time, so that a stalled server cannot hide its queue
+// (coordinated omission). b.N requests are sent; use -benchtime Nx.
+func BenchmarkFileApplicationAtRate(b *testing.B) {
+	rate := 1000.0
+	if s := os.Getenv("UCX_BENCH_RATE"); s != "" {
+		if r, err := strconv.ParseFloat(s, 64); err == nil && r > 0 {
+			rate = r
+		}
+	}
+	c, _ := benchServer(b)
+	ctx := context.Background()
+	var next atomic.Int64
+	var lat latencies
+	var failed atomic.Int64
+	interval := time.Duration(float64(time.Second) / rate)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := 0; g < 128; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 256)
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					break
+				}
+				due := start.Add(time.Duration(i) * interval)
+				time.Sleep(time.Until(due))
+				if _, _, err := c.CreateApplication(ctx, nil, benchInput(i+1), ucx.CreateOptions{}); err != nil {
+					failed.Add(1)
+				}
+				local = append(local, time.Since(due))
+			}
+			lat.add(local)
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d requests failed", n)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "apps/s")
+	b.ReportMetric(float64(lat.quantile(0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat.quantile(0.99).Microseconds())/1000, "p99-ms")
 }

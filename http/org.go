@@ -147,6 +147,7 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *uc
 		s.Error(w, r, err)
 		return
 	}
+	s.tokens.clear()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -61,6 +61,10 @@ type Server struct {
 	MaxUploadBytes int64
 	// LoginsPerMinute limits login attempts per client address.
 	LoginsPerMinute int
+	// TokenCacheTTL is how long a resolved bearer token is trusted without
+	// asking the store again (DefaultTokenCacheTTL when zero; negative
+	// turns the cache off).
+	TokenCacheTTL time.Duration
 
 	// Now is the clock for the rate limiter; tests replace it.
 	Now func() time.Time
@@ -68,6 +72,7 @@ type Server struct {
 	once    sync.Once
 	metrics *metrics
 	logins  *limiter
+	tokens  *tokenCache
 	csrf    *http.CrossOriginProtection
 	routes  []string
 	mux     *http.ServeMux
@@ -127,6 +132,11 @@ func (s *Server) build() {
 		perMinute = DefaultLoginsPerMinute
 	}
 	s.logins = newLimiter(perMinute, time.Minute, s.now)
+	ttl := s.TokenCacheTTL
+	if ttl == 0 {
+		ttl = DefaultTokenCacheTTL
+	}
+	s.tokens = newTokenCache(ttl, s.now)
 	s.csrf = http.NewCrossOriginProtection()
 	s.mux = http.NewServeMux()
 
@@ -323,10 +333,14 @@ func (s *Server) principal(r *http.Request) (*ucx.Principal, error) {
 		if len(token) > 512 {
 			return nil, ucx.Errorf(ucx.EUNAUTHORIZED, "the token is not valid")
 		}
+		if p, ok := s.tokens.get(token); ok {
+			return p, nil
+		}
 		p, err := s.OrgService.PrincipalByToken(r.Context(), token)
 		if err != nil {
 			return nil, authError(err)
 		}
+		s.tokens.put(token, p)
 		return p, nil
 	}
 	if s.Sessions != nil {

@@ -378,3 +378,61 @@ func TestRouting_UnknownPathAndWrongMethodUseTheErrorShape(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere checks the
+// bearer-token cache's promise: a token revoked through this server stops
+// working at once; one revoked behind its back (by another server sharing
+// the store) stops working once the cache entry expires.
+func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T) {
+	db := mustOpenDB(t, sqlstore.SQLite)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := testNow
+	s := ucxhttp.NewServer()
+	s.OrgService, s.ApplicationService = db, db
+	s.Logger = discardLogger()
+	s.TokenCacheTTL = 5 * time.Second
+	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+
+	// Revoked through this server: refused at once.
+	c := ucxhttp.NewClient(ts.URL, w.tokens["exporter.admin"])
+	secret, tok, err := c.CreateToken(ctx, nil, "here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := ucxhttp.NewClient(ts.URL, secret)
+	if _, err := user.Me(ctx); err != nil {
+		t.Fatalf("new token: %v", err)
+	}
+	if err := c.RevokeToken(ctx, nil, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := user.Me(ctx); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
+		t.Fatalf("token revoked through this server: %v, want unauthorized at once", err)
+	}
+
+	// Revoked elsewhere: trusted until the entry expires, then refused.
+	secret, tok, err = c.CreateToken(ctx, nil, "elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user = ucxhttp.NewClient(ts.URL, secret)
+	if _, err := user.Me(ctx); err != nil {
+		t.Fatalf("new token: %v", err)
+	}
+	if err := db.RevokeToken(ctx, w.users["exporter.admin"], tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := user.Me(ctx); err != nil {
+		t.Fatalf("within the TTL the cached token still works (documented): %v", err)
+	}
+	mu.Lock()
+	now = now.Add(6 * time.Second)
+	mu.Unlock()
+	if _, err := user.Me(ctx); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
+		t.Fatalf("token revoked elsewhere, after the TTL: %v, want unauthorized", err)
+	}
+}
