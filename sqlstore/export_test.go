@@ -77,3 +77,6 @@ func LastEvents(ctx context.Context, db *DB, n int) ([]*ucx.Event, error) {
 	})
 	return out, err
 }
+
+// AddMonths exposes addMonths to the tests.
+var AddMonths = addMonths
