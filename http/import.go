@@ -188,8 +188,7 @@ func (s *Server) handleImportRowsCSV(w http.ResponseWriter, r *http.Request, p *
 		s.Error(w, r, err)
 		return
 	}
-	const page = 1000
-	rows, err := s.ImportService.ImportRows(r.Context(), p, id, 0, page)
+	rows, err := s.ImportService.ImportRows(r.Context(), p, id, 0, maxLimit)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -202,11 +201,13 @@ func (s *Server) handleImportRowsCSV(w http.ResponseWriter, r *http.Request, p *
 		for _, row := range rows {
 			cw.Write(importCSVRecord(row))
 		}
-		if len(rows) < page {
+		if len(rows) == 0 {
 			break
 		}
 		offset += len(rows)
-		if rows, err = s.ImportService.ImportRows(r.Context(), p, id, offset, page); err != nil {
+		// Ask until a page comes back empty: the store may return fewer
+		// rows than asked for, so a short page proves nothing.
+		if rows, err = s.ImportService.ImportRows(r.Context(), p, id, offset, maxLimit); err != nil {
 			// The status is sent; all that can be done is to log it and
 			// cut the download short, which the client sees.
 			s.logger().ErrorContext(r.Context(), "import rows download", "import_id", id, "err", err.Error())

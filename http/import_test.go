@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -154,5 +155,45 @@ func TestImport_UploadForms(t *testing.T) {
 		if rec.Code != 413 || !strings.Contains(rec.Body.String(), `"code":"too_large"`) {
 			t.Fatalf("%s over the limit: %d %s, want 413 too_large", ct, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestImport_ResultsCSVHasEveryRowPastOnePage downloads the results of an
+// import larger than one page of the store: every row must be there, once.
+func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
+	db := mustOpenDB(t, sqlstore.SQLite)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	c := w.c("exporter.member")
+	const n = 1234
+	imp, err := c.StartImport(ctx, nil, "big.csv", []byte(w.importCSV(n-1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ProcessImports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := c.DownloadImportRows(ctx, imp.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n+1 {
+		t.Fatalf("results CSV has %d rows, want %d and the header", len(recs)-1, n)
+	}
+	for i, rec := range recs[1:] {
+		if rec[0] != fmt.Sprint(i+1) {
+			t.Fatalf("line %d is row %s, want %d", i+2, rec[0], i+1)
+		}
+	}
+
+	// A page larger than the ceiling is lowered to it, and says so.
+	r := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=100000", imp.ID), "")
+	var page ucxhttp.ListResponse[*ucx.ImportRow]
+	if r.status != 200 || json.Unmarshal(r.body, &page) != nil || page.Limit != 500 || len(page.Items) != 500 || page.Total != n {
+		t.Fatalf("rows?limit=100000: %d, limit %d, %d items, total %d", r.status, page.Limit, len(page.Items), page.Total)
 	}
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/ucxdev/ucx"
 )
 
-// Paging limits for every list endpoint: a page of 50 by default, at most
-// 1,000, so no request can ask the store for everything at once.
+// Paging limits for every list endpoint: a page of 50 by default and at
+// most 500 (the store's own ceiling), so no request can ask for everything
+// at once. A larger limit is lowered to it, and the answer's limit says so.
 const (
 	defaultLimit = 50
-	maxLimit     = 1000
+	maxLimit     = 500
 )
 
 // ListResponse is the shape of every list answer: one page of items, the
@@ -44,8 +45,8 @@ func paging(q url.Values) (offset, limit int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	limit, err = queryInt(q, "limit", defaultLimit, 1, maxLimit)
-	return offset, limit, err
+	limit, err = queryInt(q, "limit", defaultLimit, 1, 1<<31-1)
+	return offset, min(limit, maxLimit), err
 }
 
 // queryInt reads an integer query parameter within [lo, hi], or def when

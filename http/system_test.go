@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -436,3 +437,51 @@ func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T)
 		t.Fatalf("token revoked elsewhere, after the TTL: %v, want unauthorized", err)
 	}
 }
+
+// brokenOrgs is an OrgService whose every method panics (its embedded
+// interface is nil): it stands for a bug, which no real component has on
+// purpose.
+type brokenOrgs struct{ ucx.OrgService }
+
+// TestPanic_IsALogged500InTheErrorShape: a handler that panics answers 500
+// "Internal error." in the one error shape, keeps serving, and logs the
+// panic, not the request's secrets.
+func TestPanic_IsALogged500InTheErrorShape(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	s := ucxhttp.NewServer()
+	s.OrgService = brokenOrgs{}
+	s.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequest("GET", ts.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer ucx_secret_token_value")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("request %d: %v (the server must survive a panic)", i, err)
+		}
+		var er ucxhttp.ErrorResponse
+		json.NewDecoder(resp.Body).Decode(&er)
+		resp.Body.Close()
+		if resp.StatusCode != 500 || er.Error.Code != ucx.EINTERNAL || er.Error.Message != "Internal error." {
+			t.Fatalf("request %d: %d %+v, want 500 internal", i, resp.StatusCode, er)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "panic") {
+		t.Errorf("the panic was not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "ucx_secret_token_value") {
+		t.Errorf("the log holds the bearer token:\n%s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -167,7 +167,7 @@ func newAppListCmd(f *clientFlags) *cobra.Command {
 	fl.StringVarP(&flt.Query, "query", "q", "", "text in the VIN, brand, model, buyer or contract number")
 	fl.Int64Var(&flt.ExporterID, "exporter", 0, "exporter organisation id (authorities and customs)")
 	fl.IntVar(&flt.Offset, "offset", 0, "records to skip")
-	fl.IntVar(&flt.Limit, "limit", 50, "records to show (at most 1000)")
+	fl.IntVar(&flt.Limit, "limit", 50, "records to show (at most 500)")
 	return cmd
 }
 

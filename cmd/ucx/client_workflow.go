@@ -60,7 +60,7 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 	}
 	list.Flags().StringVar(&state, "state", "", "pending, approved, refused or void")
 	list.Flags().IntVar(&offset, "offset", 0, "records to skip")
-	list.Flags().IntVar(&limit, "limit", 50, "records to show (at most 1000)")
+	list.Flags().IntVar(&limit, "limit", 50, "records to show (at most 500)")
 
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -333,7 +333,7 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 	list.Flags().StringVar(&flt.Number, "number", "", "licence number")
 	list.Flags().StringVar(&flt.VIN, "vin", "", "a VIN in the licence's schedule")
 	list.Flags().IntVar(&flt.Offset, "offset", 0, "records to skip")
-	list.Flags().IntVar(&flt.Limit, "limit", 50, "records to show (at most 1000)")
+	list.Flags().IntVar(&flt.Limit, "limit", 50, "records to show (at most 500)")
 
 	cmd.AddCommand(issue, refuse, show, list)
 	return cmd
