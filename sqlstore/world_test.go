@@ -163,17 +163,19 @@ func (w *world) awaiting(t testing.TB) (*ucx.Application, *ucx.ConfirmationReque
 	if a.State != ucx.StateAwaitingConfirmation {
 		t.Fatalf("state = %s, want awaiting_confirmation (decision %+v)", a.State, a.Decision)
 	}
-	rs, _, err := w.db.FindRequests(ctx, w.makerMember, ucx.RequestFilter{State: ucx.ConfirmationPending})
+	// The exporter's list is newest first: the request just made leads it.
+	rs, _, err := w.db.FindRequests(ctx, w.expMember, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range rs {
-		if r.ApplicationID == a.ID {
-			return a, r
-		}
+	if len(rs) == 0 || rs[0].ApplicationID != a.ID {
+		t.Fatalf("no pending request for application %d: %v", a.ID, rs)
 	}
-	t.Fatalf("no pending request for application %d in the maker's inbox", a.ID)
-	return nil, nil
+	r, err := w.db.FindRequestByID(ctx, w.makerMember, rs[0].ID)
+	if err != nil {
+		t.Fatalf("the manufacturer cannot read the request: %v", err)
+	}
+	return a, r
 }
 
 // underReview returns an application under review with an approved letter.
