@@ -160,15 +160,17 @@ func (b *progressBar) show(imp *ucx.Import) {
 	if !b.tty {
 		return
 	}
-	const width = 30
-	filled := 0
-	if imp.Total > 0 {
-		filled = width * imp.Processed / imp.Total
-	}
-	filled = min(max(filled, 0), width)
-	fmt.Fprintf(b.w, "\r[%s%s] %d/%d rows, %d rejected ", strings.Repeat("#", filled), strings.Repeat(" ", width-filled),
-		imp.Processed, imp.Total, imp.Rejected)
 	b.drawn = true
+	if imp.Total <= 0 {
+		// The row count is not known until the file has been read
+		// through: count up instead of drawing a bar that cannot move.
+		fmt.Fprintf(b.w, "\r%s: %d rows so far, %d rejected\033[K", imp.State, imp.Processed, imp.Rejected)
+		return
+	}
+	const width = 30
+	filled := min(max(width*imp.Processed/imp.Total, 0), width)
+	fmt.Fprintf(b.w, "\r[%s%s] %d/%d rows, %d rejected\033[K", strings.Repeat("#", filled), strings.Repeat(" ", width-filled),
+		imp.Processed, imp.Total, imp.Rejected)
 }
 
 func (b *progressBar) done() {
