@@ -102,11 +102,14 @@ func (db *DB) openSQLite(path string) error {
 	// _txlock=immediate takes the write lock at BEGIN so two writers never
 	// deadlock upgrading a read lock; synchronous=NORMAL is durable across
 	// process crashes in WAL mode (only an OS crash can lose the last
-	// commits, never corrupt the file).
-	common := "_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&cache=private"
+	// commits, never corrupt the file); _stmt_cache_size keeps each
+	// connection's prepared statements, since every query is a constant
+	// string and preparing costs as much as running it (a token lookup
+	// takes half the time).
+	common := "_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&cache=private&_stmt_cache_size=128"
 	if path == ":memory:" {
 		// One shared in-memory database for both pools.
-		name := fmt.Sprintf("file:ucxmem%d?mode=memory&cache=shared&_foreign_keys=on&_busy_timeout=10000", memSeq.Add())
+		name := fmt.Sprintf("file:ucxmem%d?mode=memory&cache=shared&_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=128", memSeq.Add())
 		w, err := sql.Open("sqlite3", name+"&_txlock=immediate")
 		if err != nil {
 			return ucx.Internal("sqlstore.Open", err)
