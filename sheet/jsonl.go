@@ -142,16 +142,18 @@ func (r *Reader) nextJSONL() bool {
 		lineNo, tooLong = r.jline, js.tooLong
 	}
 	row := &r.row
-	row.reset()
+	row.reset(false, false)
 	row.Line = lineNo
 	row.lay = r.lay
 	if tooLong {
+		row.parsed = true // no value of it can be trusted
 		row.wholeProblem(CodeBadRow, "this line is longer than 1 MiB; write one vehicle per line")
 		return true
 	}
 	var err error
 	js.keys, js.vals, js.bad, err = decodeObject(line, js.keys[:0], js.vals[:0], js.bad[:0])
 	if err != nil {
+		row.parsed = true
 		row.wholeProblem(CodeBadRow, "this line is not a JSON object ("+err.Error()+"); write one object per line, e.g. {\"vin\": \"LGXC74C46R0123456\", \"registration_date\": \"2026-01-31\"}")
 		return true
 	}
@@ -168,7 +170,6 @@ func (r *Reader) nextJSONL() bool {
 		js.fields[r.lay.index[k]] = js.vals[i]
 	}
 	row.fields = js.fields
-	row.parse(false, false)
 	for _, k := range js.bad {
 		row.Problems = append(row.Problems, ucx.Reason{Rule: RuleInput, Code: CodeBadValue, Severity: ucx.Reject, Field: canon(k),
 			Message: "the value is a JSON object; give a string, a number, true/false or null"})

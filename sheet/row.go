@@ -211,12 +211,16 @@ type Row struct {
 	// Vehicle holds the values read; a value with a problem is left zero.
 	Vehicle ucx.Vehicle
 	// Problems has one reason per value that could not be read (rule INPUT,
-	// severity Reject, Field the column), in column order. Whole-row problems
-	// (a CSV syntax error, a line that is not JSON) have an empty Field.
+	// severity Reject, Field the column). Whole-row problems (a CSV syntax
+	// error, a line that is not JSON, more values than columns) come first
+	// and have an empty Field.
 	Problems []ucx.Reason
 
-	lay    *layout
-	fields []string
+	lay      *layout
+	fields   []string
+	parsed   bool // Vehicle and the column problems are filled in
+	xlsx     bool // date columns may hold Excel serial numbers
+	date1904 bool // … counted from 1904 (a workbook setting)
 }
 
 // Value returns the raw value of the named column as the file holds it (an
@@ -276,12 +280,14 @@ func (r *Row) CopyTo(dst *Row) {
 	dst.Vehicle.Bans = append(bans, r.Vehicle.Bans...)
 }
 
-// reset empties r for a new row, keeping its slices' memory.
-func (r *Row) reset() {
+// reset empties r for a new, unparsed row from a file of the given kind,
+// keeping its slices' memory.
+func (r *Row) reset(xlsx, date1904 bool) {
 	bans := r.Vehicle.Bans[:0]
 	r.Vehicle = ucx.Vehicle{Bans: bans}
 	r.Problems = r.Problems[:0]
 	r.fields = r.fields[:0]
+	r.parsed, r.xlsx, r.date1904 = false, xlsx, date1904
 }
 
 func (r *Row) problem(f int, code, msg string) {
@@ -301,12 +307,18 @@ func (r *Row) raw(f int) string {
 	return strings.TrimSpace(r.fields[i])
 }
 
-// parse reads the vehicle from r.fields. xlsx allows Excel date serial
-// numbers in date columns (date1904 selects the workbook's epoch).
-func (r *Row) parse(xlsx, date1904 bool) {
+// Parse reads the row's values into Vehicle and adds a problem for each
+// value it cannot read. Reader.Next has done it already; after
+// Reader.NextRaw it is the caller's to do, at most once a row (a second call
+// does nothing). Rows copied with CopyTo may be parsed concurrently.
+func (r *Row) Parse() {
+	if r.parsed || r.lay == nil {
+		return
+	}
+	r.parsed = true
+	xlsx, date1904 := r.xlsx, r.date1904
 	bans := r.Vehicle.Bans[:0]
 	r.Vehicle = ucx.Vehicle{}
-	r.Problems = r.Problems[:0]
 	v := &r.Vehicle
 
 	if s := r.raw(fVIN); s == "" {

@@ -210,6 +210,19 @@ func (r *Reader) Columns() []string { return r.lay.names }
 // returns false at the end of the input or when the input cannot be read
 // any further; Err tells which.
 func (r *Reader) Next() bool {
+	if !r.NextRaw() {
+		return false
+	}
+	r.row.Parse()
+	return true
+}
+
+// NextRaw is Next without reading the values: the row has its number, line,
+// raw values and any whole-row problem, and Row.Parse fills Vehicle and
+// Problems later. A pipeline uses it to keep the reading goroutine to the
+// work that must be sequential, and parses copies of the rows (Row.CopyTo)
+// on every core.
+func (r *Reader) NextRaw() bool {
 	if r.err != nil {
 		return false
 	}
@@ -358,7 +371,8 @@ func (r *Reader) nextCSV() bool {
 			}
 			// A syntax error spoils this record only; encoding/csv goes on
 			// with the next line.
-			row.reset()
+			row.reset(false, false)
+			row.parsed = true // no value of it can be trusted
 			row.Line = pe.StartLine
 			row.wholeProblem(CodeBadRow, "cannot read this row as CSV ("+pe.Err.Error()+" at line "+itoa(pe.Line)+", column "+itoa(pe.Column)+"); put values that contain commas, quotes or line breaks in double quotes and double any quote inside them")
 			return true
@@ -366,9 +380,9 @@ func (r *Reader) nextCSV() bool {
 		if allEmpty(rec) {
 			continue
 		}
+		row.reset(false, false)
 		row.Line, _ = r.csv.FieldPos(0)
 		row.fields = rec
-		row.parse(false, false)
 		if len(rec) > len(r.lay.names) && !allEmpty(rec[len(r.lay.names):]) {
 			row.wholeProblem(CodeExtraValues, "this row has "+itoa(len(rec))+" values but the header names "+itoa(len(r.lay.names))+" columns; put a value that contains a comma in double quotes")
 		}
@@ -444,9 +458,9 @@ func (r *Reader) nextXLSX() bool {
 			continue
 		}
 		row := &r.row
+		row.reset(true, r.date1904)
 		row.Line = r.xline
 		row.fields = cells
-		row.parse(true, r.date1904)
 		if len(cells) > len(r.lay.names) && !allEmpty(cells[len(r.lay.names):]) {
 			row.wholeProblem(CodeExtraValues, "this row has values beyond the last named column "+quoteValue(r.lay.names[len(r.lay.names)-1])+"; give every column a header or clear the stray cells")
 		}

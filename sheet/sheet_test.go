@@ -3,6 +3,7 @@ package sheet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -372,6 +373,46 @@ func TestCopyToMakesAnIndependentRow(t *testing.T) {
 	if v, _ := r.Row().Value("buyer"); v != "second" {
 		t.Errorf("current Value(buyer) = %q, want second", v)
 	}
+}
+
+func TestNextRawThenParseOnACopyEqualsNext(t *testing.T) {
+	inputs := []struct {
+		src string
+		f   Format
+	}{
+		{stock(3) + "LGX123,2026-13-01,x,Russia,,,,maybe,12km,,,,\n" + vinA + ",a,b,c,d,e,f,g,h,i,j,k,l,m,n\n", CSV},
+		{`{"vin":"` + vinA + `","registration_date":"2026/01/31","x":{"a":1},"modified":"否"}` + "\nnot json\n{\"vin\":\"bad\",\"mileage_km\":-1}\n", JSONL},
+		{string(workbook(t, [][]any{{"vin", "registration_date", "modified"}, {vinA, 46053, true}, {vinB, "2026-02-30", "perhaps"}})), XLSX},
+	}
+	for _, in := range inputs {
+		t.Run(in.f.String(), func(t *testing.T) {
+			want := readAll(t, in.src, in.f)
+			r, err := NewReader(strings.NewReader(in.src), in.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var got []Row
+			for r.NextRaw() {
+				var c Row
+				r.Row().CopyTo(&c)
+				got = append(got, c)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d rows, want %d", len(got), len(want))
+			}
+			for i := range got {
+				got[i].Parse()
+				got[i].Parse() // a second call changes nothing
+				g, w := got[i], want[i]
+				if g.N != w.N || g.Line != w.Line || fmt.Sprintf("%+v", g.Vehicle) != fmt.Sprintf("%+v", w.Vehicle) || !slices.Equal(g.Problems, w.Problems) {
+					t.Errorf("row %d: NextRaw+Parse gives %+v %v, Next gives %+v %v", i+1, g.Vehicle, codes(g.Problems), w.Vehicle, codes(w.Problems))
+				}
+			}
+		})
+	}
+	var zero Row
+	zero.Parse() // must not panic
 }
 
 func TestSniff(t *testing.T) {

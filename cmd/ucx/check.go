@@ -165,7 +165,11 @@ func runCheck(cmd *cobra.Command, name string, opts checkOptions) error {
 		}
 	}
 	if hits > 0 {
-		return &exitError{code: exitFound, err: fmt.Errorf("check: %d rows %s (--fail-on)", hits, strings.Join(names, " or "))}
+		noun := "rows"
+		if hits == 1 {
+			noun = "row"
+		}
+		return &exitError{code: exitFound, err: fmt.Errorf("check: %d %s %s (--fail-on)", hits, noun, strings.Join(names, " or "))}
 	}
 	return nil
 }
@@ -231,8 +235,8 @@ func (p *progress) clear() {
 	}
 }
 
-// The pipeline: one reader goroutine parses rows into batches, GOMAXPROCS
-// workers decide and encode whole batches into byte buffers, and the
+// The pipeline: one reader goroutine reads raw rows into batches, GOMAXPROCS
+// workers parse, decide and encode whole batches into byte buffers, and the
 // calling goroutine writes the buffers in input order. Batches are recycled
 // through a free list, so a run of any length allocates a fixed set of them
 // and, per row, little beyond what encoding/csv allocates for the record.
@@ -325,7 +329,9 @@ func (c *checker) run(r *sheet.Reader, out io.Writer, prog *progress) (st checkS
 				return
 			}
 			b.n = 0
-			for b.n < batchSize && r.Next() {
+			// Only what must be sequential happens here: reading the
+			// records. The workers parse the values (Row.Parse).
+			for b.n < batchSize && r.NextRaw() {
 				r.Row().CopyTo(&b.rows[b.n])
 				b.n++
 			}
@@ -405,6 +411,7 @@ func (c *checker) process(b *batch, w *worker) {
 	b.counts = [ucx.Invalid + 1]int{}
 	for i = 0; i < b.n; i++ {
 		row := &b.rows[i]
+		row.Parse()
 		reasons := c.decide(row, w)
 		b.counts[w.dec.Outcome]++
 		b.out = c.appendRow(b.out, row, &w.dec, reasons, w)
