@@ -43,6 +43,8 @@ type SessionService interface {
 // tests) before Handler is called; the server holds no state of its own
 // except its metrics and the login rate limiter.
 type Server struct {
+	// The services every handler calls with the caller's principal; they,
+	// not the handlers, decide what the principal may do.
 	OrgService         ucx.OrgService
 	ApplicationService ucx.ApplicationService
 	ImportService      ucx.ImportService
@@ -237,6 +239,7 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader records the first status sent.
 func (w *statusWriter) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status
@@ -244,6 +247,7 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Write records an implicit 200 when no status was sent first.
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
