@@ -209,6 +209,11 @@ func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, ve
 		if err != nil {
 			return err
 		}
+		// The application first, as WithdrawApplication does: rows are
+		// locked in one order, so the two never deadlock on PostgreSQL.
+		if err := tx.moveApplication(ctx, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateUnderReview); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
 			WHERE id = ? AND version = ? AND state = ?`,
 			string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, id, version, string(ucx.ConfirmationPending))
@@ -218,7 +223,8 @@ func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, ve
 		if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), ""); err != nil {
 			return err
 		}
-		if err := tx.moveApplication(ctx, p, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateUnderReview, actAppConfirmed, "confirmation "+itoa(id)+" approved"); err != nil {
+		if err := tx.event(ctx, p, actAppConfirmed, entityApplication, r.ApplicationID, r.ApplicationID,
+			string(ucx.StateAwaitingConfirmation), string(ucx.StateUnderReview), "confirmation "+itoa(id)+" approved"); err != nil {
 			return err
 		}
 		now := tx.now
@@ -250,6 +256,9 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 		if r, err = tx.answerable(ctx, p, id, version); err != nil {
 			return err
 		}
+		if err := tx.moveApplication(ctx, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateRefused); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, refusal_code = ?, refusal_text = ?, answered_at = ?
 			WHERE id = ? AND version = ? AND state = ?`,
 			string(ucx.ConfirmationRefused), code, text, micros(tx.now), id, version, string(ucx.ConfirmationPending))
@@ -260,7 +269,8 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 		if err := tx.event(ctx, p, actRequestRefuse, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationRefused), note); err != nil {
 			return err
 		}
-		if err := tx.moveApplication(ctx, p, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateRefused, actAppRefused, "manufacturer: "+note); err != nil {
+		if err := tx.event(ctx, p, actAppRefused, entityApplication, r.ApplicationID, r.ApplicationID,
+			string(ucx.StateAwaitingConfirmation), string(ucx.StateRefused), "manufacturer: "+note); err != nil {
 			return err
 		}
 		now := tx.now
@@ -321,22 +331,23 @@ func oneRequestRow(res sql.Result, err error, version int) error {
 }
 
 // moveApplication moves an application from one state to the next as the
-// consequence of another record's change (a confirmation answered), with
-// its own audit event. The guard on the state makes a concurrent change
-// (a withdrawal) win or lose as a whole.
-func (tx *Tx) moveApplication(ctx context.Context, p *ucx.Principal, id int64, from, to ucx.State, action, note string) error {
+// consequence of another record's change (a confirmation answered, a
+// licence cleared); the caller writes the audit events. The guard on the
+// state makes a concurrent change (a withdrawal) win or lose as a whole.
+func (tx *Tx) moveApplication(ctx context.Context, id int64, from, to ucx.State) error {
 	res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND state = ?",
 		string(to), micros(tx.now), id, string(from))
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		if err != nil {
-			return err
-		}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
 		return ucx.Errorf(ucx.ECONFLICT, "application %d is no longer %s (it was changed meanwhile, e.g. withdrawn); reload", id, from)
 	}
-	return tx.event(ctx, p, action, entityApplication, id, id, string(from), string(to), note)
+	return nil
 }
 
 // confirmationDocument is the After-Sales Service Confirmation (R2–R4) as

@@ -466,7 +466,11 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 		if err := tx.event(ctx, p, actLicenceClear, entityLicence, l.ID, l.ApplicationID, "issued", "cleared", port+" "+declaration); err != nil {
 			return err
 		}
-		return tx.moveApplication(ctx, p, l.ApplicationID, ucx.StateLicensed, ucx.StateCleared, actAppCleared, "deregistration due "+due.String()+" (R16)")
+		if err := tx.moveApplication(ctx, l.ApplicationID, ucx.StateLicensed, ucx.StateCleared); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actAppCleared, entityApplication, l.ApplicationID, l.ApplicationID,
+			string(ucx.StateLicensed), string(ucx.StateCleared), "deregistration due "+due.String()+" (R16)")
 	})
 	if err != nil {
 		return nil, err

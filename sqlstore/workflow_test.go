@@ -2,29 +2,69 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
-func TestWorkflow_FromFilingToClearance(t *testing.T) {
+// TestWorkflow_TimelineFromFilingToClearance follows one car needing a
+// letter through the whole flow and checks that every step left its audit
+// event, in order, with its actor, visible to each party that may see it.
+func TestWorkflow_TimelineFromFilingToClearance(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
-		l := w.licensed(t)
 		ctx := context.Background()
-		l, err := db.RecordClearance(ctx, w.customsMember, l.ID, "Horgos", "DEC-1")
-		if err != nil {
+		l := w.licensed(t)
+		if _, err := db.RecordClearance(ctx, w.customsMember, l.ID, "Horgos", "DEC-1"); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s %s", l.Number, l.Document)
-		evs, err := db.Timeline(ctx, w.expMember, l.ApplicationID)
-		if err != nil {
-			t.Fatal(err)
+		want := []struct {
+			action string
+			actor  int64
+			after  string
+		}{
+			{"application.create", w.exporter.ID, "draft"},
+			{"application.submit", w.exporter.ID, "awaiting_confirmation"},
+			{"request.create", w.exporter.ID, "pending"},
+			{"request.approve", w.maker.ID, "approved"},
+			{"application.confirmed", w.maker.ID, "under_review"},
+			{"licence.issue", w.authority.ID, "issued"},
+			{"application.licensed", w.authority.ID, "licensed"},
+			{"licence.clear", w.customs.ID, "cleared"},
+			{"application.cleared", w.customs.ID, "cleared"},
 		}
-		for _, e := range evs {
-			t.Logf("%+v", *e)
+		for _, p := range []*ucx.Principal{w.expViewer, w.makerViewer, w.authViewer, w.customsViewer} {
+			evs, err := db.Timeline(ctx, p, l.ApplicationID)
+			if err != nil {
+				t.Fatalf("timeline as %s: %v", p.Username, err)
+			}
+			var got []string
+			for _, e := range evs {
+				got = append(got, e.Action)
+			}
+			if len(evs) != len(want) {
+				t.Fatalf("timeline as %s = %v", p.Username, got)
+			}
+			for i, e := range evs {
+				if e.Action != want[i].action || e.ActorOrgID != want[i].actor || e.After != want[i].after || e.ApplicationID != l.ApplicationID ||
+					!e.At.Equal(testNow) || (i > 0 && e.ID <= evs[i-1].ID) {
+					t.Errorf("event %d = %+v; want %s by org %d, after %s", i, e, want[i].action, want[i].actor, want[i].after)
+				}
+			}
 		}
-		_ = ucx.EINVALID
+		for _, p := range []*ucx.Principal{w.exp2Member, w.maker2Mem} {
+			if _, err := db.Timeline(ctx, p, l.ApplicationID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+				t.Errorf("timeline as %s: %v, want ENOTFOUND", p.Username, err)
+			}
+		}
+		if _, err := db.Timeline(ctx, w.operatorAdmin, l.ApplicationID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+			t.Errorf("timeline as the operator: %v, want EFORBIDDEN", err)
+		}
+		app, _ := db.FindApplicationByID(ctx, w.authMember, l.ApplicationID)
+		if app.State != ucx.StateCleared || !strings.HasPrefix(l.Number, "UCX-2026-") {
+			t.Errorf("final state %s, licence %s", app.State, l.Number)
+		}
 	})
 }
