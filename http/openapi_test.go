@@ -1,0 +1,198 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// TestOpenAPI_ResponsesMatchTheirSchemas takes real answers of every kind
+// from a server over the store and checks them against the document's
+// schemas: no field the schema does not list (they are closed), every
+// required field present, every value of the declared JSON type and enum.
+// A field added to a type without the document is caught here.
+func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(ucxhttp.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	db := mustOpenDB(t, sqlstore.SQLite)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	lic := w.licensed()
+	w.c("customs.member").RecordClearance(ctx, nil, lic.ID, "Horgos", "D-1")
+	app, req := w.awaiting()
+	imp, err := w.c("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.importCSV(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.ProcessImports(ctx)
+	id := func(n int64) string { return fmt.Sprint(n) }
+	makerPath := "/api/v1/orgs/" + id(w.orgs["maker"].ID)
+
+	samples := []struct {
+		schema, user, method, path, body string
+	}{
+		{"Health", "", "GET", "/healthz", ""},
+		{"Me", "exporter.member", "GET", "/api/v1/me", ""},
+		{"TokenResponse", "", "POST", "/api/v1/auth/login", `{"username":"maker.viewer","password":"` + testPassword + `"}`},
+		{"TokenResponse", "maker.viewer", "POST", "/api/v1/tokens", `{"name":"schema"}`},
+		{"OrgList", "exporter.member", "GET", "/api/v1/orgs?limit=500", ""},
+		{"Org", "exporter.member", "GET", makerPath, ""},
+		{"Org", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"新出口公司","filing_number":"F-1","filing_expires":"2027-01-01"}`},
+		{"Org", "authority.member", "PUT", "/api/v1/orgs/" + id(w.orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"late"}`},
+		{"Outlet", "maker.member", "POST", makerPath + "/outlets", `{"country":"UZ","provider":"Testa Tashkent","address":"Amir Temur 1"}`},
+		{"Org", "maker.member", "PUT", makerPath + "/wmis", `{"wmis":["LM1","LM3"]}`},
+		{"User", "exporter.admin", "POST", "/api/v1/users", `{"username":"schema.user","role":"viewer","password":"` + testPassword + `"}`},
+		{"Application", "exporter.member", "POST", "/api/v1/applications", mustJSON(w.input(makerWMI, oldReg))},
+		{"ApplicationList", "authority.member", "GET", "/api/v1/applications?limit=500", ""},
+		{"Application", "maker.member", "GET", "/api/v1/applications/" + id(app.ID), ""},
+		{"EventList", "exporter.member", "GET", "/api/v1/applications/" + id(lic.ApplicationID) + "/timeline", ""},
+		{"ConfirmationRequestList", "maker.member", "GET", "/api/v1/requests?limit=500", ""},
+		{"ConfirmationRequest", "maker.member", "GET", "/api/v1/requests/" + id(req.ID), ""},
+		{"LicenceList", "customs.member", "GET", "/api/v1/licences?limit=500", ""},
+		{"Licence", "exporter.member", "GET", "/api/v1/licences/" + id(lic.ID), ""},
+		{"Import", "exporter.member", "GET", "/api/v1/imports/" + id(imp.ID), ""},
+		{"ImportRowList", "exporter.member", "GET", "/api/v1/imports/" + id(imp.ID) + "/rows", ""},
+		{"Decision", "exporter.member", "POST", "/api/v1/check", `{"vehicle":{"vin":"LM1","registration_date":"2026-01-16"},"destination":"RU"}`},
+		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
+		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},
+	}
+	for _, s := range samples {
+		t.Run(s.schema+" "+s.method+" "+s.path, func(t *testing.T) {
+			r := w.raw(s.user, s.method, s.path, s.body)
+			if r.status >= 500 || (r.status >= 400) != (s.schema == "Error") {
+				t.Fatalf("%d %s", r.status, clipBody(r.body))
+			}
+			var v any
+			if err := json.Unmarshal(r.body, &v); err != nil {
+				t.Fatal(err)
+			}
+			for _, problem := range conform(doc, map[string]any{"$ref": "#/components/schemas/" + s.schema}, v, "$") {
+				t.Error(problem)
+			}
+		})
+	}
+}
+
+// conform checks v against an OpenAPI 3.1 schema: the subset the document
+// uses ($ref, type, properties, required, additionalProperties, items,
+// enum, anyOf of formats). It returns the problems found.
+func conform(doc map[string]any, schema any, v any, path string) []string {
+	s, ok := schema.(map[string]any)
+	if !ok {
+		return []string{path + ": schema is not an object"}
+	}
+	if ref, ok := s["$ref"].(string); ok {
+		node := any(doc)
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			node = node.(map[string]any)[part]
+		}
+		if node == nil {
+			return []string{path + ": unresolved " + ref}
+		}
+		return conform(doc, node, v, path)
+	}
+	var types []string
+	switch t := s["type"].(type) {
+	case string:
+		types = []string{t}
+	case []any:
+		for _, x := range t {
+			types = append(types, x.(string))
+		}
+	}
+	if len(types) > 0 {
+		matched := ""
+		for _, t := range types {
+			if jsonTypeIs(v, t) {
+				matched = t
+				break
+			}
+		}
+		if matched == "" {
+			return []string{fmt.Sprintf("%s: %v is not of type %v", path, v, types)}
+		}
+	}
+	var problems []string
+	if enum, ok := s["enum"].([]any); ok {
+		found := false
+		for _, e := range enum {
+			if e == v {
+				found = true
+			}
+		}
+		if !found {
+			problems = append(problems, fmt.Sprintf("%s: %v is not one of %v", path, v, enum))
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		props, _ := s["properties"].(map[string]any)
+		if closed, ok := s["additionalProperties"].(bool); ok && !closed {
+			for k := range x {
+				if _, ok := props[k]; !ok {
+					problems = append(problems, fmt.Sprintf("%s: field %q is not in the schema", path, k))
+				}
+			}
+		}
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := x[r]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: required field %q is missing", path, r))
+			}
+		}
+		for k, val := range x {
+			if ps, ok := props[k]; ok {
+				problems = append(problems, conform(doc, ps, val, path+"."+k)...)
+			}
+		}
+	case []any:
+		if items, ok := s["items"]; ok {
+			for i, e := range x {
+				problems = append(problems, conform(doc, items, e, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return problems
+}
+
+func jsonTypeIs(v any, t string) bool {
+	switch t {
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "number":
+		_, ok := v.(float64)
+		return ok
+	case "integer":
+		f, ok := v.(float64)
+		return ok && f == math.Trunc(f)
+	case "null":
+		return v == nil
+	}
+	return false
+}
+
+func asStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		out = append(out, x.(string))
+	}
+	return out
+}
