@@ -11,6 +11,7 @@ import (
 	nethttp "net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -64,6 +65,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if c.DB == "" {
 		c.DB = "ucx.db"
 	}
+	fresh := isNewFile(c.DB) // before Open, which creates the file
 	db, err := sqlstore.Open(ctx, c.DB)
 	if err != nil {
 		return err
@@ -79,7 +81,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// A fresh SQLite file or the demo migrate on start; an existing
 	// database must be migrated explicitly (`ucx migrate`), so that an
 	// upgrade never changes a production schema behind the operator's back.
-	if c.Demo || db.Engine() == sqlstore.SQLite && isNewFile(c.DB) {
+	if c.Demo || db.Engine() == sqlstore.SQLite && fresh {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
@@ -183,6 +185,9 @@ func (m *Main) printDemo(w *demo.World) error {
 }
 
 func isNewFile(path string) bool {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return false
+	}
 	if path == ":memory:" {
 		return true
 	}

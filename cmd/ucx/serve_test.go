@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	nethttp "net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/demo"
+	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// TestServeDemo_SeedsAWorldEveryPartyCanWorkIn runs the whole server in
+// process as `ucx serve --demo` would, and checks what a new user sees:
+// health, the printed logins, the credentials file, and that each party's
+// token reaches only what its role allows.
+func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
+	creds := filepath.Join(t.TempDir(), "demo.json")
+	var out bytes.Buffer
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", Demo: true, DemoCredentials: creds}, Stdout: &out}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+
+	if !strings.Contains(out.String(), "seeded 48 applications") || !strings.Contains(out.String(), m.URL()) {
+		t.Fatalf("start-up message lacks the seeding or the address:\n%s", out.String())
+	}
+	resp, err := nethttp.Get(m.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/healthz = %d", resp.StatusCode)
+	}
+
+	b, err := os.ReadFile(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []demo.Credential
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[ucx.OrgKind]bool{}
+	for _, c := range list {
+		kinds[c.Kind] = true
+		if c.Token == "" || c.Password == "" || c.Username == "" {
+			t.Fatalf("incomplete credential %+v", c)
+		}
+	}
+	for _, k := range []ucx.OrgKind{ucx.KindOperator, ucx.KindAuthority, ucx.KindCustoms, ucx.KindManufacturer, ucx.KindExporter} {
+		if !kinds[k] {
+			t.Fatalf("no demo login for %s", k)
+		}
+	}
+
+	ctx := context.Background()
+	token := func(user string) string {
+		for _, c := range list {
+			if c.Username == user {
+				return c.Token
+			}
+		}
+		t.Fatalf("no demo user %s", user)
+		return ""
+	}
+	// The authority sees every state of the workflow in the demo.
+	auth := http.NewClient(m.URL(), token("gd-licensing"))
+	apps, total, err := auth.FindApplications(ctx, nil, ucx.ApplicationFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drafts stay the exporter's own until submitted: 6 of the 48 are drafts.
+	if total != 42 {
+		t.Fatalf("authority sees %d applications, want the 42 submitted ones", total)
+	}
+	states := map[ucx.State]int{}
+	for _, a := range apps {
+		states[a.State]++
+	}
+	for _, s := range []ucx.State{ucx.StateAwaitingConfirmation, ucx.StateUnderReview, ucx.StateLicensed, ucx.StateRefused, ucx.StateWithdrawn, ucx.StateCleared} {
+		if states[s] == 0 {
+			t.Errorf("the demo has no application in state %s (%v)", s, states)
+		}
+	}
+	// An exporter sees only its own.
+	exp := http.NewClient(m.URL(), token("huayun-export"))
+	mine, n, err := exp.FindApplications(ctx, nil, ucx.ApplicationFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || n >= 48 {
+		t.Fatalf("exporter sees %d applications, want its own share", n)
+	}
+	drafts := 0
+	for _, a := range mine {
+		if a.State == ucx.StateDraft {
+			drafts++
+		}
+	}
+	if drafts == 0 {
+		t.Errorf("the exporter has no drafts in the demo")
+	}
+	for _, a := range mine {
+		if a.ExporterID != mine[0].ExporterID {
+			t.Fatalf("exporter sees another exporter's application %d", a.ID)
+		}
+	}
+	// No token, no data.
+	req, _ := nethttp.NewRequest("GET", m.URL()+"/api/v1/applications", nil)
+	resp, err = nethttp.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != nethttp.StatusUnauthorized {
+		t.Fatalf("anonymous list = %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestServe_MigratesANewFileAndRefusesAnOutOfDateSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ucx.db")
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: path}, Stdout: io.Discard}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatalf("a new file should be migrated on start: %v", err)
+	}
+	// Make the schema look older than this binary: forget the migration.
+	forget := func(tx *sqlstore.Tx) error {
+		_, err := tx.Exec(context.Background(), "DELETE FROM schema_migrations")
+		return err
+	}
+	if err := m.DB.Update(context.Background(), "test", forget); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+
+	m = &Main{Config: Config{Addr: "127.0.0.1:0", DB: path}, Stdout: io.Discard}
+	err := m.Open(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "ucx migrate") {
+		t.Fatalf("start on an out-of-date schema = %v, want a refusal naming ucx migrate", err)
+	}
+}
