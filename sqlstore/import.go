@@ -20,8 +20,9 @@ var _ ucx.ImportService = (*DB)(nil)
 
 // Bulk import limits and pacing.
 const (
-	// MaxImportBytes bounds an uploaded file: 64 MiB holds over a million
-	// CSV rows, the most an exporter files in a month.
+	// MaxImportBytes bounds an uploaded file, which is held in memory and
+	// stored whole: 64 MiB is about 300,000 rows of a full sheet (a month
+	// of the largest exporter's filings); a bigger batch is split.
 	MaxImportBytes = 64 << 20
 	// ImportBatch is how many rows one transaction files. Larger batches
 	// amortise the commit; smaller ones hold SQLite's write lock for less

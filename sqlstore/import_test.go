@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -152,8 +154,14 @@ func TestStartImport_Refusals(t *testing.T) {
 }
 
 // benchRows is the size of the import benchmarks: big enough to measure a
-// steady rate, small enough for shared machines. Run with -benchtime=1x.
-const benchRows = 100_000
+// steady rate, small enough for shared machines. Run with -benchtime=1x;
+// UCX_BENCH_ROWS sets another size (at most what MaxImportBytes holds).
+var benchRows = func() int {
+	if n, err := strconv.Atoi(os.Getenv("UCX_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}()
 
 // BenchmarkImport files benchRows CSV rows through StartImport and
 // ProcessImports into SQLite: parsing, checks, routing, the policy, one
