@@ -7,6 +7,7 @@
 #
 #   bench/check.sh            # 1,000,000 rows in /tmp/vehicles-1m.csv
 #   N=200000 bench/check.sh   # a shorter run
+#   UCX=/tmp/ucx bench/check.sh   # time an already built ucx binary
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ if [ "$N" = 1000000 ]; then FILE=${FILE:-/tmp/vehicles-1m.csv}; else FILE=${FILE
 BIN=$(mktemp -d)
 trap 'rm -rf "$BIN"' EXIT
 
-go build -o "$BIN/ucx" ./cmd/ucx
+if [ -n "${UCX:-}" ]; then cp "$UCX" "$BIN/ucx"; else go build -o "$BIN/ucx" ./cmd/ucx; fi
 go build -o "$BIN/barecsv" ./bench/barecsv
 go build -o "$BIN/gencsv" ./bench/gencsv
 if [ ! -s "$FILE" ]; then

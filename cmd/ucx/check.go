@@ -459,7 +459,7 @@ func (c *checker) header() []byte {
 	case "csv":
 		return []byte("row,vin,outcome,days_since_registration,letter_free_from,reasons,policy_id\n")
 	case "table":
-		return appendTableLine(nil, "ROW", "VIN", "OUTCOME", "DAYS", "LETTER-FREE", "REASONS")
+		return appendTableHeader(nil)
 	}
 	return nil
 }
@@ -592,7 +592,8 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendCSV writes one decision as a CSV record (RFC 4180).
+// appendCSV writes one decision as a CSV record (RFC 4180). The reasons are
+// one field, always quoted, each as appendReason writes it, joined by " | ".
 func (c *checker) appendCSV(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
 	b = strconv.AppendInt(b, int64(row.N), 10)
 	b = append(b, ',')
@@ -607,34 +608,33 @@ func (c *checker) appendCSV(b []byte, row *sheet.Row, d *ucx.Decision, reasons [
 	b = d.LetterFreeFrom.AppendFormat(b)
 	b = append(b, ',')
 	if len(reasons) > 0 {
-		var tmp [512]byte
-		t := tmp[:0]
+		b = append(b, '"')
 		for i := range reasons {
 			if i > 0 {
-				t = append(t, " | "...)
+				b = append(b, " | "...)
 			}
-			t = appendReason(t, &reasons[i])
+			b = appendReason(b, &reasons[i], appendCSVQuoted)
 		}
-		b = appendCSVField(b, string(t))
+		b = append(b, '"')
 	}
 	b = append(b, ',')
 	b = appendCSVField(b, c.ref.ID)
 	return append(b, '\n')
 }
 
-// appendReason writes a reason for people: `R1 letter_required: …`, with
-// the column in brackets when there is one.
-func appendReason(b []byte, r *ucx.Reason) []byte {
-	b = append(b, r.Rule...)
+// appendReason writes a reason for people, `R1 letter_required: …`, with
+// the column in brackets when there is one; text goes through esc.
+func appendReason(b []byte, r *ucx.Reason, esc func([]byte, string) []byte) []byte {
+	b = esc(b, r.Rule)
 	b = append(b, ' ')
-	b = append(b, r.Code...)
+	b = esc(b, r.Code)
 	if r.Field != "" {
 		b = append(b, " ("...)
-		b = append(b, r.Field...)
+		b = esc(b, r.Field)
 		b = append(b, ')')
 	}
 	b = append(b, ": "...)
-	return append(b, r.Message...)
+	return esc(b, r.Message)
 }
 
 // appendCSVField quotes s when encoding/csv would: when it holds a comma,
@@ -644,85 +644,125 @@ func appendCSVField(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
+	b = appendCSVQuoted(b, s)
 	return append(b, '"')
 }
 
-// Table columns, in characters.
+// appendCSVQuoted appends s for use inside a quoted CSV field: every quote
+// doubled.
+func appendCSVQuoted(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+}
+
+// appendValid appends s with each byte of invalid UTF-8 replaced by U+FFFD,
+// so a terminal never receives a broken sequence.
+func appendValid(b []byte, s string) []byte {
+	if utf8.ValidString(s) {
+		return append(b, s...)
+	}
+	for _, r := range s { // ranging yields U+FFFD for each invalid byte
+		b = utf8.AppendRune(b, r)
+	}
+	return b
+}
+
+// Table columns, in characters, and the blanks that pad them.
 const (
 	tabRow     = 7
 	tabVIN     = 17
 	tabOutcome = 15
 	tabDays    = 5
 	tabFree    = 11
+	tabGap     = "  "
+	tabIndent  = tabRow + tabVIN + tabOutcome + tabDays + tabFree + 5*len(tabGap)
+	blanks     = "                                                                                "
 )
 
 // appendTable writes one decision as aligned columns, one reason per line
 // under the REASONS heading.
 func (c *checker) appendTable(b []byte, row *sheet.Row, d *ucx.Decision, reasons []ucx.Reason) []byte {
-	var num, days, free [24]byte
-	n := strconv.AppendInt(num[:0], int64(row.N), 10)
-	ds := []byte("-")
-	if d.HasDays {
-		ds = strconv.AppendInt(days[:0], int64(d.DaysSinceRegistration), 10)
-	}
-	fs := []byte("-")
-	if !d.LetterFreeFrom.IsZero() {
-		fs = d.LetterFreeFrom.AppendFormat(free[:0])
-	}
+	var num [24]byte
+	b = padLeft(b, strconv.AppendInt(num[:0], int64(row.N), 10), tabRow)
+	b = append(b, tabGap...)
 	vinText := row.Vehicle.VIN
 	if vinText == "" {
 		vinText = "-"
 	}
-	first := "-"
-	var t []byte
-	if len(reasons) > 0 {
-		t = appendReason(nil, &reasons[0])
-		first = string(t)
+	start := len(b)
+	b = appendValid(b, vinText)
+	b = padTo(b, start, tabVIN)
+	b = append(b, tabGap...)
+	b = append(b, d.Outcome.String()...)
+	b = append(b, blanks[:tabOutcome-len(d.Outcome.String())]...)
+	b = append(b, tabGap...)
+	if d.HasDays {
+		b = padLeft(b, strconv.AppendInt(num[:0], int64(d.DaysSinceRegistration), 10), tabDays)
+	} else {
+		b = padLeft(b, []byte("-"), tabDays)
 	}
-	b = appendTableLine(b, string(n), vinText, d.Outcome.String(), string(ds), string(fs), first)
-	for i := 1; i < len(reasons); i++ {
-		t = appendReason(t[:0], &reasons[i])
-		b = appendTableLine(b, "", "", "", "", "", string(t))
+	b = append(b, tabGap...)
+	if d.LetterFreeFrom.IsZero() {
+		b = append(b, '-')
+		b = append(b, blanks[:tabFree-1]...)
+	} else {
+		b = d.LetterFreeFrom.AppendFormat(b)
+		b = append(b, blanks[:tabFree-10]...)
+	}
+	b = append(b, tabGap...)
+	if len(reasons) == 0 {
+		return append(b, "-\n"...)
+	}
+	for i := range reasons {
+		if i > 0 {
+			b = append(b, blanks[:tabIndent]...)
+		}
+		b = appendReason(b, &reasons[i], appendValid)
+		b = append(b, '\n')
 	}
 	return b
 }
 
-func appendTableLine(b []byte, row, vin, outcome, days, free, reason string) []byte {
-	b = pad(b, row, tabRow, true)
-	b = append(b, "  "...)
-	b = pad(b, vin, tabVIN, false)
-	b = append(b, "  "...)
-	b = pad(b, outcome, tabOutcome, false)
-	b = append(b, "  "...)
-	b = pad(b, days, tabDays, true)
-	b = append(b, "  "...)
-	b = pad(b, free, tabFree, false)
-	b = append(b, "  "...)
-	b = append(b, strings.ToValidUTF8(reason, "\uFFFD")...)
-	return append(b, '\n')
+func appendTableHeader(b []byte) []byte {
+	b = padLeft(b, []byte("ROW"), tabRow)
+	for _, h := range []struct {
+		name  string
+		width int
+	}{{"VIN", tabVIN}, {"OUTCOME", tabOutcome}} {
+		b = append(b, tabGap...)
+		b = append(b, h.name...)
+		b = append(b, blanks[:h.width-len(h.name)]...)
+	}
+	b = append(b, tabGap...)
+	b = padLeft(b, []byte("DAYS"), tabDays)
+	b = append(b, tabGap...)
+	b = append(b, "LETTER-FREE"...)
+	b = append(b, blanks[:tabFree-len("LETTER-FREE")]...)
+	b = append(b, tabGap...)
+	return append(b, "REASONS\n"...)
 }
 
-// pad writes s in a column of width characters, right-aligned for numbers.
-// Text wider than the column is written whole and shifts the rest of the
-// line: a long, invalid VIN stays readable.
-func pad(b []byte, s string, width int, right bool) []byte {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	gap := width - utf8.RuneCountInString(s)
-	if right {
-		for ; gap > 0; gap-- {
-			b = append(b, ' ')
-		}
-		return append(b, s...)
+// padLeft right-aligns the ASCII text s in a column of width bytes.
+func padLeft(b, s []byte, width int) []byte {
+	if gap := width - len(s); gap > 0 {
+		b = append(b, blanks[:gap]...)
 	}
-	b = append(b, s...)
-	for ; gap > 0; gap-- {
-		b = append(b, ' ')
+	return append(b, s...)
+}
+
+// padTo fills the column that started at b[start:] to width characters.
+// Text wider than the column is left whole and shifts the rest of the line:
+// a long, invalid VIN stays readable.
+func padTo(b []byte, start, width int) []byte {
+	if gap := width - utf8.RuneCount(b[start:]); gap > 0 {
+		b = append(b, blanks[:gap]...)
 	}
 	return b
 }
