@@ -368,9 +368,11 @@ func TestLog_VerifyLogDetectsTampering(t *testing.T) {
 				proveIdx: 2,
 			},
 			{
-				name:     "deleted node",
-				tamper:   func() { exec("DELETE FROM log_nodes WHERE level = ? AND idx = ?", 3, 3) },
-				restore:  func() { exec("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", 3, 3, refRoot(hashes[24:32])) },
+				name:   "deleted node",
+				tamper: func() { exec("DELETE FROM log_nodes WHERE level = ? AND idx = ?", 3, 3) },
+				restore: func() {
+					exec("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", 3, 3, refRoot(hashes[24:32]))
+				},
 				want:     tlog.MismatchError{Kind: "missing node", Level: 3, Index: 3},
 				proveIdx: -1, // the proof cannot be served at all
 			},
