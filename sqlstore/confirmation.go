@@ -158,50 +158,43 @@ func (tx *Tx) answerable(ctx context.Context, p *ucx.Principal, id int64, versio
 // ApproveRequest approves a confirmation request of the caller's own
 // manufacturer (R2) with the chosen overseas outlets, which must be its own
 // and in the application's destination country (R3). It builds the
-// confirmation document (confirmationDocument) and moves the application
-// on to review. Returns ENOTFOUND for another manufacturer's request,
-// ECONFLICT for a stale version, ERULE when it is not pending or has no
-// outlet in the destination, EINVALID for an outlet that is not the
-// manufacturer's.
+// confirmation document (confirmationDocument), seals it with the
+// manufacturer's custodial key when sealing is on (see
+// ApproveRequestSealed), and moves the application on to review. Returns
+// ENOTFOUND for another manufacturer's request, ECONFLICT for a stale
+// version, ERULE when it is not pending, has no outlet in the destination
+// or (sealing on) the manufacturer has no custodial key, EINVALID for an
+// outlet that is not the manufacturer's.
 func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, version int, outletIDs []int64) (*ucx.ConfirmationRequest, error) {
+	return db.ApproveRequestSealed(ctx, p, id, version, outletIDs, nil)
+}
+
+// ApproveRequestSealed is ApproveRequest with the confirmation sealed by
+// the manufacturer itself: envelope is ConfirmationToSeal's document
+// sealed offline with ucx seal, and it is accepted only if its seal
+// verifies for the caller's organisation against the current trust list
+// and its document is exactly the platform's (see sealDoc). A nil envelope
+// seals with the custodial key. The sealed confirmation is stored in the
+// same transaction as the approval (R3: the letter bears the seal).
+func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int64, version int, outletIDs []int64, envelope []byte) (*ucx.ConfirmationRequest, error) {
 	const op = "sqlstore.ApproveRequest"
 	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for _, oid := range outletIDs {
-		if !slices.Contains(ids, oid) {
-			ids = append(ids, oid)
-		}
-	}
+	ids := dedupIDs(outletIDs)
 	var r *ucx.ConfirmationRequest
 	err := db.Update(ctx, op, func(tx *Tx) error {
 		var err error
 		if r, err = tx.answerable(ctx, p, id, version); err != nil {
 			return err
 		}
-		mfr, err := tx.orgByID(ctx, p.OrgID)
+		mfr, chosen, err := tx.chosenOutlets(ctx, p, r, ids)
 		if err != nil {
 			return err
 		}
-		if len(mfr.OutletsIn(r.Destination)) == 0 {
-			return ucx.Errorf(ucx.ERULE, "no outlet in %s (R3): add an overseas after-sales outlet there first, or refuse the request with code no_service_network", r.Destination)
-		}
-		if len(ids) == 0 {
-			return ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "choose at least one of your outlets in %s to serve this vehicle (R3)", r.Destination)
-		}
-		var chosen []*ucx.Outlet
-		for _, oid := range ids {
-			i := slices.IndexFunc(mfr.Outlets, func(ot *ucx.Outlet) bool { return ot.ID == oid })
-			if i < 0 {
-				return ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet %d is not one of your outlets", oid)
-			}
-			if ot := mfr.Outlets[i]; ot.Country != r.Destination {
-				return ucx.FieldErrorf(ucx.ERULE, "outlet_ids", "outlet %d (%s) is in %s, not in the destination %s (R3)", oid, ot.Provider, ot.Country, r.Destination)
-			}
-			chosen = append(chosen, mfr.Outlets[i])
-		}
-		doc, err := confirmationDoc(r, mfr, chosen, tx.today())
+		doc, env, _, err := tx.sealDoc(ctx, p.OrgID, envelope, func(on ucx.Date) ([]byte, error) {
+			return confirmationDoc(r, mfr, chosen, on)
+		})
 		if err != nil {
 			return err
 		}
@@ -220,6 +213,11 @@ func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, ve
 		if err := oneRequestRow(res, err, version); err != nil {
 			return err
 		}
+		if env != nil {
+			if _, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, doc, env, ""); err != nil {
+				return err
+			}
+		}
 		if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), ""); err != nil {
 			return err
 		}
@@ -235,6 +233,71 @@ func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, ve
 		return nil, err
 	}
 	return r, nil
+}
+
+// ConfirmationToSeal returns the confirmation document that approving
+// request id with outletIDs today would produce: what a manufacturer
+// without a custodial key seals offline (ucx seal) and sends back with
+// ApproveRequestSealed. The same checks as the approval apply, so a
+// document that could not be approved is never handed out.
+func (db *DB) ConfirmationToSeal(ctx context.Context, p *ucx.Principal, id int64, outletIDs []int64) ([]byte, error) {
+	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	err := db.View(ctx, "sqlstore.ConfirmationToSeal", func(tx *Tx) error {
+		r, err := tx.request(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		if r.State != ucx.ConfirmationPending {
+			return ucx.Errorf(ucx.ERULE, "the request is already %s; only a pending request can be answered", r.State)
+		}
+		mfr, chosen, err := tx.chosenOutlets(ctx, p, r, dedupIDs(outletIDs))
+		if err != nil {
+			return err
+		}
+		doc, err = confirmationDoc(r, mfr, chosen, tx.today())
+		return err
+	})
+	return doc, err
+}
+
+func dedupIDs(in []int64) []int64 {
+	var ids []int64
+	for _, id := range in {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// chosenOutlets checks the outlets chosen for request r: at least one, all
+// the manufacturer's own, all in the destination (R3).
+func (tx *Tx) chosenOutlets(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64) (*ucx.Org, []*ucx.Outlet, error) {
+	mfr, err := tx.orgByID(ctx, p.OrgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(mfr.OutletsIn(r.Destination)) == 0 {
+		return nil, nil, ucx.Errorf(ucx.ERULE, "no outlet in %s (R3): add an overseas after-sales outlet there first, or refuse the request with code no_service_network", r.Destination)
+	}
+	if len(ids) == 0 {
+		return nil, nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "choose at least one of your outlets in %s to serve this vehicle (R3)", r.Destination)
+	}
+	var chosen []*ucx.Outlet
+	for _, oid := range ids {
+		i := slices.IndexFunc(mfr.Outlets, func(ot *ucx.Outlet) bool { return ot.ID == oid })
+		if i < 0 {
+			return nil, nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet %d is not one of your outlets", oid)
+		}
+		if ot := mfr.Outlets[i]; ot.Country != r.Destination {
+			return nil, nil, ucx.FieldErrorf(ucx.ERULE, "outlet_ids", "outlet %d (%s) is in %s, not in the destination %s (R3)", oid, ot.Provider, ot.Country, r.Destination)
+		}
+		chosen = append(chosen, mfr.Outlets[i])
+	}
+	return mfr, chosen, nil
 }
 
 // RefuseRequest refuses a confirmation request of the caller's own

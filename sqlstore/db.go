@@ -66,6 +66,10 @@ type DB struct {
 	// after its issue date. No source gives the validity (REGULATION.md
 	// §2 [?]), so it is configuration; 0 means DefaultLicenceValidityDays.
 	LicenceValidityDays int
+
+	// seals holds the platform root key and the key-encryption key once
+	// UseKEK has run; nil means documents are stored unsealed (keys.go).
+	seals *sealer
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL, or

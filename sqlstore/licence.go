@@ -93,11 +93,24 @@ func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, versio
 //     the platform knows only when an authority sets the standing back to
 //     normal or warned, so until then no licence is issued.
 //
-// The licence is numbered UCX-<year of issue>-<id, six digits>, valid for
-// DB.LicenceValidityDays, and lists the vehicle in its schedule (R5) and
-// the confirmations it relies on with their digests (R4). The application
-// becomes licensed.
+// The licence is numbered UCX-<year of issue>-<application id, six
+// digits> (one licence per application, so the number is unique and known
+// before issue: an authority sealing offline seals the number too), valid
+// for DB.LicenceValidityDays, and lists the vehicle in its schedule (R5)
+// and the confirmations it relies on with their digests (R4). When sealing
+// is on, the licence is sealed with the authority's custodial key (see
+// IssueLicenceSealed). The application becomes licensed.
 func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, version int) (*ucx.Licence, error) {
+	return db.IssueLicenceSealed(ctx, p, appID, version, nil)
+}
+
+// IssueLicenceSealed is IssueLicence with the licence sealed by the
+// authority itself: envelope is LicenceToSeal's document sealed offline,
+// accepted only if its seal verifies for the caller's organisation and its
+// document is exactly the platform's, issued today or yesterday (see
+// sealDoc). A nil envelope seals with the custodial key. The sealed
+// licence is stored in the same transaction as the issue (R14).
+func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID int64, version int, envelope []byte) (*ucx.Licence, error) {
 	const op = "sqlstore.IssueLicence"
 	if err := mustAct(p, ucx.KindAuthority, "issue export licences (R14)"); err != nil {
 		return nil, err
@@ -108,41 +121,16 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 		if err != nil {
 			return err
 		}
-		exporter, err := tx.orgByID(ctx, a.ExporterID)
+		lp, err := db.licencePlan(ctx, tx, p, a)
 		if err != nil {
 			return err
 		}
-		authority, err := tx.orgByID(ctx, p.OrgID)
+		doc, env, on, err := tx.sealDoc(ctx, p.OrgID, envelope, lp.document)
 		if err != nil {
 			return err
 		}
-		confirmations, err := tx.approvedConfirmations(ctx, appID)
-		if err != nil {
-			return err
-		}
-		today := tx.today()
-		if problems := db.licenceProblems(a, exporter, len(confirmations), today); len(problems) > 0 {
-			return ucx.Errorf(ucx.ERULE, "the licence cannot be issued: %s", strings.Join(problems, "; "))
-		}
-		validity := db.LicenceValidityDays
-		if validity <= 0 {
-			validity = DefaultLicenceValidityDays
-		}
-		v := &a.Vehicle
-		l = &ucx.Licence{
-			ApplicationID: appID,
-			ExporterID:    a.ExporterID,
-			AuthorityID:   p.OrgID,
-			Destination:   a.Destination,
-			Schedule: []ucx.LicenceVehicle{{VIN: v.VIN, Brand: v.Brand, Model: v.Model,
-				RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate}},
-			IssuedOn:   today,
-			ValidUntil: today.AddDays(validity),
-			CreatedAt:  tx.now,
-		}
-		for _, c := range confirmations {
-			l.ConfirmationIDs = append(l.ConfirmationIDs, c.id)
-		}
+		l = lp.licence(on)
+		l.Document, l.CreatedAt = doc, tx.now
 		schedule, err := toJSON(l.Schedule)
 		if err != nil {
 			return err
@@ -153,22 +141,16 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 				return err
 			}
 		}
-		// The number includes the id, which the insert assigns: insert
-		// under a unique placeholder (one licence per application), then
-		// number it and write the document that carries the number.
 		l.ID, err = tx.InsertID(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, confirmation_ids,
-			issued_on, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			"pending-"+itoa(appID), appID, l.ExporterID, l.AuthorityID, l.Destination, schedule, ids, today.Days(), l.ValidUntil.Days(), micros(tx.now))
+			issued_on, valid_until, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			l.Number, appID, l.ExporterID, l.AuthorityID, l.Destination, schedule, ids, l.IssuedOn.Days(), l.ValidUntil.Days(), doc, micros(tx.now))
 		if err != nil {
 			return err
 		}
-		y, _, _ := today.Civil()
-		l.Number = fmt.Sprintf("UCX-%04d-%06d", y, l.ID)
-		if l.Document, err = licenceDoc(l, exporter, authority, confirmations); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "UPDATE licences SET number = ?, document = ? WHERE id = ?", l.Number, l.Document, l.ID); err != nil {
-			return err
+		if env != nil {
+			if _, err := tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, doc, env, ""); err != nil {
+				return err
+			}
 		}
 		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
 			string(ucx.StateLicensed), micros(tx.now), appID, version)
@@ -176,7 +158,7 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 			return err
 		}
 		note := l.Number
-		if exporter.Standing == ucx.StandingWarned {
+		if lp.exporter.Standing == ucx.StandingWarned {
 			note += "; exporter standing: warned (R8)"
 		}
 		if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, appID, "", "issued", note); err != nil {
@@ -188,6 +170,93 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 		return nil, err
 	}
 	return l, nil
+}
+
+// LicenceToSeal returns the licence document that issuing the licence of
+// application appID today would produce, for an authority without a
+// custodial key to seal offline and send with IssueLicenceSealed. It is
+// refused, with every reason, when the licence could not be issued.
+func (db *DB) LicenceToSeal(ctx context.Context, p *ucx.Principal, appID int64) ([]byte, error) {
+	if err := mustAct(p, ucx.KindAuthority, "issue export licences (R14)"); err != nil {
+		return nil, err
+	}
+	var doc []byte
+	err := db.View(ctx, "sqlstore.LicenceToSeal", func(tx *Tx) error {
+		a, err := tx.application(ctx, p, appID)
+		if err != nil {
+			return err
+		}
+		if a.State != ucx.StateUnderReview {
+			return ucx.Errorf(ucx.ERULE, "only an application under review can be decided; this one is %s", a.State)
+		}
+		lp, err := db.licencePlan(ctx, tx, p, a)
+		if err != nil {
+			return err
+		}
+		doc, err = lp.document(tx.today())
+		return err
+	})
+	return doc, err
+}
+
+// licencePlan is everything a licence is made of except its issue date.
+type licencePlan struct {
+	db            *DB
+	app           *ucx.Application
+	exporter      *ucx.Org
+	authority     *ucx.Org
+	confirmations []confirmationRef
+}
+
+// licencePlan gathers and checks what the licence of a needs (see
+// IssueLicence for the refusals).
+func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application) (*licencePlan, error) {
+	exporter, err := tx.orgByID(ctx, a.ExporterID)
+	if err != nil {
+		return nil, err
+	}
+	authority, err := tx.orgByID(ctx, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	confirmations, err := tx.approvedConfirmations(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if problems := db.licenceProblems(a, exporter, len(confirmations), tx.today()); len(problems) > 0 {
+		return nil, ucx.Errorf(ucx.ERULE, "the licence cannot be issued: %s", strings.Join(problems, "; "))
+	}
+	return &licencePlan{db: db, app: a, exporter: exporter, authority: authority, confirmations: confirmations}, nil
+}
+
+// licence returns the licence as issued on day on (ID and document unset).
+func (lp *licencePlan) licence(on ucx.Date) *ucx.Licence {
+	validity := lp.db.LicenceValidityDays
+	if validity <= 0 {
+		validity = DefaultLicenceValidityDays
+	}
+	a, v := lp.app, &lp.app.Vehicle
+	y, _, _ := on.Civil()
+	l := &ucx.Licence{
+		Number:        fmt.Sprintf("UCX-%04d-%06d", y, a.ID),
+		ApplicationID: a.ID,
+		ExporterID:    a.ExporterID,
+		AuthorityID:   lp.authority.ID,
+		Destination:   a.Destination,
+		Schedule: []ucx.LicenceVehicle{{VIN: v.VIN, Brand: v.Brand, Model: v.Model,
+			RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate}},
+		IssuedOn:   on,
+		ValidUntil: on.AddDays(validity),
+	}
+	for _, c := range lp.confirmations {
+		l.ConfirmationIDs = append(l.ConfirmationIDs, c.id)
+	}
+	return l
+}
+
+// document is the licence's canonical document as issued on day on.
+func (lp *licencePlan) document(on ucx.Date) ([]byte, error) {
+	return licenceDoc(lp.licence(on), lp.exporter, lp.authority, lp.confirmations)
 }
 
 // licenceProblems lists why a licence may not be issued for a today (see

@@ -22,7 +22,7 @@ func TestIssueLicence_NumbersSchedulesAndCitesTheConfirmation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Number != fmt.Sprintf("UCX-2026-%06d", l.ID) || l.ExporterID != w.exporter.ID || l.AuthorityID != w.authority.ID ||
+		if l.Number != fmt.Sprintf("UCX-2026-%06d", a.ID) || l.ExporterID != w.exporter.ID || l.AuthorityID != w.authority.ID ||
 			l.IssuedOn != today || l.ValidUntil != today.AddDays(sqlstore.DefaultLicenceValidityDays) || len(l.ConfirmationIDs) != 1 {
 			t.Fatalf("licence = %+v", l)
 		}
