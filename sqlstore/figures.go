@@ -50,6 +50,9 @@ func (db *DB) Figures(ctx context.Context, p *ucx.Principal, f ucx.FigureFilter)
 	if f.Config.LargeFrom > 0 {
 		cfg.LargeFrom = f.Config.LargeFrom
 	}
+	if f.Config.MinCell > 0 {
+		cfg.MinCell = f.Config.MinCell
+	}
 	if cfg.LargeFrom < cfg.SmallBelow {
 		return nil, ucx.FieldErrorf(ucx.EINVALID, "large_from", "large_from must be at least small_below")
 	}
