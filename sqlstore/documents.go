@@ -76,15 +76,17 @@ func (tx *Tx) sealDoc(ctx context.Context, orgID int64, envelope []byte, build d
 	}
 	r := list.Verify(envelope, seal.Options{RequireOrgs: []string{orgRef(orgID)}, LoggedAt: tx.now})
 	if !r.OK() {
-		reason := r.Reason()
-		if reason == seal.ReasonMalformed {
-			return nil, nil, today, &ucx.Error{Code: ucx.EINVALID, Field: "envelope", Err: reason,
+		if r.Integrity.Reason == seal.ReasonMalformed {
+			return nil, nil, today, &ucx.Error{Code: ucx.EINVALID, Field: "envelope", Err: seal.ReasonMalformed,
 				Message: "the envelope cannot be read (malformed): " + r.Integrity.Detail}
 		}
-		detail := ""
-		for _, v := range []seal.Verdict{r.Integrity, r.Issuer, r.Status} {
-			if !v.OK() {
-				detail = v.Detail
+		// The first failing seal's own verdict says why (a revoked key,
+		// not merely "no valid seal"); the document's verdicts say it
+		// when every seal holds but none is the caller's.
+		reason, detail := firstFailure(r.Integrity, r.Issuer, r.Status)
+		for i := range r.Seals {
+			if sr := &r.Seals[i]; !sr.OK() {
+				reason, detail = firstFailure(sr.Integrity, sr.Issuer, sr.Status)
 				break
 			}
 		}
@@ -108,6 +110,16 @@ func (tx *Tx) sealDoc(ctx context.Context, orgID int64, envelope []byte, build d
 	}
 	return nil, nil, today, &ucx.Error{Code: ucx.ERULE, Field: "envelope", Err: errDocumentMismatch,
 		Message: "the sealed document is not the one the platform would issue (document_mismatch): fetch it again (it changes with the outlets chosen and the date), seal it with ucx seal and send that envelope"}
+}
+
+// firstFailure returns the reason and detail of the first failed verdict.
+func firstFailure(vs ...seal.Verdict) (seal.Reason, string) {
+	for _, v := range vs {
+		if !v.OK() {
+			return v.Reason, v.Detail
+		}
+	}
+	return "", ""
 }
 
 // errDocumentMismatch is the cause of a refused envelope over another
