@@ -71,6 +71,10 @@ type Server struct {
 	// Now is the clock for the rate limiter; tests replace it.
 	Now func() time.Time
 
+	// WebVerify, when set, checks documents pasted or uploaded on the web
+	// UI's public /verify page (ui_verify.go); nil shows "not available yet".
+	WebVerify VerifyFunc
+
 	once    sync.Once
 	metrics *metrics
 	logins  *limiter
@@ -78,6 +82,7 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 	routes  []string
 	mux     *http.ServeMux
+	web     *ui // the web UI's parsed templates and assets (ui.go)
 }
 
 // NewServer returns a server with the default limits. Set the service
@@ -150,6 +155,7 @@ func (s *Server) build() {
 	s.registerLicenceRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()
+	s.registerUIRoutes() // the web UI (ui.go), outside s.routes
 
 	s.registerFallbacks()
 }

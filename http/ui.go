@@ -1,0 +1,540 @@
+package http
+
+// The web UI: server-rendered pages for every party, in Simplified Chinese
+// by default and English (the public verification page also in Russian).
+//
+// The UI is a second front end over the same root services as the API:
+// every page calls the very methods the JSON handlers call, with the
+// signed-in user's principal, so what a page shows and what a button may do
+// is decided once, below HTTP. The UI adds only presentation: templates,
+// translations, forms that keep what was typed and put each error beside
+// its field.
+//
+// Files: ui*.go (handlers), templates/*.html (one per page, plus a shared
+// layout), assets/ (CSS and a small script), all embedded so that a
+// machine with no internet serves the whole UI.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ucxdev/ucx"
+)
+
+//go:embed templates/*.html
+var uiTemplateFS embed.FS
+
+//go:embed assets
+var uiAssetFS embed.FS
+
+// Cookie names of the UI besides the session (SessionCookie).
+const (
+	uiLangCookie = "ucx_lang"
+)
+
+// WebSessionService starts and ends the web UI's sessions. When the
+// server's Sessions field also implements it (sqlstore does), the UI
+// offers sign-in; otherwise its login page says sign-in is unavailable.
+// It is kept apart from SessionService because the API only ever needs to
+// resolve a session, never to make one.
+type WebSessionService interface {
+	SessionService
+	// CreateSession starts a session for a user who has just
+	// authenticated and returns its secret, for the cookie.
+	CreateSession(ctx context.Context, userID int64) (string, error)
+	// DeleteSession ends a session; an unknown one is not an error.
+	DeleteSession(ctx context.Context, secret string) error
+}
+
+// VerifyFunc checks a sealed document (a confirmation or a licence, as
+// JSON or a verification bundle) and returns what the verification page
+// shows. The sealed-documents work provides it; until then the page says
+// verification is not available yet.
+type VerifyFunc func(ctx context.Context, doc []byte) (any, error)
+
+// ui holds what the UI builds once, at start-up: the parsed page templates
+// and the fingerprinted asset URLs.
+type ui struct {
+	pages  map[string]*template.Template
+	assets map[string]uiAsset // by URL path, e.g. /assets/ucx.css
+	css    string             // /assets/ucx.css?v=…
+	js     string
+}
+
+type uiAsset struct {
+	body  []byte
+	ctype string
+}
+
+// newUI parses every page template against the shared layout. A template
+// that does not parse, or a page missing from uiPageTemplates, stops the
+// server at start-up rather than at the first visitor.
+func newUI() (*ui, error) {
+	u := &ui{pages: map[string]*template.Template{}, assets: map[string]uiAsset{}}
+	base, err := template.New("layout.html").Funcs(uiFuncs).ParseFS(uiTemplateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("ui: layout: %w", err)
+	}
+	for _, name := range uiPageTemplates {
+		t, err := template.Must(base.Clone()).ParseFS(uiTemplateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("ui: page %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("ui: page %s defines no \"content\" template", name)
+		}
+		u.pages[name] = t
+	}
+	// Every page file must be declared, so a page cannot be forgotten.
+	files, _ := fs.Glob(uiTemplateFS, "templates/*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name != "layout" && u.pages[name] == nil {
+			return nil, fmt.Errorf("ui: templates/%s.html is not in uiPageTemplates", name)
+		}
+	}
+	err = fs.WalkDir(uiAssetFS, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := uiAssetFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		ctype := "application/octet-stream"
+		switch path.Ext(p) {
+		case ".css":
+			ctype = "text/css; charset=utf-8"
+		case ".js":
+			ctype = "text/javascript; charset=utf-8"
+		case ".svg":
+			ctype = "image/svg+xml"
+		}
+		u.assets["/"+p] = uiAsset{body: b, ctype: ctype}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.css = u.assetURL("/assets/ucx.css")
+	u.js = u.assetURL("/assets/ucx.js")
+	return u, nil
+}
+
+// assetURL appends the content's hash, so browsers may cache an asset for
+// a year and still see a new version the moment it changes.
+func (u *ui) assetURL(p string) string {
+	a, ok := u.assets[p]
+	if !ok {
+		panic("ui: no asset " + p)
+	}
+	sum := sha256.Sum256(a.body)
+	return p + "?v=" + hex.EncodeToString(sum[:6])
+}
+
+// uiPageTemplates names every page; each has templates/<name>.html
+// defining "content" (and optionally "title").
+var uiPageTemplates = []string{
+	"login", "error", "home", "dashboard", "applications", "application", "new_application",
+	"import", "import_new", "inbox", "request", "review", "exporters", "customs", "verify",
+}
+
+// uiFuncs are the few template functions that need no request.
+var uiFuncs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	"pct": func(part, whole int) int {
+		if whole <= 0 {
+			return 0
+		}
+		return int(math.Round(float64(part) * 100 / float64(whole)))
+	},
+}
+
+// registerUIRoutes mounts the web UI. Its routes are kept out of
+// s.routes: that list is the API's, which the OpenAPI description and the
+// authorisation matrix are checked against.
+func (s *Server) registerUIRoutes() {
+	u, err := newUI()
+	if err != nil {
+		panic(err) // the embedded templates are part of the binary: a bug
+	}
+	s.web = u
+	h := func(pattern string, fn http.HandlerFunc) {
+		s.mux.Handle(pattern, s.instrument("ui "+pattern, fn))
+	}
+	h("GET /assets/{file...}", s.uiAsset)
+	h("GET /lang/{lang}", s.uiSetLang)
+	h("GET /login", s.uiLoginPage)
+	h("POST /login", s.uiCSRF(s.uiLogin))
+	h("POST /logout", s.uiCSRF(s.uiLogout))
+	h("GET /verify", s.uiVerifyPage)
+	h("POST /verify", s.uiCSRF(s.uiVerify))
+
+	h("GET /{$}", s.uiAuth(s.uiHome))
+	h("GET /applications", s.uiAuth(s.uiApplications))
+	h("GET /applications/new", s.uiAuth(s.uiNewApplication))
+	h("POST /applications", s.uiAuth(s.uiCreateApplication))
+	h("GET /applications/{id}", s.uiAuth(s.uiApplication))
+	h("POST /applications/{id}/{action}", s.uiAuth(s.uiApplicationAction))
+	h("GET /imports/new", s.uiAuth(s.uiImportNew))
+	h("POST /imports", s.uiAuth(s.uiStartImport))
+	h("GET /imports/{id}", s.uiAuth(s.uiImport))
+	h("GET /requests", s.uiAuth(s.uiInbox))
+	h("GET /requests/{id}", s.uiAuth(s.uiRequest))
+	h("POST /requests/{id}/{action}", s.uiAuth(s.uiRequestAction))
+	h("GET /review", s.uiAuth(s.uiReview))
+	h("GET /exporters", s.uiAuth(s.uiExporters))
+	h("POST /exporters/{id}/standing", s.uiAuth(s.uiSetStanding))
+	h("GET /customs", s.uiAuth(s.uiCustoms))
+	h("POST /licences/{id}/clearance", s.uiAuth(s.uiClearance))
+}
+
+// uiBase is what every page's layout needs; each page struct embeds it.
+// Its methods are the templates' formatting helpers (translation, dates,
+// numbers), bound to the page's language.
+type uiBase struct {
+	Lang    string // zh, en or ru
+	Title   string // already translated
+	User    *ucx.Principal
+	OrgName string
+	Nav     []uiNavItem
+	Path    string     // the current path and query, for the language links
+	Langs   []uiLink   // the other languages
+	Flash   string     // a translated success message
+	Error   string     // a page-level error, already in words
+	CSS, JS string     // fingerprinted asset URLs
+	Now     time.Time  // the server's clock, for "waited" and "due in"
+	Today   ucx.Date   // today in China time (R1)
+	page    string     // the template
+	status  int        // the HTTP status to answer with
+	loc     *uiCatalog // the language's messages
+}
+
+func (b *uiBase) base() *uiBase { return b }
+
+// uiPage is implemented by every page struct through its embedded uiBase.
+type uiPage interface{ base() *uiBase }
+
+// uiNavItem is one entry of the navigation bar.
+type uiNavItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// uiLink is a plain link.
+type uiLink struct{ Href, Label, Lang string }
+
+// newBase fills the layout's fields for r, signed in as p (nil on public
+// pages).
+func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) uiBase {
+	lang := uiLang(r, page == "verify")
+	b := uiBase{Lang: lang, User: p, Path: r.URL.RequestURI(), CSS: s.web.css, JS: s.web.js,
+		Now: s.now(), Today: ucx.DateOf(s.now()), page: page, status: http.StatusOK, loc: uiCatalogs[lang]}
+	b.Title = b.T(titleKey)
+	langs := []string{"zh", "en"}
+	if page == "verify" {
+		langs = append(langs, "ru")
+	}
+	for _, l := range langs {
+		if l != lang {
+			b.Langs = append(b.Langs, uiLink{Href: "/lang/" + l + "?next=" + url.QueryEscape(b.Path), Label: uiCatalogs[l].name, Lang: uiCatalogs[l].tag})
+		}
+	}
+	if p != nil {
+		b.Nav = uiNav(p, r.URL.Path, &b)
+		if s.OrgService != nil {
+			if o, err := s.OrgService.FindOrgByID(r.Context(), p, p.OrgID); err == nil {
+				b.OrgName = o.Name
+				if lang != "zh" && o.NameEN != "" {
+					b.OrgName = o.NameEN
+				}
+			}
+		}
+	}
+	if f := r.URL.Query().Get("done"); f != "" {
+		if msg, ok := b.loc.msgs["done."+f]; ok {
+			b.Flash = msg
+		}
+	}
+	return b
+}
+
+// uiNav lists the pages the principal's kind of organisation works in.
+// Hiding a link is a courtesy only: the services refuse the rest.
+func uiNav(p *ucx.Principal, current string, b *uiBase) []uiNavItem {
+	var items [][2]string
+	switch p.OrgKind {
+	case ucx.KindExporter:
+		items = [][2]string{{"/", "nav.dashboard"}, {"/applications", "nav.applications"}, {"/applications/new", "nav.new"}, {"/imports/new", "nav.import"}}
+	case ucx.KindManufacturer:
+		items = [][2]string{{"/requests", "nav.inbox"}}
+	case ucx.KindAuthority:
+		items = [][2]string{{"/review", "nav.review"}, {"/applications", "nav.applications"}, {"/exporters", "nav.exporters"}}
+	case ucx.KindCustoms:
+		items = [][2]string{{"/customs", "nav.customs"}, {"/applications", "nav.applications"}}
+	}
+	items = append(items, [2]string{"/verify", "nav.verify"})
+	out := make([]uiNavItem, len(items))
+	for i, it := range items {
+		out[i] = uiNavItem{Href: it[0], Label: b.T(it[1]), Current: it[0] == current}
+	}
+	return out
+}
+
+// render executes the page's template into a buffer first, so a template
+// error becomes a clean error page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, pg uiPage) {
+	b := pg.base()
+	t := s.web.pages[b.page]
+	var buf bytes.Buffer
+	if t == nil {
+		s.logger().ErrorContext(r.Context(), "ui: no template", "page", b.page)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		s.logger().ErrorContext(r.Context(), "ui: template failed", "page", b.page, "err", err.Error())
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	// Everything is served from here: no CDN, no inline script.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", b.loc.tag)
+	w.WriteHeader(b.status)
+	w.Write(buf.Bytes())
+}
+
+// uiErrorPage is the page for an error that leaves nothing else to show:
+// not found (also for another organisation's record), forbidden, refused
+// by the cross-origin check.
+type uiErrorPage struct {
+	uiBase
+	Code    string
+	Message string
+}
+
+// uiError renders err as an error page with the status from the one codes
+// table. An unauthenticated visitor is sent to sign in instead.
+func (s *Server) uiError(w http.ResponseWriter, r *http.Request, p *ucx.Principal, err error) {
+	code := ucx.ErrorCode(err)
+	if info := infoFrom(r.Context()); info != nil {
+		info.err = err
+	}
+	if code == ucx.EUNAUTHORIZED && r.Method == http.MethodGet {
+		uiRedirectLogin(w, r)
+		return
+	}
+	if code == ucx.EINTERNAL {
+		s.logger().ErrorContext(r.Context(), "internal error", "method", r.Method, "route", r.Pattern, "err", err.Error())
+	}
+	pg := &uiErrorPage{uiBase: s.newBase(r, p, "error", "error."+code), Code: code}
+	pg.status = ErrorStatusCode(code)
+	pg.Message = pg.errText(err)
+	s.render(w, r, pg)
+}
+
+// errText is the words for err in the page's language: a translation of
+// its code, then the service's own message (in English), which names the
+// field and the fix. Internal errors say only "Internal error.".
+func (b *uiBase) errText(err error) string {
+	code := ucx.ErrorCode(err)
+	msg := ucx.ErrorMessage(err)
+	lead := b.T("error." + code)
+	if code == ucx.EINTERNAL || msg == code {
+		return lead
+	}
+	if b.Lang == "en" {
+		return msg
+	}
+	return lead + "：" + msg
+}
+
+// uiRedirectLogin sends the visitor to sign in and back here afterwards.
+func uiRedirectLogin(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+}
+
+// uiCSRF refuses a cross-origin unsafe request with the API's protection
+// (Sec-Fetch-Site, then Origin against Host), before anything else runs:
+// a forged form post from another site must not sign anyone in or out.
+func (s *Server) uiCSRF(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.csrf.Check(r); err != nil {
+			s.uiError(w, r, nil, ucx.Errorf(ucx.EFORBIDDEN, "cross-origin form posts are refused; use the form on this site"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// uiAuth resolves the session cookie to a principal, sending visitors
+// without a live session to sign in, and applies the cross-origin check to
+// every unsafe method.
+func (s *Server) uiAuth(h func(w http.ResponseWriter, r *http.Request, p *ucx.Principal)) http.HandlerFunc {
+	return s.uiCSRFUnsafe(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil || c.Value == "" || s.Sessions == nil {
+			uiRedirectLogin(w, r)
+			return
+		}
+		p, err := s.Sessions.PrincipalBySession(r.Context(), c.Value)
+		if err != nil {
+			if code := ucx.ErrorCode(err); code == ucx.EUNAVAILABLE || code == ucx.EINTERNAL {
+				s.uiError(w, r, nil, err)
+				return
+			}
+			uiRedirectLogin(w, r)
+			return
+		}
+		if info := infoFrom(r.Context()); info != nil {
+			info.principal = p
+		}
+		h(w, r, p)
+	})
+}
+
+func (s *Server) uiCSRFUnsafe(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			h(w, r)
+		default:
+			s.uiCSRF(h)(w, r)
+		}
+	}
+}
+
+// uiAsset serves an embedded asset. Fingerprinted URLs may be cached for a
+// year; the hash changes with the content.
+func (s *Server) uiAsset(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.web.assets["/assets/"+r.PathValue("file")]
+	if !ok {
+		s.uiError(w, r, nil, ucx.Errorf(ucx.ENOTFOUND, "there is no asset %s", clip(r.URL.Path)))
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") != "" {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Write(a.body)
+}
+
+// uiSetLang remembers the chosen language for a year and returns to the
+// page the visitor was on. Only a local path is followed back, so the link
+// cannot be used to redirect elsewhere.
+func (s *Server) uiSetLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if _, ok := uiCatalogs[lang]; !ok {
+		s.uiError(w, r, nil, ucx.FieldErrorf(ucx.EINVALID, "lang", "the language must be zh, en or ru"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: uiLangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, uiLocalPath(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
+}
+
+// uiLocalPath returns next when it is a path on this site ("/…" but not
+// "//host" or "/\host", which browsers read as another site), else def.
+func uiLocalPath(next, def string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) || len(next) > 2000 {
+		return def
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return def
+	}
+	return next
+}
+
+// uiLang is the page's language: the remembered choice, else Chinese (the
+// platform's users are in China). The verification page alone also speaks
+// Russian, for buyers and customs officers abroad, and follows the
+// browser's Accept-Language when nothing was chosen.
+func uiLang(r *http.Request, verify bool) string {
+	if c, err := r.Cookie(uiLangCookie); err == nil {
+		if _, ok := uiCatalogs[c.Value]; ok && (c.Value != "ru" || verify) {
+			return c.Value
+		}
+		if c.Value == "ru" {
+			return "en" // a Russian reader outside the verification page
+		}
+	}
+	if verify {
+		for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+			tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+			switch strings.ToLower(strings.SplitN(tag, "-", 2)[0]) {
+			case "zh":
+				return "zh"
+			case "ru", "kk", "uz", "ky", "tg", "be":
+				return "ru"
+			case "en":
+				return "en"
+			}
+		}
+	}
+	return "zh"
+}
+
+// uiForm is a submitted form as the page shows it again: the values as
+// typed and the error beside each field.
+type uiForm struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+func newUIForm() *uiForm { return &uiForm{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// V returns the value of field name as typed.
+func (f *uiForm) V(name string) string { return f.Values[name] }
+
+// E returns the error of field name.
+func (f *uiForm) E(name string) string { return f.Errors[name] }
+
+// Checked reports whether a checkbox was ticked.
+func (f *uiForm) Checked(name string) bool { return f.Values[name] != "" }
+
+// HasErrors reports whether any field has an error.
+func (f *uiForm) HasErrors() bool { return len(f.Errors) > 0 }
+
+// uiField is one labelled control, for the "field" template.
+type uiField struct {
+	Name, Label, Value, Error, Type, Hint, Placeholder string
+	Required                                           bool
+}
+
+// Field describes the text control name of form f, labelled from the
+// catalogue ("field.<name>"), with its hint when the catalogue has one.
+func (b *uiBase) Field(f *uiForm, name, typ string) uiField {
+	fd := uiField{Name: name, Label: b.T("field." + name), Type: typ, Value: f.V(name), Error: f.E(name)}
+	if h, ok := b.loc.msgs["hint."+name]; ok {
+		fd.Hint = h
+	}
+	if strings.HasSuffix(name, "date") {
+		fd.Placeholder = "YYYY-MM-DD"
+	}
+	return fd
+}
+
+// FieldErr is the error of control name, for the "fielderror" template of
+// controls that are not plain text inputs (selects, text areas).
+func (b *uiBase) FieldErr(f *uiForm, name string) uiField {
+	return uiField{Name: name, Error: f.E(name)}
+}

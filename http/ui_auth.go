@@ -1,0 +1,136 @@
+package http
+
+import (
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+// uiLoginPage is the sign-in form.
+type uiLoginPage struct {
+	uiBase
+	Form        *uiForm
+	Next        string
+	Unavailable bool // the server cannot make sessions
+}
+
+func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
+	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm(),
+		Next: uiLocalPath(r.URL.Query().Get("next"), "/")}
+	_, ok := s.Sessions.(WebSessionService)
+	pg.Unavailable = !ok
+	s.render(w, r, pg)
+}
+
+// uiLogin signs a user in with the same Authenticate the API's login uses
+// and the same per-address limiter, then sets the session cookie:
+// HttpOnly (no script reads it), SameSite=Lax (no cross-site post carries
+// it) and Secure over TLS. The user goes back where they were headed.
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
+	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm()}
+	ws, ok := s.Sessions.(WebSessionService)
+	if !ok {
+		pg.Unavailable = true
+		pg.status = http.StatusServiceUnavailable
+		s.render(w, r, pg)
+		return
+	}
+	if ok, wait := s.logins.allow(clientAddr(r)); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", itoa(secs))
+		pg.Error = pg.T("login.ratelimited", secs)
+		pg.status = http.StatusTooManyRequests
+		s.render(w, r, pg)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		pg.Error = pg.T("error.form")
+		pg.status = http.StatusBadRequest
+		s.render(w, r, pg)
+		return
+	}
+	user := strings.TrimSpace(r.PostForm.Get("username"))
+	pass := r.PostForm.Get("password")
+	pg.Form.Values["username"] = user
+	pg.Next = uiLocalPath(r.PostForm.Get("next"), "/")
+	switch {
+	case user == "":
+		pg.Form.Errors["username"] = pg.T("login.username_required")
+	case pass == "":
+		pg.Form.Errors["password"] = pg.T("login.password_required")
+	}
+	if pg.Form.HasErrors() {
+		pg.status = http.StatusBadRequest
+		s.render(w, r, pg)
+		return
+	}
+	var p *ucx.Principal
+	var err error
+	if len(user) > 200 || len(pass) > 1024 {
+		err = ucx.Errorf(ucx.EUNAUTHORIZED, "wrong username or password")
+	} else {
+		p, err = s.OrgService.Authenticate(r.Context(), user, pass)
+	}
+	if err != nil {
+		if code := ucx.ErrorCode(err); code != ucx.EUNAUTHORIZED {
+			s.uiError(w, r, nil, err)
+			return
+		}
+		pg.Error = pg.T("login.wrong")
+		pg.status = http.StatusUnauthorized
+		s.render(w, r, pg)
+		return
+	}
+	secret, err := ws.CreateSession(r.Context(), p.UserID)
+	if err != nil {
+		s.uiError(w, r, nil, err)
+		return
+	}
+	if info := infoFrom(r.Context()); info != nil {
+		info.principal = p
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, pg.Next, http.StatusSeeOther)
+}
+
+// uiLogout ends the session in the store (so a copied cookie dies too) and
+// clears the cookie.
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if ws, ok := s.Sessions.(WebSessionService); ok {
+			if err := ws.DeleteSession(r.Context(), c.Value); err != nil {
+				s.uiError(w, r, nil, err)
+				return
+			}
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/login?done=signed_out", http.StatusSeeOther)
+}
+
+// uiHomePage is the landing page of an organisation without a dashboard
+// of its own (the platform operator).
+type uiHomePage struct{ uiBase }
+
+// uiHome sends each party to where its work is: the exporter's dashboard,
+// the manufacturer's inbox, the authority's review queue, the customs
+// desk.
+func (s *Server) uiHome(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	switch p.OrgKind {
+	case ucx.KindExporter:
+		s.uiDashboard(w, r, p)
+	case ucx.KindManufacturer:
+		http.Redirect(w, r, "/requests", http.StatusSeeOther)
+	case ucx.KindAuthority:
+		http.Redirect(w, r, "/review", http.StatusSeeOther)
+	case ucx.KindCustoms:
+		http.Redirect(w, r, "/customs", http.StatusSeeOther)
+	default:
+		s.render(w, r, &uiHomePage{uiBase: s.newBase(r, p, "home", "title.home")})
+	}
+}

@@ -1,0 +1,492 @@
+package http
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ucxdev/ucx"
+)
+
+// uiCatalog is one language's messages. Keys are stable names; values are
+// fmt formats. A key missing from a catalogue falls back to English, then
+// to Chinese, then shows the key itself (a test checks that the Chinese
+// and English catalogues have the same keys, so that never happens there).
+type uiCatalog struct {
+	tag  string // BCP 47, for lang= and Content-Language
+	name string // the language's own name, for the switch
+	msgs map[string]string
+}
+
+var uiCatalogs = map[string]*uiCatalog{
+	"zh": {tag: "zh-CN", name: "中文", msgs: uiZH},
+	"en": {tag: "en", name: "English", msgs: uiEN},
+	"ru": {tag: "ru", name: "Русский", msgs: uiRU},
+}
+
+// T translates key, formatting args into it.
+func (b *uiBase) T(key string, args ...any) string {
+	msg, ok := b.loc.msgs[key]
+	if !ok {
+		if msg, ok = uiEN[key]; !ok {
+			if msg, ok = uiZH[key]; !ok {
+				return key
+			}
+		}
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// LangTag is the page's BCP 47 language tag.
+func (b *uiBase) LangTag() string { return b.loc.tag }
+
+var uiMonthsEN = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// Date formats a date as readers of the language write it: 2026年3月10日,
+// 10 Mar 2026, 10.03.2026. The zero date is a dash.
+func (b *uiBase) Date(d ucx.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	y, m, day := d.Civil()
+	switch b.Lang {
+	case "zh":
+		return fmt.Sprintf("%d年%d月%d日", y, m, day)
+	case "ru":
+		return fmt.Sprintf("%02d.%02d.%d", day, m, y)
+	}
+	return fmt.Sprintf("%d %s %d", day, uiMonthsEN[m-1], y)
+}
+
+// Time formats an instant in China time (the regime's clock, R1), to the
+// minute.
+func (b *uiBase) Time(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	t = t.In(ucx.ChinaTime)
+	return b.Date(ucx.DateOf(t)) + " " + t.Format("15:04")
+}
+
+// Num formats an integer with the language's digit grouping: 12,345 in
+// Chinese and English, 12 345 (narrow no-break space) in Russian.
+func (b *uiBase) Num(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := ","
+	if b.Lang == "ru" {
+		sep = "\u202f"
+	}
+	var out strings.Builder
+	if neg {
+		out.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out.WriteString(sep)
+		}
+		out.WriteRune(c)
+	}
+	return out.String()
+}
+
+// Waited says how long ago t was, in days and hours (or minutes under an
+// hour): the time a confirmation request has waited.
+func (b *uiBase) Waited(t time.Time) string {
+	d := b.Now.Sub(t)
+	if d < 0 {
+		d = 0
+	}
+	days, hours, mins := int(d/(24*time.Hour)), int(d/time.Hour)%24, int(d/time.Minute)%60
+	switch {
+	case days > 0:
+		return b.T("dur.dh", days, hours)
+	case hours > 0:
+		return b.T("dur.hm", hours, mins)
+	}
+	return b.T("dur.m", mins)
+}
+
+// DaysUntil says how many days from today d is: "in 3 days", "today",
+// "2 days ago".
+func (b *uiBase) DaysUntil(d ucx.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	n := d.Sub(b.Today)
+	switch {
+	case n == 0:
+		return b.T("days.today")
+	case n > 0:
+		return b.T("days.in", n)
+	}
+	return b.T("days.ago", -n)
+}
+
+// State names a workflow state.
+func (b *uiBase) State(s ucx.State) string { return b.T("state." + string(s)) }
+
+// StateText names a state given as text (an event's before and after),
+// showing unknown values as they are.
+func (b *uiBase) StateText(s string) string {
+	if _, ok := b.loc.msgs["state."+s]; ok {
+		return b.T("state." + s)
+	}
+	return s
+}
+
+// Outcome names a policy outcome by its stable name.
+func (b *uiBase) Outcome(o string) string { return b.T("outcome." + o) }
+
+// Energy names an energy type.
+func (b *uiBase) Energy(e ucx.EnergyType) string {
+	if e == "" {
+		return "—"
+	}
+	return b.T("energy." + string(e))
+}
+
+// Standing names an exporter's credit standing (R8).
+func (b *uiBase) Standing(s ucx.Standing) string {
+	if s == "" {
+		s = ucx.StandingNormal
+	}
+	return b.T("standing." + string(s))
+}
+
+// Refusal names a refusal code.
+func (b *uiBase) Refusal(code string) string {
+	if _, ok := b.loc.msgs["refusal."+code]; ok {
+		return b.T("refusal." + code)
+	}
+	return code
+}
+
+// Action names a timeline event's action, or shows it as recorded.
+func (b *uiBase) Action(a string) string {
+	if _, ok := b.loc.msgs["action."+a]; ok {
+		return b.T("action." + a)
+	}
+	return a
+}
+
+// Country shows an ISO code with the country's name when the catalogue
+// knows it (the usual destinations), e.g. "俄罗斯 (RU)".
+func (b *uiBase) Country(code string) string {
+	if n, ok := b.loc.msgs["country."+code]; ok {
+		return n + " (" + code + ")"
+	}
+	return code
+}
+
+// uiLetterList is a dashboard list of cars with their page's helpers.
+type uiLetterList struct {
+	B     *uiBase
+	Items []*ucx.Application
+}
+
+// LetterList pairs items with the page, for the "letterlist" template.
+func (b *uiBase) LetterList(items []*ucx.Application) uiLetterList {
+	return uiLetterList{B: b, Items: items}
+}
+
+// NextStep says in words what happens next to the application and who
+// must act.
+func (pg *uiApplicationPage) NextStep() string {
+	a := pg.App
+	switch a.State {
+	case ucx.StateDraft:
+		return pg.T("next.draft")
+	case ucx.StateSubmitted:
+		return pg.T("next.submitted")
+	case ucx.StateAwaitingConfirmation:
+		return pg.T("next.awaiting")
+	case ucx.StateUnderReview:
+		return pg.T("next.under_review")
+	case ucx.StateLicensed:
+		return pg.T("next.licensed")
+	case ucx.StateCleared, ucx.StateDeregistrationDue:
+		if pg.Licence != nil && !pg.Licence.DeregistrationDue.IsZero() {
+			return pg.T("next.cleared", pg.Date(pg.Licence.DeregistrationDue))
+		}
+		return pg.T("next.cleared", "—")
+	case ucx.StateRefused:
+		return pg.T("next.refused")
+	case ucx.StateWithdrawn:
+		return pg.T("next.withdrawn")
+	}
+	return ""
+}
+
+func init() {
+	uiFuncs["deref"] = func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	uiFuncs["derefTime"] = func(p *time.Time) time.Time {
+		if p == nil {
+			return time.Time{}
+		}
+		return *p
+	}
+}
+
+// uiZH is Simplified Chinese, the default.
+var uiZH = map[string]string{
+	"layout.skip": "跳到正文", "layout.tagline": "二手车出口合规平台", "layout.nav": "主导航", "layout.signout": "退出登录",
+	"layout.footer": "依据商贸函〔2025〕648号：注册登记后180天内（含）申请出口许可证的车辆，须附生产企业《售后维修服务确认书》。",
+
+	"title.login": "登录", "title.home": "首页", "title.dashboard": "工作台", "title.applications": "出口许可证申请",
+	"title.application": "申请", "title.new_application": "新建申请", "title.import_new": "批量导入", "title.import": "导入进度",
+	"title.inbox": "确认书请求", "title.request": "确认书请求", "title.review": "待审核申请", "title.exporters": "出口企业与信用",
+	"title.customs": "海关查验与放行", "title.verify": "文件验证",
+
+	"nav.dashboard": "工作台", "nav.applications": "申请列表", "nav.new": "新建申请", "nav.import": "批量导入",
+	"nav.inbox": "确认书请求", "nav.review": "待审核", "nav.exporters": "出口企业", "nav.customs": "查验放行", "nav.verify": "文件验证",
+
+	"login.submit": "登录", "login.wrong": "用户名或密码错误。", "login.username_required": "请输入用户名。",
+	"login.password_required": "请输入密码。", "login.ratelimited": "登录尝试过于频繁，请 %d 秒后再试。",
+	"login.unavailable": "本服务器未启用网页登录。", "login.verify_link": "无需登录即可验证确认书或许可证 →",
+
+	"error.invalid": "输入有误", "error.unauthorized": "请先登录", "error.forbidden": "无权操作",
+	"error.not_found": "未找到", "error.conflict": "记录已被他人更改", "error.rule_violation": "规则不允许",
+	"error.too_large": "文件过大", "error.rate_limited": "请求过于频繁", "error.unavailable": "服务暂不可用",
+	"error.internal": "内部错误，已记录。", "error.home": "返回首页", "error.form": "表单无法读取，请重新提交。",
+
+	"home.operator": "平台运营账号负责管理机构和用户，不参与出口业务流程。",
+
+	"dashboard.by_state": "各状态申请数", "dashboard.total": "共 %s 件申请",
+	"dashboard.week": "本周（至 %s）不再需要确认书的车辆", "dashboard.month": "本月（至 %s）不再需要确认书的车辆",
+	"dashboard.none": "没有。",
+
+	"col.state": "状态", "col.outcome": "规则结论", "col.updated": "更新时间", "col.exporter": "出口企业",
+	"col.letter_free_from": "无需确认书日期",
+	"filter.any":           "全部", "filter.apply": "筛选", "filter.choose": "请选择",
+	"list.count": "共 %s 件", "list.prev": "← 上一页", "list.next": "下一页 →", "list.pages": "分页",
+
+	"field.username": "用户名", "field.password": "密码", "field.q": "搜索（VIN、品牌、车型、买方、合同号）",
+	"field.vin": "车辆识别代号（VIN）", "field.brand": "品牌", "field.model": "车型", "field.energy_type": "能源类型",
+	"field.battery_kwh": "电池容量（kWh）", "field.mileage_km": "行驶里程（公里）", "field.registration_date": "注册登记日期",
+	"field.transfer_date": "转让登记待出口日期", "field.modified": "改装车", "field.cert_same": "登记证书信息与上述一致",
+	"field.cert_brand": "证书品牌", "field.cert_model": "证书车型", "field.cert_registration_date": "证书注册登记日期",
+	"field.cert_transfer_date": "证书转让登记日期", "field.destination": "目的国", "field.buyer": "境外买方",
+	"field.contract_number": "合同号", "field.inspection_report": "检验报告编号（CMA/CNAS）", "field.file": "CSV 或 XLSX 文件",
+	"field.code": "原因代码", "field.text": "说明", "field.reason": "原因", "field.port": "出境口岸",
+	"field.declaration_number": "报关单号", "field.outlet": "服务网点", "field.document": "文件", "field.version": "版本",
+	"hint.vin": "17 位，含校验位", "hint.registration_date": "如 2026-01-31，以机动车登记证书为准",
+	"hint.destination": "ISO 国家代码，如 RU、KZ、AE", "hint.file": "第一行为表头，须含 vin 列；最多 64 MiB。",
+	"hint.battery_kwh": "新能源车必填",
+
+	"form.bad_date":   "无法识别日期“%s”，请写成 2026-01-31（也可用 2026/01/31 或 2026年1月31日）。",
+	"form.bad_number": "“%s”不是数字，请只填写数值，如 60.5。", "form.bad_integer": "“%s”不是整数，请只填写公里数，如 12000。",
+
+	"app.vehicle": "车辆", "app.certificate": "机动车登记证书", "app.trade": "贸易信息",
+	"app.file_submit": "提交申请", "app.file_draft": "保存草稿", "app.version": "版本 %d",
+	"app.application_date": "申请日期", "app.decision": "规则结论", "app.letter_free_from": "自 %s 起申请无需确认书（R1）。",
+	"app.policy": "规则版本", "app.next": "下一步", "app.submit": "提交", "app.withdraw": "撤回申请",
+	"app.issue": "签发许可证", "app.refuse_licence": "不予许可", "app.refuse": "不予许可", "app.documents": "文件",
+	"app.no_documents": "尚无确认书或许可证。", "app.timeline": "办理记录",
+
+	"next.draft": "草稿：核对后点击“提交”。", "next.submitted": "已提交，等待处理。",
+	"next.awaiting": "等待生产企业出具《售后维修服务确认书》（R1）。", "next.under_review": "商务主管部门审核中。",
+	"next.licensed": "许可证已签发：报关出口时由海关核验放行。", "next.cleared": "已通关放行；请在 %s 前办理注销登记（R16）。",
+	"next.refused": "不予许可，见办理记录中的原因。", "next.withdrawn": "已撤回。",
+
+	"doc.confirmation": "售后维修服务确认书请求", "doc.licence": "出口许可证", "doc.issued": "签发", "doc.valid_until": "有效至",
+	"doc.cleared": "已放行（%s，报关单 %s）", "doc.dereg_due": "注销期限", "doc.open": "打开",
+
+	"check.title": "实时规则检查", "check.noscript": "提交后显示规则结论。", "check.empty": "填写 VIN、注册登记日期和目的国后显示结论。",
+	"check.error": "暂时无法检查，提交时会再次检查。", "check.letter_free_from": "自 %s 起无需确认书", "check.days": "登记后第 %s 天",
+
+	"import.upload": "上传并导入", "import.file": "文件", "import.progress": "进度",
+	"import.counts": "已处理 %s / %s 行：受理 %s，退回 %s", "import.download": "下载逐行结果（CSV）",
+	"import.row": "行", "import.status": "结果", "import.reasons": "原因",
+	"istate.queued": "排队中", "istate.running": "处理中", "istate.done": "已完成", "istate.failed": "失败",
+	"irow.filed": "已受理", "irow.rejected": "已退回",
+
+	"inbox.count": "待处理请求 %s 件（最早的在前）", "inbox.requested": "请求时间", "inbox.waited": "已等待", "inbox.empty": "没有待处理的请求。",
+	"request.outlets": "在 %s 的售后服务网点", "request.no_outlets": "在该国没有登记的服务网点；可选择“拒绝”，原因“目的国无售后服务网络”。",
+	"request.approve": "出具确认书", "request.refuse_title": "拒绝出具", "request.refuse": "拒绝",
+
+	"review.count": "待审核 %s 件", "review.empty": "没有待审核的申请。", "review.open": "审核",
+
+	"exporters.filing": "备案号", "exporters.expires": "备案有效期", "exporters.standing": "信用状态", "exporters.set": "调整信用状态",
+	"exporters.new_standing": "新状态", "exporters.save": "保存", "exporters.expired": "已过期",
+
+	"customs.lookup": "按 VIN 或许可证号查询", "customs.search": "查询", "customs.found": "查询结果（%d）",
+	"customs.none": "没有找到许可证。", "customs.record": "登记放行", "customs.application": "查看申请",
+	"customs.cleared": "已放行 %s 件", "customs.cleared_at": "放行时间", "customs.no_clearances": "尚无放行记录。",
+	"customs.q_too_long": "查询内容过长：VIN 为 17 位，许可证号更短。",
+
+	"verify.intro":       "粘贴或上传售后维修服务确认书或出口许可证（JSON 或验证包），无需登录即可核验其印章与登记。",
+	"verify.unavailable": "文件验证功能尚未开通。", "verify.paste": "粘贴文件内容", "verify.file": "或选择文件",
+	"verify.check": "验证", "verify.result": "验证结果", "verify.valid": "有效：印章与记录一致。", "verify.invalid": "无效：请勿依赖此文件。",
+
+	"done.filed": "已保存草稿。", "done.submitted": "已提交。", "done.withdrawn": "已撤回。", "done.issued": "许可证已签发。",
+	"done.licence_refused": "已作出不予许可决定。", "done.approved": "确认书已出具。", "done.refused": "已拒绝出具确认书。",
+	"done.standing": "信用状态已更新。", "done.cleared": "放行已登记。", "done.signed_out": "已退出登录。",
+
+	"dur.dh": "%d天%d小时", "dur.hm": "%d小时%d分钟", "dur.m": "%d分钟",
+	"days.today": "今天", "days.in": "还有 %d 天", "days.ago": "已过 %d 天",
+
+	"state.draft": "草稿", "state.submitted": "已提交", "state.awaiting_confirmation": "待确认书", "state.under_review": "审核中",
+	"state.licensed": "已发证", "state.refused": "不予许可", "state.withdrawn": "已撤回", "state.cleared": "已放行",
+	"state.deregistration_due": "待注销",
+	"cstate.pending":           "待处理", "cstate.approved": "已出具", "cstate.refused": "已拒绝", "cstate.void": "已作废",
+	"outcome.clear": "无需确认书", "outcome.letter-required": "需确认书", "outcome.blocked": "不予许可", "outcome.invalid": "数据有误",
+	"energy.petrol": "汽油", "energy.diesel": "柴油", "energy.hybrid": "混合动力", "energy.plug_in_hybrid": "插电式混合动力",
+	"energy.battery_electric": "纯电动",
+	"standing.normal":         "正常", "standing.warned": "约谈", "standing.rectification_ordered": "责令整改", "standing.suspended": "暂停出口资格",
+	"refusal.no_service_network": "目的国无售后服务网络", "refusal.not_our_vehicle": "非本企业车辆",
+	"refusal.data_mismatch": "数据与登记证书不一致（R5）", "refusal.missing_confirmation": "缺少生产企业确认书（R1）",
+	"refusal.exporter_standing": "企业备案或信用状态不符（R8、R10）", "refusal.banned_vehicle": "属禁止出口情形（R11）", "refusal.other": "其他（见说明）",
+	"action.application.create": "创建申请", "action.application.submit": "提交申请", "action.application.withdraw": "撤回申请",
+	"action.request.create": "向生产企业请求确认书", "action.request.approve": "生产企业出具确认书", "action.request.refuse": "生产企业拒绝出具",
+	"action.licence.issue": "签发许可证", "action.licence.clear": "海关放行", "action.request.void": "确认书请求作废",
+	"action.application.confirmed": "确认书齐备，转入审核", "action.application.refused": "不予许可", "action.application.licensed": "许可证已签发",
+	"action.application.cleared": "海关已放行",
+	"country.RU":                 "俄罗斯", "country.KZ": "哈萨克斯坦", "country.UZ": "乌兹别克斯坦", "country.KG": "吉尔吉斯斯坦",
+	"country.TJ": "塔吉克斯坦", "country.AE": "阿联酋", "country.SA": "沙特阿拉伯", "country.GE": "格鲁吉亚",
+	"country.AZ": "阿塞拜疆", "country.MN": "蒙古", "country.BY": "白俄罗斯", "country.AM": "亚美尼亚",
+}
+
+// uiEN is English, one click away.
+var uiEN = map[string]string{
+	"layout.skip": "Skip to content", "layout.tagline": "used-car export compliance", "layout.nav": "Main", "layout.signout": "Sign out",
+	"layout.footer": "Under MOFCOM Notice 648 (2025), a car whose export-licence application comes 180 days or less after its registration needs its manufacturer's sealed After-Sales Service Confirmation.",
+
+	"title.login": "Sign in", "title.home": "Home", "title.dashboard": "Dashboard", "title.applications": "Export-licence applications",
+	"title.application": "Application", "title.new_application": "New application", "title.import_new": "Bulk upload", "title.import": "Import progress",
+	"title.inbox": "Confirmation requests", "title.request": "Confirmation request", "title.review": "Review queue", "title.exporters": "Exporters and standing",
+	"title.customs": "Customs lookup and clearance", "title.verify": "Verify a document",
+
+	"nav.dashboard": "Dashboard", "nav.applications": "Applications", "nav.new": "New application", "nav.import": "Bulk upload",
+	"nav.inbox": "Requests", "nav.review": "Review queue", "nav.exporters": "Exporters", "nav.customs": "Customs desk", "nav.verify": "Verify",
+
+	"login.submit": "Sign in", "login.wrong": "Wrong username or password.", "login.username_required": "Enter your username.",
+	"login.password_required": "Enter your password.", "login.ratelimited": "Too many sign-in attempts; try again in %d seconds.",
+	"login.unavailable": "Web sign-in is not enabled on this server.", "login.verify_link": "Verify a confirmation or licence without signing in →",
+
+	"error.invalid": "Invalid input", "error.unauthorized": "Please sign in", "error.forbidden": "Not allowed",
+	"error.not_found": "Not found", "error.conflict": "Changed by someone else", "error.rule_violation": "Not allowed by the rules",
+	"error.too_large": "Too large", "error.rate_limited": "Too many requests", "error.unavailable": "Temporarily unavailable",
+	"error.internal": "Internal error; it has been logged.", "error.home": "Back to the start page", "error.form": "The form could not be read; send it again.",
+
+	"home.operator": "The platform operator's account manages organisations and users and takes no part in the export workflow.",
+
+	"dashboard.by_state": "Applications by state", "dashboard.total": "%s applications in all",
+	"dashboard.week": "No longer needing a letter this week (by %s)", "dashboard.month": "No longer needing a letter this month (by %s)",
+	"dashboard.none": "None.",
+
+	"col.state": "State", "col.outcome": "Policy outcome", "col.updated": "Updated", "col.exporter": "Exporter",
+	"col.letter_free_from": "Letter-free from",
+	"filter.any":           "Any", "filter.apply": "Filter", "filter.choose": "Choose…",
+	"list.count": "%s in all", "list.prev": "← Previous", "list.next": "Next →", "list.pages": "Pages",
+
+	"field.username": "Username", "field.password": "Password", "field.q": "Search (VIN, brand, model, buyer, contract)",
+	"field.vin": "VIN", "field.brand": "Brand", "field.model": "Model", "field.energy_type": "Energy type",
+	"field.battery_kwh": "Battery (kWh)", "field.mileage_km": "Mileage (km)", "field.registration_date": "Registration date",
+	"field.transfer_date": "Transfer-pending-export date", "field.modified": "Modified vehicle", "field.cert_same": "The registration certificate says the same",
+	"field.cert_brand": "Certificate brand", "field.cert_model": "Certificate model", "field.cert_registration_date": "Certificate registration date",
+	"field.cert_transfer_date": "Certificate transfer date", "field.destination": "Destination", "field.buyer": "Foreign buyer",
+	"field.contract_number": "Contract number", "field.inspection_report": "Inspection report (CMA/CNAS)", "field.file": "CSV or XLSX file",
+	"field.code": "Reason code", "field.text": "Explanation", "field.reason": "Reason", "field.port": "Port of exit",
+	"field.declaration_number": "Declaration number", "field.outlet": "Service outlet", "field.document": "Document", "field.version": "Version",
+	"hint.vin": "17 characters, with the check digit", "hint.registration_date": "e.g. 2026-01-31, as on the registration certificate",
+	"hint.destination": "ISO country code such as RU, KZ or AE", "hint.file": "First row is the header and must have a vin column; up to 64 MiB.",
+	"hint.battery_kwh": "Required for new-energy vehicles",
+
+	"form.bad_date":   "Cannot read the date “%s”; write it as 2026-01-31 (2026/01/31 and 2026年1月31日 work too).",
+	"form.bad_number": "“%s” is not a number; write only the value, e.g. 60.5.", "form.bad_integer": "“%s” is not a whole number; write only the kilometres, e.g. 12000.",
+
+	"app.vehicle": "Vehicle", "app.certificate": "Registration certificate", "app.trade": "Trade",
+	"app.file_submit": "File and submit", "app.file_draft": "Save as draft", "app.version": "version %d",
+	"app.application_date": "Application date", "app.decision": "Policy outcome", "app.letter_free_from": "From %s an application needs no letter (R1).",
+	"app.policy": "Policy", "app.next": "Next step", "app.submit": "Submit", "app.withdraw": "Withdraw",
+	"app.issue": "Issue the licence", "app.refuse_licence": "Refuse the licence", "app.refuse": "Refuse", "app.documents": "Documents",
+	"app.no_documents": "No confirmation or licence yet.", "app.timeline": "Timeline",
+
+	"next.draft": "Draft: check it, then press Submit.", "next.submitted": "Submitted; waiting to be processed.",
+	"next.awaiting": "Waiting for the manufacturer's After-Sales Service Confirmation (R1).", "next.under_review": "Under review by the licensing authority.",
+	"next.licensed": "Licensed: customs verifies and clears it at export.", "next.cleared": "Cleared; deregister the car by %s (R16).",
+	"next.refused": "Refused; the timeline gives the reason.", "next.withdrawn": "Withdrawn.",
+
+	"doc.confirmation": "After-sales confirmation request", "doc.licence": "Export licence", "doc.issued": "issued", "doc.valid_until": "valid until",
+	"doc.cleared": "cleared (%s, declaration %s)", "doc.dereg_due": "deregistration due", "doc.open": "open",
+
+	"check.title": "Live policy check", "check.noscript": "The outcome is shown once filed.", "check.empty": "Enter the VIN, registration date and destination to see the outcome.",
+	"check.error": "Cannot check just now; it is checked again when you file.", "check.letter_free_from": "letter-free from %s", "check.days": "day %s since registration",
+
+	"import.upload": "Upload and import", "import.file": "File", "import.progress": "Progress",
+	"import.counts": "%s of %s rows processed: %s filed, %s rejected", "import.download": "Download per-row results (CSV)",
+	"import.row": "Row", "import.status": "Result", "import.reasons": "Reasons",
+	"istate.queued": "queued", "istate.running": "running", "istate.done": "done", "istate.failed": "failed",
+	"irow.filed": "filed", "irow.rejected": "rejected",
+
+	"inbox.count": "%s pending requests (oldest first)", "inbox.requested": "Requested", "inbox.waited": "Waited", "inbox.empty": "No pending requests.",
+	"request.outlets": "Service outlets in %s", "request.no_outlets": "No outlet is registered in this country; refuse with “no after-sales service network”.",
+	"request.approve": "Approve the confirmation", "request.refuse_title": "Refuse", "request.refuse": "Refuse",
+
+	"review.count": "%s under review", "review.empty": "Nothing to review.", "review.open": "Review",
+
+	"exporters.filing": "Filing number", "exporters.expires": "Filing expires", "exporters.standing": "Standing", "exporters.set": "Change standing",
+	"exporters.new_standing": "New standing", "exporters.save": "Save", "exporters.expired": "expired",
+
+	"customs.lookup": "Look up by VIN or licence number", "customs.search": "Look up", "customs.found": "Results (%d)",
+	"customs.none": "No licence found.", "customs.record": "Record clearance", "customs.application": "application",
+	"customs.cleared": "%s clearances", "customs.cleared_at": "Cleared at", "customs.no_clearances": "No clearances yet.",
+	"customs.q_too_long": "Too long: a VIN has 17 characters and a licence number fewer.",
+
+	"verify.intro":       "Paste or upload an After-Sales Service Confirmation or an export licence (JSON or a verification bundle) to check its seals and registration. No sign-in needed.",
+	"verify.unavailable": "Document verification is not available yet.", "verify.paste": "Paste the document", "verify.file": "or choose its file",
+	"verify.check": "Verify", "verify.result": "Result", "verify.valid": "Valid: the seals and the record agree.", "verify.invalid": "NOT valid: do not rely on this document.",
+
+	"done.filed": "Draft saved.", "done.submitted": "Submitted.", "done.withdrawn": "Withdrawn.", "done.issued": "Licence issued.",
+	"done.licence_refused": "Licence refused.", "done.approved": "Confirmation approved.", "done.refused": "Confirmation refused.",
+	"done.standing": "Standing updated.", "done.cleared": "Clearance recorded.", "done.signed_out": "Signed out.",
+
+	"dur.dh": "%d d %d h", "dur.hm": "%d h %d min", "dur.m": "%d min",
+	"days.today": "today", "days.in": "in %d days", "days.ago": "%d days ago",
+
+	"state.draft": "draft", "state.submitted": "submitted", "state.awaiting_confirmation": "awaiting confirmation", "state.under_review": "under review",
+	"state.licensed": "licensed", "state.refused": "refused", "state.withdrawn": "withdrawn", "state.cleared": "cleared",
+	"state.deregistration_due": "deregistration due",
+	"cstate.pending":           "pending", "cstate.approved": "approved", "cstate.refused": "refused", "cstate.void": "void",
+	"outcome.clear": "clear", "outcome.letter-required": "letter required", "outcome.blocked": "blocked", "outcome.invalid": "invalid data",
+	"energy.petrol": "petrol", "energy.diesel": "diesel", "energy.hybrid": "hybrid", "energy.plug_in_hybrid": "plug-in hybrid",
+	"energy.battery_electric": "battery electric",
+	"standing.normal":         "normal", "standing.warned": "warned", "standing.rectification_ordered": "rectification ordered", "standing.suspended": "suspended",
+	"refusal.no_service_network": "no after-sales service network in the destination", "refusal.not_our_vehicle": "not this manufacturer's vehicle",
+	"refusal.data_mismatch": "data differ from the registration certificate (R5)", "refusal.missing_confirmation": "manufacturer's confirmation missing (R1)",
+	"refusal.exporter_standing": "exporter's filing or standing (R8, R10)", "refusal.banned_vehicle": "banned case (R11)", "refusal.other": "other (see text)",
+	"action.application.create": "application created", "action.application.submit": "application submitted", "action.application.withdraw": "application withdrawn",
+	"action.request.create": "confirmation requested from the manufacturer", "action.request.approve": "manufacturer approved the confirmation", "action.request.refuse": "manufacturer refused the confirmation",
+	"action.licence.issue": "licence issued", "action.licence.clear": "cleared by customs", "action.request.void": "confirmation request voided",
+	"action.application.confirmed": "confirmations complete; under review", "action.application.refused": "licence refused", "action.application.licensed": "licensed",
+	"action.application.cleared": "cleared by customs",
+	"country.RU":                 "Russia", "country.KZ": "Kazakhstan", "country.UZ": "Uzbekistan", "country.KG": "Kyrgyzstan",
+	"country.TJ": "Tajikistan", "country.AE": "UAE", "country.SA": "Saudi Arabia", "country.GE": "Georgia",
+	"country.AZ": "Azerbaijan", "country.MN": "Mongolia", "country.BY": "Belarus", "country.AM": "Armenia",
+}
+
+// uiRU is Russian, for the public verification page and its layout; other
+// keys fall back to English.
+var uiRU = map[string]string{
+	"layout.skip": "К содержанию", "layout.tagline": "контроль экспорта подержанных автомобилей", "layout.nav": "Меню", "layout.signout": "Выйти",
+	"layout.footer": "Согласно Уведомлению МОФКОМ № 648 (2025) автомобиль, заявка на экспортную лицензию которого подана не позднее 180 дней после регистрации, требует заверенного печатью производителя подтверждения послепродажного обслуживания.",
+	"title.verify":  "Проверка документа", "nav.verify": "Проверка",
+	"verify.intro":       "Вставьте или загрузите подтверждение послепродажного обслуживания или экспортную лицензию (JSON или пакет проверки), чтобы проверить печати и регистрацию. Вход не требуется.",
+	"verify.unavailable": "Проверка документов пока недоступна.", "verify.paste": "Вставьте документ", "verify.file": "или выберите файл",
+	"verify.check": "Проверить", "verify.result": "Результат", "verify.valid": "Действителен: печати и запись совпадают.", "verify.invalid": "НЕ действителен: не полагайтесь на этот документ.",
+	"error.invalid": "Ошибка ввода", "error.forbidden": "Запрещено", "error.not_found": "Не найдено", "error.too_large": "Слишком большой файл",
+	"error.rate_limited": "Слишком много запросов", "error.unavailable": "Временно недоступно", "error.internal": "Внутренняя ошибка; она записана.",
+	"error.home": "На главную", "error.form": "Форму не удалось прочитать; отправьте её ещё раз.",
+	"field.document": "Документ",
+}

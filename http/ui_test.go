@@ -1,0 +1,557 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ucxdev/ucx"
+	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// uiUser is a browser-like client of the web UI: a cookie jar and no
+// redirects followed, so each answer can be inspected as sent.
+type uiUser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newUIUser(t *testing.T, base string) *uiUser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &uiUser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// uiAnswer is one response of the UI, body read.
+type uiAnswer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (u *uiUser) do(method, path string, form url.Values, headers ...string) *uiAnswer {
+	u.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u.base+path, body)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := u.c.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &uiAnswer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (u *uiUser) get(path string) *uiAnswer { return u.do("GET", path, nil) }
+
+func (u *uiUser) post(path string, form url.Values, headers ...string) *uiAnswer {
+	return u.do("POST", path, form, headers...)
+}
+
+// login signs in through the form and fails the test unless it worked.
+func (u *uiUser) login(username string) *uiUser {
+	u.t.Helper()
+	a := u.post("/login", url.Values{"username": {username}, "password": {testPassword}, "next": {"/"}})
+	if a.status != http.StatusSeeOther {
+		u.t.Fatalf("login %s: status %d, body %.300s", username, a.status, a.body)
+	}
+	return u
+}
+
+// uiWorld is the HTTP world of the API tests with UI users.
+func uiWorld(t *testing.T) *world {
+	t.Helper()
+	return newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+}
+
+func TestUI_SignInSetsASafeSessionCookieAndSignOutEndsIt(t *testing.T) {
+	w := uiWorld(t)
+	u := newUIUser(t, w.ts.URL)
+	a := u.post("/login", url.Values{"username": {"exporter.member"}, "password": {testPassword}, "next": {"/applications"}})
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/applications" {
+		t.Fatalf("login: %d to %q, want 303 to /applications", a.status, a.header.Get("Location"))
+	}
+	cookies := (&http.Response{Header: a.header}).Cookies()
+	if len(cookies) != 1 || cookies[0].Name != ucxhttp.SessionCookie {
+		t.Fatalf("cookies = %v, want one %s", cookies, ucxhttp.SessionCookie)
+	}
+	c := cookies[0]
+	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
+		t.Errorf("cookie HttpOnly=%v SameSite=%v Secure=%v Path=%q; want HttpOnly, Lax, not Secure without TLS, /", c.HttpOnly, c.SameSite, c.Secure, c.Path)
+	}
+	if a := u.get("/applications"); a.status != 200 || !strings.Contains(a.body, "exporter.member") {
+		t.Fatalf("signed-in list: %d", a.status)
+	}
+	// The same cookie authenticates the API (the live check uses it).
+	if a := u.get("/api/v1/me"); a.status != 200 || !strings.Contains(a.body, `"org_kind":"exporter"`) {
+		t.Fatalf("API with the session cookie: %d %s", a.status, a.body)
+	}
+	if a := u.post("/logout", url.Values{}); a.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", a.status)
+	}
+	// The session is gone from the store, not only from this jar: the old
+	// cookie, replayed, no longer works.
+	replay := newUIUser(t, w.ts.URL)
+	req, _ := http.NewRequest("GET", w.ts.URL+"/applications", nil)
+	req.AddCookie(c)
+	resp, err := replay.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("replayed cookie after sign-out: %d to %q, want a redirect to /login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestUI_LoginRefusals(t *testing.T) {
+	w := uiWorld(t)
+	tests := []struct {
+		name       string
+		form       url.Values
+		headers    []string
+		status     int
+		want       []string
+		notWant    []string
+		setsCookie bool
+	}{
+		{"WrongPassword", url.Values{"username": {"exporter.member"}, "password": {"nope"}}, nil, 401,
+			[]string{"用户名或密码错误", `value="exporter.member"`}, []string{`value="nope"`}, false},
+		{"UnknownUser", url.Values{"username": {"nobody"}, "password": {"x"}}, nil, 401, []string{"用户名或密码错误"}, nil, false},
+		{"NoUsername", url.Values{"password": {"x"}}, nil, 400, []string{`id="e-username"`, "请输入用户名"}, nil, false},
+		{"NoPassword", url.Values{"username": {"exporter.member"}}, nil, 400, []string{`id="e-password"`, `value="exporter.member"`}, nil, false},
+		{"HugeUsername", url.Values{"username": {strings.Repeat("a", 300)}, "password": {"x"}}, nil, 401, nil, nil, false},
+		{"CrossSite", url.Values{"username": {"exporter.member"}, "password": {testPassword}}, []string{"Sec-Fetch-Site: cross-site"}, 403, nil, nil, false},
+		{"OtherOrigin", url.Values{"username": {"exporter.member"}, "password": {testPassword}}, []string{"Origin: https://evil.example"}, 403, nil, nil, false},
+		{"OpenRedirect", url.Values{"username": {"exporter.member"}, "password": {testPassword}, "next": {"//evil.example/x"}}, nil, 303, nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newUIUser(t, w.ts.URL).post("/login", tt.form, tt.headers...)
+			if a.status != tt.status {
+				t.Fatalf("status %d, want %d; body %.300s", a.status, tt.status, a.body)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(a.body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range tt.notWant {
+				if strings.Contains(a.body, s) {
+					t.Errorf("page shows %q", s)
+				}
+			}
+			if got := a.header.Get("Set-Cookie") != ""; got != tt.setsCookie {
+				t.Errorf("sets a cookie = %v, want %v", got, tt.setsCookie)
+			}
+			if tt.status == 303 && a.header.Get("Location") != "/" {
+				t.Errorf("redirect to %q, want / (never another site)", a.header.Get("Location"))
+			}
+		})
+	}
+}
+
+func TestUI_LoginAttemptsAreRateLimitedWithTheAPIsLimiter(t *testing.T) {
+	db := mustOpenDB(t, sqlstore.SQLite)
+	s := ucxhttp.NewServer()
+	s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+	s.LoginsPerMinute = 3
+	s.Logger = discardLogger()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	u := newUIUser(t, ts.URL)
+	bad := url.Values{"username": {"x"}, "password": {"y"}}
+	for i := 0; i < 2; i++ {
+		if a := u.post("/login", bad); a.status != 401 {
+			t.Fatalf("attempt %d: %d, want 401", i+1, a.status)
+		}
+	}
+	// The API's login shares the budget: one attempt there, then the form
+	// is refused.
+	resp, err := http.Post(ts.URL+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"x","password":"y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	a := u.post("/login", bad)
+	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "登录尝试过于频繁") {
+		t.Fatalf("4th attempt: %d Retry-After=%q, want 429 with a retry time", a.status, a.header.Get("Retry-After"))
+	}
+}
+
+// TestUI_EachPartySeesOnlyWhatItMay drives the pages with users of every
+// kind and checks that the services' answers decide: another
+// organisation's record is a 404 page, another party's desk a 403 page.
+func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
+	w := uiWorld(t)
+	ctx := context.Background()
+	a, req := w.awaiting()
+	other := w.file("exporter2.member", w.input(makerWMI, oldReg))
+	appURL := "/applications/" + strconv.FormatInt(a.ID, 10)
+	reqURL := "/requests/" + strconv.FormatInt(req.ID, 10)
+
+	tests := []struct {
+		user, path string
+		status     int
+		want       string // in the body
+		notWant    string
+	}{
+		{"exporter.member", appURL, 200, a.Vehicle.VIN, ""},
+		{"exporter.viewer", appURL, 200, a.Vehicle.VIN, `id="withdraw-app"`}, // sees, cannot act
+		{"exporter.member", appURL, 200, `id="withdraw-app"`, ""},
+		{"exporter2.member", appURL, 404, "未找到", a.Vehicle.VIN},
+		{"maker2.member", appURL, 404, "", a.Vehicle.VIN},
+		{"authority.member", appURL, 200, a.Vehicle.VIN, `id="issue-licence"`}, // not under review yet
+		{"exporter.member", "/applications", 200, a.Vehicle.VIN, other.Vehicle.VIN},
+		{"exporter2.member", "/applications", 200, other.Vehicle.VIN, a.Vehicle.VIN},
+		{"maker.member", "/requests", 200, a.Vehicle.VIN, ""},
+		{"maker.member", reqURL, 200, "Testa Rus Service", "Testa Almaty"}, // only the destination's outlets
+		{"maker.viewer", reqURL, 200, a.Vehicle.VIN, `id="approve"`},
+		{"maker2.member", reqURL, 404, "", a.Vehicle.VIN},
+		{"maker2.member", "/requests", 200, "", a.Vehicle.VIN},
+		{"exporter.member", "/review", 403, "无权操作", ""},
+		{"customs.member", "/exporters", 403, "", ""},
+		{"exporter.member", "/customs", 403, "", ""},
+		{"authority.member", "/exporters", 200, "GD-2025-0342", ""},
+		{"authority.viewer", "/exporters", 200, "GD-2025-0342", `action="/exporters/`},
+		{"exporter.member", "/applications/abc", 404, "", ""},
+		{"exporter.member", "/applications/99999999", 404, "", ""},
+		{"exporter.member", "/requests/0", 404, "", ""},
+		{"exporter.member", "/imports/12345", 404, "", ""},
+		{"exporter.member", "/applications?state=bogus", 400, `state must be one of`, ""},
+		{"exporter.member", "/applications?offset=-1", 400, "offset must be an integer", ""},
+		{"operator.admin", "/", 200, "平台运营账号", ""},
+		{"operator.admin", "/applications", 403, "", ""},
+	}
+	users := map[string]*uiUser{}
+	for _, tt := range tests {
+		t.Run(tt.user+" GET "+tt.path, func(t *testing.T) {
+			u, ok := users[tt.user]
+			if !ok {
+				u = newUIUser(t, w.ts.URL).login(tt.user)
+				users[tt.user] = u
+			}
+			got := u.get(tt.path)
+			if got.status != tt.status {
+				t.Fatalf("status %d, want %d; body %.400s", got.status, tt.status, got.body)
+			}
+			if !strings.HasPrefix(got.header.Get("Content-Type"), "text/html") {
+				t.Errorf("Content-Type %q, want an HTML page", got.header.Get("Content-Type"))
+			}
+			if tt.want != "" && !strings.Contains(got.body, tt.want) {
+				t.Errorf("page lacks %q", tt.want)
+			}
+			if tt.notWant != "" && strings.Contains(got.body, tt.notWant) {
+				t.Errorf("page shows %q", tt.notWant)
+			}
+		})
+	}
+
+	t.Run("Anonymous", func(t *testing.T) {
+		for _, p := range []string{"/", "/applications", appURL, reqURL, "/review", "/customs"} {
+			got := newUIUser(t, w.ts.URL).get(p)
+			if got.status != http.StatusSeeOther || got.header.Get("Location") != "/login?next="+url.QueryEscape(p) {
+				t.Errorf("anonymous GET %s: %d to %q, want 303 to the login page", p, got.status, got.header.Get("Location"))
+			}
+		}
+	})
+
+	// Actions through the UI obey the same services: another exporter
+	// cannot withdraw, and a cross-site post is refused before anything.
+	t.Run("Actions", func(t *testing.T) {
+		v := url.Values{"version": {strconv.Itoa(a.Version)}}
+		ex2 := newUIUser(t, w.ts.URL).login("exporter2.member")
+		if got := ex2.post(appURL+"/withdraw", v); got.status != 404 {
+			t.Errorf("another exporter's withdrawal: %d, want 404", got.status)
+		}
+		ex := newUIUser(t, w.ts.URL).login("exporter.member")
+		if got := ex.post(appURL+"/withdraw", v, "Sec-Fetch-Site: cross-site"); got.status != 403 {
+			t.Errorf("cross-site withdrawal: %d, want 403", got.status)
+		}
+		if got := ex.post(appURL+"/withdraw", url.Values{"version": {"999"}}); got.status != 409 || !strings.Contains(got.body, "记录已被他人更改") {
+			t.Errorf("stale version: %d, want 409 with the conflict explained; %.300s", got.status, got.body)
+		}
+		if got := ex.post(appURL+"/withdraw", url.Values{}); got.status != 400 || !strings.Contains(got.body, "version") {
+			t.Errorf("no version: %d, want 400 naming it", got.status)
+		}
+		if got := ex.post(appURL+"/explode", v); got.status != 404 {
+			t.Errorf("unknown action: %d, want 404", got.status)
+		}
+		cur, err := w.db.FindApplicationByID(ctx, w.users["exporter.member"], a.ID)
+		if err != nil || cur.State != ucx.StateAwaitingConfirmation {
+			t.Fatalf("after refused actions the application is %v (%v), want it untouched", cur.State, err)
+		}
+		if got := ex.post(appURL+"/withdraw", v); got.status != http.StatusSeeOther {
+			t.Fatalf("own withdrawal: %d", got.status)
+		}
+		if got := ex.get(appURL + "?done=withdrawn"); !strings.Contains(got.body, "已撤回") {
+			t.Errorf("the page after withdrawal does not say so")
+		}
+	})
+}
+
+// TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped posts bad forms and
+// checks the answer is a 4xx page with the message beside the field
+// (e-<field>), the typed values still in the form, and never a 500.
+func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
+	w := uiWorld(t)
+	good := func() url.Values {
+		return url.Values{
+			"vin": {w.vinFor(makerWMI)}, "brand": {"Testa"}, "model": {"T1 EV"}, "energy_type": {"battery_electric"},
+			"battery_kwh": {"60"}, "registration_date": {recentReg.String()}, "transfer_date": {recentReg.AddDays(10).String()},
+			"cert_same": {"on"}, "destination": {"RU"}, "buyer": {"OOO Avto"}, "contract_number": {"HT-9"}, "action": {"draft"},
+		}
+	}
+	with := func(k, v string) url.Values {
+		f := good()
+		f.Set(k, v)
+		return f
+	}
+	badVIN := []byte(w.vinFor(makerWMI))
+	badVIN[8] ^= 1
+	_, req := w.awaiting()
+	lic := w.licensed()
+	exporters := w.orgs["exporter"].ID
+
+	tests := []struct {
+		name, user, path string
+		form             url.Values
+		status           int
+		field            string // the e-<field> error element expected
+		kept             string // a typed value still shown
+	}{
+		{"BadDate", "exporter.member", "/applications", with("registration_date", "2026-02-30x"), 400, "registration_date", `value="2026-02-30x"`},
+		{"ImpossibleDate", "exporter.member", "/applications", with("transfer_date", "31/12/2025"), 400, "transfer_date", `value="31/12/2025"`},
+		{"BadNumber", "exporter.member", "/applications", with("battery_kwh", "sixty"), 400, "battery_kwh", `value="sixty"`},
+		{"BadMileage", "exporter.member", "/applications", with("mileage_km", "1.5万"), 400, "mileage_km", `value="1.5万"`},
+		{"CheckDigit", "exporter.member", "/applications", with("vin", string(badVIN)), 400, "vin", `value="` + string(badVIN) + `"`},
+		{"NoBrand", "exporter.member", "/applications", with("brand", ""), 400, "brand", `value="HT-9"`},
+		{"NoDestination", "exporter.member", "/applications", with("destination", ""), 400, "destination", `value="OOO Avto"`},
+		{"BadDestination", "exporter.member", "/applications", with("destination", "Russia"), 400, "destination", `value="Russia"`},
+		{"NewEnergyNoBattery", "exporter.member", "/applications", with("battery_kwh", ""), 400, "battery_kwh", `value="Testa"`},
+		{"NotAnExporter", "customs.member", "/applications", good(), 403, "", ""},
+		{"ApproveWithoutOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}}, 400, "outlet", ""},
+		{"ApproveBadOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {"x1"}}, 400, "outlet", ""},
+		{"ApproveForeignOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {itoa(w.maker2U)}}, 0, "", ""},
+		{"RefuseWithoutCode", "maker.member", "/requests/" + itoa(req.ID) + "/refuse", url.Values{"version": {strconv.Itoa(req.Version)}, "text": {"没有网点"}}, 400, "code", "没有网点"},
+		{"StandingWithoutReason", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"warned"}}, 400, "reason", ""},
+		{"StandingUnknown", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"great"}, "reason": {"因为"}}, 400, "standing", `value="因为"`},
+		{"ClearanceWithoutPort", "customs.member", "/licences/" + itoa(lic.ID) + "/clearance", url.Values{"declaration_number": {"520120260000001"}, "q": {lic.Number}}, 400, "port", `value="520120260000001"`},
+	}
+	users := map[string]*uiUser{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, ok := users[tt.user]
+			if !ok {
+				u = newUIUser(t, w.ts.URL).login(tt.user)
+				users[tt.user] = u
+			}
+			got := u.post(tt.path, tt.form)
+			if got.status >= 500 || got.status < 400 {
+				t.Fatalf("status %d, want a 4xx page; body %.400s", got.status, got.body)
+			}
+			if tt.status != 0 && got.status != tt.status {
+				t.Fatalf("status %d, want %d; body %.600s", got.status, tt.status, got.body)
+			}
+			if tt.field != "" && !strings.Contains(got.body, `id="e-`+tt.field+`"`) {
+				t.Errorf("no error beside %s; body %.2000s", tt.field, got.body)
+			}
+			if tt.kept != "" && !strings.Contains(got.body, tt.kept) {
+				t.Errorf("the form lost %s", tt.kept)
+			}
+		})
+	}
+}
+
+func TestUI_LanguageIsChineseByDefaultEnglishOneClickAway(t *testing.T) {
+	w := uiWorld(t)
+	u := newUIUser(t, w.ts.URL).login("exporter.member")
+	a := u.get("/applications")
+	if !strings.Contains(a.body, `<html lang="zh-CN">`) || !strings.Contains(a.body, "出口许可证申请") || !strings.Contains(a.body, `href="/lang/en?next=%2Fapplications"`) {
+		t.Fatalf("default page is not Chinese with an English link: %.600s", a.body)
+	}
+	got := u.get("/lang/en?next=%2Fapplications")
+	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/applications" {
+		t.Fatalf("switch: %d to %q", got.status, got.header.Get("Location"))
+	}
+	a = u.get("/applications")
+	if !strings.Contains(a.body, `<html lang="en">`) || !strings.Contains(a.body, "Export-licence applications") {
+		t.Fatalf("after switching the page is not English: %.600s", a.body)
+	}
+	for _, next := range []string{"//evil.example", "https://evil.example/", `/\evil.example`} {
+		if got := u.get("/lang/zh?next=" + url.QueryEscape(next)); got.header.Get("Location") != "/" {
+			t.Errorf("next=%s redirects to %q, want /", next, got.header.Get("Location"))
+		}
+	}
+	if got := u.get("/lang/fr"); got.status != 400 {
+		t.Errorf("unknown language: %d, want 400", got.status)
+	}
+}
+
+func TestUI_VerifyPageIsPublicInThreeLanguagesWithAPluggableVerifier(t *testing.T) {
+	db := mustOpenDB(t, sqlstore.SQLite)
+	newServer := func(v ucxhttp.VerifyFunc) *httptest.Server {
+		s := ucxhttp.NewServer()
+		s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+		s.Logger = discardLogger()
+		s.WebVerify = v
+		ts := httptest.NewServer(s.Handler())
+		t.Cleanup(ts.Close)
+		return ts
+	}
+	none := newServer(nil)
+	u := newUIUser(t, none.URL)
+	langs := []struct{ accept, want string }{
+		{"", "文件验证功能尚未开通"},
+		{"ru-RU,ru;q=0.9", "Проверка документов пока недоступна"},
+		{"en-GB", "Document verification is not available yet"},
+	}
+	for _, l := range langs {
+		a := u.do("GET", "/verify", nil, "Accept-Language: "+l.accept)
+		if a.status != 200 || !strings.Contains(a.body, l.want) {
+			t.Errorf("Accept-Language %q: %d, lacks %q", l.accept, a.status, l.want)
+		}
+	}
+	if a := u.post("/verify", url.Values{"document": {"{}"}}); a.status != 503 {
+		t.Errorf("POST without a verifier: %d, want 503", a.status)
+	}
+
+	type verdict struct {
+		OK     bool   `json:"ok"`
+		Reason string `json:"reason"`
+	}
+	var seen []byte
+	ts := newServer(func(ctx context.Context, doc []byte) (any, error) {
+		seen = doc
+		if strings.Contains(string(doc), "tampered") {
+			return nil, ucx.FieldErrorf(ucx.EINVALID, "document", "the seal does not match the document")
+		}
+		return verdict{OK: true, Reason: "seal by BYD verified"}, nil
+	})
+	u = newUIUser(t, ts.URL)
+	a := u.post("/verify", url.Values{"document": {`{"licence":"X"}`}})
+	if a.status != 200 || !strings.Contains(a.body, "seal by BYD verified") || string(seen) != `{"licence":"X"}` {
+		t.Errorf("verified document: %d, body lacks the result or the verifier saw %q", a.status, seen)
+	}
+	a = u.post("/verify", url.Values{"document": {"tampered"}})
+	if a.status != 400 || !strings.Contains(a.body, `id="e-document"`) || !strings.Contains(a.body, "the seal does not match") || !strings.Contains(a.body, ">tampered</textarea>") {
+		t.Errorf("tampered document: %d; want the verifier's message beside the field and the text kept", a.status)
+	}
+	if a := u.post("/verify", url.Values{"document": {"  "}}); a.status != 400 || !strings.Contains(a.body, `id="e-document"`) {
+		t.Errorf("empty document: %d, want 400 beside the field", a.status)
+	}
+	if a := u.post("/verify", url.Values{"document": {"{}"}}, "Sec-Fetch-Site: cross-site"); a.status != 403 {
+		t.Errorf("cross-site verify: %d, want 403", a.status)
+	}
+}
+
+func TestUI_AssetsAreEmbeddedAndFingerprinted(t *testing.T) {
+	w := uiWorld(t)
+	u := newUIUser(t, w.ts.URL)
+	page := u.get("/login")
+	for _, asset := range []string{"/assets/ucx.css?v=", "/assets/ucx.js?v="} {
+		i := strings.Index(page.body, asset)
+		if i < 0 {
+			t.Fatalf("login page does not link %s", asset)
+		}
+		href := page.body[i : i+len(asset)+12]
+		a := u.get(href)
+		if a.status != 200 || !strings.Contains(a.header.Get("Cache-Control"), "immutable") || len(a.body) < 500 {
+			t.Errorf("%s: %d, Cache-Control %q, %d bytes", href, a.status, a.header.Get("Cache-Control"), len(a.body))
+		}
+	}
+	if strings.Contains(page.body, "http://") || strings.Contains(page.body, "https://") {
+		t.Errorf("the page refers to another site (assets must be embedded)")
+	}
+	if a := u.get("/assets/nope.js"); a.status != 404 {
+		t.Errorf("missing asset: %d", a.status)
+	}
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+}
+
+// TestUI_ImportThroughTheForm uploads a CSV as the form does, processes
+// it as `ucx serve` does in the background, and reads the page.
+func TestUI_ImportThroughTheForm(t *testing.T) {
+	w := uiWorld(t)
+	u := newUIUser(t, w.ts.URL).login("exporter.member")
+	body, ctype := multipartFile(t, "file", "stock.csv", w.importCSV(3))
+	req, _ := http.NewRequest("POST", w.ts.URL+"/imports", body)
+	req.Header.Set("Content-Type", ctype)
+	resp, err := u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/imports/") {
+		t.Fatalf("upload: %d to %q", resp.StatusCode, loc)
+	}
+	if a := u.get(loc); a.status != 200 || !strings.Contains(a.body, `<progress id="import-progress"`) {
+		t.Fatalf("progress page: %d", a.status)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := w.db.ProcessImports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := u.get(loc)
+	if !strings.Contains(a.body, "已完成") || !strings.Contains(a.body, "rows.csv") || strings.Count(a.body, "已受理") != 3 || strings.Count(a.body, "已退回") != 1 {
+		t.Fatalf("finished import page lacks the rows: %.3000s", a.body)
+	}
+	// An empty upload is refused beside the file control.
+	body, ctype = multipartFile(t, "file", "empty.csv", "")
+	req, _ = http.NewRequest("POST", w.ts.URL+"/imports", body)
+	req.Header.Set("Content-Type", ctype)
+	resp, err = u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `id="e-file"`) {
+		t.Fatalf("empty upload: %d, want 400 beside the file control", resp.StatusCode)
+	}
+}
+
+// multipartFile is a multipart form with one file part, as a browser
+// sends an upload.
+func multipartFile(t *testing.T, field, name, content string) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fw, content)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}

@@ -1,0 +1,129 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/ucxdev/ucx"
+)
+
+// uiVerifyMaxBytes bounds a pasted or uploaded document: a verification
+// bundle (document, seals, trust list, proof, checkpoint) is a few
+// kilobytes; 4 MiB leaves room for a licence with a long schedule.
+const uiVerifyMaxBytes = 4 << 20
+
+// uiVerifyPage is the public verification page, for a foreign buyer,
+// importer or customs officer holding a letter or licence: in Chinese,
+// English and Russian, no sign-in.
+type uiVerifyPage struct {
+	uiBase
+	Form      *uiForm
+	Available bool   // a verifier is plugged in (Server.WebVerify)
+	Checked   bool   // a document was checked
+	Valid     *bool  // the verifier's verdict, when its result states one
+	Result    string // the verifier's result, as indented JSON
+}
+
+// uiVerdict is implemented by a verification result that states plainly
+// whether the document verifies; the page then shows a green or red
+// verdict above the details.
+type uiVerdict interface{ Valid() bool }
+
+func (s *Server) newVerifyPage(r *http.Request) *uiVerifyPage {
+	return &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.WebVerify != nil}
+}
+
+func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, s.newVerifyPage(r))
+}
+
+// uiVerify reads the document from the "file" upload or, when none was
+// chosen, the "document" text area, and hands it to the verifier.
+func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
+	pg := s.newVerifyPage(r)
+	pg.Form.Values["document"] = ""
+	if !pg.Available {
+		pg.status = http.StatusServiceUnavailable
+		s.render(w, r, pg)
+		return
+	}
+	doc, err := uiVerifyInput(w, r, pg.Form)
+	if err != nil {
+		pg.fieldError(pg.Form, err)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		s.render(w, r, pg)
+		return
+	}
+	res, err := s.WebVerify(r.Context(), doc)
+	if err != nil {
+		switch code := ucx.ErrorCode(err); code {
+		case ucx.EINTERNAL, ucx.EUNAVAILABLE:
+			s.uiError(w, r, nil, err)
+		default:
+			pg.Form.Errors["document"] = pg.errText(err)
+			pg.status = ErrorStatusCode(code)
+			s.render(w, r, pg)
+		}
+		return
+	}
+	pg.Checked = true
+	if v, ok := res.(uiVerdict); ok {
+		valid := v.Valid()
+		pg.Valid = &valid
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		s.uiError(w, r, nil, ucx.Internal("http.uiVerify", err))
+		return
+	}
+	pg.Result = string(b)
+	s.render(w, r, pg)
+}
+
+// uiVerifyInput returns the document from a multipart form (file first,
+// then the text area) or a urlencoded one (text area only).
+func uiVerifyInput(w http.ResponseWriter, r *http.Request, f *uiForm) ([]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, uiVerifyMaxBytes+64<<10)
+	tooLarge := func(err error) error {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ucx.FieldErrorf(ucx.ETOOLARGE, "document", "the document is larger than %d bytes; a ucx document or bundle is far smaller, so check it is the right file", uiVerifyMaxBytes)
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, "document", "the form could not be read; send it again")
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var doc []byte
+	if mt == "multipart/form-data" {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return nil, tooLarge(err)
+		}
+		if file, _, err := r.FormFile("file"); err == nil {
+			defer file.Close()
+			b, err := io.ReadAll(io.LimitReader(file, uiVerifyMaxBytes+1))
+			if err != nil {
+				return nil, tooLarge(err)
+			}
+			doc = b
+		}
+	} else if err := r.ParseForm(); err != nil {
+		return nil, tooLarge(err)
+	}
+	text := r.PostFormValue("document")
+	if len(text) <= 64<<10 {
+		f.Values["document"] = text // shown again; a huge paste is not
+	}
+	if len(bytes.TrimSpace(doc)) == 0 {
+		doc = []byte(text)
+	}
+	if len(doc) > uiVerifyMaxBytes {
+		return nil, tooLarge(&http.MaxBytesError{Limit: uiVerifyMaxBytes})
+	}
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "document", "paste the document's text or choose its file")
+	}
+	return doc, nil
+}

@@ -1,0 +1,345 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ucxdev/ucx"
+)
+
+// uiInboxPage is a manufacturer's pending confirmation requests, oldest
+// first (the store's order for a manufacturer), with how long each has
+// waited.
+type uiInboxPage struct {
+	uiBase
+	Items []*ucx.ConfirmationRequest
+	Total int
+}
+
+func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	items, total, err := s.ApplicationService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: maxLimit})
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return
+	}
+	s.render(w, r, &uiInboxPage{uiBase: s.newBase(r, p, "inbox", "title.inbox"), Items: items, Total: total})
+}
+
+// uiRequestPage is one confirmation request: the vehicle, its
+// destination, and the manufacturer's outlets there to choose from (R3).
+type uiRequestPage struct {
+	uiBase
+	Req          *ucx.ConfirmationRequest
+	Outlets      []*ucx.Outlet
+	AllOutlets   int // outlets in any country, to tell "none here" from "none at all"
+	CanAnswer    bool
+	RefusalCodes []string
+	Form         *uiForm
+	Chosen       map[int64]bool
+}
+
+func (s *Server) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no request %s", clip(r.PathValue("id"))))
+		return
+	}
+	s.renderRequest(w, r, p, id, nil, newUIForm(), nil)
+}
+
+func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm, chosen map[int64]bool) {
+	ctx := r.Context()
+	cr, err := s.ApplicationService.FindRequestByID(ctx, p, id)
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return
+	}
+	pg := &uiRequestPage{uiBase: s.newBase(r, p, "request", "title.request"), Req: cr, Form: f,
+		RefusalCodes: uiRefusalCodes(), Chosen: chosen,
+		CanAnswer: p.OrgKind == ucx.KindManufacturer && p.Role.CanAct() && cr.State == ucx.ConfirmationPending}
+	pg.Title = pg.T("title.request") + " " + cr.VIN
+	if mfr, err := s.OrgService.FindOrgByID(ctx, p, cr.ManufacturerID); err == nil {
+		pg.Outlets = mfr.OutletsIn(cr.Destination)
+		pg.AllOutlets = len(mfr.Outlets)
+	}
+	if actionErr != nil {
+		pg.fieldError(f, actionErr)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
+	}
+	s.render(w, r, pg)
+}
+
+// uiRequestAction approves (with the outlets ticked) or refuses (with a
+// reason code and text) a request, at the version the page showed.
+func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no request %s", clip(r.PathValue("id"))))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+		return
+	}
+	f := newUIForm()
+	f.Values["code"], f.Values["text"], f.Values["outlet"] = r.PostForm.Get("code"), r.PostForm.Get("text"), ""
+	chosen := map[int64]bool{}
+	var ids []int64
+	for _, v := range r.PostForm["outlet"] {
+		oid, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || oid <= 0 {
+			s.renderRequest(w, r, p, id, ucx.FieldErrorf(ucx.EINVALID, "outlet", "outlet %q is not one of the listed outlets; tick one from the list", clip(v)), f, chosen)
+			return
+		}
+		chosen[oid] = true
+		ids = append(ids, oid)
+	}
+	version, err := uiVersion(r.PostForm)
+	if err != nil {
+		s.renderRequest(w, r, p, id, err, f, chosen)
+		return
+	}
+	ctx := r.Context()
+	var done string
+	switch r.PathValue("action") {
+	case "approve":
+		done = "approved"
+		if len(ids) == 0 {
+			err = ucx.FieldErrorf(ucx.EINVALID, "outlet", "tick at least one overseas outlet that will serve the vehicle in its destination (R3)")
+		} else {
+			_, err = s.ApplicationService.ApproveRequest(ctx, p, id, version, ids)
+		}
+	case "refuse":
+		done = "refused"
+		in := RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
+		if err = in.validate(); err == nil {
+			_, err = s.ApplicationService.RefuseRequest(ctx, p, id, version, in.Code, in.Text)
+		}
+	default:
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use approve or refuse", clip(r.PathValue("action"))))
+		return
+	}
+	if err != nil {
+		if code := ucx.ErrorCode(err); code == ucx.EINTERNAL || code == ucx.EUNAVAILABLE || code == ucx.ENOTFOUND {
+			s.uiError(w, r, p, err)
+			return
+		}
+		if ucx.ErrorField(err) == "outlet_ids" {
+			err = &ucx.Error{Code: ucx.ErrorCode(err), Field: "outlet", Message: ucx.ErrorMessage(err), Err: err}
+		}
+		s.renderRequest(w, r, p, id, err, f, chosen)
+		return
+	}
+	http.Redirect(w, r, "/requests?done="+done, http.StatusSeeOther)
+}
+
+// uiReviewPage is the authority's queue: applications under review, each
+// with the policy's findings, so the reviewer starts from the rules'
+// answer rather than from the raw data.
+type uiReviewPage struct {
+	uiBase
+	Items []*ucx.Application
+	Total int
+}
+
+func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	if p.OrgKind != ucx.KindAuthority {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "the review queue is the licensing authority's"))
+		return
+	}
+	items, total, err := s.ApplicationService.FindApplications(r.Context(), p, ucx.ApplicationFilter{State: ucx.StateUnderReview, Limit: maxLimit})
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return
+	}
+	s.render(w, r, &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total})
+}
+
+// uiExportersPage lists exporters with their filing (R10), standing (R8)
+// and number of applications, and lets an authority change a standing.
+type uiExportersPage struct {
+	uiBase
+	Items     []uiExporterRow
+	Standings []ucx.Standing
+	CanSet    bool
+	Form      *uiForm
+	FormOrg   int64 // the exporter whose form holds Form's values
+}
+
+type uiExporterRow struct {
+	Org          *ucx.Org
+	Applications int
+}
+
+func (s *Server) uiExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	s.renderExporters(w, r, p, 0, nil, newUIForm())
+}
+
+func (s *Server) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formOrg int64, actionErr error, f *uiForm) {
+	if p.OrgKind != ucx.KindAuthority {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "exporters' standings are the licensing authority's to see and set"))
+		return
+	}
+	ctx := r.Context()
+	orgs, _, err := s.OrgService.FindOrgs(ctx, p, ucx.OrgFilter{Kind: ucx.KindExporter, Limit: maxLimit})
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return
+	}
+	pg := &uiExportersPage{uiBase: s.newBase(r, p, "exporters", "title.exporters"), Form: f, FormOrg: formOrg,
+		Standings: []ucx.Standing{ucx.StandingNormal, ucx.StandingWarned, ucx.StandingRectification, ucx.StandingSuspended},
+		CanSet:    p.Role.CanAct()}
+	for _, o := range orgs {
+		_, n, err := s.ApplicationService.FindApplications(ctx, p, ucx.ApplicationFilter{ExporterID: o.ID, Limit: 1})
+		if err != nil {
+			s.uiError(w, r, p, err)
+			return
+		}
+		pg.Items = append(pg.Items, uiExporterRow{Org: o, Applications: n})
+	}
+	if actionErr != nil {
+		pg.fieldError(f, actionErr)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
+	}
+	s.render(w, r, pg)
+}
+
+// uiSetStanding changes an exporter's credit standing with a reason.
+func (s *Server) uiSetStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no organisation %s", clip(r.PathValue("id"))))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+		return
+	}
+	f := newUIForm()
+	f.Values["standing"] = r.PostForm.Get("standing")
+	f.Values["reason"] = strings.TrimSpace(r.PostForm.Get("reason"))
+	st := ucx.Standing(f.Values["standing"])
+	switch {
+	case !st.Valid():
+		err = ucx.FieldErrorf(ucx.EINVALID, "standing", "choose a standing: normal, warned, rectification_ordered or suspended")
+	case f.Values["reason"] == "":
+		err = ucx.FieldErrorf(ucx.EINVALID, "reason", "give the reason for the change; the exporter is shown it (R8)")
+	case len(f.Values["reason"]) > 2000:
+		err = ucx.FieldErrorf(ucx.EINVALID, "reason", "the reason is longer than 2000 bytes")
+	default:
+		_, err = s.OrgService.SetStanding(r.Context(), p, id, st, f.Values["reason"])
+	}
+	if err != nil {
+		if code := ucx.ErrorCode(err); code == ucx.EINTERNAL || code == ucx.EUNAVAILABLE || code == ucx.ENOTFOUND {
+			s.uiError(w, r, p, err)
+			return
+		}
+		s.renderExporters(w, r, p, id, err, f)
+		return
+	}
+	http.Redirect(w, r, "/exporters?done=standing", http.StatusSeeOther)
+}
+
+// uiCustomsPage is the customs desk: look a licence up by VIN or number,
+// record its clearance, and the clearances made with their
+// deregistration deadlines (R16).
+type uiCustomsPage struct {
+	uiBase
+	Form       *uiForm
+	Searched   bool
+	Found      []*ucx.Licence
+	Cleared    []*ucx.Licence
+	CanClear   bool
+	FormLic    int64 // the licence whose clearance form holds Form's values
+	ClearTotal int
+}
+
+func (s *Server) uiCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	f := newUIForm()
+	f.Values["q"] = strings.TrimSpace(r.URL.Query().Get("q"))
+	s.renderCustoms(w, r, p, 0, nil, f)
+}
+
+func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formLic int64, actionErr error, f *uiForm) {
+	if p.OrgKind != ucx.KindCustoms {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "the customs desk is for customs officers"))
+		return
+	}
+	ctx := r.Context()
+	pg := &uiCustomsPage{uiBase: s.newBase(r, p, "customs", "title.customs"), Form: f, FormLic: formLic, CanClear: p.Role.CanAct()}
+	if q := strings.ToUpper(f.V("q")); q != "" {
+		pg.Searched = true
+		if len(q) > 200 {
+			f.Errors["q"] = pg.T("customs.q_too_long")
+		} else {
+			// A VIN is 17 characters; anything else is taken for a
+			// licence number. Both are tried, so a short VIN typed in
+			// error still finds nothing rather than failing.
+			for _, lf := range []ucx.LicenceFilter{{VIN: q, Limit: 50}, {Number: q, Limit: 50}} {
+				ls, _, err := s.ApplicationService.FindLicences(ctx, p, lf)
+				if err != nil {
+					s.uiError(w, r, p, err)
+					return
+				}
+				pg.Found = append(pg.Found, ls...)
+			}
+		}
+	}
+	all, _, err := s.ApplicationService.FindLicences(ctx, p, ucx.LicenceFilter{Limit: maxLimit})
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return
+	}
+	for _, l := range all {
+		if l.ClearedAt != nil {
+			pg.Cleared = append(pg.Cleared, l)
+		}
+	}
+	pg.ClearTotal = len(pg.Cleared)
+	if actionErr != nil {
+		pg.fieldError(f, actionErr)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
+	}
+	s.render(w, r, pg)
+}
+
+// uiClearance records a licence's clearance (R15): port and declaration
+// number. A second clearance is refused by the service (ECONFLICT).
+func (s *Server) uiClearance(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no licence %s", clip(r.PathValue("id"))))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+		return
+	}
+	f := newUIForm()
+	for _, k := range []string{"port", "declaration_number", "q"} {
+		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
+	}
+	switch {
+	case f.Values["port"] == "":
+		err = ucx.FieldErrorf(ucx.EINVALID, "port", "the port of exit is required, e.g. 黄埔新港")
+	case f.Values["declaration_number"] == "":
+		err = ucx.FieldErrorf(ucx.EINVALID, "declaration_number", "the customs declaration number is required (18 digits on the declaration form)")
+	case len(f.Values["port"]) > 200 || len(f.Values["declaration_number"]) > 200:
+		err = ucx.Errorf(ucx.EINVALID, "the port and the declaration number are at most 200 bytes each")
+	default:
+		_, err = s.ApplicationService.RecordClearance(r.Context(), p, id, f.Values["port"], f.Values["declaration_number"])
+	}
+	if err != nil {
+		if code := ucx.ErrorCode(err); code == ucx.EINTERNAL || code == ucx.EUNAVAILABLE || code == ucx.ENOTFOUND {
+			s.uiError(w, r, p, err)
+			return
+		}
+		s.renderCustoms(w, r, p, id, err, f)
+		return
+	}
+	http.Redirect(w, r, "/customs?done=cleared", http.StatusSeeOther)
+}
