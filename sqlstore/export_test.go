@@ -80,3 +80,19 @@ func LastEvents(ctx context.Context, db *DB, n int) ([]*ucx.Event, error) {
 
 // AddMonths exposes addMonths to the tests.
 var AddMonths = addMonths
+
+// Figure computes one figure alone, so the benchmark can time each.
+func Figure(ctx context.Context, db *DB, f ucx.FigureFilter, name string) (*ucx.FigureTable, error) {
+	fc := &figureCtx{from: f.From.Days(), to: f.To.Days(), cfg: db.oversight().Figures}
+	fns := map[string]func(context.Context, *Tx) (*ucx.FigureTable, error){
+		"by_month": fc.byMonth, "by_destination": fc.byDestination, "by_brand": fc.byBrand, "by_manufacturer": fc.byManufacturer,
+		"registration_to_application": fc.regDays, "letters_by_manufacturer": fc.letters, "by_exporter_size": fc.bySize,
+	}
+	var t *ucx.FigureTable
+	err := db.View(ctx, "test.Figure", func(tx *Tx) error {
+		var err error
+		t, err = fns[name](ctx, tx)
+		return err
+	})
+	return t, err
+}

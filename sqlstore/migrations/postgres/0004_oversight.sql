@@ -67,12 +67,12 @@ CREATE TABLE application_facts (
 	licence_month   BIGINT
 );
 CREATE INDEX facts_day ON application_facts(app_day, exporter_id);
-CREATE INDEX facts_month ON application_facts(month, app_day, letter, mileage, reg_days);
+CREATE INDEX facts_month ON application_facts(month, app_day, letter, mileage, licence_day, reg_days);
 CREATE INDEX facts_licence ON application_facts(licence_month, licence_day);
 CREATE INDEX facts_destination ON application_facts(destination, app_day, letter, mileage, licence_day);
 CREATE INDEX facts_brand ON application_facts(brand, app_day, letter, mileage, licence_day);
 CREATE INDEX facts_manufacturer ON application_facts(manufacturer_id, app_day, letter, mileage, licence_day);
-CREATE INDEX facts_regdays ON application_facts(reg_days, app_day);
+CREATE INDEX facts_regdays ON application_facts(month, reg_days, app_day);
 
 CREATE FUNCTION ucx_day_month(d BIGINT) RETURNS BIGINT LANGUAGE sql IMMUTABLE AS
 $$ SELECT to_char(DATE '1970-01-01' + d::integer, 'YYYYMM')::bigint $$;

@@ -86,12 +86,12 @@ CREATE TABLE application_facts (
 -- One covering index per grouping, led by the group key so that each
 -- figure streams through one index in order.
 CREATE INDEX facts_day ON application_facts(app_day, exporter_id);
-CREATE INDEX facts_month ON application_facts(month, app_day, letter, mileage, reg_days);
+CREATE INDEX facts_month ON application_facts(month, app_day, letter, mileage, licence_day, reg_days);
 CREATE INDEX facts_licence ON application_facts(licence_month, licence_day);
 CREATE INDEX facts_destination ON application_facts(destination, app_day, letter, mileage, licence_day);
 CREATE INDEX facts_brand ON application_facts(brand, app_day, letter, mileage, licence_day);
 CREATE INDEX facts_manufacturer ON application_facts(manufacturer_id, app_day, letter, mileage, licence_day);
-CREATE INDEX facts_regdays ON application_facts(reg_days, app_day);
+CREATE INDEX facts_regdays ON application_facts(month, reg_days, app_day);
 
 CREATE TRIGGER application_facts_insert AFTER INSERT ON applications
 WHEN NEW.application_date IS NOT NULL
