@@ -7,15 +7,17 @@ import (
 	"time"
 )
 
-// limiter is a token bucket per key (a client address): n attempts per
-// period, refilled continuously, bursting to n. It guards POST /auth/login
-// against password guessing. Buckets that have refilled completely carry no
-// information and are swept, so memory is bounded by the addresses active
-// in the last period.
+// limiter is a token bucket per key (a client address, a token's hash):
+// rate tokens a second, refilled continuously, bursting to n. It guards
+// POST /auth/login against password guessing and every request against a
+// client that sends too many (limits.go). Buckets that have refilled
+// completely carry no information and are swept, so memory is bounded by
+// the keys active in the last period.
 type limiter struct {
 	mu        sync.Mutex
-	n         float64
-	period    time.Duration
+	n         float64       // the burst: a full bucket
+	rate      float64       // tokens added per second
+	period    time.Duration // how long an empty bucket takes to refill
 	now       func() time.Time
 	buckets   map[string]*bucket
 	lastSweep time.Time
@@ -26,8 +28,17 @@ type bucket struct {
 	at     time.Time
 }
 
+// newLimiter allows n attempts per period per key, bursting to n.
 func newLimiter(n int, period time.Duration, now func() time.Time) *limiter {
-	return &limiter{n: float64(n), period: period, now: now, buckets: map[string]*bucket{}}
+	return &limiter{n: float64(n), rate: float64(n) / period.Seconds(), period: period, now: now, buckets: map[string]*bucket{}}
+}
+
+// newRateLimiter allows perSecond requests a second per key on average,
+// with bursts of up to burst (at least one) requests.
+func newRateLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
+	burst = max(burst, 1)
+	period := time.Duration(float64(burst) / perSecond * float64(time.Second))
+	return &limiter{n: float64(burst), rate: perSecond, period: period, now: now, buckets: map[string]*bucket{}}
 }
 
 // allow takes one token for key. When none is left it reports false and
@@ -36,7 +47,7 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	rate := l.n / l.period.Seconds() // tokens per second
+	rate := l.rate
 	if now.Sub(l.lastSweep) > l.period {
 		for k, b := range l.buckets {
 			if b.tokens+now.Sub(b.at).Seconds()*rate >= l.n {
