@@ -134,8 +134,10 @@ func (b *uiBase) State(s ucx.State) string { return b.T("state." + string(s)) }
 // StateText names a state given as text (an event's before and after),
 // showing unknown values as they are.
 func (b *uiBase) StateText(s string) string {
-	if _, ok := b.loc.msgs["state."+s]; ok {
-		return b.T("state." + s)
+	for _, prefix := range []string{"state.", "cstate.", "after."} {
+		if _, ok := b.loc.msgs[prefix+s]; ok {
+			return b.T(prefix + s)
+		}
 	}
 	return s
 }
