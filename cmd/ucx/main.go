@@ -77,6 +77,7 @@ func newRootCmd() *cobra.Command {
 		newCheckCmd(),
 		newServeCmd(),
 		newMigrateCmd(),
+		newBackupCmd(), newRestoreCmd(),
 		newKeygenCmd(), newSealCmd(), newTrustCmd(), newVerifyCmd(),
 	)
 	root.AddCommand(newClientCmds()...)

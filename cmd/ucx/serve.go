@@ -11,6 +11,7 @@ import (
 	nethttp "net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,13 @@ type Config struct {
 	DemoCredentials string
 	PolicyFile      string
 	ShutdownTimeout time.Duration
+
+	// Limits on what one client may send (docs/operations.md, "Limits").
+	// Rates are per process: see http.Limits.
+	MaxBodyBytes    int64
+	MaxUploadBytes  int64
+	LoginsPerMinute int
+	Limits          http.Limits
 }
 
 // Main is the running server: the store, the HTTP server and their
@@ -44,9 +52,16 @@ type Main struct {
 	// Stdout receives the start-up message (where to go, how to log in).
 	Stdout io.Writer
 
-	ln  net.Listener
-	srv *nethttp.Server
-	bg  context.CancelFunc
+	// FinalCheckpoint, when set, runs on shutdown after requests in
+	// flight have finished and background work has stopped, before the
+	// store closes. It is the hook for the transparency log (tlog*.go) to
+	// write its last checkpoint; nothing sets it yet.
+	FinalCheckpoint func(ctx context.Context) error
+
+	ln     net.Listener
+	srv    *nethttp.Server
+	bg     context.CancelFunc
+	bgDone chan struct{}
 }
 
 // Open opens the store, migrates it, seeds the demo world when asked, and
@@ -116,6 +131,15 @@ func (m *Main) Open(ctx context.Context) error {
 	api.Policy = db.Policy
 	api.Health = db.Ping
 	api.Logger = m.Logger
+	if c.MaxBodyBytes > 0 {
+		api.MaxBodyBytes = c.MaxBodyBytes
+	}
+	if c.MaxUploadBytes > 0 {
+		api.MaxUploadBytes = c.MaxUploadBytes
+	}
+	if c.LoginsPerMinute > 0 {
+		api.LoginsPerMinute = c.LoginsPerMinute
+	}
 	m.API = api
 
 	m.ln, err = net.Listen("tcp", c.Addr)
@@ -123,7 +147,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return usageErr(fmt.Errorf("--addr %s: %w", c.Addr, err))
 	}
 	m.srv = &nethttp.Server{
-		Handler:           api.Handler(),
+		Handler:           api.LimitedHandler(c.Limits),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
@@ -132,7 +156,11 @@ func (m *Main) Open(ctx context.Context) error {
 
 	bgctx, cancel := context.WithCancel(context.Background())
 	m.bg = cancel
-	go db.RunImports(bgctx, m.Logger)
+	m.bgDone = make(chan struct{})
+	go func() {
+		defer close(m.bgDone)
+		db.RunImports(bgctx, m.Logger)
+	}()
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
 	return nil
@@ -142,20 +170,41 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
 
 // Close stops accepting, lets requests in flight finish within the
-// shutdown timeout, stops background work and closes the store.
+// shutdown timeout, then stops background work and waits for it (an import
+// batch commits or rolls back whole), writes the final checkpoint, and
+// closes the store. The order matters: a request in flight may still queue
+// work, and the store must outlive everything that uses it. It returns an
+// error when requests were still running at the deadline, so that `ucx
+// serve` exits non-zero only then.
 func (m *Main) Close() error {
-	if m.bg != nil {
-		m.bg()
+	timeout := m.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	var err error
 	if m.srv != nil {
-		timeout := m.Config.ShutdownTimeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err = m.srv.Shutdown(ctx)
-		cancel()
+		if err != nil {
+			m.srv.Close() // cut what is left rather than hang
+			err = fmt.Errorf("requests still running after --shutdown-timeout %s: %w", timeout, err)
+		}
+	}
+	if m.bg != nil {
+		m.bg()
+		select {
+		case <-m.bgDone:
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("background work did not stop within --shutdown-timeout")
+			}
+		}
+	}
+	if m.FinalCheckpoint != nil && m.DB != nil {
+		if cerr := m.FinalCheckpoint(ctx); err == nil && cerr != nil {
+			err = cerr
+		}
 	}
 	if m.DB != nil {
 		if cerr := m.DB.Close(); err == nil {
@@ -205,6 +254,8 @@ func envOr(name, def string) string {
 
 func newServeCmd() *cobra.Command {
 	var m Main
+	var dbFile string
+	var env envParser
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "run the ucx server (REST API) on SQLite or PostgreSQL",
@@ -213,6 +264,16 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 --demo seeds a demo world (in memory unless --db is given) and prints logins.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := env.err(); err != nil {
+				return usageErr(err)
+			}
+			if dbFile != "" {
+				dsn, err := readSecretFile(dbFile)
+				if err != nil {
+					return usageErr(fmt.Errorf("--db-file: %w", err))
+				}
+				m.Config.DB = dsn
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			m.Stdout = cmd.OutOrStdout()
@@ -231,11 +292,112 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f := cmd.Flags()
 	f.StringVar(&m.Config.Addr, "addr", envOr("UCX_ADDR", "127.0.0.1:8080"), "address to listen on (UCX_ADDR)")
 	f.StringVar(&m.Config.DB, "db", envOr("UCX_DB", ""), "SQLite file or postgres:// URL (UCX_DB; default ucx.db)")
+	f.StringVar(&dbFile, "db-file", envOr("UCX_DB_FILE", ""), "read the --db value from this file, e.g. a DSN with a password (UCX_DB_FILE)")
 	f.BoolVar(&m.Config.Demo, "demo", false, "seed a demo world and print its logins")
 	f.StringVar(&m.Config.DemoCredentials, "demo-credentials", "", "with --demo, also write the logins and tokens as JSON to this file")
 	f.StringVar(&m.Config.PolicyFile, "policy", envOr("UCX_POLICY", ""), "policy file replacing the embedded default (UCX_POLICY)")
-	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGTERM")
+	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", env.duration("UCX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long requests in flight may take to finish on SIGTERM (UCX_SHUTDOWN_TIMEOUT)")
+	f.Int64Var(&m.Config.MaxBodyBytes, "max-body-bytes", env.int64("UCX_MAX_BODY_BYTES", http.DefaultMaxBodyBytes), "largest JSON request body, in bytes (UCX_MAX_BODY_BYTES)")
+	f.Int64Var(&m.Config.MaxUploadBytes, "max-upload-bytes", env.int64("UCX_MAX_UPLOAD_BYTES", http.DefaultMaxUploadBytes), "largest import upload, in bytes (UCX_MAX_UPLOAD_BYTES)")
+	f.IntVar(&m.Config.Limits.MaxImportRows, "max-import-rows", env.int("UCX_MAX_IMPORT_ROWS", http.DefaultMaxImportRows), "most data rows in one import upload; -1 for no limit (UCX_MAX_IMPORT_ROWS)")
+	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address (UCX_LOGINS_PER_MINUTE)")
+	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
+	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")
+	f.Float64Var(&m.Config.Limits.AddressRate, "rate-per-address", env.float("UCX_RATE_PER_ADDRESS", DefaultAddressRate), "requests a second per client address, per process; 0 turns it off (UCX_RATE_PER_ADDRESS)")
+	f.IntVar(&m.Config.Limits.AddressBurst, "rate-per-address-burst", env.int("UCX_RATE_PER_ADDRESS_BURST", 2*DefaultAddressRate), "requests an address may send at once (UCX_RATE_PER_ADDRESS_BURST)")
 	return cmd
+}
+
+// The default request rates of `ucx serve`, per process. A person at the
+// web UI makes a few requests a second; a script filing one application
+// at a time, tens. 20 a second per token (bursts of 40) leaves room for
+// both; an address is often an office behind one NAT, so it gets more.
+// Bulk filing goes through imports, which are one request.
+const (
+	DefaultTokenRate   = 20
+	DefaultAddressRate = 50
+)
+
+// envParser reads typed UCX_ variables for flag defaults and remembers the
+// first that does not parse, so that `ucx serve` refuses a mistyped
+// setting (exit 2) instead of silently running with the default.
+type envParser struct{ first error }
+
+func (e *envParser) err() error { return e.first }
+
+func (e *envParser) fail(name, v string, err error) {
+	if e.first == nil {
+		e.first = fmt.Errorf("%s=%q: %v", name, v, err)
+	}
+}
+
+func (e *envParser) int(name string, def int) int {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(name, v, err)
+		return def
+	}
+	return n
+}
+
+func (e *envParser) int64(name string, def int64) int64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		e.fail(name, v, err)
+		return def
+	}
+	return n
+}
+
+func (e *envParser) float(name string, def float64) float64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 0 {
+		e.fail(name, v, fmt.Errorf("want a number ≥ 0"))
+		return def
+	}
+	return n
+}
+
+func (e *envParser) duration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(name, v, err)
+		return def
+	}
+	return d
+}
+
+// readSecretFile reads a secret (a DSN with its password, later the
+// key-encryption key) from a file such as systemd's LoadCredential= puts
+// in $CREDENTIALS_DIRECTORY, so that it appears neither on the command
+// line (visible in ps) nor in the unit file. Surrounding white space is
+// dropped; the value is never logged.
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", errors.New("the file is empty")
+	}
+	return s, nil
 }
 
 // serveErr maps start-up failures to exit codes: bad configuration is a
