@@ -125,61 +125,127 @@ func (db *DB) decide(in *ucx.ApplicationInput, on ucx.Date) ucx.Decision {
 // returns the first application with created=false; the same key with a
 // different input is ECONFLICT. One live application per VIN: a second is
 // ECONFLICT naming the VIN.
+//
+// Filings are group-committed (group.go): everything but the SQL is done
+// here, in the caller's goroutine, and the writes run in a savepoint of a
+// transaction shared with the other filings waiting at the time. It
+// returns once that transaction committed.
 func (db *DB) CreateApplication(ctx context.Context, p *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*ucx.Application, bool, error) {
 	const op = "sqlstore.CreateApplication"
-	if err := mustAct(p, ucx.KindExporter, "file export-licence applications, and only for itself (R10: 谁出口谁申领, whoever exports applies)"); err != nil {
+	f, err := db.prepareFiling(p, in, opts)
+	if err != nil {
 		return nil, false, err
+	}
+	var app *ucx.Application
+	var created bool
+	err = db.grouped(ctx, func(ctx context.Context, tx *Tx) error {
+		var err error
+		app, created, err = db.file(ctx, tx, f)
+		return err
+	})
+	if err != nil {
+		return nil, false, db.wrap(op, err)
+	}
+	return app, created, nil
+}
+
+// prepareFiling does CreateApplication's work that needs no database: the
+// caller's right to file, the input's checks, the request's hash, the
+// policy's decision for today and the row's JSON.
+func (db *DB) prepareFiling(p *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*filing, error) {
+	const op = "sqlstore.CreateApplication"
+	if err := mustAct(p, ucx.KindExporter, "file export-licence applications, and only for itself (R10: 谁出口谁申领, whoever exports applies)"); err != nil {
+		return nil, err
 	}
 	x, err := prepareInput(in)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	key := strings.TrimSpace(opts.IdempotencyKey)
-	if len(key) > 200 {
-		return nil, false, ucx.FieldErrorf(ucx.EINVALID, "idempotency_key", "the idempotency key is longer than 200 bytes")
+	f := &filing{p: p, x: x, key: strings.TrimSpace(opts.IdempotencyKey)}
+	if len(f.key) > 200 {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "idempotency_key", "the idempotency key is longer than 200 bytes")
 	}
 	body, err := json.Marshal(x)
 	if err != nil {
-		return nil, false, ucx.Internal(op, err)
+		return nil, ucx.Internal(op, err)
 	}
 	sum := sha256.Sum256(body)
-	reqHash := hex.EncodeToString(sum[:])
+	f.reqHash = hex.EncodeToString(sum[:])
+	// The stored input is the request without its submit flag, which is
+	// last and omitted when false: mostly the very bytes just encoded.
+	f.data = string(body)
+	if x.Submit {
+		draft := *x
+		draft.Submit = false
+		if f.data, err = toJSON(&draft); err != nil {
+			return nil, ucx.Internal(op, err)
+		}
+	}
+	f.search = searchText(x)
+	if err := db.decideFiling(f, ucx.DateOf(db.Now())); err != nil {
+		return nil, ucx.Internal(op, err)
+	}
+	return f, nil
+}
 
-	var app *ucx.Application
-	var created bool
-	err = db.Update(ctx, op, func(tx *Tx) error {
-		app, created = nil, false
-		if key != "" {
-			prior, err := tx.claimKey(ctx, p.OrgID, key, reqHash)
-			if err != nil {
-				return err
-			}
-			if prior != 0 {
-				app, err = tx.application(ctx, p, prior)
-				return err
-			}
+// filing is one application on its way to the writer, with the work that
+// needs no database done: the input prepared, the policy's decision for
+// the date on, and the JSON and search text of the row.
+type filing struct {
+	p            *ucx.Principal
+	x            *ucx.ApplicationInput
+	key, reqHash string
+	on           ucx.Date
+	decision     ucx.Decision
+	data, dec    string // JSON of the draft's input and of decision
+	search       string
+}
+
+// decideFiling runs the policy on f as filed on date on.
+func (db *DB) decideFiling(f *filing, on ucx.Date) error {
+	f.on, f.decision = on, db.decide(f.x, on)
+	var err error
+	f.dec, err = toJSON(&f.decision)
+	return err
+}
+
+// file writes f in tx: it claims the idempotency key (or returns the
+// application the key already produced, created=false), inserts the
+// draft and its audit event, and submits it when asked.
+func (db *DB) file(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, bool, error) {
+	if f.key != "" {
+		prior, err := tx.claimKey(ctx, f.p.OrgID, f.key, f.reqHash)
+		if err != nil {
+			return nil, false, err
 		}
-		var err error
-		if app, err = db.insertApplication(ctx, tx, p, x); err != nil {
-			return err
+		if prior != 0 {
+			app, err := tx.application(ctx, f.p, prior)
+			return app, false, err
 		}
-		if x.Submit {
-			if err := db.submit(ctx, tx, p, app); err != nil {
-				return err
-			}
+	}
+	if today := tx.today(); today != f.on {
+		// The caller decided before midnight, China time, and the
+		// transaction began after it: decide again for today (R1).
+		if err := db.decideFiling(f, today); err != nil {
+			return nil, false, err
 		}
-		if key != "" {
-			if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", app.ID, p.OrgID, key); err != nil {
-				return err
-			}
-		}
-		created = true
-		return nil
-	})
+	}
+	app, err := db.insertApplication(ctx, tx, f)
 	if err != nil {
 		return nil, false, err
 	}
-	return app, created, nil
+	if f.x.Submit {
+		// The submission's decision is the filing's: same input, same day.
+		if err := db.submitDecided(ctx, tx, f.p, app, app.Decision, f.dec); err != nil {
+			return nil, false, err
+		}
+	}
+	if f.key != "" {
+		if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", app.ID, f.p.OrgID, f.key); err != nil {
+			return nil, false, err
+		}
+	}
+	return app, true, nil
 }
 
 // claimKey records an idempotency key for org, or finds it recorded. It
@@ -210,20 +276,14 @@ func (tx *Tx) claimKey(ctx context.Context, org int64, key, reqHash string) (int
 	return id, nil
 }
 
-// insertApplication writes a new draft and its audit event, after checking
-// that the VIN has no live application. x must be prepared (prepareInput).
-func (db *DB) insertApplication(ctx context.Context, tx *Tx, p *ucx.Principal, x *ucx.ApplicationInput) (*ucx.Application, error) {
+// insertApplication writes a new draft and its audit event. The live-VIN
+// index is the check that the VIN has no live application: the insert
+// does nothing on a conflict (on PostgreSQL after waiting for a concurrent
+// filing of the VIN to end), and only then is the holder looked up to say
+// who has it. One statement where a check and an insert were two.
+func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, error) {
+	x, p := f.x, f.p
 	v := x.Vehicle.VIN
-	var other, owner int64
-	err := tx.QueryRow(ctx, "SELECT id, exporter_id FROM applications WHERE vin = ? AND "+liveCondition, v).Scan(&other, &owner)
-	switch {
-	case err == nil && owner == p.OrgID:
-		return nil, ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application (%d); withdraw it before filing again", v, other)
-	case err == nil:
-		return nil, ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application with another exporter; one vehicle is exported once", v)
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
-	}
 	mfr, err := tx.routeVIN(ctx, v)
 	if err != nil {
 		return nil, err
@@ -233,30 +293,40 @@ func (db *DB) insertApplication(ctx context.Context, tx *Tx, p *ucx.Principal, x
 		ApplicationInput: *x,
 		State:            ucx.StateDraft,
 		Version:          1,
-		Decision:         db.decide(x, tx.today()),
+		Decision:         f.decision,
 		ManufacturerID:   mfr,
 		CreatedAt:        tx.now,
 		UpdatedAt:        tx.now,
 	}
 	a.Submit = false
-	data, err := toJSON(&a.ApplicationInput)
-	if err != nil {
-		return nil, err
-	}
-	decision, err := toJSON(&a.Decision)
-	if err != nil {
-		return nil, err
-	}
-	a.ID, err = tx.InsertID(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
+	err = tx.QueryRow(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
 		state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, searchText(x),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (vin) WHERE `+liveCondition+` DO NOTHING RETURNING id`,
+		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, f.search,
 		string(a.State), a.Version, x.Vehicle.RegistrationDate.Days(), a.Decision.Outcome.String(), boolInt(a.Decision.LetterRequired),
-		data, decision, micros(tx.now), micros(tx.now))
+		f.data, f.dec, micros(tx.now), micros(tx.now)).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tx.liveVINConflict(ctx, p, v)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return a, tx.event(ctx, p, actAppCreate, entityApplication, a.ID, a.ID, "", string(a.State), v+" "+a.Decision.Outcome.String())
+}
+
+// liveVINConflict is the answer to filing VIN v while it has a live
+// application: the caller's own is named, another exporter's is not.
+func (tx *Tx) liveVINConflict(ctx context.Context, p *ucx.Principal, v string) error {
+	var other, owner int64
+	err := tx.QueryRow(ctx, "SELECT id, exporter_id FROM applications WHERE vin = ? AND "+liveCondition, v).Scan(&other, &owner)
+	switch {
+	case err == nil && owner == p.OrgID:
+		return ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application (%d); withdraw it before filing again", v, other)
+	case err == nil || errors.Is(err, sql.ErrNoRows): // ended since the insert: still, it was live
+		return ucx.FieldErrorf(ucx.ECONFLICT, "vehicle.vin", "VIN %s already has an open application with another exporter; one vehicle is exported once", v)
+	}
+	return err
 }
 
 // searchText is the search column of an application: the fields the list
@@ -295,6 +365,22 @@ func wmiKey(v string) string {
 // English name). 0 means no manufacturer on the platform: the application
 // can still be filed, but not submitted if it needs a letter.
 func (tx *Tx) routeVIN(ctx context.Context, v string) (int64, error) {
+	if tx.routes == nil {
+		return tx.lookupRoute(ctx, v)
+	}
+	key := wmiKey(v)
+	if id, ok := tx.routes[key]; ok {
+		return id, nil
+	}
+	id, err := tx.lookupRoute(ctx, v)
+	if err == nil {
+		tx.routes[key] = id
+	}
+	return id, err
+}
+
+// lookupRoute is routeVIN without the cache.
+func (tx *Tx) lookupRoute(ctx context.Context, v string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, "SELECT org_id FROM org_wmis WHERE wmi = ?", wmiKey(v)).Scan(&id)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
@@ -442,8 +528,18 @@ func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64,
 
 // submit moves the draft a on (see SubmitApplication) and updates a.
 func (db *DB) submit(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application) error {
+	d := db.decide(&a.ApplicationInput, tx.today())
+	decision, err := toJSON(&d)
+	if err != nil {
+		return err
+	}
+	return db.submitDecided(ctx, tx, p, a, d, decision)
+}
+
+// submitDecided is submit with the policy's decision for today already
+// made, and its JSON: CreateApplication makes them outside the transaction.
+func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application, d ucx.Decision, decision string) error {
 	today := tx.today()
-	d := db.decide(&a.ApplicationInput, today)
 	switch d.Outcome {
 	case ucx.Invalid:
 		return ucx.Errorf(ucx.ERULE, "the application cannot be submitted because its data are invalid: %s", reasonList(d.Reasons, ucx.Reject))
@@ -466,10 +562,6 @@ func (db *DB) submit(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Appli
 				a.Vehicle.VIN, wmiKey(a.Vehicle.VIN), d.LetterFreeFrom)
 		}
 		next = ucx.StateAwaitingConfirmation
-	}
-	decision, err := toJSON(&d)
-	if err != nil {
-		return err
 	}
 	res, err := tx.Exec(ctx, `UPDATE applications SET state = ?, version = version + 1, application_date = ?, outcome = ?, letter_required = ?,
 		decision = ?, manufacturer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,

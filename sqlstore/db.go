@@ -57,6 +57,9 @@ type DB struct {
 
 	rebound sync.Map // query text with ? → $n, for PostgreSQL
 
+	// group runs concurrent filings in shared transactions (group.go).
+	group *groupCommitter
+
 	// Now is the clock; tests replace it. Every transaction reads it once,
 	// so a state change and its audit event share one instant.
 	Now func() time.Time
@@ -97,6 +100,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, &ucx.Error{Code: ucx.EUNAVAILABLE, Op: "sqlstore.Open", Message: "cannot reach the database", Err: err}
 	}
+	db.startGroupCommit()
 	return db, nil
 }
 
@@ -162,6 +166,9 @@ func (db *DB) Engine() Engine { return db.engine }
 
 // Close closes the store's connections.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.stop()
+	}
 	if db.read != nil && db.read != db.write {
 		db.read.Close()
 	}
@@ -216,6 +223,9 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// routes caches routeVIN by WMI in a group transaction (group.go),
+	// which changes no WMI or organisation; nil elsewhere.
+	routes map[string]int64
 }
 
 // Now returns the transaction's instant.
