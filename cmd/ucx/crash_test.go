@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,10 +14,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
@@ -45,16 +50,55 @@ func TestMain(m *testing.M) {
 // the store with its audit event, and nothing that failed left a partial
 // record. UCX_CRASH_ROUNDS sets the number of kills (CI runs the default,
 // a reduced form).
+//
+// It runs on SQLite, and on PostgreSQL (a fresh schema) when
+// UCX_TEST_POSTGRES is set.
 func TestCrash_AcknowledgedApplicationsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
+	t.Run("sqlite", func(t *testing.T) { crashTest(t, filepath.Join(t.TempDir(), "crash.db")) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("UCX_TEST_POSTGRES") == "" {
+			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
+		}
+		crashTest(t, freshPostgresDSN(t))
+	})
+}
+
+// freshPostgresDSN creates a uniquely named schema on UCX_TEST_POSTGRES and
+// returns a DSN whose search_path points at it, dropped when the test ends.
+func freshPostgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("UCX_TEST_POSTGRES")
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("c_%x", rand.Uint64())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("creating test schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if a, err := sql.Open("pgx", base); err == nil {
+			a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+func crashTest(t *testing.T, path string) {
 	rounds := 3
 	if s := os.Getenv("UCX_CRASH_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crash.db")
 
 	// Seed a world directly in the store, then hand the file to the child.
 	db, err := sqlstore.Open(ctx, path)
@@ -176,8 +220,8 @@ func TestCrash_AcknowledgedApplicationsSurviveSIGKILL(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("crash test: %d SIGKILL rounds, %d applications acknowledged, %d requests failed during kills, %d acknowledged missing, %d in store for the exporter",
-		rounds, len(acked), failed, missing, total)
+	t.Logf("crash test (%s): %d SIGKILL rounds, %d applications acknowledged, %d requests failed during kills, %d acknowledged missing, %d in store for the exporter",
+		db.Engine(), rounds, len(acked), failed, missing, total)
 	if len(acked) == 0 {
 		t.Fatal("no application was acknowledged: the load generator did not work")
 	}
@@ -194,11 +238,12 @@ func principalOf(t *testing.T, db *sqlstore.DB, user string, w *demo.World) *ucx
 }
 
 // startChild starts the test binary as `ucx serve --db path` on a free
-// loopback port and waits until /healthz answers.
-func startChild(t *testing.T, path string) (*exec.Cmd, string) {
+// loopback port, with the request-rate limits off (the load is the test's
+// own) and any extra flags, and waits until /healthz answers.
+func startChild(t *testing.T, path string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
 	addr := freeAddr(t)
-	args, _ := json.Marshal([]string{"serve", "--db", path, "--addr", addr})
+	args, _ := json.Marshal(append([]string{"serve", "--db", path, "--addr", addr, "--rate-per-token", "0", "--rate-per-address", "0"}, extra...))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "UCX_TEST_CHILD_ARGS="+string(args))
 	if err := cmd.Start(); err != nil {
@@ -241,4 +286,87 @@ func crashApplication(v string) *ucx.ApplicationInput {
 		Destination: "RU", Buyer: "OOO Crash", ContractNumber: "HT-CRASH", InspectionReport: "CMA-1",
 		Submit: true,
 	}
+}
+
+// TestShutdown_SIGTERMFinishesTheRequestInFlightAndExitsZero starts `ucx
+// serve` as a child process, begins a filing whose body arrives slowly,
+// sends SIGTERM in the middle of it, and checks that the server stops
+// accepting new connections at once, still answers the request in flight
+// with 201 (and stores it), and exits 0 within --shutdown-timeout.
+func TestShutdown_SIGTERMFinishesTheRequestInFlightAndExitsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("child-process test skipped in -short mode")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "term.db")
+	db, err := sqlstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	world, err := demo.Seed(ctx, db, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cred, _ := world.Login("huayun-export")
+	child, url := startChild(t, path, "--shutdown-timeout", "5s")
+	addr := strings.TrimPrefix(url, "http://")
+
+	b := []byte("LGXTERM000T000001")
+	d, _ := vin.CheckDigit(string(b))
+	b[8] = d
+	body, _ := json.Marshal(crashApplication(string(b)))
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/applications HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		addr, cred.Token, len(body))
+	conn.Write(body[:len(body)/2])
+	time.Sleep(200 * time.Millisecond) // the server has the headers: the request is in flight
+
+	start := time.Now()
+	child.Process.Signal(syscall.SIGTERM)
+	refused := false
+	for i := 0; i < 50 && !refused; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err != nil {
+			refused = true
+		} else {
+			c.Close()
+		}
+	}
+	if !refused {
+		t.Error("the server still accepted connections a second after SIGTERM")
+	}
+	conn.Write(body[len(body)/2:])
+	resp, err := nethttp.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("the request in flight was answered %d, want 201", resp.StatusCode)
+	}
+	err = child.Wait()
+	if err != nil || child.ProcessState.ExitCode() != 0 {
+		t.Fatalf("ucx serve after SIGTERM: %v (exit %d), want exit 0", err, child.ProcessState.ExitCode())
+	}
+	took := time.Since(start)
+
+	db, err = sqlstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := principalOf(t, db, "huayun-export", world)
+	apps, n, err := db.FindApplications(ctx, p, ucx.ApplicationFilter{VIN: string(b), Limit: 10})
+	if err != nil || n != 1 || apps[0].Vehicle.VIN != string(b) {
+		t.Fatalf("the application answered 201 during shutdown is not in the store: %d found, %v", n, err)
+	}
+	t.Logf("SIGTERM: in-flight request answered 201, new connections refused, exit 0 after %s", took.Round(time.Millisecond))
 }
