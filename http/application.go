@@ -241,13 +241,19 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, p *ucx.P
 
 // handleIssueLicence issues the licence of an application under review
 // (R14); the authority names the version it reviewed.
+// The body may carry the licence sealed offline (IssueLicenceRequest).
 func (s *Server) handleIssueLicence(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, version, err := s.versionedAction(w, r)
+	id, version, env, err := s.issueLicenceBody(w, r)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	lic, err := s.ApplicationService.IssueLicence(r.Context(), p, id, version)
+	var lic *ucx.Licence
+	if env != nil {
+		lic, err = s.issueSealed(r, p, id, version, env)
+	} else {
+		lic, err = s.ApplicationService.IssueLicence(r.Context(), p, id, version)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/ucxdev/ucx"
@@ -20,6 +21,10 @@ func (s *Server) registerRequestRoutes() {
 type ApprovalRequest struct {
 	Version   *int    `json:"version,omitempty"`
 	OutletIDs []int64 `json:"outlet_ids"`
+	// Envelope, for a manufacturer sealing offline: the document of GET
+	// …/document?outlet=… sealed with ucx seal. Without it the platform
+	// seals with the manufacturer's custodial key (documents.go).
+	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 // handleRequestIndex is a manufacturer's inbox (or, for the others, the
@@ -90,7 +95,12 @@ func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p 
 			return
 		}
 	}
-	cr, err := s.ApplicationService.ApproveRequest(r.Context(), p, id, version, in.OutletIDs)
+	var cr *ucx.ConfirmationRequest
+	if env := envelopeBytes(in.Envelope); env != nil {
+		cr, err = s.approveSealed(r, p, id, version, in.OutletIDs, env)
+	} else {
+		cr, err = s.ApplicationService.ApproveRequest(r.Context(), p, id, version, in.OutletIDs)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

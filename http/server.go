@@ -48,6 +48,13 @@ type Server struct {
 	OrgService         ucx.OrgService
 	ApplicationService ucx.ApplicationService
 	ImportService      ucx.ImportService
+	// KeyService and DocumentService serve sealing keys, the trust list
+	// and sealed documents; nil answers those routes with EUNAVAILABLE.
+	KeyService      ucx.KeyService
+	DocumentService ucx.DocumentService
+	// PublicURL is the base URL printed in documents' QR codes (e.g.
+	// https://ucx.example.cn); empty takes the request's host.
+	PublicURL string
 	// Sessions, when set, lets a session cookie stand for a bearer token.
 	Sessions SessionService
 	// Policy answers POST /api/v1/check; nil disables the endpoint (503).
@@ -155,6 +162,8 @@ func (s *Server) build() {
 	s.registerLicenceRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()
+	s.registerKeyRoutes()
+	s.registerDocumentRoutes()
 	s.registerUIRoutes() // the web UI (ui.go), outside s.routes
 
 	s.registerFallbacks()

@@ -169,6 +169,7 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+	s.KeyService, s.DocumentService = db, db
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}
@@ -224,6 +225,16 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 			w.clients[u.Username], w.tokens[u.Username], w.users[u.Username] = c, c.Token(), p
 		}
 		w.orgs[name] = o
+	}
+	// Sealing on, with custodial keys for the sealing organisations, so
+	// the workflow produces sealed documents (documents.go).
+	if err := db.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
+		t.Fatal(err)
+	}
+	for _, admin := range []string{"maker.admin", "maker2.admin", "authority.admin"} {
+		if _, err := db.CreateCustodialKey(ctx, w.users[admin], "", time.Time{}); err != nil {
+			t.Fatalf("custodial key of %s: %v", admin, err)
+		}
 	}
 	w.makerRU, w.makerKZ = w.orgs["maker"].Outlets[0].ID, w.orgs["maker"].Outlets[1].ID
 	w.maker2U = w.orgs["maker2"].Outlets[0].ID
