@@ -59,6 +59,9 @@ type Server struct {
 	Sessions SessionService
 	// Policy answers POST /api/v1/check; nil disables the endpoint (503).
 	Policy *policy.Policy
+	// Log serves the transparency log's public routes (log.go); nil
+	// answers them 503.
+	Log LogService
 	// Health reports whether the server can serve (the store answers);
 	// nil means always healthy.
 	Health func(ctx context.Context) error
@@ -162,6 +165,7 @@ func (s *Server) build() {
 	s.registerLicenceRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()
+	s.registerLogRoutes()
 	s.registerKeyRoutes()
 	s.registerDocumentRoutes()
 	s.registerUIRoutes() // the web UI (ui.go), outside s.routes

@@ -79,6 +79,7 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(),
 		newBackupCmd(), newRestoreCmd(),
 		newKeygenCmd(), newSealCmd(), newTrustCmd(), newVerifyCmd(),
+		newLogCmd(),
 	)
 	root.AddCommand(newClientCmds()...)
 	return root

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx/demo"
 	"github.com/ucxdev/ucx/http"
@@ -40,6 +41,13 @@ type Config struct {
 	MaxUploadBytes  int64
 	LoginsPerMinute int
 	Limits          http.Limits
+
+	// The transparency log (log.go): the Ed25519 key file that signs its
+	// checkpoints (made on first start when absent), the log's origin,
+	// and how often it is integrated (default half a second).
+	LogKey      string
+	LogOrigin   string
+	LogInterval time.Duration
 }
 
 // Main is the running server: the store, the HTTP server and their
@@ -51,6 +59,10 @@ type Main struct {
 	Logger *slog.Logger
 	// Stdout receives the start-up message (where to go, how to log in).
 	Stdout io.Writer
+	// LogSigner signs the transparency log's checkpoints; LogVerifierKey
+	// is its public key as published at /api/v1/log/key.
+	LogSigner      note.Signer
+	LogVerifierKey string
 
 	// FinalCheckpoint, when set, runs on shutdown after requests in
 	// flight have finished and background work has stopped, before the
@@ -62,6 +74,8 @@ type Main struct {
 	srv    *nethttp.Server
 	bg     context.CancelFunc
 	bgDone chan struct{}
+	// logDone is closed when the log integrator has stopped.
+	logDone chan struct{}
 }
 
 // Open opens the store, migrates it, seeds the demo world when asked, and
@@ -123,12 +137,17 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 
+	if err := m.openLog(ctx, c.DB); err != nil {
+		return err
+	}
+
 	api := http.NewServer()
 	api.OrgService = db
 	api.ApplicationService = db
 	api.ImportService = db
 	api.Sessions = db
 	api.Policy = db.Policy
+	api.Log = storeLog{DB: db, vkey: m.LogVerifierKey}
 	api.Health = db.Ping
 	api.Logger = m.Logger
 	if c.MaxBodyBytes > 0 {
@@ -161,6 +180,7 @@ func (m *Main) Open(ctx context.Context) error {
 		defer close(m.bgDone)
 		db.RunImports(bgctx, m.Logger)
 	}()
+	m.startLog(bgctx)
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
 	return nil
@@ -200,6 +220,9 @@ func (m *Main) Close() error {
 				err = errors.New("background work did not stop within --shutdown-timeout")
 			}
 		}
+	}
+	if m.logDone != nil {
+		<-m.logDone // it stops with bgctx, within one integration
 	}
 	if m.FinalCheckpoint != nil && m.DB != nil {
 		if cerr := m.FinalCheckpoint(ctx); err == nil && cerr != nil {
@@ -300,6 +323,8 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.Int64Var(&m.Config.MaxBodyBytes, "max-body-bytes", env.int64("UCX_MAX_BODY_BYTES", http.DefaultMaxBodyBytes), "largest JSON request body, in bytes (UCX_MAX_BODY_BYTES)")
 	f.Int64Var(&m.Config.MaxUploadBytes, "max-upload-bytes", env.int64("UCX_MAX_UPLOAD_BYTES", http.DefaultMaxUploadBytes), "largest import upload, in bytes (UCX_MAX_UPLOAD_BYTES)")
 	f.IntVar(&m.Config.Limits.MaxImportRows, "max-import-rows", env.int("UCX_MAX_IMPORT_ROWS", http.DefaultMaxImportRows), "most data rows in one import upload; -1 for no limit (UCX_MAX_IMPORT_ROWS)")
+	f.StringVar(&m.Config.LogKey, "log-key", envOr("UCX_LOG_KEY", ""), "Ed25519 key file (PKCS #8 PEM) signing the transparency log, made on first start when absent (UCX_LOG_KEY; default: beside a SQLite file, ucx-log.key for PostgreSQL, none kept for an in-memory store)")
+	f.StringVar(&m.Config.LogOrigin, "log-origin", envOr("UCX_LOG_ORIGIN", DefaultLogOrigin), "the transparency log's name in its checkpoints, e.g. ucx.example.cn/log (UCX_LOG_ORIGIN); never change it for a running log")
 	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address (UCX_LOGINS_PER_MINUTE)")
 	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
 	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")

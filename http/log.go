@@ -1,0 +1,365 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/tlog"
+)
+
+// The transparency log's public API (issue 5). Every route here is open to
+// anyone without a token: a log that only the platform's customers could
+// read would prove nothing to the manufacturers, authorities and auditors
+// it exists for. Everything served is either signed (checkpoints) or
+// checkable against something signed (proofs, entries), so serving it to
+// strangers leaks nothing a verifier does not need.
+
+// MaxLogEntries is the most entries GET /api/v1/log/entries returns at
+// once, the store's own ceiling: a monitor pages through the log in
+// ranges of this size.
+const MaxLogEntries = 1000
+
+// LogService is the transparency log as the API serves it. cmd/ucx
+// implements it over *sqlstore.DB and the log's key; the interface keeps
+// this package free of the store, as the other services do.
+type LogService interface {
+	// LogVerifierKey returns the log's public note verifier key,
+	// "<origin>+<hash>+<base64 key>", for monitors to pin.
+	LogVerifierKey() string
+	// LatestCheckpoint returns the newest signed checkpoint (ENOTFOUND
+	// before the first integration).
+	LatestCheckpoint(ctx context.Context) (tlog.SignedCheckpoint, error)
+	// InclusionProof proves leaf index in the tree of size leaves; a size
+	// beyond the latest checkpoint is ENOTFOUND.
+	InclusionProof(ctx context.Context, index, size int64) ([][]byte, error)
+	// LogLeafIndex finds the first leaf with the hash (ENOTFOUND if none).
+	LogLeafIndex(ctx context.Context, leafHash []byte) (int64, error)
+	// ConsistencyProof proves the tree of size1 a prefix of that of size2.
+	ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error)
+	// LogEntries returns the integrated entries with indices in
+	// [start, end), at most MaxLogEntries of them.
+	LogEntries(ctx context.Context, start, end int64) ([]LogEntry, error)
+}
+
+// LogEntry is one leaf of the log: its index, the entry's bytes (base64 in
+// JSON) and when it was appended. The leaf hash is tlog.LeafHash(Entry).
+type LogEntry struct {
+	Index int64     `json:"index"`
+	Entry []byte    `json:"entry"`
+	Time  time.Time `json:"time"`
+}
+
+// LogEntries is the body of GET /api/v1/log/entries.
+type LogEntries struct {
+	Entries []LogEntry `json:"entries"`
+}
+
+// LogInclusion is an inclusion proof: leaf Index is in the tree of
+// TreeSize leaves. Hashes are the RFC 6962 audit path, base64 in JSON as in
+// C2SP checkpoints. LeafHash is set when the leaf was asked for by hash; a
+// caller asking by index holds the entry and hashes it (tlog.LeafHash), which
+// spares the server a second read per proof. Checkpoint, when present, is the
+// signed note of a checkpoint of that very size, so the proof and its
+// commitment travel together (what a verification bundle carries). Entry
+// is optional too: a bundle includes it so that a verifier can check what
+// the leaf says (the document's digest) and not just that it is there.
+type LogInclusion struct {
+	Index      int64    `json:"index"`
+	TreeSize   int64    `json:"tree_size"`
+	LeafHash   []byte   `json:"leaf_hash,omitempty"`
+	Hashes     [][]byte `json:"hashes"`
+	Checkpoint string   `json:"checkpoint,omitempty"`
+	Entry      []byte   `json:"entry,omitempty"`
+}
+
+// Verify checks the proof offline against the log's verifier: the
+// checkpoint's signature, that it is of the proof's size, that Entry (when
+// present) hashes to LeafHash (which it stands for when LeafHash is
+// empty), and that the audit path leads from the leaf to the checkpoint's
+// root. It returns the opened checkpoint. Every failure
+// is EINVALID with a message saying which check failed.
+func (p *LogInclusion) Verify(v note.Verifier) (tlog.SignedCheckpoint, error) {
+	if p.Checkpoint == "" {
+		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the inclusion proof carries no checkpoint to verify it against")
+	}
+	cp, err := tlog.OpenCheckpoint([]byte(p.Checkpoint), v)
+	if err != nil {
+		return tlog.SignedCheckpoint{}, err
+	}
+	if cp.Size != p.TreeSize {
+		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the proof is for a tree of %d leaves but its checkpoint is of %d", p.TreeSize, cp.Size)
+	}
+	leaf := p.LeafHash
+	if p.Entry != nil {
+		if leaf == nil {
+			leaf = tlog.LeafHash(p.Entry)
+		} else if !bytes.Equal(tlog.LeafHash(p.Entry), leaf) {
+			return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the entry does not hash to the proof's leaf hash")
+		}
+	}
+	if leaf == nil {
+		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the inclusion proof names no leaf: it carries neither the entry nor its hash")
+	}
+	if err := cp.VerifyInclusion(p.Index, leaf, p.Hashes); err != nil {
+		return tlog.SignedCheckpoint{}, err
+	}
+	return cp, nil
+}
+
+// LogConsistency is a consistency proof: the tree of From leaves is a
+// prefix of the tree of To leaves. Checkpoint, when present, is the signed
+// checkpoint of size To.
+type LogConsistency struct {
+	From       int64    `json:"from"`
+	To         int64    `json:"to"`
+	Hashes     [][]byte `json:"hashes"`
+	Checkpoint string   `json:"checkpoint,omitempty"`
+}
+
+func (s *Server) registerLogRoutes() {
+	s.handle("GET /api/v1/log/key", s.handleLogKey)
+	s.handle("GET /api/v1/log/checkpoint", s.handleLogCheckpoint)
+	s.handle("GET /api/v1/log/proof/inclusion", s.handleLogInclusion)
+	s.handle("GET /api/v1/log/proof/consistency", s.handleLogConsistency)
+	s.handle("GET /api/v1/log/entries", s.handleLogEntries)
+}
+
+// logService returns the log, or EUNAVAILABLE when this server runs
+// without one, so the routes exist (and are documented) either way.
+func (s *Server) logService() (LogService, error) {
+	if s.Log == nil {
+		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "this server runs without a transparency log")
+	}
+	return s.Log, nil
+}
+
+func writeText(w http.ResponseWriter, cache string, b []byte) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", cache)
+	w.Write(b)
+}
+
+// handleLogKey publishes the note verifier key. Monitors pin it on first
+// use; an auditor should compare it with one obtained out of band.
+func (s *Server) handleLogKey(w http.ResponseWriter, r *http.Request) {
+	l, err := s.logService()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeText(w, "no-cache", []byte(l.LogVerifierKey()+"\n"))
+}
+
+// handleLogCheckpoint serves the latest checkpoint verbatim as the signed
+// note, the form C2SP tooling and witnesses read.
+func (s *Server) handleLogCheckpoint(w http.ResponseWriter, r *http.Request) {
+	l, err := s.logService()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	cp, err := l.LatestCheckpoint(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeText(w, "no-cache", cp.Note)
+}
+
+// logSize reads an optional tree size parameter: absent means the latest
+// checkpoint's (second result false).
+func logSize(q url.Values, name string) (int64, bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, ucx.FieldErrorf(ucx.EINVALID, name, "%s must be a tree size, an integer of 0 or more, not %q", name, clip(v))
+	}
+	return n, true, nil
+}
+
+// parseLeafHash reads a leaf hash given as 64 hex digits or as base64
+// (standard or URL alphabet): the two forms people and tools copy around.
+func parseLeafHash(v string) ([]byte, error) {
+	if len(v) == 2*tlog.HashSize {
+		if h, err := hex.DecodeString(v); err == nil {
+			return h, nil
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if h, err := enc.DecodeString(v); err == nil && len(h) == tlog.HashSize {
+			return h, nil
+		}
+	}
+	return nil, ucx.FieldErrorf(ucx.EINVALID, "hash", "hash must be a SHA-256 leaf hash in hex (64 digits) or base64, not %q", clip(v))
+}
+
+// handleLogInclusion serves an inclusion proof of one leaf, named by index
+// or by leaf hash (exactly one of the two). Without size the proof is
+// against the latest checkpoint, which is included; with size it is
+// against the tree of that size (the checkpoint the caller already holds),
+// and since that never changes it may be cached for good.
+func (s *Server) handleLogInclusion(w http.ResponseWriter, r *http.Request) {
+	l, err := s.logService()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	hashArg, indexArg := strings.TrimSpace(q.Get("hash")), strings.TrimSpace(q.Get("index"))
+	size, sized, err := logSize(q, "size")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var p LogInclusion
+	switch {
+	case (hashArg == "") == (indexArg == ""):
+		s.Error(w, r, ucx.Errorf(ucx.EINVALID, "name the leaf by exactly one of index or hash"))
+		return
+	case indexArg != "":
+		p.Index, err = strconv.ParseInt(indexArg, 10, 64)
+		if err != nil || p.Index < 0 {
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "index", "index must be a leaf index, an integer of 0 or more, not %q", clip(indexArg)))
+			return
+		}
+	default:
+		if p.LeafHash, err = parseLeafHash(hashArg); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if p.Index, err = l.LogLeafIndex(ctx, p.LeafHash); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if !sized {
+		cp, err := l.LatestCheckpoint(ctx)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		size, p.Checkpoint = cp.Size, string(cp.Note)
+	}
+	if p.Index >= size {
+		s.Error(w, r, ucx.Errorf(ucx.ENOTFOUND, "leaf %d is not in the tree of %d leaves (yet: checkpoints follow appends within about a second)", p.Index, size))
+		return
+	}
+	p.TreeSize = size
+	if p.Hashes, err = l.InclusionProof(ctx, p.Index, size); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if sized {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// handleLogConsistency serves the proof that the tree of from leaves is a
+// prefix of the tree of to leaves (the latest checkpoint's, included, when
+// to is absent).
+func (s *Server) handleLogConsistency(w http.ResponseWriter, r *http.Request) {
+	l, err := s.logService()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	from, ok, err := logSize(q, "from")
+	if err == nil && !ok {
+		err = ucx.FieldErrorf(ucx.EINVALID, "from", "from, the older tree size, is required")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	to, sized, err := logSize(q, "to")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	p := LogConsistency{From: from}
+	if !sized {
+		cp, err := l.LatestCheckpoint(ctx)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		to, p.Checkpoint = cp.Size, string(cp.Note)
+	}
+	if from > to {
+		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "from", "from (%d) is larger than to (%d): a log only grows", from, to))
+		return
+	}
+	p.To = to
+	if p.Hashes, err = l.ConsistencyProof(ctx, from, to); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if sized {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// handleLogEntries serves the integrated entries with indices in
+// [start, end), at most MaxLogEntries (end defaults to start plus that).
+// Entries not yet covered by a checkpoint are not served, so the answer
+// may hold fewer than asked, or none past the end of the log.
+func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
+	l, err := s.logService()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	start, ok, err := logSize(q, "start")
+	if err == nil && !ok {
+		err = ucx.FieldErrorf(ucx.EINVALID, "start", "start, the first leaf index, is required")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	end, ok, err := logSize(q, "end")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !ok || end-start > MaxLogEntries {
+		end = start + MaxLogEntries
+	}
+	if end < start {
+		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "end", "end (%d) is before start (%d)", end, start))
+		return
+	}
+	es, err := l.LogEntries(r.Context(), start, end)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if es == nil {
+		es = []LogEntry{}
+	}
+	writeJSON(w, http.StatusOK, LogEntries{Entries: es})
+}
