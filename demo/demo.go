@@ -14,6 +14,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/sqlstore"
@@ -89,13 +90,13 @@ func orgs(today ucx.Date) []orgSpec {
 			Outlets: outlets(
 				[4]string{"RU", "Chery Rus Service", "Kashirskoe sh. 61, Moscow", "+7 495 000 0201"},
 				[4]string{"KZ", "Chery Astana Service", "Kabanbay Batyr 12, Astana", "+7 717 000 0202"})},
-			[]userSpec{{"chery-compliance", "奇瑞合规部 赵强", ucx.RoleMember}}},
+			[]userSpec{{"chery-compliance", "奇瑞合规部 赵强", ucx.RoleMember}, {"chery-admin", "奇瑞管理员", ucx.RoleAdmin}}},
 		{ucx.Org{Kind: ucx.KindManufacturer, Name: "浙江吉利汽车有限公司", NameEN: "Zhejiang Geely Automobile Co., Ltd.",
 			Brands: []string{"吉利", "Geely"}, WMIs: []string{"L6T", "LB3"},
 			Outlets: outlets(
 				[4]string{"RU", "Geely Motors Service", "Volgogradsky pr. 43, Moscow", "+7 495 000 0301"},
 				[4]string{"AE", "Geely Gulf Service", "Al Quoz 3, Dubai", "+971 4 000 0302"})},
-			[]userSpec{{"geely-compliance", "吉利合规部 孙悦", ucx.RoleMember}}},
+			[]userSpec{{"geely-compliance", "吉利合规部 孙悦", ucx.RoleMember}, {"geely-admin", "吉利管理员", ucx.RoleAdmin}}},
 		{ucx.Org{Kind: ucx.KindExporter, Name: "广州华运二手车出口有限公司", NameEN: "Guangzhou Huayun Used Car Export Co., Ltd.",
 			Region: "广东", FilingNumber: "GD-2025-0117", FilingExpires: today.AddDays(200), Standing: ucx.StandingNormal},
 			[]userSpec{{"huayun-export", "华运出口部 周杰", ucx.RoleMember}, {"huayun-admin", "华运管理员", ucx.RoleAdmin}}},
@@ -140,6 +141,18 @@ func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
 				Username: us.username, Password: pw, Token: token})
 		}
 		orgIDs[o.Name] = o.ID
+	}
+	// Every manufacturer and the authority get a custodial sealing key, so
+	// the demo's confirmations and licences are sealed documents (R3, R14)
+	// that verify; real organisations would register their own keys.
+	if db.Sealing() {
+		for _, p := range principals {
+			if p.Role == ucx.RoleAdmin && (p.OrgKind == ucx.KindManufacturer || p.OrgKind == ucx.KindAuthority) {
+				if _, err := db.CreateCustodialKey(ctx, p, "", time.Time{}); err != nil {
+					return nil, fmt.Errorf("demo: sealing key for %s: %w", p.Username, err)
+				}
+			}
+		}
 	}
 	n, err := seedApplications(ctx, db, principals, today, mrand.New(mrand.NewPCG(seed, 648)))
 	if err != nil {

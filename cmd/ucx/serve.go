@@ -33,6 +33,9 @@ type Config struct {
 	Demo            bool
 	DemoCredentials string
 	PolicyFile      string
+	// KEKFile holds the key-encryption key of the root and custodial
+	// sealing keys (else UCX_KEK; the demo makes one): serve_seal.go.
+	KEKFile         string
 	ShutdownTimeout time.Duration
 
 	// Limits on what one client may send (docs/operations.md, "Limits").
@@ -119,6 +122,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
+	if err := m.openSealing(ctx); err != nil {
+		return err
+	}
+
 	if c.Demo {
 		empty, err := db.Empty(ctx)
 		if err != nil {
@@ -146,6 +153,10 @@ func (m *Main) Open(ctx context.Context) error {
 	api.ApplicationService = db
 	api.ImportService = db
 	api.Sessions = db
+	if db.Sealing() {
+		api.KeyService, api.DocumentService = db, db
+		api.WebVerify = func(ctx context.Context, doc []byte) (any, error) { return api.Verify(ctx, doc) }
+	}
 	api.Policy = db.Policy
 	api.Log = storeLog{DB: db, vkey: m.LogVerifierKey}
 	api.Health = db.Ping
@@ -318,6 +329,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.StringVar(&dbFile, "db-file", envOr("UCX_DB_FILE", ""), "read the --db value from this file, e.g. a DSN with a password (UCX_DB_FILE)")
 	f.BoolVar(&m.Config.Demo, "demo", false, "seed a demo world and print its logins")
 	f.StringVar(&m.Config.DemoCredentials, "demo-credentials", "", "with --demo, also write the logins and tokens as JSON to this file")
+	f.StringVar(&m.Config.KEKFile, "kek-file", "", "file holding the 32-byte key-encryption key of the sealing keys, hex or base64 (else UCX_KEK; never change it)")
 	f.StringVar(&m.Config.PolicyFile, "policy", envOr("UCX_POLICY", ""), "policy file replacing the embedded default (UCX_POLICY)")
 	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", env.duration("UCX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long requests in flight may take to finish on SIGTERM (UCX_SHUTDOWN_TIMEOUT)")
 	f.Int64Var(&m.Config.MaxBodyBytes, "max-body-bytes", env.int64("UCX_MAX_BODY_BYTES", http.DefaultMaxBodyBytes), "largest JSON request body, in bytes (UCX_MAX_BODY_BYTES)")
