@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/seal"
 )
 
@@ -430,7 +431,7 @@ func newVerifyCmd() *cobra.Command {
 	var asJSON bool
 	var requireOrgs []string
 	cmd := &cobra.Command{
-		Use:   "verify --trust FILE --root-pub FILE [--json] [--lang zh|en] FILE|-",
+		Use:   "verify [--trust FILE] [--root-pub FILE] [--json] [--lang zh|en] FILE|-",
 		Short: "verify a sealed document offline: integrity, issuer and status",
 		Long: `verify checks a sealed envelope with no network: that the document is
 byte for byte what was sealed and every signature holds (integrity), that
@@ -442,6 +443,12 @@ it sealed (status). Each failure is given with its stable reason code.
 the platform root's public key, obtained out of band: it is what makes the
 trust list trustworthy. Reports are in Chinese unless --lang en.
 
+FILE may also be a verification bundle (GET /api/v1/documents/{digest}/bundle):
+it carries the envelope, the trust list, the root public key and any sealed
+revocation of the document, so no --trust is needed. Give --root-pub to pin
+the root key you trust; without it the bundle's own root key is used and
+its id is printed on standard error, to compare with the published one.
+
 Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 		Example: "  ucx verify --trust trust.json --root-pub root.pub confirmation.sealed.json\n  ucx verify --lang en --json --trust trust.json --root-pub root.pub - < licence.json",
 		Args:    cobra.ExactArgs(1),
@@ -450,18 +457,25 @@ Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 			if !ok {
 				return usageErr(fmt.Errorf("--lang %q is not supported; use zh or en", lang))
 			}
+			env, err := readInput(cmd, args[0], "the envelope")
+			if err != nil {
+				return usageErr(err)
+			}
+			if ucxhttp.IsBundle(env) {
+				r, err := verifyBundle(cmd, env, rootPub)
+				if err != nil {
+					return err
+				}
+				return writeVerifyReport(cmd, r, tr, asJSON)
+			}
 			if trustFile == "" || rootPub == "" {
-				return usageErr(errors.New("give --trust FILE (the sealed trust list) and --root-pub FILE (the platform root's public key): no seal can be checked without them"))
+				return usageErr(errors.New("give --trust FILE (the sealed trust list) and --root-pub FILE (the platform root's public key), or a bundle: no seal can be checked without them"))
 			}
 			root, err := loadPublicKey(rootPub, "--root-pub")
 			if err != nil {
 				return usageErr(err)
 			}
 			list, err := readInput(cmd, trustFile, "the trust list")
-			if err != nil {
-				return usageErr(err)
-			}
-			env, err := readInput(cmd, args[0], "the envelope")
 			if err != nil {
 				return usageErr(err)
 			}
@@ -479,23 +493,7 @@ Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 				}
 				return usageErr(fmt.Errorf("%s is not a sealed envelope: %s", name, r.Integrity.Detail))
 			}
-			var out []byte
-			if asJSON {
-				out, err = json.Marshal(newVerifyReport(r, tr))
-				if err != nil {
-					return &exitError{code: exitInternal, err: err}
-				}
-				out = append(out, '\n')
-			} else {
-				out = []byte(verifyTextReport(r, tr))
-			}
-			if err := writeOutput(cmd, "", out); err != nil {
-				return err
-			}
-			if !r.OK() {
-				return &exitError{code: exitFound}
-			}
-			return nil
+			return writeVerifyReport(cmd, r, tr, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -667,4 +665,60 @@ func verifyTextReport(r *seal.Report, tr *verifyLang) string {
 		verdict("    ", tr.status, s.Status)
 	}
 	return b.String()
+}
+
+// writeVerifyReport prints the report and sets the exit status: 0 valid,
+// 1 not valid.
+func writeVerifyReport(cmd *cobra.Command, r *seal.Report, tr *verifyLang, asJSON bool) error {
+	var out []byte
+	if asJSON {
+		var err error
+		out, err = json.Marshal(newVerifyReport(r, tr))
+		if err != nil {
+			return &exitError{code: exitInternal, err: err}
+		}
+		out = append(out, '\n')
+	} else {
+		out = []byte(verifyTextReport(r, tr))
+	}
+	if err := writeOutput(cmd, "", out); err != nil {
+		return err
+	}
+	if !r.OK() {
+		return &exitError{code: exitFound}
+	}
+	return nil
+}
+
+// verifyBundle verifies a verification bundle offline, against the root
+// key in rootPub when given (pinned), else the bundle's own, whose id it
+// prints on standard error. A bundle that cannot be read is unusable
+// input (exit 2).
+func verifyBundle(cmd *cobra.Command, b []byte, rootPub string) (*seal.Report, error) {
+	bu, err := ucxhttp.ParseBundle(b)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("the bundle cannot be read: %s", errText(err)))
+	}
+	var root *seal.PublicKey
+	if rootPub != "" {
+		if root, err = loadPublicKey(rootPub, "--root-pub"); err != nil {
+			return nil, usageErr(err)
+		}
+	} else {
+		if root, err = seal.ParsePublicKeyPEM([]byte(bu.RootPublicKey)); err != nil {
+			return nil, usageErr(fmt.Errorf("the bundle's root public key cannot be read: %s", errText(err)))
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "root key %s taken from the bundle; pin it with --root-pub\n", root.ID())
+	}
+	if _, err := seal.ParseTrustList(bu.TrustList, root); seal.ReasonOf(err) == seal.ReasonMalformed {
+		return nil, usageErr(fmt.Errorf("the bundle's trust list cannot be read: %s", errText(err)))
+	}
+	r, err := ucxhttp.VerifyBundle(bu, root)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if r.Integrity.Reason == seal.ReasonMalformed {
+		return nil, usageErr(fmt.Errorf("the bundle's envelope is not a sealed envelope: %s", r.Integrity.Detail))
+	}
+	return r, nil
 }
