@@ -42,6 +42,11 @@ func TestAuthorization_Matrix(t *testing.T) {
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
 		exporterID, makerID := id(w.orgs["exporter"].ID), id(w.orgs["maker"].ID)
+		credit := &ucx.CreditEvent{ExporterID: w.orgs["exporter"].ID, Code: "false_information",
+			OccurredOn: ucx.DateOf(testNow).AddDays(-3), Evidence: "matrix"}
+		if err := db.RecordCreditEvent(ctx, w.users["authority.member"], credit); err != nil {
+			t.Fatal(err)
+		}
 
 		every := everyone()
 		workflow := except(every, "operator.")
@@ -117,6 +122,27 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows", nil, only(every, "exporter."), false},
 			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows.csv", nil, only(every, "exporter."), false},
 
+			{"GET", "/api/v1/negative-list", nil, every, false},
+			{"PUT", "/api/v1/negative-list/matrix_item", func() string {
+				return `{"description_zh":"测试","description_en":"test","weight":1}`
+			}, actors("operator"), false},
+			{"GET", "/api/v1/exporters/" + exporterID + "/credit", nil, only(every, "authority.", "exporter."), false},
+			{"GET", "/api/v1/exporters/" + exporterID + "/credit/events", nil, only(every, "authority.", "exporter."), false},
+			{"POST", "/api/v1/exporters/" + exporterID + "/credit/events", func() string {
+				return `{"code":"wrong_filing","occurred_on":"2026-03-01","evidence":"VIN differs from the certificate"}`
+			}, actors("authority"), false},
+			{"POST", "/api/v1/exporters/" + exporterID + "/credit/decisions", func() string {
+				return `{"action":"override","standing":"warned","reason":"matrix"}`
+			}, actors("authority"), false},
+			{"POST", "/api/v1/credit-events/" + id(credit.ID) + "/appeal", func() string { return `{"note":"we disagree"}` },
+				actors("exporter", "authority"), false},
+			{"POST", "/api/v1/credit-events/" + id(credit.ID) + "/annul", func() string { return `{"note":"evidence withdrawn"}` },
+				actors("authority"), true},
+			{"POST", "/api/v1/credit/what-if", func() string {
+				return `{"thresholds":{"window_days":365,"warned":1,"rectification_ordered":2,"suspended":3,"naming_count":1}}`
+			}, only(every, "authority."), false},
+			{"GET", "/api/v1/figures?from=2025-03-11&to=2026-03-10", nil, only(every, "authority."), false},
+
 			{"POST", "/api/v1/check", func() string {
 				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})
 			}, every, false},
@@ -125,8 +151,11 @@ func TestAuthorization_Matrix(t *testing.T) {
 		// Every authenticated route is in the matrix.
 		covered := map[string]bool{}
 		for _, ep := range endpoints {
-			covered[ep.method+" "+numericSegment.ReplaceAllString(ep.path, "/{id}")] = true
+			path, _, _ := strings.Cut(ep.path, "?")
+			covered[ep.method+" "+numericSegment.ReplaceAllString(path, "/{id}")] = true
 		}
+		// The negative list's {code} is not numeric: …/matrix_item above.
+		covered["PUT /api/v1/negative-list/{code}"] = true
 		for _, route := range sealingRoutes { // their own matrix: documents_test.go
 			covered[route] = true
 		}
@@ -206,6 +235,7 @@ var numericSegment = regexp.MustCompile(`/[0-9]+`)
 var public = map[string]bool{
 	"GET /healthz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true, "POST /api/v1/auth/login": true,
 	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true,
+	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
 	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true,
 }
 

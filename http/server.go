@@ -52,6 +52,10 @@ type Server struct {
 	// and sealed documents; nil answers those routes with EUNAVAILABLE.
 	KeyService      ucx.KeyService
 	DocumentService ucx.DocumentService
+	// CreditService and FiguresService serve oversight (credit.go,
+	// figures.go); nil answers those routes with EUNAVAILABLE.
+	CreditService  ucx.CreditService
+	FiguresService ucx.FiguresService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -168,6 +172,8 @@ func (s *Server) build() {
 	s.registerLogRoutes()
 	s.registerKeyRoutes()
 	s.registerDocumentRoutes()
+	s.registerCreditRoutes()
+	s.registerFigureRoutes()
 	s.registerUIRoutes() // the web UI (ui.go), outside s.routes
 
 	s.registerFallbacks()

@@ -170,6 +170,7 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.Sessions = db, db, db
 	s.KeyService, s.DocumentService = db, db
+	s.CreditService, s.FiguresService = db, db
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}

@@ -1,0 +1,218 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// TestCredit_OverHTTP walks the credit routes as the parties use them: an
+// authority records conduct, the exporter reads its standing and appeals,
+// others are refused, the authority annuls, overrides and runs a what-if
+// that writes nothing, and R6's naming is public.
+func TestCredit_OverHTTP(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		exp := fmt.Sprint(w.orgs["exporter"].ID)
+		decode := func(r *response, v any) {
+			t.Helper()
+			if err := json.Unmarshal(r.body, v); err != nil {
+				t.Fatalf("%s: %v", r.body, err)
+			}
+		}
+
+		// false_information weighs 6 and wrong_filing 1 (the provisional
+		// list): score 7 ≥ 6 is rectification_ordered under the default
+		// thresholds 3/6/10.
+		var ev ucx.CreditEvent
+		for _, body := range []string{
+			`{"code":"false_information","occurred_on":"2026-02-01","evidence":"forged invoice"}`,
+			`{"code":"wrong_filing","occurred_on":"2026-02-10","evidence":"mileage differs"}`,
+		} {
+			r := w.raw("authority.member", "POST", "/api/v1/exporters/"+exp+"/credit/events", body)
+			if r.status != 201 {
+				t.Fatalf("record: %d %s", r.status, r.body)
+			}
+			decode(r, &ev)
+		}
+		var rep ucx.CreditReport
+		r := w.raw("exporter.viewer", "GET", "/api/v1/exporters/"+exp+"/credit", "")
+		if r.status != 200 {
+			t.Fatalf("own report: %d %s", r.status, r.body)
+		}
+		decode(r, &rep)
+		if rep.Score != 7 || rep.Standing != ucx.StandingRectification || len(rep.Contributing) != 2 || rep.RecoveryEN == "" {
+			t.Errorf("report: score %d standing %s, %d events, recovery %q; want 7, rectification_ordered, 2, text", rep.Score, rep.Standing, len(rep.Contributing), rep.RecoveryEN)
+		}
+
+		// Refusals: another exporter cannot see it, a manufacturer cannot
+		// record, an exporter cannot annul, a viewer cannot appeal.
+		for _, c := range []struct{ who, method, path, body string }{
+			{"exporter2.admin", "GET", "/api/v1/exporters/" + exp + "/credit", ""},
+			{"exporter2.admin", "GET", "/api/v1/exporters/" + exp + "/credit/events", ""},
+			{"maker.admin", "POST", "/api/v1/exporters/" + exp + "/credit/events", `{"code":"wrong_filing","occurred_on":"2026-02-10","evidence":"x"}`},
+			{"exporter.admin", "POST", fmt.Sprintf("/api/v1/credit-events/%d/annul", ev.ID), `{"note":"we say so"}`},
+			{"exporter.viewer", "POST", fmt.Sprintf("/api/v1/credit-events/%d/appeal", ev.ID), `{"note":"x"}`},
+			{"exporter.admin", "POST", "/api/v1/credit/what-if", `{"thresholds":{"window_days":365,"warned":1,"rectification_ordered":2,"suspended":3,"naming_count":1}}`},
+			{"exporter.admin", "GET", "/api/v1/figures", ""},
+		} {
+			if r := w.raw(c.who, c.method, c.path, c.body); r.status != 403 && r.status != 404 {
+				t.Errorf("%s %s as %s: %d %s, want 403 or 404", c.method, c.path, c.who, r.status, r.body)
+			}
+		}
+
+		// The exporter appeals; the authority annuls the wrong filing:
+		// score 6, still rectification_ordered (6 ≥ 6).
+		if r := w.raw("exporter.member", "POST", fmt.Sprintf("/api/v1/credit-events/%d/appeal", ev.ID), `{"note":"the odometer was replaced"}`); r.status != 200 {
+			t.Fatalf("appeal: %d %s", r.status, r.body)
+		}
+		if r := w.raw("authority.member", "POST", fmt.Sprintf("/api/v1/credit-events/%d/annul", ev.ID), `{"note":"replacement documented"}`); r.status != 200 {
+			t.Fatalf("annul: %d %s", r.status, r.body)
+		}
+		decode(w.raw("authority.viewer", "GET", "/api/v1/exporters/"+exp+"/credit", ""), &rep)
+		if rep.Score != 6 || rep.Standing != ucx.StandingRectification {
+			t.Errorf("after annul: score %d %s, want 6 rectification_ordered", rep.Score, rep.Standing)
+		}
+		var events []*ucx.CreditEvent
+		decode(w.raw("exporter.member", "GET", "/api/v1/exporters/"+exp+"/credit/events", ""), &events)
+		if len(events) != 2 || events[0].AppealNote != "the odometer was replaced" || !events[0].Annulled {
+			t.Errorf("events: %+v; want 2, the newest appealed and annulled", events)
+		}
+
+		// Override with a reason; the history keeps it.
+		r = w.raw("authority.member", "POST", "/api/v1/exporters/"+exp+"/credit/decisions", `{"action":"override","standing":"warned","reason":"rectified on site"}`)
+		if r.status != 200 {
+			t.Fatalf("override: %d %s", r.status, r.body)
+		}
+		decode(r, &rep)
+		if rep.Standing != ucx.StandingWarned || rep.Computed != ucx.StandingRectification || rep.OverrideReason != "rectified on site" {
+			t.Errorf("override: %s (computed %s, reason %q)", rep.Standing, rep.Computed, rep.OverrideReason)
+		}
+		if r := w.raw("authority.member", "POST", "/api/v1/exporters/"+exp+"/credit/decisions", `{"action":"confirm"}`); r.status != 400 {
+			t.Errorf("decision without a reason: %d, want 400", r.status)
+		}
+
+		// What-if with warned at 1: exporter (score 6) would be suspended
+		// at 3; nothing is written.
+		before := w.raw("authority.member", "GET", "/api/v1/exporters/"+exp+"/credit", "").body
+		var rows []*ucx.WhatIfRow
+		r = w.raw("authority.member", "POST", "/api/v1/credit/what-if", `{"thresholds":{"window_days":365,"warned":1,"rectification_ordered":2,"suspended":3,"naming_count":1},"on":"2026-03-10"}`)
+		decode(r, &rows)
+		found := false
+		for _, row := range rows {
+			if row.ExporterID == w.orgs["exporter"].ID {
+				found = true
+				if row.Score != 6 || row.WouldBe != ucx.StandingSuspended || row.Current != ucx.StandingWarned || !row.Changes {
+					t.Errorf("what-if row %+v; want score 6, suspended, from warned", row)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("what-if: no row for the exporter in %s", r.body)
+		}
+		if after := w.raw("authority.member", "GET", "/api/v1/exporters/"+exp+"/credit", "").body; !bytes.Equal(before, after) {
+			t.Errorf("what-if changed the report:\n%s\n%s", before, after)
+		}
+
+		// Naming (R6): three wrong filings in the period name exporter2;
+		// no credentials needed.
+		for i := range 3 {
+			body := fmt.Sprintf(`{"code":"wrong_filing","occurred_on":"2026-01-0%d","evidence":"brand differs"}`, i+1)
+			if r := w.raw("authority.member", "POST", fmt.Sprintf("/api/v1/exporters/%d/credit/events", w.orgs["exporter2"].ID), body); r.status != 201 {
+				t.Fatalf("record: %d %s", r.status, r.body)
+			}
+		}
+		var n ucx.Naming
+		r = w.raw("", "GET", "/api/v1/public/naming?from=2026-01-01&to=2026-03-10", "")
+		if r.status != 200 {
+			t.Fatalf("naming: %d %s", r.status, r.body)
+		}
+		decode(r, &n)
+		if len(n.Enterprises) != 1 || n.Enterprises[0].ExporterID != w.orgs["exporter2"].ID || n.Enterprises[0].Count != 3 ||
+			n.Enterprises[0].First.String() != "2026-01-01" || n.Enterprises[0].Last.String() != "2026-01-03" {
+			t.Errorf("naming: %s; want exporter2 alone with 3 from 2026-01-01 to 2026-01-03", r.body)
+		}
+		if r := w.raw("", "GET", "/api/v1/public/naming?from=2026-03-10&to=2026-01-01", ""); r.status != 400 {
+			t.Errorf("naming with from after to: %d, want 400", r.status)
+		}
+	})
+}
+
+// TestFigures_Downloads checks the figures' CSV and XLSX against a small
+// hand-made history, and that the public variant suppresses small cells.
+func TestFigures_Downloads(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		// 6 applications to RU (two of them licensed) and 2 to KZ, all
+		// filed in February 2026.
+		var hist []sqlstore.HistoryApplication
+		for i := range 8 {
+			dest := "RU"
+			if i >= 6 {
+				dest = "KZ"
+			}
+			km := 50 + i*1000
+			h := sqlstore.HistoryApplication{ExporterID: w.orgs["exporter"].ID, ManufacturerID: w.orgs["maker"].ID, AuthorityID: w.orgs["authority"].ID,
+				VIN: fmt.Sprintf("LM1HIST0S1%07d", i), Brand: "Testa", Model: "T", Destination: dest,
+				Registered: ucx.MustDate(2025, 1, 1), Filed: ucx.MustDate(2026, 2, 1+i), MileageKM: &km, State: ucx.StateUnderReview}
+			if i < 2 {
+				h.State, h.LicensedOn = ucx.StateLicensed, ucx.MustDate(2026, 2, 20)
+			}
+			hist = append(hist, h)
+		}
+		if err := db.LoadHistory(ctx, hist, 3); err != nil {
+			t.Fatal(err)
+		}
+		q := "?from=2026-02-01&to=2026-02-28"
+		r := w.raw("authority.member", "GET", "/api/v1/figures"+q+"&format=csv&table=by_destination", "")
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
+		}
+		// applications, licensed, letter_required, letter_share, near_zero
+		// (only the first, 50 km < 100), mileage_known, near_zero_share.
+		want := "\ufeffkey,label,applications,licensed,letter_required,letter_share,near_zero,mileage_known,near_zero_share\n" +
+			"KZ,,2,0,0,0,0,2,0\nRU,,6,2,0,0,1,6,0.1667\n"
+		if string(r.body) != want {
+			t.Errorf("csv:\n%s\nwant:\n%s", r.body, want)
+		}
+		// Public: cells under 5 are empty; so are shares of fewer cases.
+		r = w.raw("", "GET", "/api/v1/public/figures"+q+"&format=csv&table=by_destination", "")
+		want = "\ufeffkey,label,applications,licensed,letter_required,letter_share,near_zero,mileage_known,near_zero_share\n" +
+			"KZ,,,,,,,,\nRU,,6,,,,,6,\n"
+		if r.status != 200 || string(r.body) != want {
+			t.Errorf("public csv: %d\n%s\nwant:\n%s", r.status, r.body, want)
+		}
+		// Long form of everything: one line per cell.
+		r = w.raw("authority.member", "GET", "/api/v1/figures"+q+"&format=csv", "")
+		if !strings.Contains(string(r.body), "\nby_month,2026-02,,applications,8\n") {
+			t.Errorf("long csv lacks by_month 2026-02 applications 8:\n%s", r.body)
+		}
+		// XLSX: a sheet per figure, numbers as numbers.
+		r = w.raw("authority.member", "GET", "/api/v1/figures"+q+"&format=xlsx", "")
+		x, err := excelize.OpenReader(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("xlsx: %d %v", r.status, err)
+		}
+		if got := x.GetSheetList(); len(got) != len(ucx.FigureNames) {
+			t.Errorf("sheets %v, want %v", got, ucx.FigureNames)
+		}
+		if v, _ := x.GetCellValue("by_destination", "C3"); v != "6" {
+			t.Errorf("by_destination C3 = %q, want 6 (RU applications)", v)
+		}
+		if r := w.raw("authority.member", "GET", "/api/v1/figures"+q+"&format=pdf", ""); r.status != 400 {
+			t.Errorf("format=pdf: %d, want 400", r.status)
+		}
+		if r := w.raw("", "GET", "/api/v1/figures"+q, ""); r.status != 401 {
+			t.Errorf("full figures without credentials: %d, want 401", r.status)
+		}
+	})
+}
