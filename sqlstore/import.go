@@ -155,7 +155,9 @@ func (db *DB) FindImportByID(ctx context.Context, p *ucx.Principal, id int64) (*
 
 // ImportRows returns an import's per-row results in row order. A filed
 // row's outcome and reasons are its application's current decision; a
-// rejected row's are the reasons it was rejected for.
+// rejected row's are the reasons it was rejected for. A filed row is read
+// from its application (applications.import_id, import_row), a rejected
+// one from import_rows.
 func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset, limit int) ([]*ucx.ImportRow, error) {
 	const op = "sqlstore.ImportRows"
 	if err := importScope(p); err != nil {
@@ -174,9 +176,16 @@ func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset
 		if n == 0 {
 			return ucx.Errorf(ucx.ENOTFOUND, "import %d not found", id)
 		}
-		rows, err := tx.Query(ctx, `SELECT r.row, r.vin, r.status, r.application_id, r.outcome, r.reasons, a.outcome, a.decision
-			FROM import_rows r LEFT JOIN applications a ON a.id = r.application_id
-			WHERE r.import_id = ? ORDER BY r.row LIMIT ? OFFSET ?`, id, limit, offset)
+		// A row is either in import_rows (rejected, or filed with a note)
+		// or an application that names it; the first wins.
+		rows, err := tx.Query(ctx, `SELECT x.row, x.vin, x.status, x.application_id, x.outcome, x.reasons, a.outcome, a.decision
+			FROM (SELECT r.row AS row, r.vin AS vin, r.status AS status, r.application_id AS application_id, r.outcome AS outcome, r.reasons AS reasons
+					FROM import_rows r WHERE r.import_id = ?
+				UNION ALL
+				SELECT f.import_row, f.vin, ?, f.id, '', '[]' FROM applications f
+					WHERE f.import_id = ? AND NOT EXISTS (SELECT 1 FROM import_rows n WHERE n.import_id = f.import_id AND n.row = f.import_row)) x
+			LEFT JOIN applications a ON a.id = x.application_id
+			ORDER BY x.row LIMIT ? OFFSET ?`, id, RowFiled, id, limit, offset)
 		if err != nil {
 			return err
 		}
@@ -530,8 +539,9 @@ func importInput(row *sheet.Row) (*ucx.ApplicationInput, error) {
 }
 
 // fileBatch files one batch of prepared rows in one transaction: per filed
-// row an application, its audit event and its import row; per rejected row
-// its import row; then the progress counters. The live-VIN index is checked
+// row an application, naming its import and row, and its audit event; per
+// rejected row (or filed one with a note) an import row; then the
+// progress counters. The live-VIN index is checked
 // by the insert itself (ON CONFLICT DO NOTHING): a VIN already open, in the
 // store or earlier in the file, is a rejected row, never a failed
 // transaction. Events and import rows are written bulkRows at a time in
@@ -582,7 +592,8 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 				}
 				ir.mfr = mfr
 				drafts.args = append(drafts.args, p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, ir.search,
-					x.Vehicle.RegistrationDate.Days(), ir.decision.Outcome.String(), boolInt(ir.decision.LetterRequired), ir.data, ir.dec, now, now, string(ucx.StateDraft), 1)
+					x.Vehicle.RegistrationDate.Days(), ir.decision.Outcome.String(), boolInt(ir.decision.LetterRequired), ir.data, ir.dec, now, now, string(ucx.StateDraft), 1,
+					im.ID, ir.n)
 			}
 			inserted, err := drafts.returning(ctx)
 			if err != nil {
@@ -620,7 +631,6 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					return err
 				}
 				filed++
-				reasons := "[]"
 				if ir.submit {
 					// submit writes its own events: the creation's must come first.
 					if err := events.flush(ctx); err != nil {
@@ -633,12 +643,12 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 							return err
 						}
 						// Filed, but not submitted: the row says why.
-						reasons = mustReasons([]ucx.Reason{{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
+						reasons := mustReasons([]ucx.Reason{{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
 							Message: "filed as a draft but not submitted: " + ucx.ErrorMessage(err)}})
+						if err := results.add(ctx, im.ID, ir.n, ir.vin, RowFiled, id, ir.decision.Outcome.String(), reasons); err != nil {
+							return err
+						}
 					}
-				}
-				if err := results.add(ctx, im.ID, ir.n, ir.vin, RowFiled, id, ir.decision.Outcome.String(), reasons); err != nil {
-					return err
 				}
 			}
 		}
@@ -661,7 +671,7 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 	return nil
 }
 
-// bulkRows is how many rows one multi-row INSERT writes: 100 rows of 10
+// bulkRows is how many rows one multi-row INSERT writes: 100 rows of 18
 // values stays far below both engines' limits on bound parameters.
 const bulkRows = 100
 
@@ -776,8 +786,8 @@ func rejectedRow(importID int64, ir *importRow, reasons []ucx.Reason) []any {
 // and the batch never fails on it.
 const (
 	draftInsertPrefix = `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
-		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version) VALUES `
-	draftColumns = 16
+		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version, import_id, import_row) VALUES `
+	draftColumns = 18
 )
 
 // mustReasons encodes reasons; they hold only strings and small integers,

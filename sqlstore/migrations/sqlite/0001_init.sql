@@ -57,6 +57,22 @@ CREATE TABLE sessions (
 	expires_at BIGINT  NOT NULL
 );
 
+-- Bulk imports (before applications, which name the import that filed them).
+CREATE TABLE imports (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	exporter_id INTEGER NOT NULL REFERENCES orgs(id),
+	user_id     INTEGER NOT NULL REFERENCES users(id),
+	filename    TEXT    NOT NULL,
+	state       TEXT    NOT NULL,
+	total       INTEGER NOT NULL DEFAULT 0,
+	processed   INTEGER NOT NULL DEFAULT 0,
+	filed       INTEGER NOT NULL DEFAULT 0,
+	rejected    INTEGER NOT NULL DEFAULT 0,
+	error       TEXT    NOT NULL DEFAULT '',
+	created_at  BIGINT  NOT NULL,
+	finished_at BIGINT
+);
+
 CREATE TABLE applications (
 	id                INTEGER PRIMARY KEY AUTOINCREMENT,
 	exporter_id       INTEGER NOT NULL REFERENCES orgs(id),
@@ -78,13 +94,19 @@ CREATE TABLE applications (
 	data              TEXT    NOT NULL,
 	decision          TEXT    NOT NULL,
 	created_at        BIGINT  NOT NULL,
-	updated_at        BIGINT  NOT NULL
+	updated_at        BIGINT  NOT NULL,
+	-- The import and data row that filed it, if one did: the row's result
+	-- is the application itself, so import_rows keeps only the rows that
+	-- need words of their own (see ImportRows).
+	import_id         INTEGER REFERENCES imports(id),
+	import_row        INTEGER
 );
 -- One live application per car: a withdrawn or refused one may be refiled.
 CREATE UNIQUE INDEX applications_live_vin ON applications(vin) WHERE state NOT IN ('withdrawn', 'refused');
 CREATE INDEX applications_exporter ON applications(exporter_id, id);
 CREATE INDEX applications_state ON applications(state, id);
 CREATE INDEX applications_vin ON applications(vin);
+CREATE INDEX applications_import ON applications(import_id, import_row) WHERE import_id IS NOT NULL;
 
 CREATE TABLE confirmation_requests (
 	id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -151,21 +173,6 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (org_id, key)
 );
 
-CREATE TABLE imports (
-	id          INTEGER PRIMARY KEY AUTOINCREMENT,
-	exporter_id INTEGER NOT NULL REFERENCES orgs(id),
-	user_id     INTEGER NOT NULL REFERENCES users(id),
-	filename    TEXT    NOT NULL,
-	state       TEXT    NOT NULL,
-	total       INTEGER NOT NULL DEFAULT 0,
-	processed   INTEGER NOT NULL DEFAULT 0,
-	filed       INTEGER NOT NULL DEFAULT 0,
-	rejected    INTEGER NOT NULL DEFAULT 0,
-	error       TEXT    NOT NULL DEFAULT '',
-	created_at  BIGINT  NOT NULL,
-	finished_at BIGINT
-);
-
 -- The uploaded file, apart from imports: the progress counters are updated
 -- every batch, and SQLite rewrites a whole row on UPDATE, blob included.
 CREATE TABLE import_files (
@@ -175,6 +182,10 @@ CREATE TABLE import_files (
 
 -- WITHOUT ROWID: rows are written and read by (import, row), so the primary
 -- key is the table and no second b-tree is kept.
+-- The result of each data row that did not simply file an application: a
+-- rejected row, or a filed one with a note (filed but not submitted). A
+-- row that filed an application is that application (its import_id and
+-- import_row), so a filed car costs one row, not two.
 CREATE TABLE import_rows (
 	import_id      INTEGER NOT NULL REFERENCES imports(id),
 	row            INTEGER NOT NULL,
