@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -227,20 +228,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return
 	}
-	names := map[string]string{}
-	if ks, err := s.keys(); err == nil {
-		if list, err := ks.TrustList(r.Context()); err == nil {
-			if rootPEM, err := ks.TrustRoot(r.Context()); err == nil {
-				if root, err := seal.ParsePublicKeyPEM(rootPEM); err == nil {
-					if l, err := seal.ParseTrustList(list, root); err == nil {
-						for _, k := range l.Keys {
-							names[k.KeyID] = k.Org.Name
-						}
-					}
-				}
-			}
-		}
-	}
+	names := s.keyOrgNames(r.Context())
 	for _, sl := range env.Seals {
 		pg.Seals = append(pg.Seals, printSeal{Org: sl.Org, OrgName: names[sl.KeyID], KeyID: sl.KeyID, Alg: string(sl.Alg),
 			SealedAt: sl.SealedAt.UTC().Format(time.RFC3339)})
@@ -253,4 +241,34 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 	if err := printTemplate.Execute(w, pg); err != nil {
 		s.logger().ErrorContext(r.Context(), "print view", "err", err.Error())
 	}
+}
+
+// keyOrgNames maps key ids to their organisations' legal names from the
+// current trust list, checked against the root; empty when unavailable,
+// as the names only label the print.
+func (s *Server) keyOrgNames(ctx context.Context) map[string]string {
+	names := map[string]string{}
+	if s.KeyService == nil {
+		return names
+	}
+	list, err := s.KeyService.TrustList(ctx)
+	if err != nil {
+		return names
+	}
+	rootPEM, err := s.KeyService.TrustRoot(ctx)
+	if err != nil {
+		return names
+	}
+	root, err := seal.ParsePublicKeyPEM(rootPEM)
+	if err != nil {
+		return names
+	}
+	l, err := seal.ParseTrustList(list, root)
+	if err != nil {
+		return names
+	}
+	for _, k := range l.Keys {
+		names[k.KeyID] = k.Org.Name
+	}
+	return names
 }
