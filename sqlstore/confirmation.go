@@ -213,11 +213,6 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 		if err := oneRequestRow(res, err, version); err != nil {
 			return err
 		}
-		if env != nil {
-			if _, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, doc, env, ""); err != nil {
-				return err
-			}
-		}
 		if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), ""); err != nil {
 			return err
 		}
@@ -227,7 +222,13 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 		}
 		now := tx.now
 		r.State, r.Version, r.OutletIDs, r.AnsweredAt, r.Document = ucx.ConfirmationApproved, r.Version+1, ids, &now, doc
-		return nil
+		if env == nil {
+			return nil
+		}
+		// Last, with its log leaf (storeDocument): the confirmation names
+		// the exporter who asked for it.
+		_, err = tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -11,8 +11,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,17 +132,72 @@ var errDocumentMismatch = errors.New("document_mismatch")
 // seals another document than the platform would issue.
 func ErrDocumentMismatch(err error) bool { return errors.Is(err, errDocumentMismatch) }
 
-// storeDocument writes a sealed envelope. doc is its document, whose
-// SHA-256 is the key.
-func (tx *Tx) storeDocument(ctx context.Context, kind string, entityID, orgID int64, doc, env []byte, revokes string) (*ucx.Document, error) {
+// DocumentLeafEntry is the transparency-log leaf of a sealed document or a
+// revocation: what a monitor reads (ucx log monitor --watch ORG) and what
+// a verifier checks against the document it holds. The fields are declared
+// in the order they are marshalled, which is fixed, so the leaf's bytes —
+// and hence its hash — never depend on a map's order.
+type DocumentLeafEntry struct {
+	Kind     string  `json:"kind"`   // confirmation, licence or revocation
+	Digest   string  `json:"digest"` // "sha256:…" of the canonical document
+	OrgID    int64   `json:"org_id"` // the issuing organisation
+	OrgName  string  `json:"org_name"`
+	Orgs     []int64 `json:"orgs,omitempty"` // other organisations it names
+	EntityID int64   `json:"entity_id"`
+	Revokes  string  `json:"revokes,omitempty"` // revocations: "sha256:…" of the revoked document
+	Time     string  `json:"time"`              // RFC 3339, UTC
+}
+
+// ParseDocumentLeaf reads a document's log leaf. It is EINVALID when entry is
+// not one.
+func ParseDocumentLeaf(entry []byte) (*DocumentLeafEntry, error) {
+	var e DocumentLeafEntry
+	if err := json.Unmarshal(entry, &e); err != nil || e.Kind == "" || e.Digest == "" {
+		return nil, ucx.Errorf(ucx.EINVALID, "the log entry is not a document's leaf")
+	}
+	return &e, nil
+}
+
+// storeDocument writes a sealed envelope and its transparency-log leaf in
+// the caller's transaction, so neither exists without the other. doc is
+// its document, whose SHA-256 is the key; others are the organisations the
+// document names besides its issuer (the exporter, the manufacturers), so
+// that each can watch the log for documents in its name.
+//
+// Call it last in the transaction: AppendLeaf takes the log's sequencing
+// lock, which on PostgreSQL is held until commit (see tlog.go), so only
+// the document's own INSERT follows it. The leaf is appended before the
+// row so that the row can carry its index.
+func (tx *Tx) storeDocument(ctx context.Context, kind string, entityID, orgID int64, others []int64, doc, env []byte, revokes string) (*ucx.Document, error) {
 	d := seal.DigestOf(doc)
 	hexd := hex.EncodeToString(d[:])
+	org, err := tx.orgByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	e := DocumentLeafEntry{Kind: kind, Digest: d.String(), OrgID: orgID, OrgName: org.Name, EntityID: entityID,
+		Time: tx.now.UTC().Format(time.RFC3339)}
+	for _, o := range others {
+		if o != orgID && o != 0 && !slices.Contains(e.Orgs, o) {
+			e.Orgs = append(e.Orgs, o)
+		}
+	}
+	slices.Sort(e.Orgs)
 	var rv any
 	if revokes != "" {
 		rv = revokes
+		e.Revokes = "sha256:" + revokes
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO documents (digest, kind, entity_id, org_id, envelope, revokes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		hexd, kind, entityID, orgID, env, rv, micros(tx.now)); err != nil {
+	entry, err := json.Marshal(e)
+	if err != nil {
+		return nil, ucx.Internal("sqlstore.storeDocument", err)
+	}
+	idx, err := tx.AppendLeaf(ctx, entry)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO documents (digest, kind, entity_id, org_id, envelope, revokes, created_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		hexd, kind, entityID, orgID, env, rv, micros(tx.now), idx); err != nil {
 		return nil, err
 	}
 	out := &ucx.Document{Digest: d.String(), Kind: kind, EntityID: entityID, OrgID: orgID, Envelope: env, CreatedAt: tx.now}
@@ -148,6 +205,30 @@ func (tx *Tx) storeDocument(ctx context.Context, kind string, entityID, orgID in
 		out.Revokes = "sha256:" + revokes
 	}
 	return out, nil
+}
+
+// DocumentLeaf returns the transparency-log leaf of a stored document: its
+// index and entry. It is ENOTFOUND for an unknown digest, and for a
+// document stored before documents were logged (migration 0005).
+func (db *DB) DocumentLeaf(ctx context.Context, digest string) (int64, []byte, error) {
+	const op = "sqlstore.DocumentLeaf"
+	h, err := parseDigest(digest)
+	if err != nil {
+		return 0, nil, err
+	}
+	var idx sql.NullInt64
+	var entry []byte
+	err = db.read.QueryRowContext(ctx, db.q(`SELECT d.log_index, l.entry FROM documents d LEFT JOIN log_leaves l ON l.idx = d.log_index
+		WHERE d.digest = ?`), h).Scan(&idx, &entry)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil, &ucx.Error{Code: ucx.ENOTFOUND, Op: op, Message: fmt.Sprintf("no document sha256:%s is stored here", h)}
+	case err != nil:
+		return 0, nil, db.wrap(op, err)
+	case !idx.Valid || entry == nil:
+		return 0, nil, &ucx.Error{Code: ucx.ENOTFOUND, Op: op, Message: fmt.Sprintf("document sha256:%s was stored before documents were logged and has no leaf", h)}
+	}
+	return idx.Int64, entry, nil
 }
 
 // parseDigest reads a digest as 64 hex digits, with or without "sha256:",
@@ -351,9 +432,8 @@ func (db *DB) RevokeDocument(ctx context.Context, p *ucx.Principal, digest, reas
 			return err
 		}
 		h := strings.TrimPrefix(d.Digest, "sha256:")
-		if rec, err = tx.storeDocument(ctx, ucx.DocRevocation, d.EntityID, p.OrgID, doc, env, h); err != nil {
-			return err
-		}
+		// The revoked document's flag first: the record and its leaf come
+		// last, as the log's sequencing lock wants (storeDocument).
 		res, err := tx.Exec(ctx, "UPDATE documents SET revoked_at = ?, revoked_reason = ? WHERE digest = ? AND revoked_at IS NULL", micros(tx.now), reason, h)
 		if err != nil {
 			return err
@@ -364,10 +444,38 @@ func (db *DB) RevokeDocument(ctx context.Context, p *ucx.Principal, digest, reas
 			}
 			return ucx.Errorf(ucx.ECONFLICT, "the document was revoked meanwhile")
 		}
-		return tx.event(ctx, p, actDocRevoke, entityDocument, d.EntityID, 0, "valid", "revoked", d.Digest+": "+reason)
+		if err := tx.event(ctx, p, actDocRevoke, entityDocument, d.EntityID, 0, "valid", "revoked", d.Digest+": "+reason); err != nil {
+			return err
+		}
+		// The revocation names whom the revoked document named, so that
+		// whoever watches the log for the one sees the other.
+		others, err := tx.leafOrgs(ctx, h)
+		if err != nil {
+			return err
+		}
+		rec, err = tx.storeDocument(ctx, ucx.DocRevocation, d.EntityID, p.OrgID, others, doc, env, h)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// leafOrgs returns the organisations the log leaf of a stored document
+// names (issuer and others), none for a document that has no leaf.
+func (tx *Tx) leafOrgs(ctx context.Context, hexd string) ([]int64, error) {
+	var entry []byte
+	err := tx.QueryRow(ctx, "SELECT l.entry FROM documents d JOIN log_leaves l ON l.idx = d.log_index WHERE d.digest = ?", hexd).Scan(&entry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e, err := ParseDocumentLeaf(entry)
+	if err != nil {
+		return nil, ucx.Internal("sqlstore.leafOrgs", err)
+	}
+	return append([]int64{e.OrgID}, e.Orgs...), nil
 }

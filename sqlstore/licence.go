@@ -147,11 +147,6 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 		if err != nil {
 			return err
 		}
-		if env != nil {
-			if _, err := tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, doc, env, ""); err != nil {
-				return err
-			}
-		}
 		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
 			string(ucx.StateLicensed), micros(tx.now), appID, version)
 		if err := oneRow(res, err, version); err != nil {
@@ -164,7 +159,21 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 		if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, appID, "", "issued", note); err != nil {
 			return err
 		}
-		return tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateLicensed), l.Number)
+		if err := tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateLicensed), l.Number); err != nil {
+			return err
+		}
+		if env == nil {
+			return nil
+		}
+		// Last, with its log leaf (storeDocument): the licence names the
+		// exporter and the manufacturers whose confirmations it cites.
+		others := []int64{l.ExporterID}
+		mfrs, err := tx.confirmingManufacturers(ctx, appID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, append(others, mfrs...), doc, env, "")
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -566,4 +575,24 @@ func addMonths(d ucx.Date, n int) ucx.Date {
 	}
 	t, _ := ucx.NewDate(y, m, day)
 	return t
+}
+
+// confirmingManufacturers returns the manufacturers whose approved
+// confirmations an application's licence cites.
+func (tx *Tx) confirmingManufacturers(ctx context.Context, appID int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, "SELECT DISTINCT manufacturer_id FROM confirmation_requests WHERE application_id = ? AND state = ?",
+		appID, string(ucx.ConfirmationApproved))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
