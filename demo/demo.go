@@ -159,6 +159,9 @@ func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
 		return nil, err
 	}
 	w.Applications = n
+	if _, err := seedHistory(ctx, db, principals, today, seed); err != nil { // a year of figures (history.go)
+		return nil, err
+	}
 	return w, nil
 }
 

@@ -149,6 +149,7 @@ func (u *ui) assetURL(p string) string {
 var uiPageTemplates = []string{
 	"login", "error", "home", "dashboard", "applications", "application", "new_application",
 	"import", "import_new", "inbox", "request", "review", "exporters", "customs", "verify",
+	"figures", "credit", "credit_list", "credit_naming", // ui_oversight.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -199,6 +200,13 @@ func (s *Server) registerUIRoutes() {
 	h("POST /exporters/{id}/standing", s.uiAuth(s.uiSetStanding))
 	h("GET /customs", s.uiAuth(s.uiCustoms))
 	h("POST /licences/{id}/clearance", s.uiAuth(s.uiClearance))
+	// Oversight (ui_oversight.go): the figures and naming are public (R6).
+	h("GET /oversight", s.uiAuth(s.uiOversight))
+	h("GET /figures", s.uiPublicFigures)
+	h("GET /naming", s.uiNaming)
+	h("GET /credit", s.uiAuth(s.uiCredit))
+	h("GET /credit/{id}", s.uiAuth(s.uiCreditRecord))
+	h("POST /credit/{id}/{action}", s.uiAuth(s.uiCreditPost))
 }
 
 // uiBase is what every page's layout needs; each page struct embeds it.
@@ -278,14 +286,17 @@ func uiNav(p *ucx.Principal, current string, b *uiBase) []uiNavItem {
 	switch p.OrgKind {
 	case ucx.KindExporter:
 		items = [][2]string{{"/", "nav.dashboard"}, {"/applications", "nav.applications"}, {"/applications/new", "nav.new"}, {"/imports/new", "nav.import"}}
+		items = append(items, [2]string{"/credit", "nav.credit"})
 	case ucx.KindManufacturer:
 		items = [][2]string{{"/requests", "nav.inbox"}}
 	case ucx.KindAuthority:
 		items = [][2]string{{"/review", "nav.review"}, {"/applications", "nav.applications"}, {"/exporters", "nav.exporters"}}
+		items = append(items, [2]string{"/oversight", "nav.oversight"}, [2]string{"/credit", "nav.credit"})
 	case ucx.KindCustoms:
 		items = [][2]string{{"/customs", "nav.customs"}, {"/applications", "nav.applications"}}
 	}
 	items = append(items, [2]string{"/verify", "nav.verify"})
+	items = append(items, [2]string{"/figures", "nav.figures"})
 	out := make([]uiNavItem, len(items))
 	for i, it := range items {
 		out[i] = uiNavItem{Href: it[0], Label: b.T(it[1]), Current: it[0] == current}

@@ -1,0 +1,85 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/demo"
+	"github.com/ucxdev/ucx/sqlstore"
+)
+
+// TestSeed_HistoryFeedsEveryFigure seeds the demo twice and checks that the
+// history is deterministic, quick, and gives every figure something to
+// show: near-new share falling after 2026-01-01, every exporter size with
+// letters, and one enterprise named under R6.
+func TestSeed_HistoryFeedsEveryFigure(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
+	seed := func() (*sqlstore.DB, *ucx.Figures, time.Duration) {
+		db, err := sqlstore.Open(ctx, ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.Now = func() time.Time { return now }
+		start := time.Now()
+		if _, err := demo.Seed(ctx, db, 648); err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(start)
+		f, err := db.Figures(ctx, nil, ucx.FigureFilter{From: ucx.MustDate(2025, 3, 11), To: ucx.MustDate(2026, 3, 10), Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, f, took
+	}
+	db, a, took := seed()
+	_, b, _ := seed()
+	if took > 4*time.Second {
+		t.Errorf("demo.Seed took %s; serve --demo must start in about 5 s", took)
+	}
+	for _, name := range ucx.FigureNames {
+		ta, tb := a.Table(name), b.Table(name)
+		if ta == nil || len(ta.Rows) == 0 {
+			t.Errorf("figure %s is empty", name)
+			continue
+		}
+		if len(ta.Rows) != len(tb.Rows) {
+			t.Errorf("figure %s: %d rows, then %d: not deterministic", name, len(ta.Rows), len(tb.Rows))
+		}
+		for i := range ta.Rows {
+			for j := range ta.Rows[i].Values {
+				if x, y := ta.Rows[i].Values[j], tb.Rows[i].Values[j]; (x == nil) != (y == nil) || x != nil && *x != *y {
+					t.Errorf("figure %s row %s column %d differs between two seeds", name, ta.Rows[i].Key, j)
+				}
+			}
+		}
+	}
+	// The near-new share (column 3 of by_month) falls after the rule.
+	share := map[string]float64{}
+	for _, r := range a.Table("by_month").Rows {
+		if v := r.Values[3]; v != nil {
+			share[r.Key] = *v
+		}
+	}
+	if !(share["2025-10"] > 0.4 && share["2026-02"] < 0.25) {
+		t.Errorf("near-new share 2025-10 %.2f, 2026-02 %.2f; want above 0.4, then below 0.25", share["2025-10"], share["2026-02"])
+	}
+	for _, r := range a.Table("by_exporter_size").Rows {
+		if r.Values[1] == nil || *r.Values[1] == 0 {
+			t.Errorf("exporter size %s has no letter requests", r.Key)
+		}
+	}
+	n, err := db.Naming(ctx, ucx.MustDate(2025, 12, 1), ucx.MustDate(2026, 3, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Enterprises) != 1 || n.Enterprises[0].Count != 3 {
+		t.Errorf("naming: %+v; want one enterprise with 3 wrong filings", n.Enterprises)
+	}
+}
