@@ -356,7 +356,7 @@ func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 	}
 	pg := &uiCreditPage{uiBase: s.newBase(r, p, "credit", "title.credit"), Report: rep, Events: events, Items: items,
 		IsAuthority: p.Is(ucx.KindAuthority), IsExporter: p.Is(ucx.KindExporter), CanAct: p.Role.CanAct(), Form: f,
-		Standings: []ucx.Standing{ucx.StandingNormal, ucx.StandingWarned, ucx.StandingRectification, ucx.StandingSuspended},
+		Standings:   []ucx.Standing{ucx.StandingNormal, ucx.StandingWarned, ucx.StandingRectification, ucx.StandingSuspended},
 		ItemsByCode: map[string]*ucx.NegativeItem{}}
 	for _, n := range items {
 		pg.ItemsByCode[n.Code] = n
