@@ -51,6 +51,10 @@ type Config struct {
 	LogKey      string
 	LogOrigin   string
 	LogInterval time.Duration
+
+	// Oversight holds the credit thresholds (R8) and the figures'
+	// settings (serve_oversight.go).
+	Oversight sqlstore.Oversight
 }
 
 // Main is the running server: the store, the HTTP server and their
@@ -72,6 +76,8 @@ type Main struct {
 	// store closes. It is the hook for the transparency log (tlog*.go) to
 	// write its last checkpoint; nothing sets it yet.
 	FinalCheckpoint func(ctx context.Context) error
+
+	standingsDone chan struct{} // the daily standings refresh (serve_oversight.go)
 
 	ln     net.Listener
 	srv    *nethttp.Server
@@ -121,6 +127,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if err := db.SetOversight(c.Oversight); err != nil {
+		return usageErr(fmt.Errorf("credit and figures settings: %w", err))
+	}
 
 	if err := m.openSealing(ctx); err != nil {
 		return err
@@ -152,6 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api.OrgService = db
 	api.ApplicationService = db
 	api.ImportService = db
+	api.CreditService, api.FiguresService = db, db
 	api.Sessions = db
 	if db.Sealing() {
 		api.KeyService, api.DocumentService = db, db
@@ -192,6 +202,7 @@ func (m *Main) Open(ctx context.Context) error {
 		db.RunImports(bgctx, m.Logger)
 	}()
 	m.startLog(bgctx)
+	m.startStandings(bgctx)
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
 	return nil
@@ -234,6 +245,9 @@ func (m *Main) Close() error {
 	}
 	if m.logDone != nil {
 		<-m.logDone // it stops with bgctx, within one integration
+	}
+	if m.standingsDone != nil {
+		<-m.standingsDone // it stops with bgctx, after at most one refresh
 	}
 	if m.FinalCheckpoint != nil && m.DB != nil {
 		if cerr := m.FinalCheckpoint(ctx); err == nil && cerr != nil {
@@ -330,6 +344,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.BoolVar(&m.Config.Demo, "demo", false, "seed a demo world and print its logins")
 	f.StringVar(&m.Config.DemoCredentials, "demo-credentials", "", "with --demo, also write the logins and tokens as JSON to this file")
 	f.StringVar(&m.Config.KEKFile, "kek-file", "", "file holding the 32-byte key-encryption key of the sealing keys, hex or base64 (else UCX_KEK; never change it)")
+	addOversightFlags(f, &m.Config.Oversight, &env)
 	f.StringVar(&m.Config.PolicyFile, "policy", envOr("UCX_POLICY", ""), "policy file replacing the embedded default (UCX_POLICY)")
 	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", env.duration("UCX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long requests in flight may take to finish on SIGTERM (UCX_SHUTDOWN_TIMEOUT)")
 	f.Int64Var(&m.Config.MaxBodyBytes, "max-body-bytes", env.int64("UCX_MAX_BODY_BYTES", http.DefaultMaxBodyBytes), "largest JSON request body, in bytes (UCX_MAX_BODY_BYTES)")
