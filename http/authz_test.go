@@ -237,6 +237,9 @@ var public = map[string]bool{
 	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true,
 	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
 	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true,
+	// The transparency log is public: it proves nothing to strangers otherwise.
+	"GET /api/v1/log/key": true, "GET /api/v1/log/checkpoint": true, "GET /api/v1/log/proof/inclusion": true,
+	"GET /api/v1/log/proof/consistency": true, "GET /api/v1/log/entries": true, "GET /api/v1/documents/{digest}/log-proof": true,
 }
 
 // everyone lists every user of the world: each organisation × each role.

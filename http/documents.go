@@ -1,10 +1,12 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ucxdev/ucx"
 )
@@ -19,6 +21,7 @@ func (s *Server) registerDocumentRoutes() {
 	// in its QR code) may fetch and verify it.
 	s.handle("GET /api/v1/documents/{digest}", s.handleDocument)
 	s.handle("GET /api/v1/documents/{digest}/bundle", s.handleBundle)
+	s.handle("GET /api/v1/documents/{digest}/log-proof", s.handleDocumentLogProof)
 	s.handle("POST /api/v1/verify", s.handleVerify)
 	s.handle("GET /documents/{digest}/print", s.handlePrint)
 }
@@ -189,15 +192,142 @@ func (s *Server) bundle(r *http.Request, digest string) (*Bundle, *ucx.Document,
 		return nil, nil, err
 	}
 	bu := &Bundle{Type: BundleType, Envelope: d.Envelope, TrustList: list, RootPublicKey: string(root), Revocations: []json.RawMessage{}}
+	digests := []string{d.Digest}
 	for _, rv := range revs {
 		bu.Revocations = append(bu.Revocations, rv.Envelope)
+		digests = append(digests, rv.Digest)
+	}
+	if bu.TransparencyLog, err = s.documentLogProof(ctx, digests); err != nil {
+		return nil, nil, err
+	}
+	if bu.TransparencyLog != nil {
+		bu.LogPublicKey = s.Log.LogVerifierKey()
 	}
 	return bu, d, nil
+}
+
+// DocumentLogService is a LogService that also knows the leaf of each
+// stored document (cmd/ucx's adapter over the store has it). The bundle
+// and the log-proof route need it; a LogService without it serves
+// bundles without log evidence.
+type DocumentLogService interface {
+	// DocumentLeaf returns the leaf index and entry of a stored document,
+	// ENOTFOUND when it has none.
+	DocumentLeaf(ctx context.Context, digest string) (int64, []byte, error)
+}
+
+// logProofWait is how long a bundle waits for a just-logged document to be
+// covered by a checkpoint: integration runs every half second, so a
+// document fetched right after it was issued need not be asked for again.
+const logProofWait = 2 * time.Second
+
+// documentLogProof proves the leaves of the documents with digests (the
+// document first, then its revocations) in the latest checkpoint, waiting
+// up to logProofWait for one that covers them all. It returns nil, nil
+// when the server has no log or the document no leaf (stored before
+// documents were logged), and EUNAVAILABLE when the leaves are still not
+// checkpointed.
+func (s *Server) documentLogProof(ctx context.Context, digests []string) (*LogProof, error) {
+	dl, ok := s.Log.(DocumentLogService)
+	if s.Log == nil || !ok {
+		return nil, nil
+	}
+	incl := make([]*LogInclusion, len(digests))
+	last := int64(-1)
+	for i, dg := range digests {
+		idx, entry, err := dl.DocumentLeaf(ctx, dg)
+		if ucx.ErrorCode(err) == ucx.ENOTFOUND && i == 0 {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		incl[i] = &LogInclusion{Index: idx, Entry: entry}
+		last = max(last, idx)
+	}
+	deadline := time.Now().Add(logProofWait)
+	for {
+		cp, err := s.Log.LatestCheckpoint(ctx)
+		if err != nil && ucx.ErrorCode(err) != ucx.ENOTFOUND {
+			return nil, err
+		}
+		if err == nil && cp.Size > last {
+			p := &LogProof{Checkpoint: string(cp.Note), InclusionProof: incl[0], Revocations: incl[1:]}
+			for _, in := range incl {
+				in.TreeSize = cp.Size
+				if in.Hashes, err = s.Log.InclusionProof(ctx, in.Index, cp.Size); err != nil {
+					return nil, err
+				}
+			}
+			if len(p.Revocations) == 0 {
+				p.Revocations = nil
+			}
+			return p, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, ucx.Errorf(ucx.EUNAVAILABLE, "the document's log entry is not yet in a checkpoint; retry in a second")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// handleDocumentLogProof is GET /api/v1/documents/{digest}/log-proof: the
+// inclusion proof of a document's leaf (and of its revocations') in the
+// latest checkpoint, what its bundle carries. Public, as the document is.
+func (s *Server) handleDocumentLogProof(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.documents()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if _, err := s.logService(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := ds.FindDocument(ctx, r.PathValue("digest"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	revs, err := ds.Revocations(ctx, d.Digest)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	digests := []string{d.Digest}
+	for _, rv := range revs {
+		digests = append(digests, rv.Digest)
+	}
+	p, err := s.documentLogProof(ctx, digests)
+	if err == nil && p == nil {
+		err = ucx.Errorf(ucx.ENOTFOUND, "document %s has no log entry", d.Digest)
+	}
+	if err != nil {
+		s.retryLater(w, err)
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, p)
+}
+
+// retryLater tells a client to come back in a second when the answer is
+// only waiting for the next checkpoint.
+func (s *Server) retryLater(w http.ResponseWriter, err error) {
+	if ucx.ErrorCode(err) == ucx.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "1")
+	}
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 	bu, d, err := s.bundle(r, r.PathValue("digest"))
 	if err != nil {
+		s.retryLater(w, err)
 		s.Error(w, r, err)
 		return
 	}

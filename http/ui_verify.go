@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/ucxdev/ucx"
 )
@@ -37,8 +38,50 @@ func (s *Server) newVerifyPage(r *http.Request) *uiVerifyPage {
 	return &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.WebVerify != nil}
 }
 
+// uiVerifyPage shows the verification form or, reached from a printed
+// document's QR code (/verify?d=<digest>), verifies the stored document
+// at once: its bundle (with the transparency log's proof when the server
+// keeps a log) is handed to the verifier, so the holder of the paper sees
+// the verdicts without pasting anything.
 func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, s.newVerifyPage(r))
+	pg := s.newVerifyPage(r)
+	digest := strings.TrimSpace(r.URL.Query().Get("d"))
+	if digest == "" || !pg.Available {
+		s.render(w, r, pg)
+		return
+	}
+	doc, err := s.verifyPageDocument(r, digest)
+	if err != nil {
+		pg.Form.Errors["document"] = pg.errText(err)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		s.render(w, r, pg)
+		return
+	}
+	s.renderVerified(w, r, pg, doc)
+}
+
+// verifyPageDocument returns what the page verifies for a digest: the
+// document's bundle, or its envelope alone when the bundle cannot be
+// made now (its log entry awaits the next checkpoint).
+func (s *Server) verifyPageDocument(r *http.Request, digest string) ([]byte, error) {
+	ds, err := s.documents()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.keys(); err == nil {
+		bu, _, err := s.bundle(r, digest)
+		if err == nil {
+			return json.Marshal(bu)
+		}
+		if code := ucx.ErrorCode(err); code == ucx.ENOTFOUND || code == ucx.EINVALID {
+			return nil, err
+		}
+	}
+	d, err := ds.FindDocument(r.Context(), digest)
+	if err != nil {
+		return nil, err
+	}
+	return d.Envelope, nil
 }
 
 // uiVerify reads the document from the "file" upload or, when none was
@@ -58,6 +101,11 @@ func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, pg)
 		return
 	}
+	s.renderVerified(w, r, pg, doc)
+}
+
+// renderVerified runs the verifier on doc and shows its verdict.
+func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVerifyPage, doc []byte) {
 	res, err := s.WebVerify(r.Context(), doc)
 	if err != nil {
 		switch code := ucx.ErrorCode(err); code {

@@ -8,8 +8,11 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/seal"
+	"github.com/ucxdev/ucx/tlog"
 )
 
 // BundleType names the verification bundle format in its "type" member.
@@ -27,18 +30,27 @@ type Bundle struct {
 	TrustList     json.RawMessage   `json:"trust_list"`
 	RootPublicKey string            `json:"root_public_key"` // PKIX PEM
 	Revocations   []json.RawMessage `json:"revocations"`
-	// TransparencyLog is where the log inclusion proof and checkpoint go:
-	// the transparency-log work fills it; nil until then.
+	// TransparencyLog proves that the document (and each revocation
+	// above) is a leaf of the platform's transparency log, in one signed
+	// checkpoint. Absent when the server runs without a log, or for a
+	// document stored before documents were logged.
 	TransparencyLog *LogProof `json:"transparency_log,omitempty"`
+	// LogPublicKey is the log's note verifier key, a convenience like
+	// RootPublicKey: a verifier should pin the published one (ucx verify
+	// --log-key-pub), since whoever forges a bundle can forge this too.
+	LogPublicKey string `json:"log_public_key,omitempty"`
 }
 
-// LogProof is the transparency log's evidence that a document was logged:
-// an inclusion proof against a signed checkpoint. Its fields are left to
-// the transparency-log work; they are raw JSON so a bundle that carries
-// them already parses.
+// LogProof is the transparency log's evidence about a document: the
+// inclusion proof of its leaf (with the entry, so the verifier can check
+// the leaf names this very document) and of the leaf of each revocation
+// in the bundle, all against one signed checkpoint (a C2SP signed note).
+// A revocation proven in the checkpoint means the document was revoked
+// as of that checkpoint, whoever's bytes the bundle carries.
 type LogProof struct {
-	InclusionProof json.RawMessage `json:"inclusion_proof,omitempty"`
-	Checkpoint     json.RawMessage `json:"checkpoint,omitempty"`
+	InclusionProof *LogInclusion   `json:"inclusion_proof"`
+	Checkpoint     string          `json:"checkpoint"`
+	Revocations    []*LogInclusion `json:"revocations,omitempty"`
 }
 
 // ParseBundle reads a verification bundle strictly. It is EINVALID when b
@@ -129,7 +141,10 @@ type Verification struct {
 	Issuer    VerdictJSON       `json:"issuer"`
 	Status    VerdictJSON       `json:"status"`
 	Seals     []SealVerdictJSON `json:"seals"`
-	Document  json.RawMessage   `json:"document,omitempty"`
+	// Log is the verdict on the transparency-log evidence of a bundle;
+	// absent when none was given.
+	Log      *LogVerdictJSON `json:"log,omitempty"`
+	Document json.RawMessage `json:"document,omitempty"`
 }
 
 // Valid reports whether all three verdicts passed (the web UI's verdict
@@ -192,12 +207,13 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*Verification, error) 
 		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "document verification is not configured on this server")
 	}
 	doc = bytes.TrimSpace(doc)
+	var logProof *LogProof
 	if IsBundle(doc) {
 		bu, err := ParseBundle(doc)
 		if err != nil {
 			return nil, err
 		}
-		doc = bu.Envelope
+		doc, logProof = bu.Envelope, bu.TransparencyLog
 	}
 	env, err := seal.ParseEnvelope(doc)
 	if err != nil {
@@ -228,7 +244,30 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*Verification, error) 
 	case ucx.ErrorCode(err) != ucx.ENOTFOUND:
 		return nil, err
 	}
-	return NewVerification(seal.Verify(doc, list, root, opts)), nil
+	r := seal.Verify(doc, list, root, opts)
+	var lv *LogVerdictJSON
+	if logProof != nil && r.Integrity.Reason != seal.ReasonMalformed {
+		// The bundle's log evidence is checked against this server's own
+		// log key, never the bundle's.
+		var v note.Verifier
+		if s.Log != nil {
+			if v, err = tlog.ParseVerifierKey(s.Log.LogVerifierKey()); err != nil {
+				return nil, ucx.Internal("http.Verify", err)
+			}
+		}
+		lv = VerifyLogProof(logProof, r.Digest, v)
+		applyLogStatus(r, lv)
+	}
+	return NewVerificationWithLog(r, lv), nil
+}
+
+// NewVerificationWithLog is NewVerification with the log's verdict, which
+// counts towards validity when present.
+func NewVerificationWithLog(r *seal.Report, lv *LogVerdictJSON) *Verification {
+	v := NewVerification(r)
+	v.Log = lv
+	v.OK = v.OK && (lv == nil || lv.OK)
+	return v
 }
 
 // handleVerify is POST /api/v1/verify: public, the body an envelope or a
