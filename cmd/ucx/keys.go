@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/seal"
+	"github.com/ucxdev/ucx/tlog"
 )
 
 // maxInput bounds every file the key commands read. Documents, envelopes
@@ -427,7 +429,7 @@ func trustListOf(b []byte, dir string) (*seal.TrustList, error) {
 // sealed document, with the trust list and the root public key as the only
 // other inputs.
 func newVerifyCmd() *cobra.Command {
-	var trustFile, rootPub, lang string
+	var trustFile, rootPub, logPub, lang string
 	var asJSON bool
 	var requireOrgs []string
 	cmd := &cobra.Command{
@@ -462,11 +464,11 @@ Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 				return usageErr(err)
 			}
 			if ucxhttp.IsBundle(env) {
-				r, err := verifyBundle(cmd, env, rootPub)
+				r, lv, err := verifyBundle(cmd, env, rootPub, logPub)
 				if err != nil {
 					return err
 				}
-				return writeVerifyReport(cmd, r, tr, asJSON)
+				return writeVerifyReportLog(cmd, r, lv, tr, asJSON)
 			}
 			if trustFile == "" || rootPub == "" {
 				return usageErr(errors.New("give --trust FILE (the sealed trust list) and --root-pub FILE (the platform root's public key), or a bundle: no seal can be checked without them"))
@@ -499,6 +501,7 @@ Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 	f := cmd.Flags()
 	f.StringVar(&trustFile, "trust", "", "the sealed trust list file")
 	f.StringVar(&rootPub, "root-pub", "", "the platform root's public key file (PKIX PEM)")
+	f.StringVar(&logPub, "log-key-pub", "", "the transparency log's verifier key (<origin>+<hash>+<key>), or a file holding it; default: the bundle's own, whose name is printed")
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	f.StringVar(&lang, "lang", "zh", "language of the report: zh or en")
 	f.StringSliceVar(&requireOrgs, "require-org", nil, "an organisation id that must have a valid seal on the document (repeatable)")
@@ -512,6 +515,7 @@ type verifyLang struct {
 	valid, invalid               string
 	integrity, issuer, status    string
 	pass, fail                   string
+	log                          string
 	document, seal, key, org, at string
 	reasons                      map[seal.Reason]string
 }
@@ -520,7 +524,7 @@ var verifyText = map[string]*verifyLang{
 	"zh": {
 		valid: "有效", invalid: "无效",
 		integrity: "完整性", issuer: "签发方", status: "状态",
-		pass: "通过", fail: "未通过",
+		pass: "通过", fail: "未通过", log: "透明日志",
 		document: "文件", seal: "印章", key: "密钥", org: "机构", at: "盖章时间",
 		reasons: map[seal.Reason]string{
 			seal.ReasonMalformed:       "无法读取",
@@ -540,7 +544,7 @@ var verifyText = map[string]*verifyLang{
 	"en": {
 		valid: "VALID", invalid: "NOT VALID",
 		integrity: "integrity", issuer: "issuer", status: "status",
-		pass: "pass", fail: "FAIL",
+		pass: "pass", fail: "FAIL", log: "transparency log",
 		document: "document", seal: "seal", key: "key", org: "organisation", at: "sealed at",
 		reasons: map[seal.Reason]string{
 			seal.ReasonMalformed:       "cannot be read",
@@ -692,33 +696,87 @@ func writeVerifyReport(cmd *cobra.Command, r *seal.Report, tr *verifyLang, asJSO
 
 // verifyBundle verifies a verification bundle offline, against the root
 // key in rootPub when given (pinned), else the bundle's own, whose id it
-// prints on standard error. A bundle that cannot be read is unusable
-// input (exit 2).
-func verifyBundle(cmd *cobra.Command, b []byte, rootPub string) (*seal.Report, error) {
+// prints on standard error; and its transparency-log proof against the
+// log key logPub (pinned), else the bundle's own, likewise printed. The
+// log verdict is nil when the bundle carries no log proof. A bundle that
+// cannot be read is unusable input (exit 2).
+func verifyBundle(cmd *cobra.Command, b []byte, rootPub, logPub string) (*seal.Report, *ucxhttp.LogVerdictJSON, error) {
 	bu, err := ucxhttp.ParseBundle(b)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("the bundle cannot be read: %s", errText(err)))
+		return nil, nil, usageErr(fmt.Errorf("the bundle cannot be read: %s", errText(err)))
 	}
 	var root *seal.PublicKey
 	if rootPub != "" {
 		if root, err = loadPublicKey(rootPub, "--root-pub"); err != nil {
-			return nil, usageErr(err)
+			return nil, nil, usageErr(err)
 		}
 	} else {
 		if root, err = seal.ParsePublicKeyPEM([]byte(bu.RootPublicKey)); err != nil {
-			return nil, usageErr(fmt.Errorf("the bundle's root public key cannot be read: %s", errText(err)))
+			return nil, nil, usageErr(fmt.Errorf("the bundle's root public key cannot be read: %s", errText(err)))
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "root key %s taken from the bundle; pin it with --root-pub\n", root.ID())
 	}
-	if _, err := seal.ParseTrustList(bu.TrustList, root); seal.ReasonOf(err) == seal.ReasonMalformed {
-		return nil, usageErr(fmt.Errorf("the bundle's trust list cannot be read: %s", errText(err)))
+	var logKey note.Verifier
+	if logPub != "" {
+		k := logPub
+		if b, err := os.ReadFile(logPub); err == nil {
+			k = strings.TrimSpace(string(b))
+		}
+		if logKey, err = tlog.ParseVerifierKey(k); err != nil {
+			return nil, nil, usageErr(fmt.Errorf("--log-key-pub: %s", errText(err)))
+		}
+	} else if bu.TransparencyLog != nil && bu.LogPublicKey != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "log key %s taken from the bundle; pin it with --log-key-pub\n", bu.LogPublicKey)
 	}
-	r, err := ucxhttp.VerifyBundle(bu, root)
+	if _, err := seal.ParseTrustList(bu.TrustList, root); seal.ReasonOf(err) == seal.ReasonMalformed {
+		return nil, nil, usageErr(fmt.Errorf("the bundle's trust list cannot be read: %s", errText(err)))
+	}
+	r, lv, err := ucxhttp.VerifyBundleWithLog(bu, root, logKey)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, nil, usageErr(err)
 	}
 	if r.Integrity.Reason == seal.ReasonMalformed {
-		return nil, usageErr(fmt.Errorf("the bundle's envelope is not a sealed envelope: %s", r.Integrity.Detail))
+		return nil, nil, usageErr(fmt.Errorf("the bundle's envelope is not a sealed envelope: %s", r.Integrity.Detail))
 	}
-	return r, nil
+	return r, lv, nil
+}
+
+// writeVerifyReportLog is writeVerifyReport with the transparency log's
+// verdict, which counts towards validity when the bundle carries a proof:
+// in the JSON report as "log", in the text report as a fourth line.
+func writeVerifyReportLog(cmd *cobra.Command, r *seal.Report, lv *ucxhttp.LogVerdictJSON, tr *verifyLang, asJSON bool) error {
+	if lv == nil {
+		return writeVerifyReport(cmd, r, tr, asJSON)
+	}
+	valid := r.OK() && lv.OK
+	var out []byte
+	if asJSON {
+		j := struct {
+			verifyJSON
+			Log *ucxhttp.LogVerdictJSON `json:"log"`
+		}{newVerifyReport(r, tr), lv}
+		j.Valid = valid
+		var err error
+		if out, err = json.Marshal(j); err != nil {
+			return &exitError{code: exitInternal, err: err}
+		}
+		out = append(out, '\n')
+	} else {
+		text := verifyTextReport(r, tr)
+		if !valid && r.OK() {
+			text = strings.Replace(text, tr.valid, tr.invalid, 1)
+		}
+		result := tr.pass
+		if !lv.OK {
+			result = tr.fail + ": " + lv.Reason
+		}
+		out = fmt.Appendf([]byte(text), "  %s: %s\n    %s\n", tr.log, result, lv.Detail)
+	}
+	if err := writeOutput(cmd, "", out); err != nil {
+		return err
+	}
+	if !valid {
+		return &exitError{code: exitFound}
+	}
+	return nil
 }
