@@ -67,6 +67,7 @@ CREATE TABLE application_facts (
 	licence_month   BIGINT
 );
 CREATE INDEX facts_day ON application_facts(app_day, exporter_id);
+CREATE INDEX facts_exporter ON application_facts(exporter_id, app_day);
 CREATE INDEX facts_month ON application_facts(month, app_day, letter, mileage, licence_day, reg_days);
 CREATE INDEX facts_licence ON application_facts(licence_month, licence_day);
 CREATE INDEX facts_destination ON application_facts(destination, app_day, letter, mileage, licence_day);
