@@ -275,9 +275,10 @@ func (s *Server) uiCredit(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 	s.render(w, r, pg)
 }
 
-// thresholdsInForce reads the store's thresholds from the naming answer,
-// which carries the naming count, and the defaults otherwise; the
-// thresholds are configuration the service does not expose alone.
+// thresholdsInForce returns the store's standing thresholds, which
+// ucx.CreditService exposes only inside a credit report: it reads the
+// first exporter's report (the defaults when there is no exporter, and
+// so nothing to list). The list is then a what-if under them.
 func (s *Server) thresholdsInForce(r *http.Request, p *ucx.Principal) (ucx.StandingThresholds, error) {
 	if !p.Is(ucx.KindAuthority) {
 		return ucx.StandingThresholds{}, ucx.Errorf(ucx.EFORBIDDEN, "the list of credit records is for licensing authorities")
