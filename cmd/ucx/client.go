@@ -80,6 +80,8 @@ func newClientCmds() []*cobra.Command {
 		newRequestCmd(f),
 		newLicenceCmd(f),
 		newClearCmd(f),
+		newKeyCmd(f),
+		newDocumentCmd(f),
 	}
 	for _, c := range cmds {
 		f.register(c)

@@ -85,10 +85,20 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 
 	var approveVersion int
 	var outlets []int64
+	var approveKey string
 	approve := &cobra.Command{
-		Use:   "approve ID --outlet N [--outlet N …]",
+		Use:   "approve ID --outlet N [--outlet N …] [--key FILE.key]",
 		Short: "approve, naming the outlets that will serve the vehicle in its destination (R3)",
-		Args:  cobra.ExactArgs(1),
+		Long: `approve approves a request, naming the outlets that will serve the vehicle in
+its destination (R3). The approval produces the sealed After-Sales Service
+Confirmation.
+
+With --key, the confirmation is sealed on this machine with the private key
+ucx keygen made (its public key registered with ucx key register): the
+platform's document is fetched, sealed here for your organisation, and the
+envelope sent back. The private key never leaves this machine. Without
+--key, the platform seals with your organisation's custodial key.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("the request id", args[0])
 			if err != nil {
@@ -96,6 +106,10 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 			}
 			if len(outlets) == 0 {
 				return usageErr(errors.New("name at least one outlet with --outlet (see your organisation's outlets)"))
+			}
+			sealer, err := loadSealer(approveKey)
+			if err != nil {
+				return err
 			}
 			c, err := f.client()
 			if err != nil {
@@ -105,15 +119,30 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 			if err != nil {
 				return err
 			}
-			r, err := c.ApproveRequest(cmd.Context(), nil, id, version, outlets)
+			var env []byte
+			var sd *sealed
+			if sealer != nil {
+				doc, err := c.ConfirmationToSeal(cmd.Context(), nil, id, outlets)
+				if err != nil {
+					return clientErr(err)
+				}
+				if env, sd, err = sealer.seal(cmd.Context(), c, doc); err != nil {
+					return err
+				}
+			}
+			r, err := c.ApproveRequestSealed(cmd.Context(), nil, id, version, outlets, env)
 			if err != nil {
 				return clientErr(err)
 			}
-			return printRequest(cmd.OutOrStdout(), f, r)
+			return printSealed(cmd, f, struct {
+				*ucx.ConfirmationRequest
+				*sealed
+			}{r, sd}, sd, func() error { return printRequest(cmd.OutOrStdout(), f, r) })
 		},
 	}
 	approve.Flags().Int64SliceVar(&outlets, "outlet", nil, "an outlet id (repeat, or separate with commas)")
 	approve.Flags().IntVar(&approveVersion, "version", 0, "the version you last read (default: the current one)")
+	approve.Flags().StringVar(&approveKey, "key", "", "seal here with this private key file from ucx keygen (default: the custodial key)")
 
 	var refuseVersion int
 	var code, text string
@@ -216,12 +245,24 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 	}
 
 	var issueVersion int
+	var issueKey string
 	issue := &cobra.Command{
-		Use:   "issue APP_ID",
+		Use:   "issue APP_ID [--key FILE.key]",
 		Short: "issue the licence of an application under review",
-		Args:  cobra.ExactArgs(1),
+		Long: `issue issues the export licence of an application under review (R14), as a
+document sealed by the authority.
+
+With --key, the licence is sealed on this machine with the private key ucx
+keygen made (its public key registered with ucx key register); the private
+key never leaves this machine. Without --key, the platform seals with the
+authority's custodial key.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("the application id", args[0])
+			if err != nil {
+				return err
+			}
+			sealer, err := loadSealer(issueKey)
 			if err != nil {
 				return err
 			}
@@ -233,14 +274,29 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 			if err != nil {
 				return err
 			}
-			lic, err := c.IssueLicence(cmd.Context(), nil, id, version)
+			var env []byte
+			var sd *sealed
+			if sealer != nil {
+				doc, err := c.LicenceToSeal(cmd.Context(), nil, id)
+				if err != nil {
+					return clientErr(err)
+				}
+				if env, sd, err = sealer.seal(cmd.Context(), c, doc); err != nil {
+					return err
+				}
+			}
+			lic, err := c.IssueLicenceSealed(cmd.Context(), nil, id, version, env)
 			if err != nil {
 				return clientErr(err)
 			}
-			return printLicence(cmd.OutOrStdout(), f, lic)
+			return printSealed(cmd, f, struct {
+				*ucx.Licence
+				*sealed
+			}{lic, sd}, sd, func() error { return printLicence(cmd.OutOrStdout(), f, lic) })
 		},
 	}
 	issue.Flags().IntVar(&issueVersion, "version", 0, "the application version you reviewed (default: the current one)")
+	issue.Flags().StringVar(&issueKey, "key", "", "seal here with this private key file from ucx keygen (default: the custodial key)")
 
 	var refuseVersion int
 	var code, text string
