@@ -64,7 +64,7 @@ func TestConfig_DSNPasswordNeverLogged(t *testing.T) {
 		t.Skipf("UCX_TEST_POSTGRES is not of the form postgres://postgres@…; cannot add a password")
 	}
 	var logs, stdout bytes.Buffer
-	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: live, Demo: true},
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: live, Demo: true, LogKey: filepath.Join(t.TempDir(), "log.key")},
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Stdout: &stdout}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)

@@ -94,6 +94,9 @@ func freshPostgresDSN(t *testing.T) string {
 }
 
 func crashTest(t *testing.T, path string) {
+	// The log key lives beside the test, not in the working directory, and
+	// stays the same across restarts as a real deployment's does.
+	logKey := filepath.Join(t.TempDir(), "log.key")
 	rounds := 3
 	if s := os.Getenv("UCX_CRASH_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
@@ -140,7 +143,7 @@ func crashTest(t *testing.T, path string) {
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 	for round := 0; round <= rounds; round++ {
-		child, url := startChild(t, path)
+		child, url := startChild(t, path, "--log-key", logKey)
 		client := http.NewClient(url, cred.Token)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
