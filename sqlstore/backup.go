@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/seal"
 )
 
 // PostgresBackupAdvice is what `ucx backup` says for a PostgreSQL store.
@@ -68,11 +70,13 @@ type RestoreOptions struct {
 	// under an open connection.
 	Force bool
 	// Checks run on the backup, opened as a store, after its integrity
-	// and schema are checked. This is the hook for the transparency log
-	// (sqlstore/tlog*.go): verifying the log from its first entry and
-	// comparing its head with the last published checkpoint, so that an
-	// older backup is reported as a rollback rather than accepted
-	// silently. cmd/ucx passes them; none are built in yet.
+	// and schema are checked. `ucx restore` passes the transparency log's
+	// verification (VerifyLog) and VerifyDocuments, which need the log
+	// key and say what they checked; they are options rather than built
+	// in because only the caller knows the key. Whether a backup is
+	// older than what the log already published is not something the
+	// backup can tell about itself: the log monitor's saved state does
+	// (`ucx log monitor` reports it as a rollback).
 	Checks []RestoreCheck
 }
 
@@ -198,4 +202,103 @@ func syncDir(dir string) error {
 	defer d.Close()
 	d.Sync()
 	return nil
+}
+
+// VerifyDocuments checks every stored sealed document as an outside
+// verifier would, against nothing but what the store holds: the newest
+// trust list, which must be sealed by the stored root key (keys are never
+// deleted, only revoked, so it lists every key that ever sealed), and
+// each document's envelope against it — integrity (the document is the
+// one sealed, every signature holds) and issuer (each key is on the list,
+// belongs to the organisation its seal names and was valid when sealed,
+// and the document's own organisation sealed it). Expiry and revocation
+// of keys are judged at the time the document was stored, as the API's
+// verification does, so a seal made before its key was revoked stays
+// valid; a revoked document is not a failure, since revoking is
+// recorded, not an alteration. It also checks that each document is
+// stored under the digest its envelope seals and that its transparency-
+// log leaf names that digest: an envelope swapped between rows, or a leaf
+// edited to point elsewhere, verifies on its own but not here.
+//
+// It needs no key-encryption key (it reads only public keys) and returns
+// the number of documents checked. The first failure is EINTERNAL naming
+// the document; a store that has documents but no root key or trust list
+// fails too.
+func (db *DB) VerifyDocuments(ctx context.Context) (int, error) {
+	const op = "sqlstore.VerifyDocuments"
+	fail := func(format string, args ...any) (int, error) {
+		return 0, &ucx.Error{Code: ucx.EINTERNAL, Op: op, Message: fmt.Sprintf(format, args...)}
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents").Scan(&n); err != nil {
+		return 0, db.wrap(op, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var rootPEM string
+	var listEnv []byte
+	err := db.read.QueryRowContext(ctx, "SELECT public_key_pem FROM trust_root WHERE id = 1").Scan(&rootPEM)
+	if err == nil {
+		err = db.read.QueryRowContext(ctx, "SELECT envelope FROM trust_lists ORDER BY sequence DESC LIMIT 1").Scan(&listEnv)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fail("the store holds %d sealed documents but no root key or trust list to verify them with", n)
+	case err != nil:
+		return 0, db.wrap(op, err)
+	}
+	root, err := seal.ParsePublicKeyPEM([]byte(rootPEM))
+	if err != nil {
+		return fail("the stored root public key cannot be read: %s", ucx.ErrorMessage(err))
+	}
+	list, err := seal.ParseTrustList(listEnv, root)
+	if err != nil {
+		return fail("the newest trust list is not sealed by the stored root key %s: %s", root.ID(), ucx.ErrorMessage(err))
+	}
+
+	rows, err := db.read.QueryContext(ctx, `SELECT d.digest, d.kind, d.entity_id, d.org_id, d.envelope, d.created_at, d.log_index, l.entry
+		FROM documents d LEFT JOIN log_leaves l ON l.idx = d.log_index ORDER BY d.created_at, d.digest`)
+	if err != nil {
+		return 0, db.wrap(op, err)
+	}
+	defer rows.Close()
+	checked := 0
+	for rows.Next() {
+		var digest, kind string
+		var entityID, orgID, created int64
+		var env, entry []byte
+		var idx sql.NullInt64
+		if err := rows.Scan(&digest, &kind, &entityID, &orgID, &env, &created, &idx, &entry); err != nil {
+			return 0, db.wrap(op, err)
+		}
+		name := fmt.Sprintf("document sha256:%s (%s of %d, organisation %d)", digest, kind, entityID, orgID)
+		r := list.Verify(env, seal.Options{RequireOrgs: []string{orgRef(orgID)}, LoggedAt: fromMicros(created)})
+		// Integrity first (an edited document is "tampered", not
+		// "another document"), then the row's own digest (an intact
+		// envelope in the wrong row), then the issuer.
+		if v := r.Integrity; !v.OK() {
+			return fail("%s: integrity check failed (%s): %s", name, v.Reason, v.Detail)
+		}
+		if got := hex.EncodeToString(r.Digest[:]); got != digest {
+			return fail("%s: its envelope seals another document, sha256:%s", name, got)
+		}
+		if v := r.Issuer; !v.OK() {
+			return fail("%s: issuer check failed (%s): %s", name, v.Reason, v.Detail)
+		}
+		if idx.Valid {
+			if entry == nil {
+				return fail("%s: its transparency-log leaf %d is missing", name, idx.Int64)
+			}
+			leaf, err := ParseDocumentLeaf(entry)
+			if err != nil || leaf.Digest != "sha256:"+digest {
+				return fail("%s: its transparency-log leaf %d names another document", name, idx.Int64)
+			}
+		}
+		checked++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, db.wrap(op, err)
+	}
+	return checked, nil
 }

@@ -208,3 +208,59 @@ func TestBackup_OnlineCopyRestoresWholeWhileWritesContinue(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyDocuments_FindsWhatVerifiesAloneButNotInItsPlace: the demo's
+// sealed documents all verify against the stored trust list. Then two
+// rows' envelopes are swapped — each still a valid sealed document, just
+// not the one stored under its digest — and a document's log leaf is
+// given another document's entry; both are reported, naming the document.
+// A store without sealing has nothing to verify.
+func TestVerifyDocuments_FindsWhatVerifiesAloneButNotInItsPlace(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, sqlstore.SQLite)
+	if n, err := db.VerifyDocuments(ctx); n != 0 || err != nil {
+		t.Fatalf("VerifyDocuments on an empty store = %d, %v", n, err)
+	}
+	if err := db.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, db, 1); err != nil {
+		t.Fatal(err)
+	}
+	stored := count(t, db, "documents")
+	if n, err := db.VerifyDocuments(ctx); n != stored || n < 2 || err != nil {
+		t.Fatalf("VerifyDocuments = %d, %v; want all %d demo documents verified", n, err, stored)
+	}
+
+	exec := func(query string) {
+		t.Helper()
+		if err := db.Update(ctx, "test", func(tx *sqlstore.Tx) error {
+			_, err := tx.Exec(ctx, query)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantFailure := func(want string) {
+		t.Helper()
+		_, err := db.VerifyDocuments(ctx)
+		if ucx.ErrorCode(err) != ucx.EINTERNAL || err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "document sha256:") {
+			t.Fatalf("VerifyDocuments = %v, want a failure naming the document and %q", err, want)
+		}
+	}
+	// Swap the envelopes of the first two documents (kept in a scratch table).
+	exec(`CREATE TABLE swap AS SELECT digest, envelope FROM documents ORDER BY digest LIMIT 2`)
+	exec(`UPDATE documents SET envelope = (SELECT s.envelope FROM swap s WHERE s.digest <> documents.digest)
+		WHERE digest IN (SELECT digest FROM swap)`)
+	wantFailure("its envelope seals another document")
+	exec(`UPDATE documents SET envelope = (SELECT s.envelope FROM swap s WHERE s.digest = documents.digest)
+		WHERE digest IN (SELECT digest FROM swap)`)
+	if _, err := db.VerifyDocuments(ctx); err != nil {
+		t.Fatalf("after swapping back: %v", err)
+	}
+	// Give the first document's log leaf the second's entry.
+	exec(`UPDATE log_leaves SET entry = (SELECT l.entry FROM log_leaves l JOIN documents d ON d.log_index = l.idx
+		WHERE d.digest = (SELECT MAX(digest) FROM swap))
+		WHERE idx = (SELECT log_index FROM documents WHERE digest = (SELECT MIN(digest) FROM swap))`)
+	wantFailure("names another document")
+}
