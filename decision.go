@@ -83,13 +83,27 @@ func (s *Severity) UnmarshalText(b []byte) error {
 
 // Reason explains one finding of the policy: the rule it comes from (R1…R17,
 // or a policy rule id), a stable code for programs, and a plain-words message
-// that tells the exporter what to do.
+// that tells the exporter what to do, in English and, in MessageZH, in
+// Simplified Chinese. MessageZH may be empty (a reason from outside the
+// policy, a decision stored before it existed, a policy rule without a
+// Chinese message); show Message then.
 type Reason struct {
-	Rule     string   `json:"rule"`
-	Code     string   `json:"code"`
-	Severity Severity `json:"severity"`
-	Field    string   `json:"field,omitempty"`
-	Message  string   `json:"message"`
+	Rule      string   `json:"rule"`
+	Code      string   `json:"code"`
+	Severity  Severity `json:"severity"`
+	Field     string   `json:"field,omitempty"`
+	Message   string   `json:"message"`
+	MessageZH string   `json:"message_zh,omitempty"`
+}
+
+// Text returns the reason's message in the language lang ("zh" for
+// Simplified Chinese; anything else is English), falling back to the
+// English message when there is no Chinese one.
+func (r Reason) Text(lang string) string {
+	if lang == "zh" && r.MessageZH != "" {
+		return r.MessageZH
+	}
+	return r.Message
 }
 
 // PolicyRef identifies the exact policy a decision was made under, so that a

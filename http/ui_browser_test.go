@@ -220,13 +220,18 @@ func (b *tab) setLang(lang string) {
 // words are the texts a walk expects, per language.
 type words struct {
 	lang, awaiting, letterRequired, underReview, licensed, cleared, approvedFlash, issuedFlash, clearedFlash, notFound string
+	// letterReason is in R1's reason in this language, otherLangReason in
+	// the other language's; the page must show the one and not the other.
+	letterReason, otherLangReason string
 }
 
 var (
 	zhWords = words{lang: "zh", awaiting: "待确认书", letterRequired: "需确认书", underReview: "审核中", licensed: "已发证", cleared: "已放行",
-		approvedFlash: "确认书已出具", issuedFlash: "许可证已签发", clearedFlash: "放行已登记", notFound: "未找到"}
+		approvedFlash: "确认书已出具", issuedFlash: "许可证已签发", clearedFlash: "放行已登记", notFound: "未找到",
+		letterReason: "须先取得加盖印章的售后维修服务确认书", otherLangReason: "After-Sales Service Confirmation"}
 	enWords = words{lang: "en", awaiting: "awaiting confirmation", letterRequired: "letter required", underReview: "under review", licensed: "licensed", cleared: "cleared",
-		approvedFlash: "Confirmation approved", issuedFlash: "Licence issued", clearedFlash: "Clearance recorded", notFound: "not found"}
+		approvedFlash: "Confirmation approved", issuedFlash: "Licence issued", clearedFlash: "Clearance recorded", notFound: "not found",
+		letterReason: "After-Sales Service Confirmation", otherLangReason: "须先取得加盖印章的售后维修服务确认书"}
 )
 
 // TestBrowser_WholePathThroughTheUI walks one car from filing to customs
@@ -284,6 +289,9 @@ func walk(b *tab, w words, shots bool) {
 	if got := b.text("#check-detail"); !strings.Contains(got, reg.AddDays(181).String()) {
 		t.Errorf("live check detail %q lacks the letter-free date %s", got, reg.AddDays(181))
 	}
+	if got := b.text("#check-reasons"); !strings.Contains(got, w.letterReason) || strings.Contains(got, w.otherLangReason) {
+		t.Errorf("live check reasons %q: want R1's reason in %s", got, w.lang)
+	}
 	shot("02-exporter-new-application-live-check")
 	b.run("file and submit",
 		chromedp.Click(css(`#file-submit`)),
@@ -291,6 +299,9 @@ func walk(b *tab, w words, shots bool) {
 	)
 	if got := b.text("#app-state"); got != w.awaiting {
 		t.Fatalf("filed application is %q, want %q", got, w.awaiting)
+	}
+	if got := b.text("ul.reasons"); !strings.Contains(got, w.letterReason) || strings.Contains(got, w.otherLangReason) {
+		t.Errorf("application page reasons %q: want R1's reason in %s", got, w.lang)
 	}
 	appURL := get(b, "read the URL", chromedp.Location())
 	appPath := strings.TrimPrefix(strings.SplitN(appURL, "?", 2)[0], b.site.url)

@@ -145,6 +145,19 @@ func (b *uiBase) StateText(s string) string {
 // Outcome names a policy outcome by its stable name.
 func (b *uiBase) Outcome(o string) string { return b.T("outcome." + o) }
 
+// uiReasons is a decision's reasons with the page's language, for the
+// "reasons" template, which shows each in that language (ucx.Reason.Text:
+// Chinese on a Chinese page when the reason has it, English otherwise).
+type uiReasons struct {
+	Lang string
+	List []ucx.Reason
+}
+
+// Reasons pairs a decision's reasons with the page's language.
+func (b *uiBase) Reasons(rs []ucx.Reason) uiReasons {
+	return uiReasons{Lang: b.Lang, List: rs}
+}
+
 // Energy names an energy type.
 func (b *uiBase) Energy(e ucx.EnergyType) string {
 	if e == "" {

@@ -4,7 +4,10 @@ import (
 	"io/fs"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/ucxdev/ucx"
 )
 
 // TestUICatalogs_EveryKeyInChineseAndEnglish checks that the two full
@@ -56,5 +59,47 @@ func TestUILocalPath_OnlyThisSite(t *testing.T) {
 		if got := uiLocalPath(tt.in, "/"); got != tt.want {
 			t.Errorf("uiLocalPath(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// The "reasons" template shows each reason in the page's language, and on
+// a Chinese page falls back to the English message, marked as English,
+// when a reason has no Chinese one (a decision stored before reasons had
+// one, a policy rule without message_zh).
+func TestUIReasons_InThePagesLanguageWithEnglishFallback(t *testing.T) {
+	u, err := newUI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := []ucx.Reason{
+		{Rule: "R1", Code: "letter_required", Severity: ucx.Require, Message: "R1: a letter", MessageZH: "R1：需要确认书"},
+		{Rule: "R12", Code: "old", Severity: ucx.Note, Message: "R12: only English"},
+	}
+	for _, c := range []struct {
+		lang          string
+		want, notWant []string
+	}{
+		{"zh", []string{"R1：需要确认书", `<span lang="en">R12: only English</span>`}, []string{"R1: a letter"}},
+		{"en", []string{"R1: a letter", "R12: only English"}, []string{"需要确认书", `lang="en"`}},
+		{"ru", []string{"R1: a letter"}, []string{"需要确认书"}},
+	} {
+		var b strings.Builder
+		if err := u.pages["application"].ExecuteTemplate(&b, "reasons", (&uiBase{Lang: c.lang}).Reasons(rs)); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: %s lacks %q", c.lang, b.String(), w)
+			}
+		}
+		for _, w := range c.notWant {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("%s: %s has %q", c.lang, b.String(), w)
+			}
+		}
+	}
+	var b strings.Builder
+	if err := u.pages["application"].ExecuteTemplate(&b, "reasons", (&uiBase{Lang: "zh"}).Reasons(nil)); err != nil || b.Len() != 0 {
+		t.Errorf("no reasons: %q, %v; want nothing", b.String(), err)
 	}
 }

@@ -555,3 +555,30 @@ func multipartFile(t *testing.T, field, name, content string) (io.Reader, string
 	mw.Close()
 	return &buf, mw.FormDataContentType()
 }
+
+// The policy's reasons are shown in the page's language: Chinese by
+// default, English after the switch.
+func TestUI_ReasonsAreShownInThePagesLanguage(t *testing.T) {
+	w := uiWorld(t)
+	a, _ := w.awaiting()
+	var zh string
+	for _, r := range a.Decision.Reasons {
+		if r.Code == "letter_required" {
+			zh = r.MessageZH
+		}
+	}
+	if zh == "" {
+		t.Fatalf("the filed application's letter reason has no Chinese message: %+v", a.Decision.Reasons)
+	}
+	appURL := "/applications/" + strconv.FormatInt(a.ID, 10)
+	u := newUIUser(t, w.ts.URL).login("exporter.member")
+	page := u.get(appURL)
+	if !strings.Contains(page.body, `<ul class="reasons">`) || !strings.Contains(page.body, zh) || strings.Contains(page.body, "the application is dated") {
+		t.Errorf("Chinese page does not show the Chinese reason %q: %.2000s", zh, page.body)
+	}
+	u.get("/lang/en?next=%2F")
+	page = u.get(appURL)
+	if !strings.Contains(page.body, "After-Sales Service Confirmation") || strings.Contains(page.body, "售后维修服务确认书，方可") {
+		t.Errorf("English page does not show the English reason: %.2000s", page.body)
+	}
+}

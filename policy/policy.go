@@ -305,7 +305,8 @@ func (p *Policy) compile(doc *document) error {
 		codes = append(codes, b.Code)
 		p.bans = append(p.bans, banCase{BannedCase: b, reason: ucx.Reason{
 			Rule: "R11", Code: "banned_" + b.Code, Severity: ucx.Block, Field: "bans",
-			Message: "R11: declared banned case " + b.Code + " — " + b.English + " (" + b.Chinese + "); such a vehicle may not be exported, so no licence is issued until the case is resolved",
+			Message:   "R11: declared banned case " + b.Code + " — " + b.English + " (" + b.Chinese + "); such a vehicle may not be exported, so no licence is issued until the case is resolved",
+			MessageZH: "R11：已申报禁止出口情形 " + b.Code + "——" + b.Chinese + "；此类车辆不得出口，该情形消除前不予签发出口许可证",
 		}})
 	}
 	p.banCodes = strings.Join(codes, ", ")

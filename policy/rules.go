@@ -30,6 +30,7 @@ type ruleDoc struct {
 	Code         string   `json:"code"`
 	Field        string   `json:"field"`
 	Message      string   `json:"message"`
+	MessageZH    string   `json:"message_zh"`
 	Destinations []string `json:"destinations"`
 	When         string   `json:"when"`
 	Description  string   `json:"description"`
@@ -41,6 +42,7 @@ type rule struct {
 	id      string
 	reason  ucx.Reason
 	failed  string // prefix of the reason given if evaluation fails
+	failZH  string // and of its Chinese message
 	program cel.Program
 }
 
@@ -178,6 +180,9 @@ func compileRule(env *cel.Env, rd *ruleDoc, i int) (*rule, []int, error) {
 	if strings.TrimSpace(rd.Message) == "" {
 		return nil, nil, loadErr(at+".message", "%s: message is missing; say in plain words what the exporter must do", name)
 	}
+	if rd.MessageZH != "" && strings.TrimSpace(rd.MessageZH) == "" {
+		return nil, nil, loadErr(at+".message_zh", "%s: message_zh is blank; give the message in Simplified Chinese, or leave message_zh out to show the English one", name)
+	}
 	var slots []int
 	for j, dst := range rd.Destinations {
 		s, ok := countrySlot(dst)
@@ -213,8 +218,9 @@ func compileRule(env *cel.Env, rd *ruleDoc, i int) (*rule, []int, error) {
 	}
 	r := &rule{
 		id:      rd.ID,
-		reason:  ucx.Reason{Rule: rd.Cites, Code: rd.Code, Severity: sev, Field: rd.Field, Message: rd.Message},
+		reason:  ucx.Reason{Rule: rd.Cites, Code: rd.Code, Severity: sev, Field: rd.Field, Message: rd.Message, MessageZH: rd.MessageZH},
 		failed:  rd.Cites + ": policy rule " + rd.ID + " could not be evaluated for this vehicle, so it cannot be judged; report this to the platform operator: ",
+		failZH:  rd.Cites + "：政策规则 " + rd.ID + " 无法对该车辆求值，因此无法判定；请将此问题报告平台运营方：",
 		program: prg,
 	}
 	// A predicate can type-check and still fail on real input (a division
@@ -337,7 +343,8 @@ func (p *Policy) evalRules(v *ucx.Vehicle, d *ucx.Decision, dest string, slot in
 		fired, err := r.eval(a)
 		switch {
 		case err != nil:
-			d.Add(ucx.Reason{Rule: r.reason.Rule, Code: "policy_rule_failed", Severity: ucx.Reject, Message: r.failed + err.Error()})
+			e := err.Error()
+			d.Add(ucx.Reason{Rule: r.reason.Rule, Code: "policy_rule_failed", Severity: ucx.Reject, Message: r.failed + e, MessageZH: r.failZH + e})
 		case fired:
 			d.Add(r.reason)
 		}

@@ -265,24 +265,30 @@ type worker struct {
 }
 
 type encodedMessage struct {
-	msg string
-	enc []byte
+	msg, zh string
+	enc     []byte
 }
 
-// appendMessage appends the JSON encoding of r.Message, from the cache when
-// the code's cached message is this one (usually the very same string, so
-// the comparison is a pointer check).
+// appendMessage appends the reason's "message" member and, when it has a
+// Chinese one, its "message_zh" member (as encoding/json does with
+// omitempty), from the cache when the code's cached messages are these
+// (usually the very same strings, so the comparison is a pointer check).
 func (w *worker) appendMessage(b []byte, r *ucx.Reason) []byte {
-	if m, ok := w.msgs[r.Code]; ok && m.msg == r.Message {
+	if m, ok := w.msgs[r.Code]; ok && m.msg == r.Message && m.zh == r.MessageZH {
 		return append(b, m.enc...)
 	}
 	start := len(b)
+	b = append(b, `,"message":`...)
 	b = appendJSONString(b, r.Message)
+	if r.MessageZH != "" {
+		b = append(b, `,"message_zh":`...)
+		b = appendJSONString(b, r.MessageZH)
+	}
 	if _, ok := w.msgs[r.Code]; !ok && len(w.msgs) < 1024 {
 		if w.msgs == nil {
 			w.msgs = make(map[string]encodedMessage)
 		}
-		w.msgs[r.Code] = encodedMessage{msg: r.Message, enc: slices.Clone(b[start:])}
+		w.msgs[r.Code] = encodedMessage{msg: r.Message, zh: r.MessageZH, enc: slices.Clone(b[start:])}
 	}
 	return b
 }
@@ -518,7 +524,6 @@ func (c *checker) appendJSONL(b []byte, row *sheet.Row, d *ucx.Decision, reasons
 			b = append(b, `,"field":`...)
 			b = appendJSONString(b, r.Field)
 		}
-		b = append(b, `,"message":`...)
 		b = w.appendMessage(b, r)
 		b = append(b, '}')
 	}

@@ -96,6 +96,9 @@ type jsonDecision struct {
 		Severity string `json:"severity"`
 		Field    string `json:"field"`
 		Message  string `json:"message"`
+		// MessageZH is a pointer so that a line with "message_zh":"" (which
+		// encoding/json's omitempty never writes) is told from one without.
+		MessageZH *string `json:"message_zh"`
 	} `json:"reasons"`
 	Policy ucx.PolicyRef `json:"policy"`
 }
@@ -208,7 +211,8 @@ func TestCheck_JSONLinesAgreeWithTheDecisionsFieldByField(t *testing.T) {
 			}
 			defer r.Close()
 			w := &worker{}
-			i := 0
+			lines := strings.Split(out, "\n")
+			i, withZH := 0, 0
 			for ; r.Next(); i++ {
 				if i >= len(got) {
 					t.Fatalf("only %d lines for more rows", len(got))
@@ -243,10 +247,34 @@ func TestCheck_JSONLinesAgreeWithTheDecisionsFieldByField(t *testing.T) {
 					field("reason severity", gr.Severity, wr.Severity.String())
 					field("reason field", gr.Field, wr.Field)
 					field("reason message", gr.Message, viaEncodingJSON(wr.Message))
+					field("reason message_zh present", gr.MessageZH != nil, wr.MessageZH != "")
+					field("reason message_zh", deref(gr.MessageZH), viaEncodingJSON(wr.MessageZH))
+					if gr.MessageZH != nil {
+						withZH++
+					}
+				}
+				// The reasons, byte for byte, are what encoding/json
+				// writes for ucx.Reason (without HTML escaping, which the
+				// appender does not do).
+				var enc bytes.Buffer
+				je := json.NewEncoder(&enc)
+				je.SetEscapeHTML(false)
+				if err := je.Encode(reasons); err != nil {
+					t.Fatal(err)
+				}
+				wantReasons := `"reasons":` + strings.TrimSuffix(enc.String(), "\n") + `,"policy":`
+				if len(reasons) == 0 {
+					wantReasons = `"reasons":[],"policy":`
+				}
+				if !strings.Contains(lines[i], wantReasons) {
+					t.Errorf("row %d: reasons differ from encoding/json's\n got: %s\nwant: %s", row.N, lines[i], wantReasons)
 				}
 			}
 			if i != len(got) {
 				t.Errorf("%d rows but %d lines", i, len(got))
+			}
+			if withZH == 0 {
+				t.Error("no reason has a message_zh")
 			}
 		})
 	}

@@ -21,6 +21,7 @@
   if (form && box) {
     var outcomeEl = $("check-outcome"), detailEl = $("check-detail"), reasonsEl = $("check-reasons");
     var timer = null, seq = 0;
+    var zh = /^zh\b/i.test(document.documentElement.lang);
     var val = function (name) { var el = form.elements[name]; return el ? String(el.value || "").trim() : ""; };
     var num = function (s) { if (!s) return 0; var n = Number(s.replace(",", ".")); return isFinite(n) ? n : NaN; };
     var body = function () {
@@ -58,7 +59,20 @@
         rule.className = "rule";
         rule.textContent = r.rule;
         li.appendChild(rule);
-        li.appendChild(document.createTextNode(" " + r.message));
+        li.appendChild(document.createTextNode(" "));
+        // The API gives every reason in English and most also in Chinese
+        // (message_zh); a Chinese page shows the Chinese one, or the
+        // English one marked as English when there is none.
+        if (zh && r.message_zh) {
+          li.appendChild(document.createTextNode(r.message_zh));
+        } else if (zh) {
+          var en = document.createElement("span");
+          en.lang = "en";
+          en.textContent = r.message;
+          li.appendChild(en);
+        } else {
+          li.appendChild(document.createTextNode(r.message));
+        }
         reasonsEl.appendChild(li);
       });
     };
