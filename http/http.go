@@ -158,10 +158,23 @@ func decodeStrict(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(data, v, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	// Only white space may follow the value. The rest of the body is at
+	// hand, so it is looked at directly: asking dec.Token would first copy
+	// it into a grown buffer.
+	if !jsonSpace(data[dec.InputOffset():]) {
 		return ucx.Errorf(ucx.EINVALID, "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// jsonSpace reports whether b is only JSON's white space.
+func jsonSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonError explains a decoding failure in the API's terms. encoding/json

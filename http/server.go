@@ -283,6 +283,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer (to flush).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// instrumented is a request's status writer and its instrumentation
+// record, allocated together.
+type instrumented struct {
+	statusWriter
+	info requestInfo
+}
+
 // instrument wraps a route's handler: it counts the request by route and
 // status, observes its latency, writes one structured log line (never a
 // token or a password: only method, route, status, duration and who), and
@@ -291,9 +298,9 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
 	rm := s.metrics.route(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
+		iw := &instrumented{statusWriter: statusWriter{ResponseWriter: w}}
+		sw, info := &iw.statusWriter, &iw.info
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
