@@ -116,21 +116,37 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds), args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT "+requestColumns+requestFrom+where(conds)+order+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanRequest(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanRequest, "SELECT "+requestColumns+requestFrom+where(conds)+order+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		return err
 	})
 	return out, total, err
+}
+
+// queryAll runs query and scans each of its rows with scan, in order; no
+// rows is a nil slice.
+func queryAll[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanID scans a row of one integer column, for queryAll.
+func scanID(sc interface{ Scan(...any) error }) (int64, error) {
+	var id int64
+	err := sc.Scan(&id)
+	return id, err
 }
 
 // staleRequest answers an action on a request version the caller no longer

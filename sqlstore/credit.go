@@ -212,20 +212,11 @@ func scanCreditEvent(sc interface{ Scan(...any) error }) (*ucx.CreditEvent, erro
 }
 
 func (tx *Tx) creditEvents(ctx context.Context, where string, args ...any) ([]*ucx.CreditEvent, error) {
-	rows, err := tx.Query(ctx, "SELECT "+creditEventColumns+" FROM credit_events WHERE "+where+" ORDER BY occurred_on DESC, id DESC", args...)
-	if err != nil {
-		return nil, err
+	out, err := queryAll(ctx, tx, scanCreditEvent, "SELECT "+creditEventColumns+" FROM credit_events WHERE "+where+" ORDER BY occurred_on DESC, id DESC", args...)
+	if out == nil && err == nil {
+		out = []*ucx.CreditEvent{} // JSON [], not null
 	}
-	defer rows.Close()
-	out := []*ucx.CreditEvent{}
-	for rows.Next() {
-		e, err := scanCreditEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // mayReadCredit lets the exporter itself and authorities read an
@@ -405,19 +396,9 @@ func (tx *Tx) refreshStanding(ctx context.Context, p *ucx.Principal, exporterID 
 func (db *DB) RefreshStandings(ctx context.Context) (int, error) {
 	var ids []int64
 	err := db.View(ctx, "sqlstore.RefreshStandings", func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT exporter_id FROM credit_standings UNION SELECT DISTINCT exporter_id FROM credit_events ORDER BY 1`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		var err error
+		ids, err = queryAll(ctx, tx, scanID, `SELECT exporter_id FROM credit_standings UNION SELECT DISTINCT exporter_id FROM credit_events ORDER BY 1`)
+		return err
 	})
 	if err != nil {
 		return 0, err

@@ -311,19 +311,9 @@ func (db *DB) Revocations(ctx context.Context, digest string) ([]*ucx.Document, 
 	}
 	var out []*ucx.Document
 	err = db.View(ctx, "sqlstore.Revocations", func(tx *Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+documentColumns+" FROM documents WHERE revokes = ? ORDER BY created_at", h)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDocument(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanDocument, "SELECT "+documentColumns+" FROM documents WHERE revokes = ? ORDER BY created_at", h)
+		return err
 	})
 	return out, err
 }

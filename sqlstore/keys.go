@@ -483,19 +483,9 @@ func (db *DB) FindKeys(ctx context.Context, p *ucx.Principal) ([]*ucx.Key, error
 	}
 	var out []*ucx.Key
 	err := db.View(ctx, "sqlstore.FindKeys", func(tx *Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+keyColumns+" FROM keys WHERE org_id = ? ORDER BY created_at, id", p.OrgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			k, err := scanKey(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, k)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanKey, "SELECT "+keyColumns+" FROM keys WHERE org_id = ? ORDER BY created_at, id", p.OrgID)
+		return err
 	})
 	return out, err
 }

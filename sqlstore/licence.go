@@ -328,21 +328,12 @@ type confirmationRef struct {
 // approvedConfirmations returns the application's approved confirmations,
 // whose documents the licence cites by digest.
 func (tx *Tx) approvedConfirmations(ctx context.Context, appID int64) ([]confirmationRef, error) {
-	rows, err := tx.Query(ctx, "SELECT id, document FROM confirmation_requests WHERE application_id = ? AND state = ? ORDER BY id",
-		appID, string(ucx.ConfirmationApproved))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []confirmationRef
-	for rows.Next() {
+	return queryAll(ctx, tx, func(sc interface{ Scan(...any) error }) (confirmationRef, error) {
 		var c confirmationRef
-		if err := rows.Scan(&c.id, &c.document); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&c.id, &c.document)
+		return c, err
+	}, "SELECT id, document FROM confirmation_requests WHERE application_id = ? AND state = ? ORDER BY id",
+		appID, string(ucx.ConfirmationApproved))
 }
 
 // licenceDocument is the export licence as data (R4, R5, R14), keys in
@@ -470,19 +461,9 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 		if err := tx.QueryRow(ctx, "SELECT COUNT(*)"+licenceFrom+where(conds), args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			l, err := scanLicence(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, l)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanLicence, "SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		return err
 	})
 	return out, total, err
 }
@@ -580,19 +561,6 @@ func addMonths(d ucx.Date, n int) ucx.Date {
 // confirmingManufacturers returns the manufacturers whose approved
 // confirmations an application's licence cites.
 func (tx *Tx) confirmingManufacturers(ctx context.Context, appID int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT DISTINCT manufacturer_id FROM confirmation_requests WHERE application_id = ? AND state = ?",
+	return queryAll(ctx, tx, scanID, "SELECT DISTINCT manufacturer_id FROM confirmation_requests WHERE application_id = ? AND state = ?",
 		appID, string(ucx.ConfirmationApproved))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
