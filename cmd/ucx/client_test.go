@@ -144,31 +144,10 @@ func (w *clientWorld) ucx(t *testing.T, user, stdin string, args ...string) (int
 	return runClientCLI(t, stdin, full...)
 }
 
+// runClientCLI is runCLI with stdin as a string.
 func runClientCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	dir := t.TempDir()
-	open := func(name string) *os.File {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	in, out, errf := open("stdin"), open("stdout"), open("stderr")
-	in.WriteString(stdin)
-	in.Seek(0, 0)
-	oldIn, oldOut, oldErr := os.Stdin, os.Stdout, os.Stderr
-	os.Stdin, os.Stdout, os.Stderr = in, out, errf
-	code = run(args)
-	os.Stdin, os.Stdout, os.Stderr = oldIn, oldOut, oldErr
-	for _, f := range []*os.File{in, out, errf} {
-		f.Close()
-	}
-	read := func(name string) string {
-		b, _ := os.ReadFile(filepath.Join(dir, name))
-		return string(b)
-	}
-	return code, read("stdout"), read("stderr")
+	return runCLI(t, []byte(stdin), args...)
 }
 
 // TestClientCmds_WholeWorkflowFromTheCommandLine drives the export from

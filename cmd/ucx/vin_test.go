@@ -2,49 +2,17 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// runVinCmd runs the command line through run, as main does, with stdin
-// holding the given text, and returns the exit code and what was printed.
-// It swaps the os.Std* files, so tests that use it must not run in parallel.
+// runVinCmd is runCLI with stdin as a string; like it, tests that use it
+// must not run in parallel.
 func runVinCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	dir := t.TempDir()
-	open := func(name string) *os.File {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	in, out, errf := open("stdin"), open("stdout"), open("stderr")
-	if _, err := in.WriteString(stdin); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := in.Seek(0, 0); err != nil {
-		t.Fatal(err)
-	}
-	oldIn, oldOut, oldErr := os.Stdin, os.Stdout, os.Stderr
-	os.Stdin, os.Stdout, os.Stderr = in, out, errf
-	code = run(args)
-	os.Stdin, os.Stdout, os.Stderr = oldIn, oldOut, oldErr
-	for _, f := range []*os.File{in, out, errf} {
-		f.Close()
-	}
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	return code, read("stdout"), read("stderr")
+	return runCLI(t, []byte(stdin), args...)
 }
 
 func TestVinCmd_ValidVINsExitZeroWithDecodedBlock(t *testing.T) {
