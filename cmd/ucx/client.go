@@ -180,6 +180,24 @@ func timeStr(t *time.Time) string {
 	return t.In(ucx.ChinaTime).Format("2006-01-02 15:04")
 }
 
+// printList prints one page of a list: for scripts, JSON shaped as the
+// API's list answer; for people, a table with a row per item and a footer.
+func printList[T any](cmd *cobra.Command, f *clientFlags, items []T, total, offset, limit int, header []string, row func(T) []string) error {
+	w := cmd.OutOrStdout()
+	if f.json {
+		return printJSON(w, ucxhttp.ListResponse[T]{Items: items, Total: total, Offset: offset, Limit: limit})
+	}
+	t := newTable(w, header...)
+	for _, it := range items {
+		t.row(row(it)...)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	pageFooter(w, len(items), offset, total)
+	return nil
+}
+
 // pageFooter tells people where in a long list they are.
 func pageFooter(w io.Writer, shown, offset, total int) {
 	if total == 0 {

@@ -144,19 +144,12 @@ func newAppListCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.Application]{Items: apps, Total: total, Offset: flt.Offset, Limit: flt.Limit})
-			}
-			t := newTable(cmd.OutOrStdout(), "ID", "STATE", "OUTCOME", "VIN", "BRAND", "MODEL", "DEST", "VER", "APPLIED")
-			for _, a := range apps {
-				t.row(id64(a.ID), string(a.State), a.Decision.Outcome.String(), a.Vehicle.VIN, a.Vehicle.Brand, a.Vehicle.Model,
-					a.Destination, strconv.Itoa(a.Version), a.ApplicationDate.String())
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			pageFooter(cmd.OutOrStdout(), len(apps), flt.Offset, total)
-			return nil
+			return printList(cmd, f, apps, total, flt.Offset, flt.Limit,
+				[]string{"ID", "STATE", "OUTCOME", "VIN", "BRAND", "MODEL", "DEST", "VER", "APPLIED"},
+				func(a *ucx.Application) []string {
+					return []string{id64(a.ID), string(a.State), a.Decision.Outcome.String(), a.Vehicle.VIN, a.Vehicle.Brand, a.Vehicle.Model,
+						a.Destination, strconv.Itoa(a.Version), a.ApplicationDate.String()}
+				})
 		},
 	}
 	fl := cmd.Flags()
@@ -247,12 +240,9 @@ func newAppActionCmd(f *clientFlags, action, short string) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if version == 0 {
-				app, err := c.FindApplicationByID(ctx, nil, id)
-				if err != nil {
-					return clientErr(err)
-				}
-				version = app.Version
+			version, err := appVersion(cmd, c, id, version)
+			if err != nil {
+				return err
 			}
 			var app *ucx.Application
 			switch action {
@@ -266,13 +256,19 @@ func newAppActionCmd(f *clientFlags, action, short string) *cobra.Command {
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), app)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "application %d: %s (version %d)\n", app.ID, app.State, app.Version)
-			return err
+			return printAppState(cmd, f, app)
 		},
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "the version you last read (default: the current one)")
 	return cmd
+}
+
+// printAppState prints an application after a change: the record for
+// scripts, its state and new version for people.
+func printAppState(cmd *cobra.Command, f *clientFlags, app *ucx.Application) error {
+	if f.json {
+		return printJSON(cmd.OutOrStdout(), app)
+	}
+	_, err := fmt.Fprintf(cmd.OutOrStdout(), "application %d: %s (version %d)\n", app.ID, app.State, app.Version)
+	return err
 }

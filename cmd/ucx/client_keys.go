@@ -85,18 +85,11 @@ before anything reaches the network.`,
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.Key]{Items: keys, Total: len(keys), Limit: len(keys)})
-			}
-			t := newTable(cmd.OutOrStdout(), "ID", "ALG", "CUSTODIAL", "FROM", "UNTIL", "REVOKED")
-			for _, k := range keys {
-				t.row(k.ID, k.Alg, strconv.FormatBool(k.Custodial), timeStr(&k.NotBefore), timeStr(&k.NotAfter), revokedStr(k))
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			pageFooter(cmd.OutOrStdout(), len(keys), 0, len(keys))
-			return nil
+			return printList(cmd, f, keys, len(keys), 0, len(keys),
+				[]string{"ID", "ALG", "CUSTODIAL", "FROM", "UNTIL", "REVOKED"},
+				func(k *ucx.Key) []string {
+					return []string{k.ID, k.Alg, strconv.FormatBool(k.Custodial), timeStr(&k.NotBefore), timeStr(&k.NotAfter), revokedStr(k)}
+				})
 		},
 	}
 
@@ -268,6 +261,20 @@ func (s *localSealer) seal(ctx context.Context, c *ucxhttp.Client, doc []byte) (
 		return nil, nil, &exitError{code: exitInternal, err: err}
 	}
 	return b, &sealed{Digest: seal.DigestOf(doc).String(), KeyID: s.key.Public().ID()}, nil
+}
+
+// sealFetched fetches the platform's document with fetch and seals it
+// here. A nil sealer (no --key) does nothing: the platform seals with the
+// custodial key.
+func (s *localSealer) sealFetched(ctx context.Context, c *ucxhttp.Client, fetch func() ([]byte, error)) ([]byte, *sealed, error) {
+	if s == nil {
+		return nil, nil, nil
+	}
+	doc, err := fetch()
+	if err != nil {
+		return nil, nil, clientErr(err)
+	}
+	return s.seal(ctx, c, doc)
 }
 
 // printSealed prints what print (printRequest or printLicence) would,

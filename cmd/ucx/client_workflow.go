@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -42,20 +41,13 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.ConfirmationRequest]{Items: reqs, Total: total, Offset: offset, Limit: limit})
-			}
-			t := newTable(cmd.OutOrStdout(), "ID", "STATE", "APP", "VIN", "BRAND", "MODEL", "DEST", "REGISTERED", "VER", "REQUESTED")
-			for _, r := range reqs {
-				at := r.RequestedAt
-				t.row(id64(r.ID), string(r.State), id64(r.ApplicationID), r.VIN, r.Brand, r.Model, r.Destination,
-					r.RegistrationDate.String(), strconv.Itoa(r.Version), timeStr(&at))
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			pageFooter(cmd.OutOrStdout(), len(reqs), offset, total)
-			return nil
+			return printList(cmd, f, reqs, total, offset, limit,
+				[]string{"ID", "STATE", "APP", "VIN", "BRAND", "MODEL", "DEST", "REGISTERED", "VER", "REQUESTED"},
+				func(r *ucx.ConfirmationRequest) []string {
+					at := r.RequestedAt
+					return []string{id64(r.ID), string(r.State), id64(r.ApplicationID), r.VIN, r.Brand, r.Model, r.Destination,
+						r.RegistrationDate.String(), strconv.Itoa(r.Version), timeStr(&at)}
+				})
 		},
 	}
 	list.Flags().StringVar(&state, "state", "", "pending, approved, refused or void")
@@ -119,16 +111,11 @@ envelope sent back. The private key never leaves this machine. Without
 			if err != nil {
 				return err
 			}
-			var env []byte
-			var sd *sealed
-			if sealer != nil {
-				doc, err := c.ConfirmationToSeal(cmd.Context(), nil, id, outlets)
-				if err != nil {
-					return clientErr(err)
-				}
-				if env, sd, err = sealer.seal(cmd.Context(), c, doc); err != nil {
-					return err
-				}
+			env, sd, err := sealer.sealFetched(cmd.Context(), c, func() ([]byte, error) {
+				return c.ConfirmationToSeal(cmd.Context(), nil, id, outlets)
+			})
+			if err != nil {
+				return err
 			}
 			r, err := c.ApproveRequestSealed(cmd.Context(), nil, id, version, outlets, env)
 			if err != nil {
@@ -274,16 +261,11 @@ authority's custodial key.`,
 			if err != nil {
 				return err
 			}
-			var env []byte
-			var sd *sealed
-			if sealer != nil {
-				doc, err := c.LicenceToSeal(cmd.Context(), nil, id)
-				if err != nil {
-					return clientErr(err)
-				}
-				if env, sd, err = sealer.seal(cmd.Context(), c, doc); err != nil {
-					return err
-				}
+			env, sd, err := sealer.sealFetched(cmd.Context(), c, func() ([]byte, error) {
+				return c.LicenceToSeal(cmd.Context(), nil, id)
+			})
+			if err != nil {
+				return err
 			}
 			lic, err := c.IssueLicenceSealed(cmd.Context(), nil, id, version, env)
 			if err != nil {
@@ -325,11 +307,7 @@ authority's custodial key.`,
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), app)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "application %d: %s (version %d)\n", app.ID, app.State, app.Version)
-			return err
+			return printAppState(cmd, f, app)
 		},
 	}
 	refuse.Flags().StringVar(&code, "code", "", "reason code")
@@ -371,19 +349,12 @@ authority's custodial key.`,
 			if err != nil {
 				return clientErr(err)
 			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), ucxhttp.ListResponse[*ucx.Licence]{Items: lics, Total: total, Offset: flt.Offset, Limit: flt.Limit})
-			}
-			t := newTable(cmd.OutOrStdout(), "ID", "NUMBER", "APP", "DEST", "VINS", "ISSUED", "VALID UNTIL", "CLEARED")
-			for _, l := range lics {
-				t.row(id64(l.ID), l.Number, id64(l.ApplicationID), l.Destination, scheduleVINs(l), l.IssuedOn.String(),
-					l.ValidUntil.String(), timeStr(l.ClearedAt))
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			pageFooter(cmd.OutOrStdout(), len(lics), flt.Offset, total)
-			return nil
+			return printList(cmd, f, lics, total, flt.Offset, flt.Limit,
+				[]string{"ID", "NUMBER", "APP", "DEST", "VINS", "ISSUED", "VALID UNTIL", "CLEARED"},
+				func(l *ucx.Licence) []string {
+					return []string{id64(l.ID), l.Number, id64(l.ApplicationID), l.Destination, scheduleVINs(l), l.IssuedOn.String(),
+						l.ValidUntil.String(), timeStr(l.ClearedAt)}
+				})
 		},
 	}
 	list.Flags().StringVar(&flt.Number, "number", "", "licence number")
