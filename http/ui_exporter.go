@@ -169,9 +169,7 @@ var uiApplicationFields = []string{"vin", "brand", "model", "energy_type", "batt
 // their field; everything else is the service's to judge, and its error is
 // put beside the field it names. Either way the form comes back as typed.
 func (s *Server) uiCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody())
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, s.maxBody()) {
 		return
 	}
 	f := newUIForm()
@@ -190,8 +188,7 @@ func (s *Server) uiCreateApplication(w http.ResponseWriter, r *http.Request, p *
 	if err != nil {
 		switch ucx.ErrorCode(err) {
 		case ucx.EINVALID, ucx.ERULE, ucx.ECONFLICT, ucx.EFORBIDDEN:
-			pg.fieldError(f, err)
-			pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+			pg.formError(f, err)
 			s.render(w, r, pg)
 		default:
 			s.uiError(w, r, p, err)
@@ -254,6 +251,16 @@ func (b *uiBase) readApplication(f *uiForm) (*ucx.ApplicationInput, bool) {
 	return in, !f.HasErrors()
 }
 
+// formError shows err on the page as fieldError does and answers with the
+// status its code maps to; a nil err leaves the page as it is.
+func (b *uiBase) formError(f *uiForm, err error) {
+	if err == nil {
+		return
+	}
+	b.fieldError(f, err)
+	b.status = ErrorStatusCode(ucx.ErrorCode(err))
+}
+
 // fieldError puts a service error beside the form control it names
 // ("vehicle.vin" is the vin control, "certificate.brand" cert_brand); an
 // error naming no control of the form goes at the top of the page.
@@ -288,10 +295,31 @@ type uiApplicationPage struct {
 	Form                                       *uiForm
 }
 
-func (s *Server) uiApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+// uiPathID reads the record id in a page's path; anything else names no
+// record, so the page is ENOTFOUND, saying what was looked for.
+func (s *Server) uiPathID(w http.ResponseWriter, r *http.Request, p *ucx.Principal, what string) (int64, bool) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no application %s", clip(r.PathValue("id"))))
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no %s %s", what, clip(r.PathValue("id"))))
+		return 0, false
+	}
+	return id, true
+}
+
+// uiParseForm reads a posted form of at most limit bytes; a form that
+// cannot be read is an error page, and false.
+func (s *Server) uiParseForm(w http.ResponseWriter, r *http.Request, p *ucx.Principal, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+		return false
+	}
+	return true
+}
+
+func (s *Server) uiApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, ok := s.uiPathID(w, r, p, "application")
+	if !ok {
 		return
 	}
 	s.renderApplication(w, r, p, id, nil, newUIForm())
@@ -344,10 +372,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 	case ucx.KindCustoms:
 		pg.CanClear = act && st == ucx.StateLicensed && pg.Licence != nil && pg.Licence.ClearedAt == nil
 	}
-	if actionErr != nil {
-		pg.fieldError(f, actionErr)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
-	}
+	pg.formError(f, actionErr)
 	s.render(w, r, pg)
 }
 
@@ -356,14 +381,11 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 // each with the version the page showed, so a change made meanwhile by
 // someone else is refused (ECONFLICT) rather than overwritten.
 func (s *Server) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no application %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "application")
+	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, 64<<10) {
 		return
 	}
 	f := newUIForm()
@@ -462,9 +484,8 @@ type uiImportPage struct {
 }
 
 func (s *Server) uiImport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no import %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "import")
+	if !ok {
 		return
 	}
 	imp, err := s.ImportService.FindImportByID(r.Context(), p, id)

@@ -326,9 +326,8 @@ func (pg *uiCreditPage) ItemText(code string) string {
 }
 
 func (s *Server) uiCreditRecord(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no credit record %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "credit record")
+	if !ok {
 		return
 	}
 	s.renderCredit(w, r, p, id, nil, newUIForm())
@@ -366,10 +365,7 @@ func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 	if pg.Lang == "zh" {
 		pg.Recovery = rep.RecoveryZH
 	}
-	if formErr != nil {
-		pg.fieldError(f, formErr)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(formErr))
-	}
+	pg.formError(f, formErr)
 	s.render(w, r, pg)
 }
 
@@ -377,18 +373,15 @@ func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 // decide the standing, appeal or annul an event. A refusal or a bad field
 // shows the page again with the error beside its control.
 func (s *Server) uiCreditPost(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no credit record %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "credit record")
+	if !ok {
 		return
 	}
 	if s.CreditService == nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EUNAVAILABLE, "credit records are not available on this server"))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, 64<<10) {
 		return
 	}
 	f := newUIForm()
@@ -396,6 +389,7 @@ func (s *Server) uiCreditPost(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
 	}
 	ctx := r.Context()
+	var err error
 	switch action := r.PathValue("action"); action {
 	case "events":
 		e := &ucx.CreditEvent{ExporterID: id, Code: f.V("code"), Evidence: f.V("evidence")}

@@ -96,8 +96,7 @@ func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := uiVerifyInput(w, r, pg.Form)
 	if err != nil {
-		pg.fieldError(pg.Form, err)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		pg.formError(pg.Form, err)
 		s.render(w, r, pg)
 		return
 	}

@@ -40,9 +40,8 @@ type uiRequestPage struct {
 }
 
 func (s *Server) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no request %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "request")
+	if !ok {
 		return
 	}
 	s.renderRequest(w, r, p, id, nil, newUIForm(), nil)
@@ -63,24 +62,18 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		pg.Outlets = mfr.OutletsIn(cr.Destination)
 		pg.AllOutlets = len(mfr.Outlets)
 	}
-	if actionErr != nil {
-		pg.fieldError(f, actionErr)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
-	}
+	pg.formError(f, actionErr)
 	s.render(w, r, pg)
 }
 
 // uiRequestAction approves (with the outlets ticked) or refuses (with a
 // reason code and text) a request, at the version the page showed.
 func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no request %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "request")
+	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, 64<<10) {
 		return
 	}
 	f := newUIForm()
@@ -199,29 +192,24 @@ func (s *Server) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.
 		}
 		pg.Items = append(pg.Items, uiExporterRow{Org: o, Applications: n})
 	}
-	if actionErr != nil {
-		pg.fieldError(f, actionErr)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
-	}
+	pg.formError(f, actionErr)
 	s.render(w, r, pg)
 }
 
 // uiSetStanding changes an exporter's credit standing with a reason.
 func (s *Server) uiSetStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no organisation %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "organisation")
+	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, 64<<10) {
 		return
 	}
 	f := newUIForm()
 	f.Values["standing"] = r.PostForm.Get("standing")
 	f.Values["reason"] = strings.TrimSpace(r.PostForm.Get("reason"))
 	st := ucx.Standing(f.Values["standing"])
+	var err error
 	switch {
 	case !st.Valid():
 		err = ucx.FieldErrorf(ucx.EINVALID, "standing", "choose a standing: normal, warned, rectification_ordered or suspended")
@@ -299,30 +287,25 @@ func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		}
 	}
 	pg.ClearTotal = len(pg.Cleared)
-	if actionErr != nil {
-		pg.fieldError(f, actionErr)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(actionErr))
-	}
+	pg.formError(f, actionErr)
 	s.render(w, r, pg)
 }
 
 // uiClearance records a licence's clearance (R15): port and declaration
 // number. A second clearance is refused by the service (ECONFLICT).
 func (s *Server) uiClearance(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no licence %s", clip(r.PathValue("id"))))
+	id, ok := s.uiPathID(w, r, p, "licence")
+	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+	if !s.uiParseForm(w, r, p, 64<<10) {
 		return
 	}
 	f := newUIForm()
 	for _, k := range []string{"port", "declaration_number", "q"} {
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
 	}
+	var err error
 	switch {
 	case f.Values["port"] == "":
 		err = ucx.FieldErrorf(ucx.EINVALID, "port", "the port of exit is required, e.g. 黄埔新港")
