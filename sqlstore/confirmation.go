@@ -75,13 +75,9 @@ func (tx *Tx) request(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Con
 // requestScope); any other is ENOTFOUND, never EFORBIDDEN, so that a
 // manufacturer cannot learn which other makers' requests exist.
 func (db *DB) FindRequestByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {
-	var r *ucx.ConfirmationRequest
-	err := db.View(ctx, "sqlstore.FindRequestByID", func(tx *Tx) error {
-		var err error
-		r, err = tx.request(ctx, p, id)
-		return err
+	return viewValue(ctx, db, "sqlstore.FindRequestByID", func(tx *Tx) (*ucx.ConfirmationRequest, error) {
+		return tx.request(ctx, p, id)
 	})
-	return r, err
 }
 
 // FindRequests lists the confirmation requests the caller may see, with
@@ -121,6 +117,17 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 		return err
 	})
 	return out, total, err
+}
+
+// viewValue runs fn in a read transaction and returns what it read.
+func viewValue[T any](ctx context.Context, db *DB, op string, fn func(tx *Tx) (T, error)) (T, error) {
+	var v T
+	err := db.View(ctx, op, func(tx *Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
 }
 
 // queryAll runs query and scans each of its rows with scan, in order; no

@@ -37,13 +37,9 @@ func (db *DB) NegativeList(ctx context.Context, p *ucx.Principal) ([]*ucx.Negati
 	if err := signedIn(p); err != nil {
 		return nil, err
 	}
-	var out []*ucx.NegativeItem
-	err := db.View(ctx, "sqlstore.NegativeList", func(tx *Tx) error {
-		var err error
-		out, err = tx.negativeList(ctx)
-		return err
+	return viewValue(ctx, db, "sqlstore.NegativeList", func(tx *Tx) ([]*ucx.NegativeItem, error) {
+		return tx.negativeList(ctx)
 	})
-	return out, err
 }
 
 func (tx *Tx) negativeList(ctx context.Context) ([]*ucx.NegativeItem, error) {
@@ -237,13 +233,9 @@ func (db *DB) FindCreditEvents(ctx context.Context, p *ucx.Principal, exporterID
 	if err := mayReadCredit(p, exporterID); err != nil {
 		return nil, err
 	}
-	var out []*ucx.CreditEvent
-	err := db.View(ctx, "sqlstore.FindCreditEvents", func(tx *Tx) error {
-		var err error
-		out, err = tx.creditEvents(ctx, "exporter_id = ?", exporterID)
-		return err
+	return viewValue(ctx, db, "sqlstore.FindCreditEvents", func(tx *Tx) ([]*ucx.CreditEvent, error) {
+		return tx.creditEvents(ctx, "exporter_id = ?", exporterID)
 	})
-	return out, err
 }
 
 // AppealCreditEvent lets the exporter write its appeal note on its own
@@ -394,11 +386,8 @@ func (tx *Tx) refreshStanding(ctx context.Context, p *ucx.Principal, exporterID 
 // acting. `ucx serve` runs it at start and daily. It returns how many
 // exporters' effective standing changed.
 func (db *DB) RefreshStandings(ctx context.Context) (int, error) {
-	var ids []int64
-	err := db.View(ctx, "sqlstore.RefreshStandings", func(tx *Tx) error {
-		var err error
-		ids, err = queryAll(ctx, tx, scanID, `SELECT exporter_id FROM credit_standings UNION SELECT DISTINCT exporter_id FROM credit_events ORDER BY 1`)
-		return err
+	ids, err := viewValue(ctx, db, "sqlstore.RefreshStandings", func(tx *Tx) ([]int64, error) {
+		return queryAll(ctx, tx, scanID, `SELECT exporter_id FROM credit_standings UNION SELECT DISTINCT exporter_id FROM credit_events ORDER BY 1`)
 	})
 	if err != nil {
 		return 0, err
@@ -430,13 +419,9 @@ func (db *DB) CreditStanding(ctx context.Context, p *ucx.Principal, exporterID i
 	if err := mayReadCredit(p, exporterID); err != nil {
 		return nil, err
 	}
-	var rep *ucx.CreditReport
-	err := db.View(ctx, "sqlstore.CreditStanding", func(tx *Tx) error {
-		var err error
-		rep, err = tx.creditReport(ctx, exporterID)
-		return err
+	return viewValue(ctx, db, "sqlstore.CreditStanding", func(tx *Tx) (*ucx.CreditReport, error) {
+		return tx.creditReport(ctx, exporterID)
 	})
-	return rep, err
 }
 
 func (tx *Tx) creditReport(ctx context.Context, exporterID int64) (*ucx.CreditReport, error) {

@@ -309,13 +309,9 @@ func (db *DB) Revocations(ctx context.Context, digest string) ([]*ucx.Document, 
 	if err != nil {
 		return nil, err
 	}
-	var out []*ucx.Document
-	err = db.View(ctx, "sqlstore.Revocations", func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanDocument, "SELECT "+documentColumns+" FROM documents WHERE revokes = ? ORDER BY created_at", h)
-		return err
+	return viewValue(ctx, db, "sqlstore.Revocations", func(tx *Tx) ([]*ucx.Document, error) {
+		return queryAll(ctx, tx, scanDocument, "SELECT "+documentColumns+" FROM documents WHERE revokes = ? ORDER BY created_at", h)
 	})
-	return out, err
 }
 
 // DocumentRevoked returns a seal.Options.DocumentRevoked hook answered

@@ -266,13 +266,10 @@ func (tx *Tx) trustList(ctx context.Context) ([]byte, *seal.TrustList, error) {
 // TrustList returns the current root-sealed trust list: the envelope
 // `ucx verify --trust` and every bundle carry. Public.
 func (db *DB) TrustList(ctx context.Context) ([]byte, error) {
-	var env []byte
-	err := db.View(ctx, "sqlstore.TrustList", func(tx *Tx) error {
-		var err error
-		env, _, err = tx.trustList(ctx)
-		return err
+	return viewValue(ctx, db, "sqlstore.TrustList", func(tx *Tx) ([]byte, error) {
+		env, _, err := tx.trustList(ctx)
+		return env, err
 	})
-	return env, err
 }
 
 // TrustRoot returns the platform root's public key (PKIX PEM): the one
@@ -481,13 +478,9 @@ func (db *DB) FindKeys(ctx context.Context, p *ucx.Principal) ([]*ucx.Key, error
 	if err := signedIn(p); err != nil {
 		return nil, err
 	}
-	var out []*ucx.Key
-	err := db.View(ctx, "sqlstore.FindKeys", func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanKey, "SELECT "+keyColumns+" FROM keys WHERE org_id = ? ORDER BY created_at, id", p.OrgID)
-		return err
+	return viewValue(ctx, db, "sqlstore.FindKeys", func(tx *Tx) ([]*ucx.Key, error) {
+		return queryAll(ctx, tx, scanKey, "SELECT "+keyColumns+" FROM keys WHERE org_id = ? ORDER BY created_at, id", p.OrgID)
 	})
-	return out, err
 }
 
 // custodialKey returns the organisation's newest custodial key that may

@@ -427,13 +427,9 @@ func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, 
 // FindLicenceByID returns a licence whose application the caller may see
 // (workflowScope); others are ENOTFOUND.
 func (db *DB) FindLicenceByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Licence, error) {
-	var l *ucx.Licence
-	err := db.View(ctx, "sqlstore.FindLicenceByID", func(tx *Tx) error {
-		var err error
-		l, err = tx.licence(ctx, p, id)
-		return err
+	return viewValue(ctx, db, "sqlstore.FindLicenceByID", func(tx *Tx) (*ucx.Licence, error) {
+		return tx.licence(ctx, p, id)
 	})
-	return l, err
 }
 
 // FindLicences lists the licences the caller may see, newest first, with
