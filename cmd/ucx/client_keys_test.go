@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/policy"
@@ -33,18 +31,8 @@ import (
 // "authority.admin".
 func newSealingClientWorld(t *testing.T) *clientWorld {
 	t.Helper()
-	old := sqlstore.PasswordCost
-	sqlstore.PasswordCost = bcrypt.MinCost
-	t.Cleanup(func() { sqlstore.PasswordCost = old })
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openClientStore(t)
 	today := ucx.DateOf(time.Now())
 	w := &clientWorld{db: db, tokens: map[string]string{}}
 	orgs := []struct {
@@ -61,6 +49,7 @@ func newSealingClientWorld(t *testing.T) *clientWorld {
 	for _, o := range orgs {
 		for i, role := range o.roles {
 			u := &ucx.User{Username: o.name + "." + string(role), Role: role}
+			var err error
 			if i == 0 {
 				err = db.Bootstrap(ctx, o.org, u, clientTestPassword)
 			} else {

@@ -37,7 +37,9 @@ type clientWorld struct {
 	serial int
 }
 
-func newClientWorld(t *testing.T) *clientWorld {
+// openClientStore opens a migrated in-memory store, closed when the test
+// ends, with passwords hashed at bcrypt's lowest cost meanwhile.
+func openClientStore(t *testing.T) *sqlstore.DB {
 	t.Helper()
 	old := sqlstore.PasswordCost
 	sqlstore.PasswordCost = bcrypt.MinCost
@@ -51,6 +53,13 @@ func newClientWorld(t *testing.T) *clientWorld {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func newClientWorld(t *testing.T) *clientWorld {
+	t.Helper()
+	ctx := context.Background()
+	db := openClientStore(t)
 	now := time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
 	db.Now = func() time.Time { return now }
 	today := ucx.DateOf(now)
@@ -65,6 +74,7 @@ func newClientWorld(t *testing.T) *clientWorld {
 	for name, o := range orgs {
 		for i, role := range []ucx.Role{ucx.RoleMember, ucx.RoleViewer} {
 			u := &ucx.User{Username: name + "." + string(role), Role: role}
+			var err error
 			if i == 0 {
 				err = db.Bootstrap(ctx, o, u, clientTestPassword)
 			} else {
