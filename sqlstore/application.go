@@ -472,27 +472,8 @@ func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.Appl
 		}
 		conds, args = append(conds, `a.search LIKE ? ESCAPE '\'`), append(args, likePattern(q))
 	}
-	var out []*ucx.Application
-	var total int
-	err = db.View(ctx, op, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM applications a"+where(conds), args...).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, "SELECT "+appColumns+" FROM applications a"+where(conds)+" ORDER BY a.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanApplication(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, total, err
+	return countPage(ctx, db, op, scanApplication, "SELECT COUNT(*) FROM applications a"+where(conds),
+		"SELECT "+appColumns+" FROM applications a"+where(conds)+" ORDER BY a.id DESC", args, limit, offset)
 }
 
 // SubmitApplication files a draft with the authority. The policy is run

@@ -106,14 +106,22 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 	if p.OrgKind == ucx.KindManufacturer {
 		order = " ORDER BY r.id"
 	}
-	var out []*ucx.ConfirmationRequest
+	return countPage(ctx, db, op, scanRequest, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds),
+		"SELECT "+requestColumns+requestFrom+where(conds)+order, args, limit, offset)
+}
+
+// countPage runs, in one read transaction, countQuery for the total and
+// listQuery, with LIMIT and OFFSET, for one page of the rows, both with
+// args: the body of the Find… methods that answer a page and a total.
+func countPage[T any](ctx context.Context, db *DB, op string, scan func(interface{ Scan(...any) error }) (T, error), countQuery, listQuery string, args []any, limit, offset int) ([]T, int, error) {
+	var out []T
 	var total int
-	err = db.View(ctx, op, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds), args...).Scan(&total); err != nil {
+	err := db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, countQuery, args...).Scan(&total); err != nil {
 			return err
 		}
 		var err error
-		out, err = queryAll(ctx, tx, scanRequest, "SELECT "+requestColumns+requestFrom+where(conds)+order+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		out, err = queryAll(ctx, tx, scan, listQuery+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
 		return err
 	})
 	return out, total, err

@@ -451,17 +451,8 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 	if v := strings.TrimSpace(f.VIN); v != "" {
 		conds, args = append(conds, "a.vin = ?"), append(args, strings.ToUpper(v))
 	}
-	var out []*ucx.Licence
-	var total int
-	err = db.View(ctx, op, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*)"+licenceFrom+where(conds), args...).Scan(&total); err != nil {
-			return err
-		}
-		var err error
-		out, err = queryAll(ctx, tx, scanLicence, "SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
-		return err
-	})
-	return out, total, err
+	return countPage(ctx, db, op, scanLicence, "SELECT COUNT(*)"+licenceFrom+where(conds),
+		"SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC", args, limit, offset)
 }
 
 // RecordClearance records the export customs clearance of a licence (R15):
