@@ -1,0 +1,76 @@
+package ucx
+
+// PolicyWhatIfLimit is how many changed cases a policy what-if lists by
+// default: enough to read through and to spot a pattern, few enough that a
+// what-if over a year of a million applications stays a small answer. The
+// counts always cover every application.
+const PolicyWhatIfLimit = 1000
+
+// OutcomeCounts counts applications by outcome.
+type OutcomeCounts struct {
+	Clear          int `json:"clear"`
+	LetterRequired int `json:"letter-required"`
+	Blocked        int `json:"blocked"`
+	Invalid        int `json:"invalid"`
+}
+
+// Add counts one application with outcome o.
+func (c *OutcomeCounts) Add(o Outcome) {
+	switch o {
+	case Clear:
+		c.Clear++
+	case LetterRequired:
+		c.LetterRequired++
+	case Blocked:
+		c.Blocked++
+	default:
+		c.Invalid++
+	}
+}
+
+// Get returns the count of outcome o.
+func (c OutcomeCounts) Get(o Outcome) int {
+	switch o {
+	case Clear:
+		return c.Clear
+	case LetterRequired:
+		return c.LetterRequired
+	case Blocked:
+		return c.Blocked
+	default:
+		return c.Invalid
+	}
+}
+
+// PolicyWhatIfCase is one application whose outcome another policy would
+// change: the outcome stored now, the one the other policy gives, and the
+// other policy's reasons, so an authority sees why.
+type PolicyWhatIfCase struct {
+	ApplicationID   int64    `json:"application_id"`
+	VIN             string   `json:"vin"`
+	ExporterID      int64    `json:"exporter_id"`
+	ApplicationDate Date     `json:"application_date"`
+	State           State    `json:"state"`
+	Now             Outcome  `json:"now"`
+	Then            Outcome  `json:"then"`
+	Reasons         []Reason `json:"reasons"`
+}
+
+// PolicyWhatIf is how the applications of a period would have been decided
+// under another policy (issue 7): counts by outcome as stored (Now) and
+// under the other policy (Then), how many change, and the first Limit of
+// the changed cases in application order. Nothing stored changes.
+type PolicyWhatIf struct {
+	From         Date               `json:"from"`
+	To           Date               `json:"to"`
+	Policy       PolicyRef          `json:"policy"`
+	Applications int                `json:"applications"`
+	Now          OutcomeCounts      `json:"now"`
+	Then         OutcomeCounts      `json:"then"`
+	Changed      int                `json:"changed"`
+	Limit        int                `json:"limit"`
+	Cases        []PolicyWhatIfCase `json:"cases"`
+}
+
+// Truncated reports whether more cases changed than Cases lists.
+func (w *PolicyWhatIf) Truncated() bool { return w.Changed > len(w.Cases) }
