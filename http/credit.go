@@ -35,6 +35,23 @@ func (s *Server) credit() (ucx.CreditService, error) {
 	return s.CreditService, nil
 }
 
+// creditAndID returns the credit service and the id in the path (an
+// exporter's or a credit event's); when either fails it answers the error
+// and returns false.
+func (s *Server) creditAndID(w http.ResponseWriter, r *http.Request) (ucx.CreditService, int64, bool) {
+	cs, err := s.credit()
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, 0, false
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, 0, false
+	}
+	return cs, id, true
+}
+
 // NegativeItemRequest is the body of PUT /api/v1/negative-list/{code}.
 type NegativeItemRequest struct {
 	DescriptionZH string `json:"description_zh"`
@@ -105,14 +122,8 @@ func (s *Server) handlePutNegativeItem(w http.ResponseWriter, r *http.Request, p
 }
 
 func (s *Server) handleCreditReport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, err := s.credit()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	cs, id, ok := s.creditAndID(w, r)
+	if !ok {
 		return
 	}
 	rep, err := cs.CreditStanding(r.Context(), p, id)
@@ -124,14 +135,8 @@ func (s *Server) handleCreditReport(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleCreditEvents(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, err := s.credit()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	cs, id, ok := s.creditAndID(w, r)
+	if !ok {
 		return
 	}
 	es, err := cs.FindCreditEvents(r.Context(), p, id)
@@ -146,14 +151,8 @@ func (s *Server) handleCreditEvents(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleRecordCreditEvent(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, err := s.credit()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	cs, id, ok := s.creditAndID(w, r)
+	if !ok {
 		return
 	}
 	var in CreditEventRequest
@@ -171,14 +170,8 @@ func (s *Server) handleRecordCreditEvent(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) handleDecideStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, err := s.credit()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	cs, id, ok := s.creditAndID(w, r)
+	if !ok {
 		return
 	}
 	var d ucx.StandingDecision
@@ -198,14 +191,8 @@ func (s *Server) handleDecideStanding(w http.ResponseWriter, r *http.Request, p 
 // authority's annulment with its reason (annul true).
 func (s *Server) handleCreditEventNote(annul bool) func(http.ResponseWriter, *http.Request, *ucx.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-		cs, err := s.credit()
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.Error(w, r, err)
+		cs, id, ok := s.creditAndID(w, r)
+		if !ok {
 			return
 		}
 		var in CreditNoteRequest
