@@ -48,6 +48,23 @@ func (in *RefusalRequest) validate() error {
 	return nil
 }
 
+// readRefusal reads a refusal request: the id in the path, the body, the
+// version it acts on (If-Match or the body's) and the checked code and
+// text.
+func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, version int, in RefusalRequest, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return
+	}
+	if err = s.decodeJSON(w, r, &in, false); err != nil {
+		return
+	}
+	if version, err = requestVersion(r, in.Version); err != nil {
+		return
+	}
+	err = in.validate()
+	return
+}
+
 func refusalCodeList() string {
 	codes := make([]string, 0, len(ucx.RefusalCodes))
 	for c := range ucx.RefusalCodes {
@@ -264,22 +281,8 @@ func (s *Server) handleIssueLicence(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleRefuseLicence(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, version, in, err := s.readRefusal(w, r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in RefusalRequest
-	if err := s.decodeJSON(w, r, &in, false); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	version, err := requestVersion(r, in.Version)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := in.validate(); err != nil {
 		s.Error(w, r, err)
 		return
 	}

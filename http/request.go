@@ -111,22 +111,8 @@ func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p 
 }
 
 func (s *Server) handleRefuseRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, version, in, err := s.readRefusal(w, r)
 	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	var in RefusalRequest
-	if err := s.decodeJSON(w, r, &in, false); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	version, err := requestVersion(r, in.Version)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := in.validate(); err != nil {
 		s.Error(w, r, err)
 		return
 	}
