@@ -264,12 +264,7 @@ func (s *Server) handleLogInclusion(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if sized {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	writeJSON(w, http.StatusOK, p)
+	writeProof(w, sized, p)
 }
 
 // handleLogConsistency serves the proof that the tree of from leaves is a
@@ -314,12 +309,7 @@ func (s *Server) handleLogConsistency(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if sized {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	writeJSON(w, http.StatusOK, p)
+	writeProof(w, sized, p)
 }
 
 // handleLogEntries serves the integrated entries with indices in
@@ -362,4 +352,16 @@ func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
 		es = []LogEntry{}
 	}
 	writeJSON(w, http.StatusOK, LogEntries{Entries: es})
+}
+
+// writeProof answers a proof: cached for good when it is for a tree size
+// the caller named (that proof never changes), revalidated when it is for
+// the latest checkpoint.
+func writeProof(w http.ResponseWriter, sized bool, proof any) {
+	if sized {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	writeJSON(w, http.StatusOK, proof)
 }
