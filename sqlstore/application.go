@@ -69,6 +69,19 @@ func (tx *Tx) application(ctx context.Context, p *ucx.Principal, id int64) (*ucx
 	return a, err
 }
 
+// applicationAt loads an application the caller may see, at the version
+// the caller saw: another version is ECONFLICT (staleApplication).
+func (tx *Tx) applicationAt(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+	a, err := tx.application(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Version != version {
+		return nil, staleApplication(a.Version)
+	}
+	return a, nil
+}
+
 // prepareInput copies, normalises and checks an application as filed. The
 // VIN is normalised by package vin too (full-width characters, stray
 // spaces), then its check digit checked: every rule is keyed by VIN.
@@ -422,13 +435,9 @@ func (tx *Tx) lookupRoute(ctx context.Context, v string) (int64, error) {
 // confirm, authorities and customs every filed one. Others are ENOTFOUND;
 // the operator gets EFORBIDDEN.
 func (db *DB) FindApplicationByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Application, error) {
-	var a *ucx.Application
-	err := db.View(ctx, "sqlstore.FindApplicationByID", func(tx *Tx) error {
-		var err error
-		a, err = tx.application(ctx, p, id)
-		return err
+	return viewValue(ctx, db, "sqlstore.FindApplicationByID", func(tx *Tx) (*ucx.Application, error) {
+		return tx.application(ctx, p, id)
 	})
-	return a, err
 }
 
 // FindApplications lists the applications the caller may see that match
@@ -490,11 +499,8 @@ func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64,
 	var a *ucx.Application
 	err := db.Update(ctx, op, func(tx *Tx) error {
 		var err error
-		if a, err = tx.application(ctx, p, id); err != nil {
+		if a, err = tx.applicationAt(ctx, p, id, version); err != nil {
 			return err
-		}
-		if a.Version != version {
-			return staleApplication(a.Version)
 		}
 		if a.State != ucx.StateDraft {
 			return ucx.Errorf(ucx.ERULE, "only a draft can be submitted; this application is %s", a.State)
@@ -611,11 +617,8 @@ func (db *DB) WithdrawApplication(ctx context.Context, p *ucx.Principal, id int6
 	var a *ucx.Application
 	err := db.Update(ctx, op, func(tx *Tx) error {
 		var err error
-		if a, err = tx.application(ctx, p, id); err != nil {
+		if a, err = tx.applicationAt(ctx, p, id, version); err != nil {
 			return err
-		}
-		if a.Version != version {
-			return staleApplication(a.Version)
 		}
 		if !withdrawable[a.State] {
 			return ucx.Errorf(ucx.ERULE, "an application that is %s cannot be withdrawn; only one without a licence can", a.State)

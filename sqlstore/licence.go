@@ -65,12 +65,9 @@ func (tx *Tx) licence(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Lic
 // reviewable loads an application an authority may decide now: filed, at
 // the version the caller saw, under review.
 func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
-	a, err := tx.application(ctx, p, id)
+	a, err := tx.applicationAt(ctx, p, id, version)
 	if err != nil {
 		return nil, err
-	}
-	if a.Version != version {
-		return nil, staleApplication(a.Version)
 	}
 	if a.State != ucx.StateUnderReview {
 		return nil, ucx.Errorf(ucx.ERULE, "only an application under review can be decided; this one is %s", a.State)
