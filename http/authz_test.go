@@ -142,6 +142,9 @@ func TestAuthorization_Matrix(t *testing.T) {
 				return `{"thresholds":{"window_days":365,"warned":1,"rectification_ordered":2,"suspended":3,"naming_count":1}}`
 			}, only(every, "authority."), false},
 			{"GET", "/api/v1/figures?from=2025-03-11&to=2026-03-10", nil, only(every, "authority."), false},
+			{"POST", "/api/v1/policy/what-if?from=2025-03-11&to=2026-03-10", func() string {
+				return string(policyDoc(t, map[string]any{"letter_threshold_days": 365}))
+			}, only(every, "authority."), false},
 
 			{"POST", "/api/v1/check", func() string {
 				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})

@@ -174,6 +174,7 @@ func (s *Server) build() {
 	s.registerDocumentRoutes()
 	s.registerCreditRoutes()
 	s.registerFigureRoutes()
+	s.registerPolicyWhatIfRoutes()
 	s.registerUIRoutes() // the web UI (ui.go), outside s.routes
 
 	s.registerFallbacks()
