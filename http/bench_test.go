@@ -25,13 +25,18 @@ import (
 	"github.com/ucxdev/ucx/vin"
 )
 
-// benchServer is a real server on a loopback port over a SQLite file (WAL,
-// as `ucx serve` runs it) with one exporter, and a client signed in as its
-// member whose transport keeps enough connections for every goroutine.
-func benchServer(b *testing.B) (*ucxhttp.Client, *sqlstore.DB) {
+// benchServer is a real server on a loopback port with one exporter, and a
+// client signed in as its member whose transport keeps enough connections
+// for every goroutine. Its store is a SQLite file (WAL, as `ucx serve`
+// runs it), or on PostgreSQL a fresh schema of UCX_TEST_POSTGRES.
+func benchServer(b *testing.B, engine sqlstore.Engine) (*ucxhttp.Client, *sqlstore.DB) {
 	b.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	dsn := filepath.Join(b.TempDir(), "bench.db")
+	if engine == sqlstore.Postgres {
+		dsn = freshPostgresSchema(b)
+	}
+	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -164,20 +169,36 @@ func (f *filer) file(in *ucx.ApplicationInput) error {
 // BenchmarkFileApplication files applications over HTTP on loopback with
 // parallel clients (GOMAXPROCS × -cpu × benchParallelism goroutines), each
 // request a full POST /api/v1/applications: token check, strict decoding,
-// validation, the policy, one SQLite transaction with its audit event, and
+// validation, the policy, one store transaction with its audit event, and
 // the JSON answer. The clients are filers (lean, as a load generator is);
 // the CPU they use is in the figure. It reports applications a second,
-// the process's CPU per application and the latency quantiles.
+// the process's CPU per application and the latency quantiles. It runs on
+// SQLite, and on PostgreSQL when UCX_TEST_POSTGRES holds a DSN (whose
+// server's CPU, on the same machine, is not in cpu-us/app).
 func BenchmarkFileApplication(b *testing.B) {
-	c, _ := benchServer(b)
-	benchFilings(b, func() fileFunc { return newFiler(c).file })
+	benchEngines(b, func(b *testing.B, engine sqlstore.Engine) {
+		c, _ := benchServer(b, engine)
+		benchFilings(b, func() fileFunc { return newFiler(c).file })
+	})
+}
+
+// benchEngines runs fn as the sub-benchmarks sqlite and postgres, the
+// second only when UCX_TEST_POSTGRES holds a DSN.
+func benchEngines(b *testing.B, fn func(b *testing.B, engine sqlstore.Engine)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, sqlstore.SQLite) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("UCX_TEST_POSTGRES") == "" {
+			b.Skip("set UCX_TEST_POSTGRES to a DSN to run it")
+		}
+		fn(b, sqlstore.Postgres)
+	})
 }
 
 // BenchmarkFileApplicationGoClient is BenchmarkFileApplication through the
 // Go client (ucxhttp.Client, as the CLI files), which also decodes every
 // answer into a ucx.Application.
 func BenchmarkFileApplicationGoClient(b *testing.B) {
-	c, _ := benchServer(b)
+	c, _ := benchServer(b, sqlstore.SQLite)
 	ctx := context.Background()
 	benchFilings(b, func() fileFunc {
 		return func(in *ucx.ApplicationInput) error {
@@ -237,9 +258,13 @@ func benchFilings(b *testing.B, newClient func() fileFunc) {
 // BenchmarkFileApplicationStoreOnly files the same applications by calling
 // the store directly, with the same parallelism: the ceiling the HTTP
 // layer works under, so that the two figures together say where the time
-// goes.
+// goes. It runs on both engines, as BenchmarkFileApplication does.
 func BenchmarkFileApplicationStoreOnly(b *testing.B) {
-	_, db := benchServer(b)
+	benchEngines(b, benchStoreOnly)
+}
+
+func benchStoreOnly(b *testing.B, engine sqlstore.Engine) {
+	_, db := benchServer(b, engine)
 	ctx := context.Background()
 	p, err := db.Authenticate(ctx, "bench.member", testPassword)
 	if err != nil {
@@ -273,7 +298,7 @@ func BenchmarkFileApplicationAtRate(b *testing.B) {
 			rate = r
 		}
 	}
-	c, _ := benchServer(b)
+	c, _ := benchServer(b, sqlstore.SQLite)
 	var next atomic.Int64
 	var lat latencies
 	var failed atomic.Int64

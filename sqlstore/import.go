@@ -544,10 +544,10 @@ func importInput(row *sheet.Row) (*ucx.ApplicationInput, error) {
 // progress counters. The live-VIN index is checked
 // by the insert itself (ON CONFLICT DO NOTHING): a VIN already open, in the
 // store or earlier in the file, is a rejected row, never a failed
-// transaction. Events and import rows are written bulkRows at a time in
-// multi-row INSERTs, which cuts their cost per row.
+// transaction. The rows are written by an importWriter: on SQLite in
+// multi-row INSERTs of bulkRows rows, which cuts their cost per row; on
+// PostgreSQL with COPY (copy.go).
 func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, batch []importRow, routes map[string]int64) error {
-	const op = "sqlstore.ProcessImports"
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -557,25 +557,18 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 	// batch is short; cancellation is honoured between batches.
 	ctx = context.WithoutCancel(ctx)
 	var filed, rejected int
-	err := db.Update(ctx, op, func(tx *Tx) error {
+	err := db.updateImport(ctx, func(tx *Tx, w importWriter) error {
 		filed, rejected = 0, 0
 		var err error
-		drafts := newBulk(tx, draftInsertPrefix, draftColumns)
-		drafts.suffix = " ON CONFLICT (vin) WHERE " + liveCondition + " DO NOTHING RETURNING id, vin"
-		defer drafts.close()
-		events := newBulk(tx, "INSERT INTO events (at, actor_user_id, actor_org_id, action, entity, entity_id, application_id, before, after, note) VALUES ", 10)
-		defer events.close()
-		results := newBulk(tx, "INSERT INTO import_rows (import_id, row, vin, status, application_id, outcome, reasons) VALUES ", 7)
-		defer results.close()
 		now := micros(tx.now)
 		note := "import " + itoa(im.ID) + " row "
-		ids := make([]int64, 0, bulkRows)
-		for start := 0; start < len(batch); start += bulkRows {
-			chunk := batch[start:min(start+bulkRows, len(batch))]
-			// File the chunk's drafts in one statement, then learn each
-			// row's id from the VINs the insert returned. A VIN already
-			// live, or twice in the chunk, returns nothing the second
-			// time: that row is rejected.
+		step := w.chunk(len(batch))
+		ids := make([]int64, 0, step)
+		for start := 0; start < len(batch); start += step {
+			chunk := batch[start:min(start+step, len(batch))]
+			// File the chunk's drafts at once, then learn each row's id.
+			// A VIN already live, or twice in the chunk, is filed
+			// the first time only: the other row is rejected.
 			for i := range chunk {
 				ir := &chunk[i]
 				if ir.in == nil {
@@ -591,28 +584,17 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					routes[key] = mfr
 				}
 				ir.mfr = mfr
-				drafts.args = append(drafts.args, p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, ir.search,
+				w.draft(p.OrgID, nullID(mfr), x.Vehicle.VIN, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, ir.search,
 					x.Vehicle.RegistrationDate.Days(), ir.decision.Outcome.String(), boolInt(ir.decision.LetterRequired), ir.data, ir.dec, now, now, string(ucx.StateDraft), 1,
 					im.ID, ir.n)
 			}
-			inserted, err := drafts.returning(ctx)
-			if err != nil {
+			if ids, err = w.fileDrafts(ctx, chunk, ids); err != nil {
 				return err
-			}
-			ids = ids[:0]
-			for i := range chunk {
-				var id int64
-				if chunk[i].in != nil {
-					v := chunk[i].in.Vehicle.VIN
-					id = inserted[v]
-					delete(inserted, v)
-				}
-				ids = append(ids, id)
 			}
 			for i := range chunk {
 				ir, id := &chunk[i], ids[i]
 				if ir.in == nil {
-					if err := results.add(ctx, rejectedRow(im.ID, ir, ir.reasons)...); err != nil {
+					if err := w.result(ctx, rejectedRow(im.ID, ir, ir.reasons)...); err != nil {
 						return err
 					}
 					rejected++
@@ -620,20 +602,20 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 				}
 				x := ir.in
 				if id == 0 {
-					if err := results.add(ctx, rejectedRow(im.ID, ir, []ucx.Reason{{Rule: sheet.RuleInput, Code: "vin_open", Severity: ucx.Reject, Field: sheet.ColVIN,
+					if err := w.result(ctx, rejectedRow(im.ID, ir, []ucx.Reason{{Rule: sheet.RuleInput, Code: "vin_open", Severity: ucx.Reject, Field: sheet.ColVIN,
 						Message: "VIN " + x.Vehicle.VIN + " already has an open application (perhaps earlier in this file); withdraw it before filing again"}})...); err != nil {
 						return err
 					}
 					rejected++
 					continue
 				}
-				if err := events.add(ctx, now, p.UserID, p.OrgID, actAppCreate, entityApplication, id, id, "", string(ucx.StateDraft), note+strconv.Itoa(ir.n)); err != nil {
+				if err := w.event(ctx, now, p.UserID, p.OrgID, actAppCreate, entityApplication, id, id, "", string(ucx.StateDraft), note+strconv.Itoa(ir.n)); err != nil {
 					return err
 				}
 				filed++
 				if ir.submit {
 					// submit writes its own events: the creation's must come first.
-					if err := events.flush(ctx); err != nil {
+					if err := w.flushEvents(ctx); err != nil {
 						return err
 					}
 					a := &ucx.Application{ID: id, ExporterID: p.OrgID, ApplicationInput: *x, State: ucx.StateDraft, Version: 1,
@@ -645,17 +627,14 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 						// Filed, but not submitted: the row says why.
 						reasons := mustReasons([]ucx.Reason{{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
 							Message: "filed as a draft but not submitted: " + ucx.ErrorMessage(err)}})
-						if err := results.add(ctx, im.ID, ir.n, ir.vin, RowFiled, id, ir.decision.Outcome.String(), reasons); err != nil {
+						if err := w.result(ctx, im.ID, ir.n, ir.vin, RowFiled, id, ir.decision.Outcome.String(), reasons); err != nil {
 							return err
 						}
 					}
 				}
 			}
 		}
-		if err := events.flush(ctx); err != nil {
-			return err
-		}
-		if err := results.flush(ctx); err != nil {
+		if err := w.flush(ctx); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, "UPDATE imports SET processed = processed + ?, filed = filed + ?, rejected = rejected + ? WHERE id = ?",
@@ -669,6 +648,101 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 	im.Filed += filed
 	im.Rejected += rejected
 	return nil
+}
+
+// importWriter writes a batch's rows inside its transaction: bulkWriter
+// with multi-row INSERTs on SQLite, copyWriter with COPY on PostgreSQL.
+type importWriter interface {
+	// chunk is how many of a batch's rows to file at a time.
+	chunk(batch int) int
+	// draft adds an application's draftColumns values.
+	draft(vals ...any)
+	// fileDrafts inserts the drafts added since it last ran, skipping those
+	// whose VIN is live (in the store or earlier in the chunk), and returns
+	// into ids the id of each of chunk's rows: 0 when it was not filed.
+	fileDrafts(ctx context.Context, chunk []importRow, ids []int64) ([]int64, error)
+	// event adds an audit event's values, result an import row's.
+	event(ctx context.Context, vals ...any) error
+	result(ctx context.Context, vals ...any) error
+	// flushEvents writes the events added so far; flush writes everything.
+	flushEvents(ctx context.Context) error
+	flush(ctx context.Context) error
+	close()
+}
+
+// updateImport runs fn in a read-write transaction with the engine's
+// importWriter.
+func (db *DB) updateImport(ctx context.Context, fn func(*Tx, importWriter) error) error {
+	const op = "sqlstore.ProcessImports"
+	if db.engine == Postgres {
+		return db.updateConn(ctx, op, func(tx *Tx, conn *sql.Conn) error {
+			return fn(tx, newCopyWriter(tx, conn))
+		})
+	}
+	return db.Update(ctx, op, func(tx *Tx) error {
+		w := newBulkWriter(tx)
+		defer w.close()
+		return fn(tx, w)
+	})
+}
+
+// bulkWriter is the importWriter for SQLite: multi-row INSERTs of bulkRows
+// rows, the drafts' with ON CONFLICT DO NOTHING RETURNING id, vin.
+type bulkWriter struct {
+	drafts, events, results *bulk
+}
+
+func newBulkWriter(tx *Tx) *bulkWriter {
+	drafts := newBulk(tx, draftInsertPrefix, draftColumns)
+	drafts.suffix = " ON CONFLICT (vin) WHERE " + liveCondition + " DO NOTHING RETURNING id, vin"
+	return &bulkWriter{
+		drafts:  drafts,
+		events:  newBulk(tx, "INSERT INTO events (at, actor_user_id, actor_org_id, action, entity, entity_id, application_id, before, after, note) VALUES ", 10),
+		results: newBulk(tx, "INSERT INTO import_rows (import_id, row, vin, status, application_id, outcome, reasons) VALUES ", 7),
+	}
+}
+
+func (w *bulkWriter) chunk(int) int { return bulkRows }
+
+func (w *bulkWriter) draft(vals ...any) { w.drafts.args = append(w.drafts.args, vals...) }
+
+// fileDrafts learns each row's id from the VINs the insert returned: a
+// VIN twice in the chunk returns one id, which goes to its first row.
+func (w *bulkWriter) fileDrafts(ctx context.Context, chunk []importRow, ids []int64) ([]int64, error) {
+	inserted, err := w.drafts.returning(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids = ids[:0]
+	for i := range chunk {
+		var id int64
+		if chunk[i].in != nil {
+			v := chunk[i].in.Vehicle.VIN
+			id = inserted[v]
+			delete(inserted, v)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func (w *bulkWriter) event(ctx context.Context, vals ...any) error { return w.events.add(ctx, vals...) }
+func (w *bulkWriter) result(ctx context.Context, vals ...any) error {
+	return w.results.add(ctx, vals...)
+}
+func (w *bulkWriter) flushEvents(ctx context.Context) error { return w.events.flush(ctx) }
+
+func (w *bulkWriter) flush(ctx context.Context) error {
+	if err := w.events.flush(ctx); err != nil {
+		return err
+	}
+	return w.results.flush(ctx)
+}
+
+func (w *bulkWriter) close() {
+	w.drafts.close()
+	w.events.close()
+	w.results.close()
 }
 
 // bulkRows is how many rows one multi-row INSERT writes: 100 rows of 18

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -226,30 +228,113 @@ var benchRows = func() int {
 }()
 
 // BenchmarkImport files benchRows CSV rows through StartImport and
-// ProcessImports into SQLite: parsing, checks, routing, the policy, one
-// application, one audit event and one import row per row.
+// ProcessImports: parsing, checks, routing, the policy, one application,
+// one audit event and one import row per row. It runs on SQLite, and on
+// PostgreSQL (with COPY) when UCX_TEST_POSTGRES holds a DSN; compare with
+// BenchmarkRawInsertUniqueVIN and BenchmarkRawCopyUniqueVIN.
 func BenchmarkImport(b *testing.B) {
-	var cpu time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		db := MustOpenDB(b, sqlstore.SQLite)
-		w := newWorld(b, db)
-		var csv bytes.Buffer
-		csv.WriteString(importHeader)
-		for j := 0; j < benchRows; j++ {
-			csv.WriteString(importLine(w.vinFor(w.makerWMI), oldReg, ""))
+	benchEngines(b, func(b *testing.B, engine sqlstore.Engine) {
+		var cpu time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			db := MustOpenDB(b, engine)
+			w := newWorld(b, db)
+			var csv bytes.Buffer
+			csv.WriteString(importHeader)
+			for j := 0; j < benchRows; j++ {
+				csv.WriteString(importLine(w.vinFor(w.makerWMI), oldReg, ""))
+			}
+			b.StartTimer()
+			cpu0 := cpuTime()
+			im := runImport(b, w, w.expMember, csv.String())
+			cpu += cpuTime() - cpu0
+			b.StopTimer()
+			if im.Filed != benchRows {
+				b.Fatalf("filed %d of %d: %+v", im.Filed, benchRows, im)
+			}
 		}
-		b.StartTimer()
-		cpu0 := cpuTime()
-		im := runImport(b, w, w.expMember, csv.String())
-		cpu += cpuTime() - cpu0
-		b.StopTimer()
-		if im.Filed != benchRows {
-			b.Fatalf("filed %d of %d: %+v", im.Filed, benchRows, im)
+		b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(cpu.Nanoseconds())/1000/float64(b.N*benchRows), "cpu-us/row")
+	})
+}
+
+// benchEngines runs fn as the sub-benchmarks sqlite and postgres, the
+// second only when UCX_TEST_POSTGRES holds a DSN.
+func benchEngines(b *testing.B, fn func(b *testing.B, engine sqlstore.Engine)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, sqlstore.SQLite) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("UCX_TEST_POSTGRES") == "" {
+			b.Skip("set UCX_TEST_POSTGRES to a DSN to run it")
 		}
+		fn(b, sqlstore.Postgres)
+	})
+}
+
+// BenchmarkRawCopyUniqueVIN is BenchmarkImport's baseline on PostgreSQL:
+// the same number of rows, as wide, loaded with COPY (pgx, binary) straight
+// into the applications table with its unique live-VIN index, its other
+// indexes and its trigger. batches copies sqlstore.ImportBatch rows a
+// transaction, as the import commits; single copies them all in one COPY
+// and one transaction. It is the fastest the store could file. Skipped
+// without UCX_TEST_POSTGRES.
+func BenchmarkRawCopyUniqueVIN(b *testing.B) {
+	if os.Getenv("UCX_TEST_POSTGRES") == "" {
+		b.Skip("set UCX_TEST_POSTGRES to a DSN to run it")
 	}
-	b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
-	b.ReportMetric(float64(cpu.Nanoseconds())/1000/float64(b.N*benchRows), "cpu-us/row")
+	for _, bc := range []struct {
+		name  string
+		batch int
+	}{{"batches", sqlstore.ImportBatch}, {"single", benchRows}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dsn := freshPostgresSchema(b)
+				db, err := sqlstore.Open(ctx, dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := db.Migrate(ctx); err != nil {
+					b.Fatal(err)
+				}
+				w := newWorld(b, db)
+				a := w.create(b, w.expMember, w.input(w.makerWMI, oldReg))
+				data, _ := json.Marshal(&a.ApplicationInput)
+				decision, _ := json.Marshal(&a.Decision)
+				now := time.Now().UnixMicro()
+				rows := make([][]any, benchRows)
+				for j := range rows {
+					v := w.vinFor(w.makerWMI)
+					rows[j] = []any{w.exporter.ID, nil, v, "Testa", "T1 EV", "RU", strings.ToLower(v + "\ntesta\nt1 ev\nooo avto\nht-1"),
+						"draft", 1, 20148, "clear", 0, string(data), string(decision), now, now}
+				}
+				db.Close()
+				conn, err := pgx.Connect(ctx, dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				cpu0 := cpuTime()
+				for start := 0; start < len(rows); start += bc.batch {
+					err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+						_, err := tx.CopyFrom(ctx, pgx.Identifier{"applications"}, []string{"exporter_id", "manufacturer_id", "vin", "brand", "model",
+							"destination", "search", "state", "version", "registration_date", "outcome", "letter_required", "data", "decision",
+							"created_at", "updated_at"}, pgx.CopyFromRows(rows[start:min(start+bc.batch, len(rows))]))
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				cpu += cpuTime() - cpu0
+				b.StopTimer()
+				conn.Close(ctx)
+			}
+			b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/1000/float64(b.N*benchRows), "cpu-us/row")
+		})
+	}
 }
 
 // BenchmarkRawInsertUniqueVIN is the baseline BenchmarkImport is measured
