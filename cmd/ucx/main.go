@@ -82,5 +82,6 @@ func newRootCmd() *cobra.Command {
 		newLogCmd(),
 	)
 	root.AddCommand(newClientCmds()...)
+	root.AddCommand(newStatsClientCmd())
 	return root
 }
