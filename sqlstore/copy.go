@@ -107,7 +107,9 @@ const (
 	// liveVINs selects those of an array of VINs that have a live application.
 	liveVINs = "SELECT vin FROM applications WHERE vin = ANY(?) AND " + liveCondition
 	// nextIDs takes n application ids, in increasing order.
-	nextIDs = "SELECT nextval(s.seq) AS id FROM (SELECT pg_get_serial_sequence('applications', 'id') AS seq) s, generate_series(1, ?) ORDER BY id"
+	nextIDs = "SELECT nextval(?::regclass) AS id FROM generate_series(1, ?) ORDER BY id"
+	// applicationsSeq is the sequence of applications.id, as an oid.
+	applicationsSeq = "SELECT pg_get_serial_sequence('applications', 'id')::regclass::oid"
 )
 
 func (w *copyWriter) fileDrafts(ctx context.Context, chunk []importRow, ids []int64) ([]int64, error) {
@@ -192,7 +194,14 @@ func (w *copyWriter) queryVINs(ctx context.Context, taken map[string]bool, vins 
 // nextIDs gives each of rows an id, in order, and sets it in the entries of
 // filed that are -1.
 func (w *copyWriter) nextIDs(ctx context.Context, rows [][]any, filed []int64) error {
-	rs, err := w.tx.Query(ctx, nextIDs, len(rows))
+	if len(rows) == 0 {
+		return nil
+	}
+	var seq uint32
+	if err := w.tx.QueryRow(ctx, applicationsSeq).Scan(&seq); err != nil {
+		return err
+	}
+	rs, err := w.tx.Query(ctx, nextIDs, seq, len(rows))
 	if err != nil {
 		return err
 	}

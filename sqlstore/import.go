@@ -28,6 +28,10 @@ const (
 	// amortise the commit; smaller ones hold SQLite's write lock for less
 	// time (about 30 ms at this size), so interactive requests interleave.
 	ImportBatch = 2000
+	// PostgresImportBatch is ImportBatch on PostgreSQL, whose writers do
+	// not lock each other out: larger batches spread each COPY's and
+	// commit's fixed cost over more rows.
+	PostgresImportBatch = 10000
 	// importPoll is how often RunImports looks for queued imports.
 	importPoll = time.Second
 )
@@ -336,7 +340,8 @@ type importRow struct {
 	mfr      int64        // the routed manufacturer, once filed
 }
 
-// runImport reads the file in batches of ImportBatch rows and files each
+// runImport reads the file in batches of ImportBatch rows
+// (PostgresImportBatch on PostgreSQL) and files each
 // batch in one transaction. Reading and preparing a batch (parsing, checks,
 // the policy, JSON) runs in a second goroutine while the previous batch is
 // written, so the CPU work overlaps the store's.
@@ -350,12 +355,16 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 	defer cancel()
 	today := ucx.DateOf(db.Now())
 	batches := make(chan []importRow, 1)
+	size := ImportBatch
+	if db.engine == Postgres {
+		size = PostgresImportBatch
+	}
 	var readErr error
 	go func() {
 		defer close(batches)
 		for {
-			batch := make([]importRow, 0, ImportBatch)
-			for len(batch) < ImportBatch && r.Next() {
+			batch := make([]importRow, 0, size)
+			for len(batch) < size && r.Next() {
 				batch = append(batch, db.prepareImportRow(r.Row(), today))
 			}
 			if readErr = r.Err(); readErr != nil || len(batch) == 0 {

@@ -376,3 +376,78 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// On PostgreSQL the import copies its drafts after checking which VINs are
+// live; a VIN another transaction files between the check and the COPY
+// makes the COPY fail on the live-VIN index, and the batch is filed again
+// with INSERT … ON CONFLICT DO NOTHING: the row is rejected, never the
+// import. The other transaction holds its row uncommitted while the import
+// starts, so that the import's COPY waits for it and fails when it commits.
+func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
+	if os.Getenv("UCX_TEST_POSTGRES") == "" {
+		t.Skip("PostgreSQL only: set UCX_TEST_POSTGRES to a DSN to run it")
+	}
+	ctx := context.Background()
+	dsn := freshPostgresSchema(t)
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, db)
+	first, taken, last := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	other, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	if _, err := other.Exec(ctx, `INSERT INTO applications (exporter_id, vin, brand, model, destination, state, version, registration_date,
+		outcome, letter_required, data, decision, created_at, updated_at) VALUES ($1, $2, 'Testa', 'T1', 'RU', 'draft', 1, 0, 'clear', 0, '{}', '{}', 0, 0)`,
+		w.exporter.ID, taken); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *ucx.Import, 1)
+	go func() {
+		im, err := db.StartImport(ctx, w.expMember, "cars.csv", []byte(importHeader+importLine(first, oldReg, "")+importLine(taken, oldReg, "")+importLine(last, oldReg, "")))
+		if err == nil {
+			_, err = db.ProcessImports(ctx)
+		}
+		if err == nil {
+			im, err = db.FindImportByID(ctx, w.expMember, im.ID)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+		done <- im
+	}()
+	time.Sleep(300 * time.Millisecond) // the import's COPY now waits on the uncommitted VIN
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	im := <-done
+	if im == nil {
+		return
+	}
+	if im.State != ucx.ImportDone || im.Filed != 2 || im.Rejected != 1 {
+		t.Fatalf("import = %+v; want done, 2 filed, 1 rejected", im)
+	}
+	rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Status != sqlstore.RowFiled || rows[2].Status != sqlstore.RowFiled ||
+		rows[1].Status != sqlstore.RowRejected || len(rows[1].Reasons) != 1 || rows[1].Reasons[0].Code != "vin_open" {
+		t.Fatalf("rows = %+v; want the taken VIN's row rejected as vin_open, the others filed", rows)
+	}
+	if n := count(t, db, "events WHERE action = 'application.create'"); n != 2 {
+		t.Errorf("%d creation events, want one per filed row", n)
+	}
+}
