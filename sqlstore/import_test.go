@@ -273,10 +273,13 @@ func benchEngines(b *testing.B, fn func(b *testing.B, engine sqlstore.Engine)) {
 // BenchmarkRawCopyUniqueVIN is BenchmarkImport's baseline on PostgreSQL:
 // the same number of rows, as wide, loaded with COPY (pgx, binary) straight
 // into the applications table with its unique live-VIN index, its other
-// indexes and its trigger. batches copies sqlstore.ImportBatch rows a
-// transaction, as the import commits; single copies them all in one COPY
-// and one transaction. It is the fastest the store could file. Skipped
-// without UCX_TEST_POSTGRES.
+// indexes and its trigger, with the row's JSON already made. batches
+// copies sqlstore.PostgresImportBatch rows a transaction, as the import
+// commits; single copies them all in one COPY and one transaction; refs is
+// batches with the references an imported row carries besides (its
+// manufacturer, its import and row: two more foreign keys checked and one
+// more index a row), to show what they cost. Like BenchmarkRawInsertUniqueVIN,
+// batches and single leave them out. Skipped without UCX_TEST_POSTGRES.
 func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 	if os.Getenv("UCX_TEST_POSTGRES") == "" {
 		b.Skip("set UCX_TEST_POSTGRES to a DSN to run it")
@@ -284,7 +287,8 @@ func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
 		batch int
-	}{{"batches", sqlstore.ImportBatch}, {"single", benchRows}} {
+		refs  bool
+	}{{"batches", sqlstore.PostgresImportBatch, false}, {"single", benchRows, false}, {"refs", sqlstore.PostgresImportBatch, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := context.Background()
 			var cpu time.Duration
@@ -303,11 +307,24 @@ func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 				data, _ := json.Marshal(&a.ApplicationInput)
 				decision, _ := json.Marshal(&a.Decision)
 				now := time.Now().UnixMicro()
+				cols := []string{"exporter_id", "manufacturer_id", "vin", "brand", "model", "destination", "search", "state", "version",
+					"registration_date", "outcome", "letter_required", "data", "decision", "created_at", "updated_at"}
+				var im *ucx.Import
+				if bc.refs {
+					cols = append(cols, "import_id", "import_row")
+					if im, err = db.StartImport(ctx, w.expMember, "cars.csv", []byte(importHeader)); err != nil {
+						b.Fatal(err)
+					}
+				}
 				rows := make([][]any, benchRows)
 				for j := range rows {
 					v := w.vinFor(w.makerWMI)
 					rows[j] = []any{w.exporter.ID, nil, v, "Testa", "T1 EV", "RU", strings.ToLower(v + "\ntesta\nt1 ev\nooo avto\nht-1"),
 						"draft", 1, 20148, "clear", 0, string(data), string(decision), now, now}
+					if bc.refs {
+						rows[j][1] = w.maker.ID
+						rows[j] = append(rows[j], im.ID, j+1)
+					}
 				}
 				db.Close()
 				conn, err := pgx.Connect(ctx, dsn)
@@ -318,9 +335,7 @@ func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 				cpu0 := cpuTime()
 				for start := 0; start < len(rows); start += bc.batch {
 					err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-						_, err := tx.CopyFrom(ctx, pgx.Identifier{"applications"}, []string{"exporter_id", "manufacturer_id", "vin", "brand", "model",
-							"destination", "search", "state", "version", "registration_date", "outcome", "letter_required", "data", "decision",
-							"created_at", "updated_at"}, pgx.CopyFromRows(rows[start:min(start+bc.batch, len(rows))]))
+						_, err := tx.CopyFrom(ctx, pgx.Identifier{"applications"}, cols, pgx.CopyFromRows(rows[start:min(start+bc.batch, len(rows))]))
 						return err
 					})
 					if err != nil {
