@@ -11,6 +11,8 @@ OUT=${OUT:-/tmp/ucx-bench.txt}
 say() { echo "### $*" | tee -a "$OUT"; }
 run() { "$@" 2>&1 | grep -vE '^(goos|goarch|pkg|cpu|PASS|ok )|level=' | tee -a "$OUT"; }
 
+# The PostgreSQL halves run when UCX_TEST_POSTGRES is set, e.g.
+#   UCX_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' bench/all.sh
 say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(go version)"
 say "vin, policy (issue 2: a decision under 3 µs on one core)"
 run go test -run '^$' -bench . -benchtime=1s -cpu 1 ./vin ./policy
@@ -19,7 +21,7 @@ run sh bench/check.sh
 say "SQLite drivers, raw insert with a unique VIN index"
 run go run ./bench/sqlitedrivers -n 200000
 say "bulk import vs raw insert, same driver, same run (issue 3: >= 0.5)"
-run env UCX_BENCH_ROWS=200000 go test -run '^$' -bench 'BenchmarkImport$|BenchmarkRawInsertUniqueVIN$' -benchtime=1x ./sqlstore
+run env UCX_BENCH_ROWS=200000 go test -run '^$' -bench 'BenchmarkImport$|BenchmarkRawInsertUniqueVIN$|BenchmarkRawCopyUniqueVIN$' -benchtime=1x ./sqlstore
 say "filing over HTTP on SQLite (issue 3: >= 10,000/s; p99 < 20 ms at 5,000/s)"
 # ucx serve sets GOGC=400 unless the environment says otherwise; measure it as it runs.
 run env GOGC=400 go test -run '^$' -bench 'FileApplication$|FileApplicationStoreOnly$' -benchtime=20000x ./http
