@@ -207,6 +207,8 @@ type MismatchError struct {
 	Got   []byte
 }
 
+// Error names the place that does not match and both hashes, for the
+// operator reading a monitor's or VerifyLog's finding.
 func (e *MismatchError) Error() string {
 	switch e.Kind {
 	case "leaf":
