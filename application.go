@@ -351,7 +351,9 @@ type LicenceFilter struct {
 // CreateOptions modify CreateApplication.
 type CreateOptions struct {
 	// IdempotencyKey makes a retried create return the first one's result
-	// instead of filing twice.
+	// instead of filing twice. A key is kept for 24 hours
+	// (sqlstore.IdempotencyKeyTTL) and then expires, so that the store
+	// stays bounded; a retry after that files anew.
 	IdempotencyKey string
 }
 

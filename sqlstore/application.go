@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/policy"
@@ -261,14 +262,29 @@ func (db *DB) file(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, bo
 	return app, true, nil
 }
 
+// IdempotencyKeyTTL is how long an idempotency key is kept: a retry within
+// it replays the first filing; after it the key is free again and the
+// background worker (RunImports) deletes it. A day covers any client's
+// retries, including a batch job rerun the next morning, while the table
+// stays bounded. A variable so that tests can change it.
+var IdempotencyKeyTTL = 24 * time.Hour
+
+// keySweepBatch is how many expired keys one statement deletes, so that a
+// backlog never holds the write lock (or a PostgreSQL transaction) long.
+const keySweepBatch = 1000
+
 // claimKey records an idempotency key for org, or finds it recorded. It
 // returns the application the key already produced, or 0 when this request
-// now owns the key. The key is inserted first, with ON CONFLICT DO NOTHING:
-// on PostgreSQL a concurrent request with the same key waits for ours to
-// commit and then finds it, rather than filing twice.
+// now owns the key. The key is inserted first, with ON CONFLICT: on
+// PostgreSQL a concurrent request with the same key waits for ours to
+// commit and then finds it, rather than filing twice. A key older than
+// IdempotencyKeyTTL that the sweep has not deleted yet is taken over in
+// the same statement, as if it were gone: expiry does not depend on when
+// the sweep runs.
 func (tx *Tx) claimKey(ctx context.Context, org int64, key, reqHash string) (int64, error) {
 	res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (org_id, key, request, entity_id, created_at) VALUES (?, ?, ?, 0, ?)
-		ON CONFLICT (org_id, key) DO NOTHING`, org, key, reqHash, micros(tx.now))
+		ON CONFLICT (org_id, key) DO UPDATE SET request = excluded.request, entity_id = 0, created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < ?`, org, key, reqHash, micros(tx.now), micros(tx.now.Add(-IdempotencyKeyTTL)))
 	if err != nil {
 		return 0, err
 	}
@@ -287,6 +303,31 @@ func (tx *Tx) claimKey(ctx context.Context, org int64, key, reqHash string) (int
 		return 0, ucx.FieldErrorf(ucx.ECONFLICT, "idempotency_key", "a request with this idempotency key is still being processed; retry in a moment")
 	}
 	return id, nil
+}
+
+// ExpireIdempotencyKeys deletes the idempotency keys older than
+// IdempotencyKeyTTL, keySweepBatch a transaction, and returns how many it
+// deleted. RunImports calls it now and then.
+func (db *DB) ExpireIdempotencyKeys(ctx context.Context) (int, error) {
+	const op = "sqlstore.ExpireIdempotencyKeys"
+	total := 0
+	for {
+		var n int64
+		err := db.Update(ctx, op, func(tx *Tx) error {
+			res, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE (org_id, key) IN
+				(SELECT org_id, key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+				micros(tx.now.Add(-IdempotencyKeyTTL)), keySweepBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		total += int(n)
+		if err != nil || n < keySweepBatch {
+			return total, err
+		}
+	}
 }
 
 // insertApplication writes a new draft and its audit event. The live-VIN

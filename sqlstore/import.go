@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -34,7 +35,31 @@ const (
 	PostgresImportBatch = 10000
 	// importPoll is how often RunImports looks for queued imports.
 	importPoll = time.Second
+	// keySweepEvery is how often RunImports deletes expired idempotency
+	// keys: they expire after a day, so a few minutes late is nothing.
+	keySweepEvery = 10 * time.Minute
 )
+
+// importLease is how long a running import's heartbeat (imports.heartbeat_at,
+// set when it is claimed and with every batch it files) vouches for its
+// worker. A batch takes about a second, so a heartbeat older than this means
+// the worker's process died (or was stopped) mid-import, and any worker may
+// reclaim the import and carry on after its last filed row. A variable so
+// that tests can shorten it.
+var importLease = 30 * time.Second
+
+// Test hooks: testImportBatch, when positive, replaces the batch size, and
+// afterImportBatch runs after each batch commits, so that a test can stop a
+// worker part-way through an import.
+var (
+	testImportBatch  int
+	afterImportBatch func(*ucx.Import)
+)
+
+// errImportLost is a worker finding that its import's progress moved on
+// without it: its lease lapsed and another worker reclaimed the import. The
+// batch is rolled back and the worker lets the import go.
+var errImportLost = errors.New("the import was reclaimed by another worker")
 
 // Import row statuses.
 const (
@@ -221,15 +246,24 @@ func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset
 }
 
 // RunImports processes queued imports until ctx is cancelled, looking for
-// new ones every second. `ucx serve` runs it in the background; with
-// several processes sharing one PostgreSQL, each import still runs once
-// (see ProcessImports). Failures are logged, never fatal.
+// new ones (and ones whose worker died) every second. `ucx serve` runs it
+// in the background; with several processes sharing one PostgreSQL, each
+// import still runs once (see ProcessImports). Being the store's background
+// loop, it also deletes expired idempotency keys every keySweepEvery.
+// Failures are logged, never fatal.
 func (db *DB) RunImports(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(importPoll)
 	defer t.Stop()
+	var swept time.Time
 	for {
 		if n, err := db.ProcessImports(ctx); err != nil && ctx.Err() == nil {
 			log.Error("import processing failed", "err", err, "imports", n)
+		}
+		if time.Since(swept) >= keySweepEvery {
+			swept = time.Now()
+			if n, err := db.ExpireIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+				log.Error("deleting expired idempotency keys failed", "err", err, "deleted", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -245,8 +279,17 @@ func (db *DB) RunImports(ctx context.Context, log *slog.Logger) {
 // so that with several processes each import runs exactly once. A row that
 // cannot be filed is rejected with its reasons and never stops the import;
 // only an unreadable file or a store failure fails it, keeping the rows
-// filed so far. An import whose process dies while running stays running:
-// resuming it is not implemented.
+// filed so far.
+//
+// Imports are crash-safe. A running import whose heartbeat is older than
+// importLease is claimed the same way (… WHERE state = 'running' AND
+// heartbeat_at < ?), by a worker in any process, and resumed after the
+// rows already processed: each batch's rows and its progress counters
+// commit in one transaction, so imports.processed counts exactly the file's
+// rows already recorded (as applications or import_rows), and no row is
+// filed twice or lost. Each batch commits only if processed is still what
+// its worker last wrote, so a worker that was presumed dead but was only
+// slow cannot file a batch the reclaiming worker files too.
 func (db *DB) ProcessImports(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -259,6 +302,9 @@ func (db *DB) ProcessImports(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return n, err
 			}
+			if errors.Is(err, errImportLost) {
+				continue // another worker has it now
+			}
 			// Record the failure; the rows filed so far stay filed.
 			msg := ucx.ErrorMessage(err)
 			if ferr := db.finishImport(ctx, im, ucx.ImportFailed, msg); ferr != nil {
@@ -268,14 +314,18 @@ func (db *DB) ProcessImports(ctx context.Context) (int, error) {
 	}
 }
 
-// claimImport takes the oldest queued import for this process, or returns
-// nil when there is none.
+// claimImport takes for this process the oldest import that is queued, or
+// running with a heartbeat older than importLease (its worker died), or
+// returns nil when there is none. The claim sets the heartbeat.
 func (db *DB) claimImport(ctx context.Context) (*ucx.Import, []byte, error) {
 	const op = "sqlstore.ProcessImports"
+	const claimable = "(state = ? OR (state = ? AND heartbeat_at < ?))"
 	for {
 		var id int64
 		err := db.View(ctx, op, func(tx *Tx) error {
-			return tx.QueryRow(ctx, "SELECT id FROM imports WHERE state = ? ORDER BY id LIMIT 1", string(ucx.ImportQueued)).Scan(&id)
+			stale := micros(tx.now.Add(-importLease))
+			return tx.QueryRow(ctx, "SELECT id FROM imports WHERE "+claimable+" ORDER BY id LIMIT 1",
+				string(ucx.ImportQueued), string(ucx.ImportRunning), stale).Scan(&id)
 		})
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, nil
@@ -287,7 +337,9 @@ func (db *DB) claimImport(ctx context.Context) (*ucx.Import, []byte, error) {
 		var data []byte
 		err = db.Update(ctx, op, func(tx *Tx) error {
 			im, data = nil, nil
-			res, err := tx.Exec(ctx, "UPDATE imports SET state = ? WHERE id = ? AND state = ?", string(ucx.ImportRunning), id, string(ucx.ImportQueued))
+			stale := micros(tx.now.Add(-importLease))
+			res, err := tx.Exec(ctx, "UPDATE imports SET state = ?, heartbeat_at = ? WHERE id = ? AND "+claimable,
+				string(ucx.ImportRunning), micros(tx.now), id, string(ucx.ImportQueued), string(ucx.ImportRunning), stale)
 			if err != nil {
 				return err
 			}
@@ -308,11 +360,16 @@ func (db *DB) claimImport(ctx context.Context) (*ucx.Import, []byte, error) {
 	}
 }
 
-// finishImport records the end of an import and its audit event.
+// finishImport records the end of an import and its audit event, unless
+// another worker reclaimed the import meanwhile (see ProcessImports).
 func (db *DB) finishImport(ctx context.Context, im *ucx.Import, state ucx.ImportState, msg string) error {
 	return db.Update(ctx, "sqlstore.ProcessImports", func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, "UPDATE imports SET state = ?, total = processed, error = ?, finished_at = ? WHERE id = ?",
-			string(state), msg, micros(tx.now), im.ID); err != nil {
+		res, err := tx.Exec(ctx, "UPDATE imports SET state = ?, total = processed, error = ?, finished_at = ? WHERE id = ? AND state = ? AND processed = ?",
+			string(state), msg, micros(tx.now), im.ID, string(ucx.ImportRunning), im.Processed)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return err
 		}
 		p := &ucx.Principal{UserID: im.UserID, OrgID: im.ExporterID, OrgKind: ucx.KindExporter, Role: ucx.RoleMember}
@@ -344,7 +401,8 @@ type importRow struct {
 // (PostgresImportBatch on PostgreSQL) and files each
 // batch in one transaction. Reading and preparing a batch (parsing, checks,
 // the policy, JSON) runs in a second goroutine while the previous batch is
-// written, so the CPU work overlaps the store's.
+// written, so the CPU work overlaps the store's. A resumed import skips the
+// im.Processed rows its earlier worker recorded.
 func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error {
 	r, err := sheet.NewReader(bytes.NewReader(data), sheet.FormatOf(im.Filename))
 	if err != nil {
@@ -359,9 +417,14 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 	if db.engine == Postgres {
 		size = PostgresImportBatch
 	}
+	if testImportBatch > 0 {
+		size = testImportBatch
+	}
 	var readErr error
 	go func() {
 		defer close(batches)
+		for skip := im.Processed; skip > 0 && r.Next(); skip-- {
+		}
 		for {
 			batch := make([]importRow, 0, size)
 			for len(batch) < size && r.Next() {
@@ -385,6 +448,9 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 			for range batches { // let the reader finish before r is closed
 			}
 			return err
+		}
+		if afterImportBatch != nil {
+			afterImportBatch(im)
 		}
 	}
 	// The channel is closed: the reader has returned and readErr is final.
@@ -646,9 +712,19 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 		if err := w.flush(ctx); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE imports SET processed = processed + ?, filed = filed + ?, rejected = rejected + ? WHERE id = ?",
-			len(batch), filed, rejected, im.ID)
-		return err
+		// The progress commits with the rows, and only if it is still where
+		// this worker left it: otherwise the import was reclaimed (see
+		// ProcessImports) and the batch is rolled back.
+		res, err := tx.Exec(ctx, `UPDATE imports SET processed = processed + ?, filed = filed + ?, rejected = rejected + ?, heartbeat_at = ?
+			WHERE id = ? AND state = ? AND processed = ?`,
+			len(batch), filed, rejected, now, im.ID, string(ucx.ImportRunning), im.Processed)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return cmp.Or(err, errImportLost)
+		}
+		return nil
 	})
 	if err != nil {
 		return err

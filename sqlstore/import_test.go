@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -465,4 +466,97 @@ func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
 	if n := count(t, db, "events WHERE action = 'application.create'"); n != 2 {
 		t.Errorf("%d creation events, want one per filed row", n)
 	}
+}
+
+// TestImport_ResumesAfterItsWorkerDies stops a worker after two batches,
+// leaving the import running as a killed process would, and checks that
+// no worker takes it while its heartbeat is fresh, and that once the lease
+// lapses a worker finishes it: every row recorded exactly once, counters
+// right, and the rows the same as an uninterrupted import's.
+func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		// Ten rows, three a batch: a VIN twice across the first batch
+		// boundary and again across the one where the worker dies.
+		file := func() string {
+			d1, d2 := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
+			bad := []byte(w.vinFor(w.makerWMI))
+			bad[8] ^= 1
+			return importHeader +
+				importLine(w.vinFor(w.makerWMI), oldReg, "") +
+				importLine(string(bad), oldReg, "") +
+				importLine(d1, oldReg, "") +
+				importLine(d1, oldReg, "") +
+				importLine(w.vinFor(w.makerWMI), recentReg, "yes") +
+				importLine(d2, oldReg, "") +
+				importLine(d2, oldReg, "") +
+				importLine(w.vinFor(w.maker2WMI), oldReg, "maybe") +
+				importLine(w.vinFor(w.makerWMI), oldReg, "yes") +
+				importLine(w.vinFor(w.unknownWMI), oldReg, "")
+		}
+		shape := func(im *ucx.Import) []string {
+			t.Helper()
+			rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rows {
+				s := fmt.Sprintf("%d %s %s", r.Row, r.Status, r.Outcome)
+				for _, rs := range r.Reasons {
+					s += " " + rs.Code
+				}
+				out = append(out, s)
+			}
+			return out
+		}
+		defer sqlstore.SetImportTestHooks(3, nil)()
+		want := shape(runImport(t, w, w.expMember, file()))
+
+		im, err := db.StartImport(ctx, w.expMember, "cars.csv", []byte(file()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dying, die := context.WithCancel(ctx)
+		defer die()
+		batches := 0
+		restore := sqlstore.SetImportTestHooks(3, func(*ucx.Import) {
+			if batches++; batches == 2 {
+				die() // the process dies after its second batch commits
+			}
+		})
+		if n, err := db.ProcessImports(dying); err == nil || n != 1 {
+			t.Fatalf("dying worker: ProcessImports = %d, %v; want 1 and the cancellation", n, err)
+		}
+		restore()
+		defer sqlstore.SetImportTestHooks(3, nil)()
+		if got, err := db.FindImportByID(ctx, w.expMember, im.ID); err != nil || got.State != ucx.ImportRunning || got.Processed != 6 {
+			t.Fatalf("after the worker died: %+v, %v; want running with 6 rows processed", got, err)
+		}
+		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
+			t.Fatalf("within the lease: ProcessImports = %d, %v; want nothing taken", n, err)
+		}
+		db.Now = func() time.Time { return time.Now().Add(time.Minute) } // the lease lapses
+		if n, err := db.ProcessImports(ctx); err != nil || n != 1 {
+			t.Fatalf("after the lease: ProcessImports = %d, %v; want the import resumed", n, err)
+		}
+		got, err := db.FindImportByID(ctx, w.expMember, im.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != ucx.ImportDone || got.Total != 10 || got.Processed != 10 || got.Filed != 6 || got.Rejected != 4 || got.Error != "" {
+			t.Fatalf("resumed import = %+v; want done, 10 processed, 6 filed, 4 rejected", got)
+		}
+		if rows := shape(got); !slices.Equal(rows, want) {
+			t.Errorf("resumed import's rows:\n%s\nwant, as uninterrupted:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+		}
+		apps, err := sqlstore.CountRows(ctx, db, "applications WHERE import_id = "+strconv.FormatInt(im.ID, 10))
+		if err != nil || apps != 6 {
+			t.Errorf("applications naming the import = %d, %v; want 6, each row filed once", apps, err)
+		}
+		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
+			t.Errorf("after it finished: ProcessImports = %d, %v; want nothing left", n, err)
+		}
+	})
 }
