@@ -373,3 +373,134 @@ func TestShutdown_SIGTERMFinishesTheRequestInFlightAndExitsZero(t *testing.T) {
 	}
 	t.Logf("SIGTERM: in-flight request answered 201, new connections refused, exit 0 after %s", took.Round(time.Millisecond))
 }
+
+// TestCrash_ImportRunningAtSIGKILLFinishesAfterRestart starts an import of
+// many rows, kills the server with SIGKILL while it runs, and restarts it:
+// the restarted server reclaims the import once its lease has lapsed (the
+// test ages the dead worker's heartbeat rather than wait the 30 s) and
+// finishes it, every row filed exactly once.
+func TestCrash_ImportRunningAtSIGKILLFinishesAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	t.Run("sqlite", func(t *testing.T) { importCrashTest(t, filepath.Join(t.TempDir(), "import.db"), 20000) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("UCX_TEST_POSTGRES") == "" {
+			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
+		}
+		importCrashTest(t, freshPostgresDSN(t), 30000)
+	})
+}
+
+func importCrashTest(t *testing.T, path string, rows int) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	world, err := demo.Seed(ctx, db, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cred, _ := world.Login("huayun-export")
+
+	var csv strings.Builder
+	csv.WriteString("vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh,submit\n")
+	reg := ucx.Today().AddDays(-400)
+	for i := range rows {
+		b := []byte(fmt.Sprintf("LGXBULKS0T%07d", i))
+		d, _ := vin.CheckDigit(string(b))
+		b[8] = d
+		fmt.Fprintf(&csv, "%s,BYD,Seal,%s,%s,ru,BYD,Seal,%s,%s,CMA-1,OOO Avto,HT-1,battery_electric,82.5,\n", b, reg, reg.AddDays(10), reg, reg.AddDays(10))
+	}
+
+	child, url := startChild(t, path)
+	client := http.NewClient(url, cred.Token)
+	im, err := client.StartImport(ctx, nil, "cars.csv", []byte(csv.String()))
+	if err != nil {
+		child.Process.Kill()
+		child.Wait()
+		t.Fatal(err)
+	}
+	// Kill the server once the import has filed a batch but not all.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		got, err := client.FindImportByID(ctx, nil, im.ID)
+		if err == nil && got.State == ucx.ImportRunning && got.Processed > 0 {
+			break
+		}
+		if err == nil && got.State != ucx.ImportQueued && got.State != ucx.ImportRunning || time.Now().After(deadline) {
+			child.Process.Kill()
+			child.Wait()
+			t.Fatalf("the import was not caught mid-way: %+v, %v", got, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+
+	// The dead worker's import is running; make its lease lapse.
+	driver := "sqlite3"
+	if strings.HasPrefix(path, "postgres") {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state string
+	var processed int
+	if err := raw.QueryRow("SELECT state, processed FROM imports WHERE id = $1", im.ID).Scan(&state, &processed); err != nil {
+		t.Fatal(err)
+	}
+	if state != string(ucx.ImportRunning) || processed == 0 || processed == rows {
+		t.Fatalf("after SIGKILL the import is %s with %d of %d rows processed; want running part-way", state, processed, rows)
+	}
+	if _, err := raw.Exec("UPDATE imports SET heartbeat_at = heartbeat_at - $1 WHERE id = $2", time.Hour.Microseconds(), im.ID); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	child, url = startChild(t, path)
+	defer func() {
+		child.Process.Signal(syscall.SIGTERM)
+		child.Wait()
+	}()
+	client = http.NewClient(url, cred.Token)
+	var got *ucx.Import
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got, err = client.FindImportByID(ctx, nil, im.ID); err == nil && got.State == ucx.ImportDone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the import did not finish after the restart: %+v, %v", got, err)
+		}
+	}
+	if got.Total != rows || got.Processed != rows || got.Filed != rows || got.Rejected != 0 {
+		rs, _ := client.ImportRows(ctx, nil, im.ID, 0, 1)
+		t.Fatalf("resumed import = %+v; want all %d rows filed once; first row %+v", got, rows, rs[0])
+	}
+	n := 0
+	for offset := 0; ; offset += 500 {
+		page, err := client.ImportRows(ctx, nil, im.ID, offset, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			if r.Status != sqlstore.RowFiled || r.Row != n+1 {
+				t.Fatalf("row %d: %+v; want row %d filed", n, r, n+1)
+			}
+			n++
+		}
+		if len(page) < 500 {
+			break
+		}
+	}
+	if n != rows {
+		t.Fatalf("%d import rows, want %d", n, rows)
+	}
+	t.Logf("import killed at %d of %d rows, finished after restart", processed, rows)
+}
