@@ -407,6 +407,7 @@ func importCrashTest(t *testing.T, path string, rows int) {
 	}
 	db.Close()
 	cred, _ := world.Login("huayun-export")
+	logKey := filepath.Join(t.TempDir(), "log.key") // not in the working directory
 
 	var csv strings.Builder
 	csv.WriteString("vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh,submit\n")
@@ -418,7 +419,7 @@ func importCrashTest(t *testing.T, path string, rows int) {
 		fmt.Fprintf(&csv, "%s,BYD,Seal,%s,%s,ru,BYD,Seal,%s,%s,CMA-1,OOO Avto,HT-1,battery_electric,82.5,\n", b, reg, reg.AddDays(10), reg, reg.AddDays(10))
 	}
 
-	child, url := startChild(t, path)
+	child, url := startChild(t, path, "--log-key", logKey)
 	client := http.NewClient(url, cred.Token)
 	im, err := client.StartImport(ctx, nil, "cars.csv", []byte(csv.String()))
 	if err != nil {
@@ -464,7 +465,7 @@ func importCrashTest(t *testing.T, path string, rows int) {
 	}
 	raw.Close()
 
-	child, url = startChild(t, path)
+	child, url = startChild(t, path, "--log-key", logKey)
 	defer func() {
 		child.Process.Signal(syscall.SIGTERM)
 		child.Wait()
