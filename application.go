@@ -2,7 +2,9 @@ package ucx
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // State is where an application stands in the export workflow.
@@ -163,9 +165,14 @@ func (in *ApplicationInput) Validate() error {
 		{"vehicle.vin", v.VIN}, {"vehicle.brand", v.Brand}, {"vehicle.model", v.Model},
 		{"buyer", in.Buyer}, {"contract_number", in.ContractNumber}, {"inspection_report", in.InspectionReport},
 		{"vehicle.colour", v.Colour}, {"vehicle.engine_or_motor", v.EngineOrMotor},
+		{"vehicle.announcement_model_code", v.AnnouncementCode}, {"vehicle.emission_standard", v.EmissionStandard},
+		{"certificate.brand", in.Certificate.Brand}, {"certificate.model", in.Certificate.Model},
 	} {
 		if len(f.val) > 200 {
 			return FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name)
+		}
+		if err := checkText(f.name, f.val); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -396,6 +403,18 @@ type ApplicationService interface {
 	// RecordClearance records customs clearance of a licence, once (R15),
 	// and sets the deregistration deadline two months later (R16).
 	RecordClearance(ctx context.Context, p *Principal, licenceID int64, port, declaration string) (*Licence, error)
+}
+
+// checkText refuses text no database can store as given: invalid UTF-8
+// (a file saved in GBK, say) and NUL characters, which PostgreSQL rejects.
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return FieldErrorf(EINVALID, field, "%s is not valid UTF-8 text; save the file as UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return FieldErrorf(EINVALID, field, "%s contains a NUL character; remove it", field)
+	}
+	return nil
 }
 
 func upperASCII(s string) string {

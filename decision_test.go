@@ -103,6 +103,8 @@ func TestApplicationInputValidate_NamesTheField(t *testing.T) {
 		{"vehicle.transfer_date", func(in *ucx.ApplicationInput) { in.Vehicle.TransferDate = ucx.MustDate(2026, 2, 1) }},
 		{"destination", func(in *ucx.ApplicationInput) { in.Destination = "Russia" }},
 		{"destination", func(in *ucx.ApplicationInput) { in.Destination = "CN" }},
+		{"buyer", func(in *ucx.ApplicationInput) { in.Buyer = "OOO\x00Avto" }},
+		{"certificate.model", func(in *ucx.ApplicationInput) { in.Certificate.Model = "\xc9\xfa" }}, // GBK bytes
 	}
 	for _, c := range cases {
 		in := good()

@@ -332,6 +332,8 @@ func (db *DB) wrap(op string, err error) error {
 			return &ucx.Error{Code: ucx.ECONFLICT, Op: op, Message: "a record with the same key exists already", Err: err}
 		case "23503":
 			return &ucx.Error{Code: ucx.EINVALID, Op: op, Message: "a referenced record does not exist", Err: err}
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+			return &ucx.Error{Code: ucx.EINVALID, Op: op, Message: "the text contains a character the database cannot store (a NUL, or bytes that are not UTF-8); remove it and send it again", Err: err}
 		case "40001", "40P01":
 			return &ucx.Error{Code: ucx.ECONFLICT, Op: op, Message: "a concurrent change won; retry", Err: err}
 		}
