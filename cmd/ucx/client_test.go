@@ -354,3 +354,46 @@ func hasLine(out, want string) bool {
 	}
 	return false
 }
+
+// TestClientCmds_RefusalsFromTheCommandLine: a manufacturer refuses a
+// confirmation request and an authority refuses a licence, each with a
+// reason code, and the records say so.
+func TestClientCmds_RefusalsFromTheCommandLine(t *testing.T) {
+	w := newClientWorld(t)
+	file := func(reg string) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "car.json")
+		os.WriteFile(path, []byte(w.applicationJSON(reg)), 0o644)
+		code, out, errOut := w.ucx(t, "exporter", "", "app", "file", path, "--submit", "--json")
+		var app ucx.Application
+		if code != 0 || json.Unmarshal([]byte(out), &app) != nil {
+			t.Fatalf("app file: exit %d\n%s%s", code, out, errOut)
+		}
+		return strconv.FormatInt(app.ID, 10)
+	}
+
+	// A near-new car: the manufacturer refuses its letter.
+	file("2026-01-16")
+	code, out, _ := w.ucx(t, "maker", "", "request", "list", "--json")
+	var inbox http.ListResponse[*ucx.ConfirmationRequest]
+	if code != 0 || json.Unmarshal([]byte(out), &inbox) != nil || len(inbox.Items) != 1 {
+		t.Fatalf("request list: exit %d\n%s", code, out)
+	}
+	reqID := strconv.FormatInt(inbox.Items[0].ID, 10)
+	code, out, errOut := w.ucx(t, "maker", "", "request", "refuse", reqID, "--code", "no_service_network", "--text", "no outlet there", "--json")
+	var refused ucx.ConfirmationRequest
+	if code != 0 || json.Unmarshal([]byte(out), &refused) != nil || refused.State != ucx.ConfirmationRefused || refused.RefusalCode != "no_service_network" {
+		t.Fatalf("request refuse: exit %d, %+v\n%s%s", code, refused, out, errOut)
+	}
+
+	// An older car goes straight to review: the authority refuses it.
+	appID := file("2025-06-01")
+	code, out, errOut = w.ucx(t, "authority", "", "licence", "refuse", appID, "--code", "data_mismatch", "--text", "transfer date differs")
+	if code != 0 || out != "application "+appID+": refused (version 3)\n" {
+		t.Fatalf("licence refuse: exit %d, %q%s", code, out, errOut)
+	}
+	// A second refusal finds nothing to refuse.
+	if code, _, errOut = w.ucx(t, "authority", "", "licence", "refuse", appID, "--code", "other", "--text", "again"); code != 1 {
+		t.Fatalf("second licence refuse: exit %d, %s", code, errOut)
+	}
+}

@@ -131,26 +131,12 @@ envelope sent back. The private key never leaves this machine. Without
 	approve.Flags().IntVar(&approveVersion, "version", 0, "the version you last read (default: the current one)")
 	approve.Flags().StringVar(&approveKey, "key", "", "seal here with this private key file from ucx keygen (default: the custodial key)")
 
-	var refuseVersion int
-	var code, text string
-	refuse := &cobra.Command{
-		Use:   "refuse ID --code CODE --text TEXT",
-		Short: "refuse, with a reason code and an explanation",
-		Long:  "refuse refuses a request. Codes: " + refusalCodes() + ".",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("the request id", args[0])
-			if err != nil {
-				return err
-			}
-			if code == "" {
-				return usageErr(errors.New("--code is required: " + refusalCodes()))
-			}
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			version, err := requestVersion(cmd, c, id, refuseVersion)
+	refuse := newRefuseCmd(f, refuseSpec{
+		use: "refuse ID --code CODE --text TEXT", short: "refuse, with a reason code and an explanation",
+		long: "refuse refuses a request.", idName: "the request id",
+		versionHelp: "the version you last read (default: the current one)",
+		do: func(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int, code, text string) error {
+			version, err := requestVersion(cmd, c, id, given)
 			if err != nil {
 				return err
 			}
@@ -160,10 +146,7 @@ envelope sent back. The private key never leaves this machine. Without
 			}
 			return printRequest(cmd.OutOrStdout(), f, r)
 		},
-	}
-	refuse.Flags().StringVar(&code, "code", "", "reason code")
-	refuse.Flags().StringVar(&text, "text", "", "the explanation for the exporter")
-	refuse.Flags().IntVar(&refuseVersion, "version", 0, "the version you last read (default: the current one)")
+	})
 
 	cmd.AddCommand(list, show, approve, refuse)
 	return cmd
@@ -280,26 +263,12 @@ authority's custodial key.`,
 	issue.Flags().IntVar(&issueVersion, "version", 0, "the application version you reviewed (default: the current one)")
 	issue.Flags().StringVar(&issueKey, "key", "", "seal here with this private key file from ucx keygen (default: the custodial key)")
 
-	var refuseVersion int
-	var code, text string
-	refuse := &cobra.Command{
-		Use:   "refuse APP_ID --code CODE --text TEXT",
-		Short: "refuse the licence of an application under review",
-		Long:  "refuse refuses a licence. Codes: " + refusalCodes() + ".",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("the application id", args[0])
-			if err != nil {
-				return err
-			}
-			if code == "" {
-				return usageErr(errors.New("--code is required: " + refusalCodes()))
-			}
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			version, err := appVersion(cmd, c, id, refuseVersion)
+	refuse := newRefuseCmd(f, refuseSpec{
+		use: "refuse APP_ID --code CODE --text TEXT", short: "refuse the licence of an application under review",
+		long: "refuse refuses a licence.", idName: "the application id",
+		versionHelp: "the application version you reviewed (default: the current one)",
+		do: func(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int, code, text string) error {
+			version, err := appVersion(cmd, c, id, given)
 			if err != nil {
 				return err
 			}
@@ -309,10 +278,7 @@ authority's custodial key.`,
 			}
 			return printAppState(cmd, f, app)
 		},
-	}
-	refuse.Flags().StringVar(&code, "code", "", "reason code")
-	refuse.Flags().StringVar(&text, "text", "", "the explanation for the exporter")
-	refuse.Flags().IntVar(&refuseVersion, "version", 0, "the application version you reviewed (default: the current one)")
+	})
 
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -447,5 +413,44 @@ Exit status: 0 recorded, 1 the server refused, 2 usage, 3 server failure.`,
 	}
 	cmd.Flags().StringVar(&port, "port", "", "the exit port")
 	cmd.Flags().StringVar(&declaration, "declaration", "", "the customs declaration number")
+	return cmd
+}
+
+// refuseSpec is what differs between refusing a confirmation request (a
+// manufacturer) and refusing a licence (an authority): the record, how its
+// version is found, and what the server is asked.
+type refuseSpec struct {
+	use, short, long, idName, versionHelp string
+	do                                    func(cmd *cobra.Command, c *ucxhttp.Client, id int64, version int, code, text string) error
+}
+
+// newRefuseCmd builds a `refuse ID --code CODE --text TEXT` command: both
+// refusals take a reason code from ucx.RefusalCodes and an explanation.
+func newRefuseCmd(f *clientFlags, spec refuseSpec) *cobra.Command {
+	var version int
+	var code, text string
+	cmd := &cobra.Command{
+		Use:   spec.use,
+		Short: spec.short,
+		Long:  spec.long + " Codes: " + refusalCodes() + ".",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(spec.idName, args[0])
+			if err != nil {
+				return err
+			}
+			if code == "" {
+				return usageErr(errors.New("--code is required: " + refusalCodes()))
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return spec.do(cmd, c, id, version, code, text)
+		},
+	}
+	cmd.Flags().StringVar(&code, "code", "", "reason code")
+	cmd.Flags().StringVar(&text, "text", "", "the explanation for the exporter")
+	cmd.Flags().IntVar(&version, "version", 0, spec.versionHelp)
 	return cmd
 }
