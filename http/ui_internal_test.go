@@ -30,10 +30,16 @@ func TestUICatalogs_EveryKeyInChineseAndEnglish(t *testing.T) {
 		}
 	}
 	used := regexp.MustCompile(`\.T "([a-z_.\-]+)"`)
-	files, _ := fs.Glob(uiTemplateFS, "templates/*.html")
+	files, err := fs.Glob(uiTemplateFS, "templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates to check (%v): the key check would pass on nothing", err)
+	}
 	var missing []string
 	for _, f := range files {
-		b, _ := fs.ReadFile(uiTemplateFS, f)
+		b, err := fs.ReadFile(uiTemplateFS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := uiZH[m[1]]; !ok {
 				missing = append(missing, f+": "+m[1])
