@@ -2,11 +2,9 @@ package http_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -86,29 +84,7 @@ func mustOpenDB(tb testing.TB, engine sqlstore.Engine) *sqlstore.DB {
 // whose search_path points at it, dropped when the test ends.
 func freshPostgresSchema(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv("UCX_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "h_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("creating test schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return sqlstoretest.PostgresDSN(tb, os.Getenv("UCX_TEST_POSTGRES"))
 }
 
 // logWriter sends the server's log lines to the test's log, so an internal

@@ -2,9 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"os"
 	"strings"
 	"testing"
@@ -53,30 +51,7 @@ func MustOpenDB(tb testing.TB, engine sqlstore.Engine) *sqlstore.DB {
 // search_path points at it, so parallel tests never see each other's rows.
 func freshPostgresSchema(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv("UCX_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("creating test schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return sqlstoretest.PostgresDSN(tb, os.Getenv("UCX_TEST_POSTGRES"))
 }
 
 func TestMigrate_IsIdempotentAndCheckSchemaPasses(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"math/rand/v2"
 	"net"
 	nethttp "net/http"
@@ -70,27 +71,7 @@ func TestCrash_AcknowledgedApplicationsSurviveSIGKILL(t *testing.T) {
 // returns a DSN whose search_path points at it, dropped when the test ends.
 func freshPostgresDSN(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("UCX_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("c_%x", rand.Uint64())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("creating test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return sqlstoretest.PostgresDSN(t, os.Getenv("UCX_TEST_POSTGRES"))
 }
 
 func crashTest(t *testing.T, path string) {

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -126,28 +124,7 @@ func logEngines(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 func freshSchema(t *testing.T, base string) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "m_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return sqlstoretest.PostgresDSN(t, base)
 }
 
 // TestLogMonitor_FollowsTheLogAndResumesFromItsState: a first run verifies
