@@ -25,7 +25,6 @@ const (
 	actCreditOverride  = "credit.override"
 	actCreditClear     = "credit.clear_override"
 	entityNegativeItem = "negative_item"
-	entityCreditEvent  = "credit_event"
 )
 
 // thresholds returns the configured thresholds, or the defaults.
