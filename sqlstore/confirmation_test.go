@@ -188,16 +188,16 @@ func TestFindRequests_InboxIsTheManufacturersOwnOldestFirst(t *testing.T) {
 		if err != nil || total != 2 || len(got) != 2 || got[0].ID != r1.ID || got[1].ID != r2.ID {
 			t.Fatalf("inbox = %v (total %d), %v; want r1, r2", got, total, err)
 		}
-		got, total, _ = db.FindRequests(ctx, w.maker2Mem, ucx.RequestFilter{})
-		if total != 1 || got[0].ManufacturerID != w.maker2.ID {
+		got, total, err = db.FindRequests(ctx, w.maker2Mem, ucx.RequestFilter{})
+		if err != nil || total != 1 || got[0].ManufacturerID != w.maker2.ID {
 			t.Errorf("maker2's inbox = %v", got)
 		}
-		got, total, _ = db.FindRequests(ctx, w.expMember, ucx.RequestFilter{})
-		if total != 2 || got[0].ID != r2.ID {
+		got, total, err = db.FindRequests(ctx, w.expMember, ucx.RequestFilter{})
+		if err != nil || total != 2 || got[0].ID != r2.ID {
 			t.Errorf("the exporter's requests = %v; want its two, newest first", got)
 		}
-		if _, total, _ = db.FindRequests(ctx, w.authViewer, ucx.RequestFilter{State: ucx.ConfirmationPending}); total != 3 {
-			t.Errorf("the authority sees %d pending requests, want 3", total)
+		if _, total, err = db.FindRequests(ctx, w.authViewer, ucx.RequestFilter{State: ucx.ConfirmationPending}); err != nil || total != 3 {
+			t.Errorf("the authority sees %d pending requests, want 3 (%v)", total, err)
 		}
 		if _, _, err := db.FindRequests(ctx, w.operatorAdmin, ucx.RequestFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Errorf("operator: %v, want EFORBIDDEN", err)

@@ -52,11 +52,11 @@ func TestIssueLicence_NumbersSchedulesAndCitesTheConfirmation(t *testing.T) {
 		if ls, total, err := db.FindLicences(ctx, w.customsMember, ucx.LicenceFilter{VIN: strings.ToLower(a.Vehicle.VIN)}); err != nil || total != 1 || ls[0].ID != l.ID {
 			t.Errorf("customs looking up by VIN: %v (%d), %v", ls, total, err)
 		}
-		if _, total, _ := db.FindLicences(ctx, w.customsMember, ucx.LicenceFilter{Number: l.Number}); total != 1 {
-			t.Errorf("customs looking up by number: %d found", total)
+		if _, total, err := db.FindLicences(ctx, w.customsMember, ucx.LicenceFilter{Number: l.Number}); err != nil || total != 1 {
+			t.Errorf("customs looking up by number: %d found, %v", total, err)
 		}
-		if _, total, _ := db.FindLicences(ctx, w.exp2Member, ucx.LicenceFilter{}); total != 0 {
-			t.Errorf("another exporter sees %d licences", total)
+		if _, total, err := db.FindLicences(ctx, w.exp2Member, ucx.LicenceFilter{}); err != nil || total != 0 {
+			t.Errorf("another exporter sees %d licences, %v", total, err)
 		}
 	})
 }

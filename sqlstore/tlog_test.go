@@ -212,8 +212,8 @@ func TestLog_IntegratedRootMatchesIndependentRoot(t *testing.T) {
 		}
 		// Leaves appended but not integrated are not served yet.
 		appendEntries(t, db, total, 1)
-		if got, _ := db.LogEntries(ctx, int64(total), int64(total)+1); len(got) != 0 {
-			t.Fatalf("LogEntries served an unintegrated leaf")
+		if got, err := db.LogEntries(ctx, int64(total), int64(total)+1); err != nil || len(got) != 0 {
+			t.Fatalf("LogEntries served an unintegrated leaf: %d entries, %v", len(got), err)
 		}
 		if _, err := db.LogEntries(ctx, -1, 3); ucx.ErrorCode(err) != ucx.EINVALID {
 			t.Fatalf("LogEntries(-1, 3) = %v, want EINVALID", err)
