@@ -228,6 +228,7 @@ type uiBase struct {
 	page    string     // the template
 	status  int        // the HTTP status to answer with
 	loc     *uiCatalog // the language's messages
+	org     *ucx.Org   // the signed-in user's organisation, when found
 }
 
 func (b *uiBase) base() *uiBase { return b }
@@ -264,6 +265,7 @@ func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey strin
 		b.Nav = uiNav(p, r.URL.Path, &b)
 		if s.OrgService != nil {
 			if o, err := s.OrgService.FindOrgByID(r.Context(), p, p.OrgID); err == nil {
+				b.org = o
 				b.OrgName = o.Name
 				if lang != "zh" && o.NameEN != "" {
 					b.OrgName = o.NameEN
@@ -277,6 +279,15 @@ func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey strin
 		}
 	}
 	return b
+}
+
+// findOrg returns organisation id as p sees it, reusing the one newBase
+// already read when it is p's own, so a page does not look it up twice.
+func (s *Server) findOrg(ctx context.Context, p *ucx.Principal, b *uiBase, id int64) (*ucx.Org, error) {
+	if b.org != nil && id == p.OrgID {
+		return b.org, nil
+	}
+	return s.OrgService.FindOrgByID(ctx, p, id)
 }
 
 // uiNav lists the pages the principal's kind of organisation works in.

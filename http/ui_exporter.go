@@ -358,7 +358,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 			}
 		}
 	}
-	if o, err := s.OrgService.FindOrgByID(ctx, p, app.ExporterID); err == nil {
+	if o, err := s.findOrg(ctx, p, &pg.uiBase, app.ExporterID); err == nil {
 		pg.Exporter = o
 	}
 	act := p.Role.CanAct()

@@ -58,7 +58,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		RefusalCodes: uiRefusalCodes(), Chosen: chosen,
 		CanAnswer: p.OrgKind == ucx.KindManufacturer && p.Role.CanAct() && cr.State == ucx.ConfirmationPending}
 	pg.Title = pg.T("title.request") + " " + cr.VIN
-	if mfr, err := s.OrgService.FindOrgByID(ctx, p, cr.ManufacturerID); err == nil {
+	if mfr, err := s.findOrg(ctx, p, &pg.uiBase, cr.ManufacturerID); err == nil {
 		pg.Outlets = mfr.OutletsIn(cr.Destination)
 		pg.AllOutlets = len(mfr.Outlets)
 	}
