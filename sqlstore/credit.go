@@ -393,19 +393,23 @@ func (db *DB) RefreshStandings(ctx context.Context) (int, error) {
 	}
 	changed := 0
 	for _, id := range ids {
+		// Decided inside the transaction, counted after its commit: Update
+		// may run the function again after a lost race.
+		var moved bool
 		err := db.Update(ctx, "sqlstore.RefreshStandings", func(tx *Tx) error {
 			var before string
 			if err := tx.QueryRow(ctx, "SELECT effective FROM credit_standings WHERE exporter_id = ?", id).Scan(&before); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 			r, err := tx.refreshStanding(ctx, nil, id)
-			if err == nil && string(r.effective) != before {
-				changed++
-			}
+			moved = err == nil && string(r.effective) != before
 			return err
 		})
 		if err != nil {
 			return changed, err
+		}
+		if moved {
+			changed++
 		}
 	}
 	return changed, nil
