@@ -95,6 +95,9 @@ func TestDate_ZeroIsAbsentAndMarshalsEmpty(t *testing.T) {
 	if !d.IsZero() || d.String() != "" {
 		t.Fatalf("zero date: IsZero %v, String %q", d.IsZero(), d.String())
 	}
+	if b, err := d.MarshalText(); err != nil || len(b) != 0 {
+		t.Fatalf("zero date marshals as %q, %v; want empty", b, err)
+	}
 	var back ucx.Date
 	if err := back.UnmarshalText([]byte("2026年3月5日")); err != nil || back != ucx.MustDate(2026, 3, 5) {
 		t.Fatalf("UnmarshalText = %v, %v", back, err)

@@ -84,6 +84,11 @@ func (d *demoSite) password(t *testing.T, user string) string {
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
+		// CI sets UCX_REQUIRE_BROWSER: there a missing browser is a failure,
+		// not a silent skip of the whole UI walk.
+		if os.Getenv("UCX_REQUIRE_BROWSER") != "" {
+			t.Fatalf("%s is not installed and UCX_REQUIRE_BROWSER is set", chromiumPath)
+		}
 		t.Skipf("browser test skipped: %s is not installed (apt-get install chromium; CI installs it)", chromiumPath)
 	}
 	opts := []chromedp.ExecAllocatorOption{
