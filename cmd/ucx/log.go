@@ -20,13 +20,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
@@ -210,45 +207,56 @@ func (m *Main) startLog(ctx context.Context) {
 
 // --- ucx log monitor ---
 
-// monitorState is what a monitor remembers between runs (--state): the
-// key it pinned, the last checkpoint it verified, and the right border of
-// that tree (its compact range), so the next run extends the tree from
-// there instead of fetching the whole log again.
-type monitorState struct {
-	Server     string    `json:"server"`
-	LogKey     string    `json:"log_key"`
-	Checkpoint string    `json:"checkpoint"`
-	Border     [][]byte  `json:"border"`
-	CheckedAt  time.Time `json:"checked_at"`
+// The monitor's algorithm is tlog.Monitor; this file wires its flags, its
+// state file and its output.
+
+// monitorState is the state file's content (--state).
+type monitorState = tlog.MonitorState
+
+// logClient adapts the API client to tlog.LogClient.
+type logClient struct{ c *ucxhttp.Client }
+
+func (l logClient) LogKey(ctx context.Context) (string, error)        { return l.c.LogKey(ctx) }
+func (l logClient) LogCheckpoint(ctx context.Context) ([]byte, error) { return l.c.LogCheckpoint(ctx) }
+
+func (l logClient) LogConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error) {
+	p, err := l.c.LogConsistencyProof(ctx, size1, size2)
+	if err != nil {
+		return nil, err
+	}
+	return p.Hashes, nil
 }
 
-// alarm is a finding: the log's history was rewritten, forked, rolled back
-// or signed by someone else. It ends the monitor with exit status 1.
-type alarm struct{ msg string }
+func (l logClient) LogInclusionProof(ctx context.Context, index, size int64) ([][]byte, error) {
+	p, err := l.c.LogInclusionProof(ctx, index, size)
+	if err != nil {
+		return nil, err
+	}
+	return p.Hashes, nil
+}
 
-func (a *alarm) Error() string { return a.msg }
+func (l logClient) LogEntries(ctx context.Context, start, end int64) ([]tlog.Entry, error) {
+	es, err := l.c.LogEntries(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Entry, len(es))
+	for i, e := range es {
+		out[i] = tlog.Entry(e)
+	}
+	return out, nil
+}
 
-func alarmf(format string, args ...any) error { return &alarm{fmt.Sprintf(format, args...)} }
-
-// monitor follows one log. cp and tree are the last verified checkpoint
-// and the tree re-derived up to it.
+// monitor is a tlog.Monitor with its state file and output.
 type monitor struct {
-	client   *ucxhttp.Client
-	verifier note.Verifier
-	vkey     string
-	state    string // the state file, or ""
-	watch    string
-	proofs   bool
-	workers  int
-	out      io.Writer
-
-	cp   tlog.SignedCheckpoint
-	tree *border
+	*tlog.Monitor
+	server string
+	state  string // the state file, or ""
+	out    io.Writer
 }
 
 // load restores the monitor from its state file, when there is one.
 func (m *monitor) load() (bool, error) {
-	m.tree = newBorder()
 	if m.state == "" {
 		return false, nil
 	}
@@ -263,27 +271,16 @@ func (m *monitor) load() (bool, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return false, usageErr(fmt.Errorf("--state %s: not a monitor state file: %v", m.state, err))
 	}
-	if m.vkey != "" && st.LogKey != "" && strings.TrimSpace(m.vkey) != st.LogKey {
-		return false, alarmf("the log key given (%s) is not the one pinned in %s (%s): the log's key changed, or this state is another log's", m.vkey, m.state, st.LogKey)
+	if err := m.Resume(st); err != nil {
+		if tlog.IsAlarm(err) {
+			return false, alarmf("%s (%s)", err.Error(), m.state)
+		}
+		msg := ucx.ErrorMessage(err)
+		if strings.Contains(msg, "saved tree") {
+			msg += "; remove the file to audit from the start"
+		}
+		return false, usageErr(fmt.Errorf("--state %s: %s", m.state, msg))
 	}
-	if m.vkey == "" {
-		m.vkey = st.LogKey
-	}
-	if m.verifier, err = tlog.ParseVerifierKey(m.vkey); err != nil {
-		return false, usageErr(fmt.Errorf("--state %s: %s", m.state, ucx.ErrorMessage(err)))
-	}
-	// The state file is the monitor's own memory, but it is checked as
-	// anything else: a checkpoint signed by the log, and a border that
-	// re-derives that checkpoint's root.
-	cp, err := tlog.OpenCheckpoint([]byte(st.Checkpoint), m.verifier)
-	if err != nil {
-		return false, usageErr(fmt.Errorf("--state %s: its checkpoint does not verify: %s", m.state, ucx.ErrorMessage(err)))
-	}
-	tree, err := resumeBorder(cp.Size, st.Border)
-	if err != nil || !bytes.Equal(tree.tree.Root(), cp.Root) {
-		return false, usageErr(fmt.Errorf("--state %s: the saved tree does not match its checkpoint; remove the file to audit from the start", m.state))
-	}
-	m.cp, m.tree = cp, tree
 	return true, nil
 }
 
@@ -293,11 +290,10 @@ func (m *monitor) save() error {
 	if m.state == "" {
 		return nil
 	}
-	hashes, err := m.tree.hashes()
+	st, err := m.State(m.server)
 	if err != nil {
 		return err
 	}
-	st := monitorState{Server: m.client.URL, LogKey: m.vkey, Checkpoint: string(m.cp.Note), Border: hashes, CheckedAt: time.Now().UTC()}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
@@ -320,245 +316,42 @@ func (m *monitor) save() error {
 	return nil
 }
 
-// border is a tree being re-derived together with its right border, the
-// hashes that resume it (tlog.BorderIDs, tlog.ResumeTree), which is what
-// the state file keeps. The border node at each level is always the last
-// node completed at that level (what follows it is smaller than it), so
-// the latest node per level, from Append's visit callback, is all it takes.
-type border struct {
-	tree *tlog.Tree
-	last map[uint]tlog.NodeID
-	hash map[uint][]byte
-}
-
-func newBorder() *border {
-	return &border{tree: tlog.NewTree(), last: map[uint]tlog.NodeID{}, hash: map[uint][]byte{}}
-}
-
-// resumeBorder rebuilds a border from saved hashes.
-func resumeBorder(size int64, hashes [][]byte) (*border, error) {
-	t, err := tlog.ResumeTree(size, hashes)
-	if err != nil {
-		return nil, err
-	}
-	b := &border{tree: t, last: map[uint]tlog.NodeID{}, hash: map[uint][]byte{}}
-	for i, id := range tlog.BorderIDs(size) {
-		b.last[id.Level], b.hash[id.Level] = id, hashes[i]
-	}
-	return b, nil
-}
-
-func (b *border) append(leafHash []byte) error {
-	return b.tree.Append(leafHash, func(id tlog.NodeID, h []byte) {
-		b.last[id.Level], b.hash[id.Level] = id, h
-	})
-}
-
-// hashes returns the border's hashes in tlog.BorderIDs order.
-func (b *border) hashes() ([][]byte, error) {
-	ids := tlog.BorderIDs(b.tree.Size())
-	out := make([][]byte, len(ids))
-	for i, id := range ids {
-		if b.last[id.Level] != id {
-			return nil, ucx.Internal("monitor.border", fmt.Errorf("border node %v not tracked", id))
-		}
-		out[i] = b.hash[id.Level]
-	}
-	return out, nil
-}
-
-func (b *border) clone() (*border, error) {
-	h, err := b.hashes()
-	if err != nil {
-		return nil, err
-	}
-	return resumeBorder(b.tree.Size(), h)
-}
-
-// pin resolves the log key: the one given (--log-key-pub) or pinned in
-// the state, else the key the server publishes, trusted on first use and
-// pinned in the state from then on.
+// pin resolves the log key (tlog.Monitor.Pin) and says when it trusted the
+// server's on first use.
 func (m *monitor) pin(ctx context.Context) error {
-	if m.verifier != nil {
-		return nil
-	}
-	if m.vkey == "" {
-		k, err := m.client.LogKey(ctx)
-		if err != nil {
-			return err
-		}
-		m.vkey = k
-		fmt.Fprintf(m.out, "pinned the log key the server publishes (trust on first use): %s\n", k)
-	}
-	v, err := tlog.ParseVerifierKey(m.vkey)
+	pinned, err := m.Pin(ctx)
 	if err != nil {
-		return usageErr(fmt.Errorf("--log-key-pub: %s", ucx.ErrorMessage(err)))
+		if ucx.ErrorCode(err) == ucx.EINVALID {
+			return usageErr(fmt.Errorf("--log-key-pub: %s", ucx.ErrorMessage(err)))
+		}
+		return err
 	}
-	m.verifier = v
+	if pinned {
+		fmt.Fprintf(m.out, "pinned the log key the server publishes (trust on first use): %s\n", m.Key)
+	}
 	return nil
 }
 
-// step checks the server's latest checkpoint against everything seen so
-// far and, when it is new, verifies it and reports what it adds. It
-// returns an *alarm for a finding, another error when the server could
-// not be asked.
+// step runs one tlog.Monitor.Step, prints what it verified and saves the
+// state.
 func (m *monitor) step(ctx context.Context) (bool, error) {
-	msg, err := m.client.LogCheckpoint(ctx)
-	if err != nil {
-		if ucx.ErrorCode(err) == ucx.ENOTFOUND && m.cp.Size > 0 {
-			return false, alarmf("rollback: the server has no checkpoint at all, but this monitor verified one of %d entries: its log was wiped or restored from before it began", m.cp.Size)
-		}
+	rep, err := m.Step(ctx)
+	if err != nil || rep == nil {
 		return false, err
 	}
-	cp, err := tlog.OpenCheckpoint(msg, m.verifier)
-	if err != nil {
-		return false, alarmf("signature: the server's checkpoint is not signed by the pinned log key %s: %s", m.vkey, ucx.ErrorMessage(err))
+	for _, e := range rep.Watched {
+		fmt.Fprintf(m.out, "watch %s: entry %d at %s: %s\n", m.Watch, e.Index, e.Time.Format(time.RFC3339), bytes.TrimSpace(e.Entry))
 	}
-	old := m.cp
-	switch {
-	case m.cp.Note != nil && cp.Size < old.Size:
-		return false, alarmf("rollback: the server's checkpoint has %d entries, fewer than the %d this monitor already verified (a restored older backup, or a rewritten log)", cp.Size, old.Size)
-	case m.cp.Note != nil && cp.Size == old.Size:
-		if !bytes.Equal(cp.Root, old.Root) {
-			return false, alarmf("fork: two signed checkpoints of %d entries with different roots (%x seen before, %x now): the log's history was rewritten", cp.Size, old.Root, cp.Root)
-		}
-		return false, nil
-	}
-	if old.Size > 0 {
-		p, err := m.client.LogConsistencyProof(ctx, old.Size, cp.Size)
-		if err != nil {
-			return false, err
-		}
-		if err := cp.VerifyConsistency(old.Checkpoint, p.Hashes); err != nil {
-			return false, alarmf("inconsistent: the checkpoint of %d entries does not extend the one of %d seen before: the log's history was rewritten or forked (%s)", cp.Size, old.Size, ucx.ErrorMessage(err))
-		}
-	}
-	// Re-derive the root from the entries themselves.
-	b, err := m.tree.clone()
-	if err != nil {
-		return false, err
-	}
-	tree := b.tree
-	type leaf struct {
-		index int64
-		hash  []byte
-	}
-	var leaves []leaf
-	var watched []ucxhttp.LogEntry
-	for tree.Size() < cp.Size {
-		start := tree.Size()
-		es, err := m.client.LogEntries(ctx, start, min(cp.Size, start+ucxhttp.MaxLogEntries))
-		if err != nil {
-			return false, err
-		}
-		if len(es) == 0 {
-			return false, alarmf("withheld: the server signed a checkpoint of %d entries but serves none from %d", cp.Size, start)
-		}
-		for _, e := range es {
-			if e.Index != tree.Size() {
-				return false, alarmf("the server served entry %d where %d was due", e.Index, tree.Size())
-			}
-			h := tlog.LeafHash(e.Entry)
-			if err := b.append(h); err != nil {
-				return false, err
-			}
-			if m.proofs {
-				leaves = append(leaves, leaf{e.Index, h})
-			}
-			if m.watch != "" && entryNames(e.Entry, m.watch) {
-				watched = append(watched, e)
-			}
-		}
-	}
-	if !bytes.Equal(tree.Root(), cp.Root) {
-		return false, alarmf("root mismatch: the %d entries served re-derive the root %x, but the signed checkpoint says %x: entries were altered after they were logged", cp.Size, tree.Root(), cp.Root)
-	}
-	// Proofs are served from the stored leaf and subtree hashes, not from
-	// the entries: prove every new leaf, so a stored hash altered under
-	// the entries is caught too, not just when a verifier trips on it.
-	if m.proofs && len(leaves) > 0 {
-		var (
-			wg    sync.WaitGroup
-			mu    sync.Mutex
-			first error
-			next  = make(chan leaf)
-		)
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		for range max(1, m.workers) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for l := range next {
-					p, err := m.client.LogInclusionProof(pctx, l.index, cp.Size)
-					if err == nil {
-						if verr := cp.VerifyInclusion(l.index, l.hash, p.Hashes); verr != nil {
-							err = alarmf("bad proof: the server's inclusion proof of entry %d does not lead to the signed root of %d entries: a stored hash was altered (%s)", l.index, cp.Size, ucx.ErrorMessage(verr))
-						}
-					}
-					if err != nil {
-						mu.Lock()
-						if first == nil || isAlarm(err) && !isAlarm(first) {
-							first = err
-						}
-						mu.Unlock()
-						cancel()
-					}
-				}
-			}()
-		}
-	feed:
-		for _, l := range leaves {
-			select {
-			case next <- l:
-			case <-pctx.Done():
-				break feed
-			}
-		}
-		close(next)
-		wg.Wait()
-		if first != nil {
-			return false, first
-		}
-	}
-	m.cp, m.tree = cp, b
-	for _, e := range watched {
-		fmt.Fprintf(m.out, "watch %s: entry %d at %s: %s\n", m.watch, e.Index, e.Time.Format(time.RFC3339), bytes.TrimSpace(e.Entry))
-	}
-	fmt.Fprintf(m.out, "verified checkpoint of %d entries (root %s), %d new\n", cp.Size, base64.StdEncoding.EncodeToString(cp.Root), cp.Size-old.Size)
+	cp := rep.Checkpoint
+	fmt.Fprintf(m.out, "verified checkpoint of %d entries (root %s), %d new\n", cp.Size, base64.StdEncoding.EncodeToString(cp.Root), rep.New)
 	return true, m.save()
 }
 
-func isAlarm(err error) bool {
-	var a *alarm
-	return errors.As(err, &a)
-}
+// alarmf makes a finding of the command's own (a key that contradicts the
+// state file).
+func alarmf(format string, args ...any) error { return &tlog.Alarm{Msg: fmt.Sprintf(format, args...)} }
 
-// entryNames reports whether a log entry (a JSON record; see the leaf
-// format in the README) names the organisation org: its issuer "org_id",
-// one of the "orgs" it concerns, or its "org_name". org is an id or an
-// exact name. Entries that are not JSON objects never match.
-func entryNames(entry []byte, org string) bool {
-	var rec struct {
-		OrgID   *int64  `json:"org_id"`
-		Orgs    []int64 `json:"orgs"`
-		OrgName string  `json:"org_name"`
-	}
-	if json.Unmarshal(entry, &rec) != nil {
-		return false
-	}
-	if id, err := strconv.ParseInt(org, 10, 64); err == nil {
-		if rec.OrgID != nil && *rec.OrgID == id {
-			return true
-		}
-		for _, o := range rec.Orgs {
-			if o == id {
-				return true
-			}
-		}
-	}
-	return rec.OrgName != "" && rec.OrgName == org
-}
+func isAlarm(err error) bool { return tlog.IsAlarm(err) }
 
 func newLogCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -611,11 +404,12 @@ be asked (--once; when following, the monitor retries).`,
 			}
 			c := ucxhttp.NewClient(server, "")
 			c.UserAgent = "ucx-log-monitor"
-			m := &monitor{client: c, state: statePath, watch: watch, proofs: proofs, workers: workers, out: cmd.OutOrStdout()}
+			m := &monitor{Monitor: &tlog.Monitor{Client: logClient{c}, Watch: watch, Proofs: proofs, Workers: workers, Batch: ucxhttp.MaxLogEntries},
+				server: c.URL, state: statePath, out: cmd.OutOrStdout()}
 			if pub != "" {
-				m.vkey = pub
+				m.Key = pub
 				if b, err := os.ReadFile(pub); err == nil {
-					m.vkey = strings.TrimSpace(string(b))
+					m.Key = strings.TrimSpace(string(b))
 				}
 			}
 			ctx := cmd.Context()
@@ -627,7 +421,7 @@ be asked (--once; when following, the monitor retries).`,
 				return monitorErr(err)
 			}
 			if resumed {
-				fmt.Fprintf(m.out, "resuming from the checkpoint of %d entries in %s\n", m.cp.Size, statePath)
+				fmt.Fprintf(m.out, "resuming from the checkpoint of %d entries in %s\n", m.Checkpoint().Size, statePath)
 			}
 			for {
 				err := m.pin(ctx)
@@ -637,7 +431,7 @@ be asked (--once; when following, the monitor retries).`,
 				var ee *exitError
 				switch {
 				case err == nil && once:
-					if m.cp.Note == nil {
+					if m.Checkpoint().Note == nil {
 						fmt.Fprintln(m.out, "the log has no checkpoint yet")
 					}
 					return nil
