@@ -128,6 +128,10 @@ type printPage struct {
 	Title     string
 	Digest    string
 	VerifyURL string
+	// LocalQR is set when the server has no public address: the QR code
+	// then encodes the address this request came in on, and the page says
+	// that it may not open elsewhere.
+	LocalQR   bool
 	QR        template.HTML // an inline SVG made here from the QR bitmap
 	Fields    []printField
 	Seals     []printSeal
@@ -166,7 +170,7 @@ body{font-family:"Noto Sans CJK SC","Source Han Sans SC",sans-serif;margin:2em;c
 h1{font-size:1.4em;margin:0 0 .5em}table{border-collapse:collapse;width:100%;margin:.3em 0}
 th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}
 th{width:14em;background:#f4f4f4}.digest{font-family:monospace;word-break:break-all}
-.head{display:flex;justify-content:space-between;gap:2em}.revoked{color:#b00;font-weight:bold;border:2px solid #b00;padding:.5em}
+.head{display:flex;justify-content:space-between;gap:2em}.revoked{color:#b00;font-weight:bold;border:2px solid #b00;padding:.5em}.local{color:#8a5a00;border:1px dashed #8a5a00;padding:.4em}
 @media print{a{color:#000;text-decoration:none}}
 </style></head><body>
 <div class="head"><div>
@@ -175,6 +179,7 @@ th{width:14em;background:#f4f4f4}.digest{font-family:monospace;word-break:break-
 <p>在线核验 Verify: <a href="{{.VerifyURL}}">{{.VerifyURL}}</a><br>
 离线核验 Offline: <code>ucx verify --lang en bundle.json</code></p>
 </div><div>{{.QR}}</div></div>
+{{if .LocalQR}}<p class="local" id="qr-local">本二维码指向本机地址，其他地方可能无法打开（运营方未设置公网地址 --public-url）。<br>This QR code points at a local address that may not open elsewhere: the operator has not set the public address (--public-url).</p>{{end}}
 {{if .RevokedAt}}<p class="revoked">已撤销 REVOKED {{.RevokedAt}}: {{.Reason}}</p>{{end}}
 {{define "fields"}}<table>{{range .}}<tr><th>{{.Label}}</th><td>{{.Value}}{{range .Rows}}{{template "fields" .}}{{end}}</td></tr>{{end}}</table>{{end}}
 {{template "fields" .Fields}}
@@ -185,17 +190,9 @@ th{width:14em;background:#f4f4f4}.digest{font-family:monospace;word-break:break-
 `))
 
 // verifyURL is the public verification URL of a digest: the web UI's
-// /verify page, on PublicURL when set, else on the host the request came
-// to.
+// /verify page under publicBase.
 func (s *Server) verifyURL(r *http.Request, digest string) string {
-	base := strings.TrimSuffix(s.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
+	base, _ := s.publicBase(r)
 	return base + "/verify?d=" + url.QueryEscape(digest)
 }
 
@@ -224,6 +221,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := printPage{Title: printLabel(d.Kind), Digest: d.Digest, VerifyURL: s.verifyURL(r, d.Digest), Fields: printFields(m)}
+	_, pg.LocalQR = s.publicBase(r)
 	if pg.QR, err = qrSVG(pg.VerifyURL); err != nil {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return

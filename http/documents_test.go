@@ -240,3 +240,25 @@ func TestDocuments_Authorization(t *testing.T) {
 		}
 	})
 }
+
+// The print view's QR code and verification link use the public address
+// when the server has one; without it they use the request's host and the
+// page says that the code is local.
+func TestDocuments_PrintUsesThePublicAddress(t *testing.T) {
+	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	lic := w.licensed()
+	d := docOf(t, w, ucx.DocLicence, lic.ID)
+	path := "/documents/" + d.Digest + "/print"
+	want := "/verify?d=" + url.QueryEscape(d.Digest)
+
+	page := string(w.raw("", "GET", path, "").body)
+	if !strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, w.ts.URL+want) {
+		t.Fatalf("without a public address the print view should link %s and say the QR is local: %.2000s", w.ts.URL+want, page)
+	}
+
+	w.server.PublicURL = "https://ucx.example.cn"
+	page = string(w.raw("", "GET", path, "").body)
+	if strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, "https://ucx.example.cn"+want) || strings.Contains(page, w.ts.URL+want) {
+		t.Fatalf("with a public address the print view should link only https://ucx.example.cn%s: %.2000s", want, page)
+	}
+}

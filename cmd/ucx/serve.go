@@ -38,6 +38,11 @@ type Config struct {
 	// sealing keys (else UCX_KEK; the demo makes one): serve_seal.go.
 	KEKFile         string
 	ShutdownTimeout time.Duration
+	// PublicURL is the address people outside reach the server at
+	// (https://ucx.example.cn): the QR codes and links of printed
+	// documents point there. Empty takes each request's own host, which
+	// is right only on one machine, so the server warns.
+	PublicURL string
 
 	// Limits on what one client may send (docs/operations.md, "Limits").
 	// Rates are per process: see http.Limits.
@@ -104,6 +109,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if c.DB == "" {
 		c.DB = "ucx.db"
 	}
+	publicURL, err := http.ParsePublicURL(c.PublicURL)
+	if err != nil {
+		return usageErr(fmt.Errorf("--public-url: %w", err))
+	}
+	if publicURL == "" {
+		m.Logger.Warn("no public address (--public-url or UCX_PUBLIC_URL): printed documents' QR codes and links point at the address each request came in on, which people elsewhere cannot open")
+	}
 	fresh := isNewFile(c.DB) // before Open, which creates the file
 	db, err := sqlstore.Open(ctx, c.DB)
 	if err != nil {
@@ -169,6 +181,7 @@ func (m *Main) Open(ctx context.Context) error {
 		api.WebVerify = func(ctx context.Context, doc []byte) (any, error) { return api.Verify(ctx, doc) }
 	}
 	api.Policy = db.Policy
+	api.PublicURL = publicURL
 	api.Log = storeLog{DB: db, vkey: m.LogVerifierKey}
 	api.Health = db.Ping
 	api.Logger = m.Logger
@@ -351,6 +364,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.BoolVar(&m.Config.Demo, "demo", false, "seed a demo world and print its logins")
 	f.StringVar(&m.Config.DemoCredentials, "demo-credentials", "", "with --demo, also write the logins and tokens as JSON to this file")
 	f.StringVar(&m.Config.KEKFile, "kek-file", "", "file holding the 32-byte key-encryption key of the sealing keys, hex or base64 (else UCX_KEK; never change it)")
+	f.StringVar(&m.Config.PublicURL, "public-url", envOr("UCX_PUBLIC_URL", ""), "the address people outside reach this server at, e.g. https://ucx.example.cn; QR codes and links in documents point there (UCX_PUBLIC_URL; default: the address each request came in on, with a warning)")
 	addOversightFlags(f, &m.Config.Oversight, &env)
 	f.StringVar(&m.Config.PolicyFile, "policy", envOr("UCX_POLICY", ""), "policy file replacing the embedded default (UCX_POLICY)")
 	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", env.duration("UCX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long requests in flight may take to finish on SIGTERM (UCX_SHUTDOWN_TIMEOUT)")

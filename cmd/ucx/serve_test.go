@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	nethttp "net/http"
 	"os"
 	"path/filepath"
@@ -163,5 +165,40 @@ func TestServe_MigratesANewFileAndRefusesAnOutOfDateSchema(t *testing.T) {
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "ucx migrate") {
 		t.Fatalf("start on an out-of-date schema = %v, want a refusal naming ucx migrate", err)
+	}
+}
+
+// Without a public address the server starts and warns; a malformed one
+// stops it as a usage error naming the flag; a good one reaches the API.
+func TestServe_PublicURL(t *testing.T) {
+	var logs strings.Builder
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: ":memory:"}, Stdout: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if !strings.Contains(logs.String(), "--public-url") {
+		t.Errorf("no warning about the missing public address at start: %s", logs.String())
+	}
+
+	logs.Reset()
+	m = &Main{Config: Config{Addr: "127.0.0.1:0", DB: ":memory:", PublicURL: "https://ucx.example.cn/"}, Stdout: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if m.API.PublicURL != "https://ucx.example.cn" || strings.Contains(logs.String(), "--public-url") {
+		t.Errorf("public address %q, logs %s", m.API.PublicURL, logs.String())
+	}
+
+	m = &Main{Config: Config{Addr: "127.0.0.1:0", DB: ":memory:", PublicURL: "ucx.example.cn"}, Stdout: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	err := m.Open(context.Background())
+	m.Close()
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "--public-url") {
+		t.Fatalf("a public address without a scheme = %v, want a usage error naming --public-url", err)
 	}
 }
