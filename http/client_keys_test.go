@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
@@ -102,8 +103,8 @@ func TestClient_NonCustodialSealing(t *testing.T) {
 			t.Fatalf("IssueLicenceSealed = %+v, %v", lic, err)
 		}
 		b, err := anon.Bundle(ctx, seal.DigestOf(ldoc).String())
-		var bu ucxhttp.Bundle
-		if err != nil || json.Unmarshal(b, &bu) != nil || bu.Type != ucxhttp.BundleType {
+		var bu bundle.Bundle
+		if err != nil || json.Unmarshal(b, &bu) != nil || bu.Type != bundle.Type {
 			t.Fatalf("Bundle: %v\n%s", err, b)
 		}
 		be, err := seal.ParseEnvelope(bu.Envelope)

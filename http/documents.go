@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 )
 
 func (s *Server) registerDocumentRoutes() {
@@ -165,7 +166,7 @@ func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
 
 // bundle assembles the verification bundle of a stored document with the
 // current trust list, whose revocations are the freshest.
-func (s *Server) bundle(r *http.Request, digest string) (*Bundle, *ucx.Document, error) {
+func (s *Server) bundle(r *http.Request, digest string) (*bundle.Bundle, *ucx.Document, error) {
 	ds, err := s.documents()
 	if err != nil {
 		return nil, nil, err
@@ -191,7 +192,7 @@ func (s *Server) bundle(r *http.Request, digest string) (*Bundle, *ucx.Document,
 	if err != nil {
 		return nil, nil, err
 	}
-	bu := &Bundle{Type: BundleType, Envelope: d.Envelope, TrustList: list, RootPublicKey: string(root), Revocations: []json.RawMessage{}}
+	bu := &bundle.Bundle{Type: bundle.Type, Envelope: d.Envelope, TrustList: list, RootPublicKey: string(root), Revocations: []json.RawMessage{}}
 	digests := []string{d.Digest}
 	for _, rv := range revs {
 		bu.Revocations = append(bu.Revocations, rv.Envelope)
@@ -227,7 +228,7 @@ const logProofWait = 2 * time.Second
 // when the server has no log or the document no leaf (stored before
 // documents were logged), and EUNAVAILABLE when the leaves are still not
 // checkpointed.
-func (s *Server) documentLogProof(ctx context.Context, digests []string) (*LogProof, error) {
+func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundle.LogProof, error) {
 	dl, ok := s.Log.(DocumentLogService)
 	if s.Log == nil || !ok {
 		return nil, nil
@@ -252,7 +253,7 @@ func (s *Server) documentLogProof(ctx context.Context, digests []string) (*LogPr
 			return nil, err
 		}
 		if err == nil && cp.Size > last {
-			p := &LogProof{Checkpoint: string(cp.Note), InclusionProof: incl[0], Revocations: incl[1:]}
+			p := &bundle.LogProof{Checkpoint: string(cp.Note), InclusionProof: incl[0], Revocations: incl[1:]}
 			for _, in := range incl {
 				in.TreeSize = cp.Size
 				if in.Hashes, err = s.Log.InclusionProof(ctx, in.Index, cp.Size); err != nil {

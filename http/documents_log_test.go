@@ -10,7 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/tlog"
@@ -41,13 +41,13 @@ func withLog(t *testing.T, w *world, seed byte) (func(), note.Verifier) {
 	}, v
 }
 
-func (w *world) bundleOf(t *testing.T, digest string) *ucxhttp.Bundle {
+func (w *world) bundleOf(t *testing.T, digest string) *bundle.Bundle {
 	t.Helper()
 	r := w.raw("", "GET", "/api/v1/documents/"+digest+"/bundle", "")
 	if r.status != 200 {
 		t.Fatalf("bundle: %d %s", r.status, r.body)
 	}
-	bu, err := ucxhttp.ParseBundle(r.body)
+	bu, err := bundle.Parse(r.body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,14 +84,14 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 		if bu.TransparencyLog == nil || bu.LogPublicKey == "" {
 			t.Fatalf("the bundle carries no log proof: %+v", bu)
 		}
-		rep, lv, err := ucxhttp.VerifyBundleWithLog(bu, root, v)
+		rep, lv, err := bundle.VerifyBundleWithLog(bu, root, v)
 		if err != nil || !rep.OK() || lv == nil || !lv.OK || lv.Revoked || lv.Index != 0 || lv.TreeSize != 2 {
 			t.Fatalf("confirmation bundle: %+v %+v %v", rep, lv, err)
 		}
 		// Another log key: the checkpoint is not trusted.
 		_, other := withLog(t, w, 1)
 		w.server.Log = testLog{w.db, bu.LogPublicKey}
-		if _, lv, _ := ucxhttp.VerifyBundleWithLog(bu, root, other); lv.OK || lv.Reason != ucxhttp.LogReasonUntrusted {
+		if _, lv, _ := bundle.VerifyBundleWithLog(bu, root, other); lv.OK || lv.Reason != bundle.LogReasonUntrusted {
 			t.Fatalf("verified with another log key: %+v", lv)
 		}
 
@@ -107,7 +107,7 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 			t.Fatalf("the revoked licence's bundle proves %d revocations", len(bu.TransparencyLog.Revocations))
 		}
 		bu.Revocations = nil
-		rep, lv, err = ucxhttp.VerifyBundleWithLog(bu, root, v)
+		rep, lv, err = bundle.VerifyBundleWithLog(bu, root, v)
 		if err != nil || !lv.OK || !lv.Revoked || lv.RevokedIndex != 2 || rep.OK() || rep.Status.Reason != seal.ReasonDocumentRevoked ||
 			!strings.Contains(rep.Status.Detail, "checkpoint of 3 entries") {
 			t.Fatalf("revoked licence: %+v %+v %v", rep.Status, lv, err)
@@ -115,15 +115,15 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 
 		// The same over the API, and the proof by digest.
 		b, _ := json.Marshal(w.bundleOf(t, conf.Digest))
-		var ver ucxhttp.Verification
+		var ver bundle.Verification
 		if r := w.raw("", "POST", "/api/v1/verify", string(b)); r.status != 200 || json.Unmarshal(r.body, &ver) != nil || !ver.OK || ver.Log == nil || !ver.Log.OK {
 			t.Fatalf("POST verify of a bundle: %d %s", r.status, r.body)
 		}
-		var p ucxhttp.LogProof
+		var p bundle.LogProof
 		if r := w.raw("", "GET", "/api/v1/documents/"+conf.Digest+"/log-proof", ""); r.status != 200 || json.Unmarshal(r.body, &p) != nil {
 			t.Fatalf("log-proof: %d %s", r.status, r.body)
 		}
-		if lv := ucxhttp.VerifyLogProof(&p, seal.DigestOf(mustDocument(t, conf.Envelope)), v); !lv.OK || lv.Index != 0 {
+		if lv := bundle.VerifyLogProof(&p, seal.DigestOf(mustDocument(t, conf.Envelope)), v); !lv.OK || lv.Index != 0 {
 			t.Fatalf("log-proof verdict: %+v", lv)
 		}
 	})
@@ -163,13 +163,13 @@ func TestDocuments_TamperedStoredEnvelopeFailsAgainstTheLog(t *testing.T) {
 			t.Fatalf("the log itself was not touched, yet VerifyLog = %v", err)
 		}
 		bu := w.bundleOf(t, d.Digest)
-		rep, lv, err := ucxhttp.VerifyBundleWithLog(bu, w.root(t), v)
-		if err != nil || rep.OK() || rep.Integrity.Reason != seal.ReasonTampered || lv.OK || lv.Reason != ucxhttp.LogReasonEntryMismatch {
+		rep, lv, err := bundle.VerifyBundleWithLog(bu, w.root(t), v)
+		if err != nil || rep.OK() || rep.Integrity.Reason != seal.ReasonTampered || lv.OK || lv.Reason != bundle.LogReasonEntryMismatch {
 			t.Fatalf("tampered envelope: integrity %+v, log %+v, %v", rep.Integrity, lv, err)
 		}
 		// The public page reached from the QR code says so too.
 		r := w.raw("", "GET", "/verify?d="+d.Digest, "")
-		if r.status != 200 || !strings.Contains(string(r.body), ucxhttp.LogReasonEntryMismatch) || !strings.Contains(string(r.body), string(seal.ReasonTampered)) {
+		if r.status != 200 || !strings.Contains(string(r.body), bundle.LogReasonEntryMismatch) || !strings.Contains(string(r.body), string(seal.ReasonTampered)) {
 			t.Fatalf("verify page of the tampered licence: %d %.600s", r.status, r.body)
 		}
 	})

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -60,7 +60,7 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 				t.Fatalf("bundle: %d %s", r.status, r.body)
 			}
 			noPrivateKey(t, "the bundle", r.body)
-			bu, err := ucxhttp.ParseBundle(r.body)
+			bu, err := bundle.Parse(r.body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 			if !rep.OK() {
 				t.Fatalf("%s does not verify offline: %+v", doc.Kind, rep)
 			}
-			if rep, err := ucxhttp.VerifyBundle(bu, root); err != nil || !rep.OK() {
+			if rep, err := bundle.VerifyBundle(bu, root); err != nil || !rep.OK() {
 				t.Fatalf("VerifyBundle(%s) = %+v, %v", doc.Kind, rep, err)
 			}
 			if got := w.raw("", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.status != 200 || !bytes.Equal(got.body, doc.Envelope) {
@@ -83,7 +83,7 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 
 		// Verification over the API: valid, then tampered.
 		r := w.raw("", "POST", "/api/v1/verify", string(d.Envelope))
-		var v ucxhttp.Verification
+		var v bundle.Verification
 		if r.status != 200 || json.Unmarshal(r.body, &v) != nil || !v.OK || v.Digest != d.Digest || len(v.Seals) != 1 || v.Seals[0].OrgName != w.orgs["authority"].Name {
 			t.Fatalf("verify: %d %s", r.status, r.body)
 		}
@@ -168,18 +168,18 @@ func TestDocuments_NonCustodialApprovalOverHTTP(t *testing.T) {
 		if r.status != 201 {
 			t.Fatalf("revoke: %d %s", r.status, r.body)
 		}
-		var v ucxhttp.Verification
+		var v bundle.Verification
 		r = w.raw("", "POST", "/api/v1/verify", string(env))
 		if json.Unmarshal(r.body, &v) != nil || v.OK || v.Status.Reason != string(seal.ReasonDocumentRevoked) || !strings.Contains(v.Status.Detail, "outlet closed") ||
 			!strings.Contains(v.Status.Detail, "revoked at 20") {
 			t.Fatalf("verify after revocation: %s", r.body)
 		}
 		// Offline too: the bundle carries the sealed revocation.
-		bu, err := ucxhttp.ParseBundle(w.raw("", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").body)
+		bu, err := bundle.Parse(w.raw("", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").body)
 		if err != nil || len(bu.Revocations) != 1 {
 			t.Fatalf("bundle after revocation: %+v %v", bu, err)
 		}
-		rep, err := ucxhttp.VerifyBundle(bu, nil)
+		rep, err := bundle.VerifyBundle(bu, nil)
 		if err != nil || rep.Status.Reason != seal.ReasonDocumentRevoked {
 			t.Fatalf("offline verification after revocation: %+v %v", rep, err)
 		}

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -64,57 +62,10 @@ type LogEntries struct {
 	Entries []LogEntry `json:"entries"`
 }
 
-// LogInclusion is an inclusion proof: leaf Index is in the tree of
-// TreeSize leaves. Hashes are the RFC 6962 audit path, base64 in JSON as in
-// C2SP checkpoints. LeafHash is set when the leaf was asked for by hash; a
-// caller asking by index holds the entry and hashes it (tlog.LeafHash), which
-// spares the server a second read per proof. Checkpoint, when present, is the
-// signed note of a checkpoint of that very size, so the proof and its
-// commitment travel together (what a verification bundle carries). Entry
-// is optional too: a bundle includes it so that a verifier can check what
-// the leaf says (the document's digest) and not just that it is there.
-type LogInclusion struct {
-	Index      int64    `json:"index"`
-	TreeSize   int64    `json:"tree_size"`
-	LeafHash   []byte   `json:"leaf_hash,omitempty"`
-	Hashes     [][]byte `json:"hashes"`
-	Checkpoint string   `json:"checkpoint,omitempty"`
-	Entry      []byte   `json:"entry,omitempty"`
-}
-
-// Verify checks the proof offline against the log's verifier: the
-// checkpoint's signature, that it is of the proof's size, that Entry (when
-// present) hashes to LeafHash (which it stands for when LeafHash is
-// empty), and that the audit path leads from the leaf to the checkpoint's
-// root. It returns the opened checkpoint. Every failure
-// is EINVALID with a message saying which check failed.
-func (p *LogInclusion) Verify(v note.Verifier) (tlog.SignedCheckpoint, error) {
-	if p.Checkpoint == "" {
-		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the inclusion proof carries no checkpoint to verify it against")
-	}
-	cp, err := tlog.OpenCheckpoint([]byte(p.Checkpoint), v)
-	if err != nil {
-		return tlog.SignedCheckpoint{}, err
-	}
-	if cp.Size != p.TreeSize {
-		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the proof is for a tree of %d leaves but its checkpoint is of %d", p.TreeSize, cp.Size)
-	}
-	leaf := p.LeafHash
-	if p.Entry != nil {
-		if leaf == nil {
-			leaf = tlog.LeafHash(p.Entry)
-		} else if !bytes.Equal(tlog.LeafHash(p.Entry), leaf) {
-			return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the entry does not hash to the proof's leaf hash")
-		}
-	}
-	if leaf == nil {
-		return tlog.SignedCheckpoint{}, ucx.Errorf(ucx.EINVALID, "the inclusion proof names no leaf: it carries neither the entry nor its hash")
-	}
-	if err := cp.VerifyInclusion(p.Index, leaf, p.Hashes); err != nil {
-		return tlog.SignedCheckpoint{}, err
-	}
-	return cp, nil
-}
+// LogInclusion is an inclusion proof as the log serves it and a bundle
+// carries it; the type lives in the bundle package, which verifies it
+// without the web server.
+type LogInclusion = bundle.Inclusion
 
 // LogConsistency is a consistency proof: the tree of From leaves is a
 // prefix of the tree of To leaves. Checkpoint, when present, is the signed

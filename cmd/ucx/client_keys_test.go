@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	ucxbundle "github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/seal"
@@ -221,7 +222,7 @@ func TestClientKeys_SealLocallyThenVerifyOffline(t *testing.T) {
 			j.Seals[0].OrgName != d.org || j.Seals[0].KeyID != d.key || j.Digest != d.digest {
 			t.Fatalf("verify %s bundle: exit %d\n%s%s", d.kind, code, out, errOut)
 		}
-		if !strings.Contains(readKeyFile(t, bundle), `"type":"`+http.BundleType+`"`) {
+		if !strings.Contains(readKeyFile(t, bundle), `"type":"`+ucxbundle.Type+`"`) {
 			t.Fatalf("%s is not a bundle", bundle)
 		}
 	}

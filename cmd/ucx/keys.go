@@ -21,7 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -463,7 +463,7 @@ Exit status: 0 valid, 1 not valid, 2 usage error or unusable input.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			if ucxhttp.IsBundle(env) {
+			if bundle.Is(env) {
 				r, lv, err := verifyBundle(cmd, env, rootPub, logPub)
 				if err != nil {
 					return err
@@ -700,8 +700,8 @@ func writeVerifyReport(cmd *cobra.Command, r *seal.Report, tr *verifyLang, asJSO
 // log key logPub (pinned), else the bundle's own, likewise printed. The
 // log verdict is nil when the bundle carries no log proof. A bundle that
 // cannot be read is unusable input (exit 2).
-func verifyBundle(cmd *cobra.Command, b []byte, rootPub, logPub string) (*seal.Report, *ucxhttp.LogVerdictJSON, error) {
-	bu, err := ucxhttp.ParseBundle(b)
+func verifyBundle(cmd *cobra.Command, b []byte, rootPub, logPub string) (*seal.Report, *bundle.LogVerdict, error) {
+	bu, err := bundle.Parse(b)
 	if err != nil {
 		return nil, nil, usageErr(fmt.Errorf("the bundle cannot be read: %s", errText(err)))
 	}
@@ -731,7 +731,7 @@ func verifyBundle(cmd *cobra.Command, b []byte, rootPub, logPub string) (*seal.R
 	if _, err := seal.ParseTrustList(bu.TrustList, root); seal.ReasonOf(err) == seal.ReasonMalformed {
 		return nil, nil, usageErr(fmt.Errorf("the bundle's trust list cannot be read: %s", errText(err)))
 	}
-	r, lv, err := ucxhttp.VerifyBundleWithLog(bu, root, logKey)
+	r, lv, err := bundle.VerifyBundleWithLog(bu, root, logKey)
 	if err != nil {
 		return nil, nil, usageErr(err)
 	}
@@ -744,7 +744,7 @@ func verifyBundle(cmd *cobra.Command, b []byte, rootPub, logPub string) (*seal.R
 // writeVerifyReportLog is writeVerifyReport with the transparency log's
 // verdict, which counts towards validity when the bundle carries a proof:
 // in the JSON report as "log", in the text report as a fourth line.
-func writeVerifyReportLog(cmd *cobra.Command, r *seal.Report, lv *ucxhttp.LogVerdictJSON, tr *verifyLang, asJSON bool) error {
+func writeVerifyReportLog(cmd *cobra.Command, r *seal.Report, lv *bundle.LogVerdict, tr *verifyLang, asJSON bool) error {
 	if lv == nil {
 		return writeVerifyReport(cmd, r, tr, asJSON)
 	}
@@ -753,7 +753,7 @@ func writeVerifyReportLog(cmd *cobra.Command, r *seal.Report, lv *ucxhttp.LogVer
 	if asJSON {
 		j := struct {
 			verifyJSON
-			Log *ucxhttp.LogVerdictJSON `json:"log"`
+			Log *bundle.LogVerdict `json:"log"`
 		}{newVerifyReport(r, tr), lv}
 		j.Valid = valid
 		var err error

@@ -1,4 +1,4 @@
-package http
+package bundle
 
 import (
 	"encoding/json"
@@ -30,10 +30,10 @@ const (
 	LogReasonEntryMismatch = "log_entry_mismatch"
 )
 
-// LogVerdictJSON is the verdict on a bundle's transparency-log evidence:
+// LogVerdict is the verdict on a bundle's transparency-log evidence:
 // whether the document is a leaf of a checkpoint signed by the log, and
 // whether a revocation of it is logged in that same checkpoint.
-type LogVerdictJSON struct {
+type LogVerdict struct {
 	OK       bool   `json:"ok"`
 	Reason   string `json:"reason,omitempty"`
 	Detail   string `json:"detail,omitempty"`
@@ -55,8 +55,8 @@ type documentLeaf struct {
 	Time    string `json:"time"`
 }
 
-func logFail(reason, format string, args ...any) *LogVerdictJSON {
-	return &LogVerdictJSON{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+func logFail(reason, format string, args ...any) *LogVerdict {
+	return &LogVerdict{Reason: reason, Detail: fmt.Sprintf(format, args...)}
 }
 
 // VerifyLogProof checks a bundle's log evidence offline for the document
@@ -66,7 +66,7 @@ func logFail(reason, format string, args ...any) *LogVerdictJSON {
 // checkpoint that revokes the digest makes the verdict say Revoked: the
 // status as of that checkpoint. Every failure is in the verdict; it never
 // returns nil.
-func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdictJSON {
+func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdict {
 	if p == nil || p.InclusionProof == nil {
 		return logFail(LogReasonMissing, "the bundle carries no transparency-log proof; fetch a fresh bundle from the platform")
 	}
@@ -77,7 +77,7 @@ func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdic
 	if err != nil {
 		return logFail(LogReasonUntrusted, "the checkpoint is not signed by the log key %s: %s", v.Name(), ucx.ErrorMessage(err))
 	}
-	out := &LogVerdictJSON{Origin: cp.Origin, TreeSize: cp.Size, Index: p.InclusionProof.Index}
+	out := &LogVerdict{Origin: cp.Origin, TreeSize: cp.Size, Index: p.InclusionProof.Index}
 	leaf, err := provenLeaf(p.InclusionProof, p.Checkpoint, v)
 	if err != nil {
 		out.Reason, out.Detail = LogReasonBadProof, fmt.Sprintf("leaf %d is not proven in the checkpoint of %d entries: %s", out.Index, cp.Size, ucx.ErrorMessage(err))
@@ -108,7 +108,7 @@ func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdic
 
 // provenLeaf verifies an inclusion proof against the checkpoint and reads
 // its entry, which a bundle's proofs always carry.
-func provenLeaf(p *LogInclusion, checkpoint string, v note.Verifier) (*documentLeaf, error) {
+func provenLeaf(p *Inclusion, checkpoint string, v note.Verifier) (*documentLeaf, error) {
 	if p == nil || p.Entry == nil {
 		return nil, ucx.Errorf(ucx.EINVALID, "the proof carries no entry")
 	}
@@ -124,10 +124,10 @@ func provenLeaf(p *LogInclusion, checkpoint string, v note.Verifier) (*documentL
 	return &l, nil
 }
 
-// applyLogStatus folds the log's verdict into the seal report's status:
+// ApplyLogStatus folds the log's verdict into the seal report's status:
 // a revocation logged in the checkpoint revokes the document as of it,
 // even when the bundle leaves out the sealed revocation record.
-func applyLogStatus(r *seal.Report, lv *LogVerdictJSON) {
+func ApplyLogStatus(r *seal.Report, lv *LogVerdict) {
 	if lv == nil || !lv.OK || !lv.Revoked || !r.Status.OK() || r.Integrity.Reason == seal.ReasonMalformed {
 		return
 	}
@@ -140,7 +140,7 @@ func applyLogStatus(r *seal.Report, lv *LogVerdictJSON) {
 // log_public_key, which the caller should then show), and a revocation
 // logged in its checkpoint makes the status verdict revoked. The log
 // verdict is nil when the bundle carries no log evidence at all.
-func VerifyBundleWithLog(bu *Bundle, root *seal.PublicKey, logKey note.Verifier) (*seal.Report, *LogVerdictJSON, error) {
+func VerifyBundleWithLog(bu *Bundle, root *seal.PublicKey, logKey note.Verifier) (*seal.Report, *LogVerdict, error) {
 	r, err := VerifyBundle(bu, root)
 	if err != nil {
 		return nil, nil, err
@@ -158,6 +158,6 @@ func VerifyBundleWithLog(bu *Bundle, root *seal.PublicKey, logKey note.Verifier)
 		return r, logFail(LogReasonEntryMismatch, "the envelope cannot be read, so its document cannot be matched with the log"), nil
 	}
 	lv := VerifyLogProof(bu.TransparencyLog, digest, logKey)
-	applyLogStatus(r, lv)
+	ApplyLogStatus(r, lv)
 	return r, lv, nil
 }
