@@ -19,7 +19,7 @@ run go test -run '^$' -bench . -benchtime=1s -cpu 1 ./vin ./policy
 say "ucx check vs bare encoding/csv (issue 2: >= 500,000 rows/s, <= 3x bare)"
 run sh bench/check.sh
 say "SQLite drivers, raw insert with a unique VIN index"
-run go run ./bench/sqlitedrivers -n 200000
+run sh -c "cd bench && go run ./sqlitedrivers -n 200000"
 say "bulk import vs raw insert, same driver, same run (issue 3: >= 0.5)"
 run env UCX_BENCH_ROWS=200000 go test -run '^$' -bench 'BenchmarkImport$|BenchmarkRawInsertUniqueVIN$|BenchmarkRawCopyUniqueVIN$' -benchtime=1x ./sqlstore
 say "filing over HTTP on SQLite (issue 3: >= 10,000/s; p99 < 20 ms at 5,000/s)"

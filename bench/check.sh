@@ -17,8 +17,8 @@ BIN=$(mktemp -d)
 trap 'rm -rf "$BIN"' EXIT
 
 if [ -n "${UCX:-}" ]; then cp "$UCX" "$BIN/ucx"; else go build -o "$BIN/ucx" ./cmd/ucx; fi
-go build -o "$BIN/barecsv" ./bench/barecsv
-go build -o "$BIN/gencsv" ./bench/gencsv
+(cd bench && go build -o "$BIN/barecsv" ./barecsv)
+(cd bench && go build -o "$BIN/gencsv" ./gencsv)
 if [ ! -s "$FILE" ]; then
 	echo "generating $FILE ($N rows)" >&2
 	"$BIN/gencsv" -n "$N" -o "$FILE"

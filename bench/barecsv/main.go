@@ -5,7 +5,7 @@
 // Encoder into a 256 KiB bufio.Writer. It decides nothing and validates
 // nothing, and it is single-threaded, as such a program would be.
 //
-//	go run ./bench/barecsv /tmp/vehicles-1m.csv > /dev/null
+//	cd bench && go run ./barecsv /tmp/vehicles-1m.csv > /dev/null
 //
 // bench/check.sh times it beside ucx check; the brief is that ucx check
 // take no more than three times as long.

@@ -1,7 +1,7 @@
 // Command gencsv writes a deterministic, realistic vehicles CSV for
 // benchmarking `ucx check`:
 //
-//	go run ./bench/gencsv -n 1000000 -o /tmp/vehicles-1m.csv
+//	cd bench && go run ./gencsv -n 1000000 -o /tmp/vehicles-1m.csv
 //
 // The same -n and -seed always give the same bytes. Rows look like an
 // exporter's stock list: VINs of Chinese manufacturers with correct check

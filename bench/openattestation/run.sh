@@ -26,7 +26,7 @@ PIN=
 if command -v taskset >/dev/null 2>&1; then PIN="taskset -c 0"; fi
 
 cd "$ROOT"
-go build -o "$OUT/sealverify" ./bench/sealverify
+(cd bench && go build -o "$OUT/sealverify" ./sealverify)
 "$OUT/sealverify" -gen -n "$N" -o "$OUT/docs.jsonl"
 
 echo "nproc: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); pinned: ${PIN:-no}"

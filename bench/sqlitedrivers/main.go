@@ -3,7 +3,7 @@
 // index, in batched transactions with a prepared statement — the ceiling for
 // ucx's bulk import. ucx links the faster one (see the README).
 //
-//	go run ./bench/sqlitedrivers -n 200000
+//	cd bench && go run ./sqlitedrivers -n 200000
 package main
 
 import (
