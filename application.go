@@ -275,6 +275,10 @@ type ConfirmationRequest struct {
 	AnsweredAt       *time.Time        `json:"answered_at,omitempty"`
 	// Document is the confirmation's canonical JSON once approved.
 	Document []byte `json:"-"`
+	// DocumentDigest is the digest ("sha256:…") of the sealed letter, the
+	// key of its print view, PDF, bundle and verify page; empty while
+	// unanswered or when it was stored unsealed (sealing off).
+	DocumentDigest string `json:"document_digest,omitempty"`
 }
 
 // LicenceVehicle is one line of a licence's attached schedule (附表): R5
@@ -306,8 +310,12 @@ type Licence struct {
 	DeclarationNumber string     `json:"declaration_number,omitempty"`
 	DeregistrationDue Date       `json:"deregistration_due,omitempty"`
 	// Document is the licence's canonical JSON.
-	Document  []byte    `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
+	Document []byte `json:"-"`
+	// DocumentDigest is the digest ("sha256:…") of the sealed licence: the
+	// key of its print view, PDF, bundle and verify page, and what a
+	// buyer compares. Empty when it was issued with sealing off.
+	DocumentDigest string    `json:"document_digest,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // Event is one entry of an application's timeline and of the audit trail:

@@ -315,6 +315,8 @@ var uiZH = map[string]string{
 	"next.refused": "不予许可，见办理记录中的原因。", "next.withdrawn": "已撤回。",
 
 	"doc.confirmation": "售后维修服务确认书请求", "doc.licence": "出口许可证", "doc.issued": "签发", "doc.valid_until": "有效至",
+	"doc.view": "查看文件", "doc.pdf": "PDF", "doc.bundle": "下载核验包", "doc.verify": "核验", "doc.links": "文件链接",
+	"doc.sealed_letter": "已盖章的确认书", "doc.letter": "售后维修服务确认书",
 	"doc.cleared": "已放行（%s，报关单 %s）", "doc.dereg_due": "注销期限", "doc.open": "打开",
 
 	"check.title": "实时规则检查", "check.noscript": "提交后显示规则结论。", "check.empty": "填写 VIN、注册登记日期和目的国后显示结论。",
@@ -543,6 +545,8 @@ var uiEN = map[string]string{
 	"next.refused": "Refused; the timeline gives the reason.", "next.withdrawn": "Withdrawn.",
 
 	"doc.confirmation": "After-sales confirmation request", "doc.licence": "Export licence", "doc.issued": "issued", "doc.valid_until": "valid until",
+	"doc.view": "view", "doc.pdf": "PDF", "doc.bundle": "verification bundle", "doc.verify": "verify", "doc.links": "document links",
+	"doc.sealed_letter": "Sealed letter", "doc.letter": "After-sales service confirmation",
 	"doc.cleared": "cleared (%s, declaration %s)", "doc.dereg_due": "deregistration due", "doc.open": "open",
 
 	"check.title": "Live policy check", "check.noscript": "The outcome is shown once filed.", "check.empty": "Enter the VIN, registration date and destination to see the outcome.",

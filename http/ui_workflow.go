@@ -135,6 +135,9 @@ type uiReviewPage struct {
 	uiBase
 	Items []*ucx.Application
 	Total int
+	// Letters are the sealed confirmations of each application in the
+	// queue, by application id: the documents the licence would rely on.
+	Letters map[int64][]*ucx.ConfirmationRequest
 }
 
 func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -147,7 +150,21 @@ func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 		s.uiError(w, r, p, err)
 		return
 	}
-	s.render(w, r, &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total})
+	pg := &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total, Letters: map[int64][]*ucx.ConfirmationRequest{}}
+	// One page of approved requests, matched to the queue (as the
+	// application page does), so the reviewer can open each letter.
+	if reqs, _, err := s.ApplicationService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: maxLimit}); err == nil {
+		queued := map[int64]bool{}
+		for _, a := range items {
+			queued[a.ID] = true
+		}
+		for _, cr := range reqs {
+			if queued[cr.ApplicationID] && cr.DocumentDigest != "" {
+				pg.Letters[cr.ApplicationID] = append(pg.Letters[cr.ApplicationID], cr)
+			}
+		}
+	}
+	s.render(w, r, pg)
 }
 
 // uiExportersPage lists exporters with their filing (R10), standing (R8)

@@ -14,7 +14,8 @@ import (
 )
 
 const requestColumns = `r.id, r.application_id, r.manufacturer_id, r.exporter_id, r.state, r.version, r.outlet_ids, r.refusal_code, r.refusal_text,
-	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date`
+	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date,
+	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = r.id ORDER BY d.created_at DESC LIMIT 1)`
 
 const requestFrom = " FROM confirmation_requests r JOIN applications a ON a.id = r.application_id"
 
@@ -27,9 +28,13 @@ func scanRequest(sc interface{ Scan(...any) error }) (*ucx.ConfirmationRequest, 
 	var state, outlets string
 	var requested, reg int64
 	var answered sql.NullInt64
+	var digest sql.NullString
 	if err := sc.Scan(&r.ID, &r.ApplicationID, &r.ManufacturerID, &r.ExporterID, &state, &r.Version, &outlets, &r.RefusalCode, &r.RefusalText,
-		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg); err != nil {
+		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg, &digest); err != nil {
 		return nil, err
+	}
+	if digest.Valid {
+		r.DocumentDigest = "sha256:" + digest.String
 	}
 	r.State, r.RequestedAt, r.AnsweredAt = ucx.ConfirmationState(state), fromMicros(requested), optTime(answered)
 	r.RegistrationDate = ucx.DateFromDays(int(reg))
@@ -258,7 +263,10 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 		}
 		// Last, with its log leaf (storeDocument): the confirmation names
 		// the exporter who asked for it.
-		_, err = tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
+		d, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
+		if err == nil {
+			r.DocumentDigest = d.Digest
+		}
 		return err
 	})
 	if err != nil {

@@ -358,3 +358,46 @@ func TestSealedDocuments_RevocationIsSealedAndReportedWithItsTime(t *testing.T) 
 		wantCode(t, err, ucx.ERULE)
 	})
 }
+
+// A sealed licence and letter carry their document's digest wherever they
+// are read (issue, look-up, lists), so every page and command can link the
+// document; an unsealed one carries none.
+func TestSealedDocuments_RecordsCarryTheirDigest(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		unsealed := w.licensed(t) // sealing is still off
+		if unsealed.DocumentDigest != "" {
+			t.Fatalf("an unsealed licence has digest %q", unsealed.DocumentDigest)
+		}
+		sealing(t, w)
+		l := w.licensed(t)
+		lic, err := db.DocumentFor(ctx, ucx.DocLicence, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf, err := db.DocumentFor(ctx, ucx.DocConfirmation, l.ConfirmationIDs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.DocumentDigest != lic.Digest {
+			t.Errorf("IssueLicence: digest %q, want %q", l.DocumentDigest, lic.Digest)
+		}
+		got, err := db.FindLicenceByID(ctx, w.authMember, l.ID)
+		if err != nil || got.DocumentDigest != lic.Digest {
+			t.Errorf("FindLicenceByID: %v, digest %q, want %q", err, got.DocumentDigest, lic.Digest)
+		}
+		list, _, err := db.FindLicences(ctx, w.authMember, ucx.LicenceFilter{Number: l.Number})
+		if err != nil || len(list) != 1 || list[0].DocumentDigest != lic.Digest {
+			t.Errorf("FindLicences by number: %v, %+v", err, list)
+		}
+		old, err := db.FindLicenceByID(ctx, w.authMember, unsealed.ID)
+		if err != nil || old.DocumentDigest != "" {
+			t.Errorf("unsealed licence read back: %v, digest %q", err, old.DocumentDigest)
+		}
+		req, err := db.FindRequestByID(ctx, w.authMember, l.ConfirmationIDs[0])
+		if err != nil || req.DocumentDigest != conf.Digest {
+			t.Errorf("FindRequestByID: %v, digest %q, want %q", err, req.DocumentDigest, conf.Digest)
+		}
+	})
+}

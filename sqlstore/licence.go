@@ -20,7 +20,8 @@ import (
 const DefaultLicenceValidityDays = 180
 
 const licenceColumns = `l.id, l.number, l.application_id, l.exporter_id, l.authority_id, l.destination, l.schedule, l.confirmation_ids,
-	l.issued_on, l.valid_until, l.cleared_at, l.cleared_by, l.port, l.declaration_number, l.deregistration_due, l.document, l.created_at`
+	l.issued_on, l.valid_until, l.cleared_at, l.cleared_by, l.port, l.declaration_number, l.deregistration_due, l.document, l.created_at,
+	(SELECT d.digest FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id ORDER BY d.created_at DESC LIMIT 1)`
 
 // Licences are visible to whoever may see their application
 // (workflowScope), so the join to applications carries the scope.
@@ -35,9 +36,13 @@ func scanLicence(sc interface{ Scan(...any) error }) (*ucx.Licence, error) {
 	var schedule, confirmations string
 	var issued, valid, created int64
 	var cleared, clearedBy, dereg sql.NullInt64
+	var digest sql.NullString
 	if err := sc.Scan(&l.ID, &l.Number, &l.ApplicationID, &l.ExporterID, &l.AuthorityID, &l.Destination, &schedule, &confirmations,
-		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created); err != nil {
+		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created, &digest); err != nil {
 		return nil, err
+	}
+	if digest.Valid {
+		l.DocumentDigest = "sha256:" + digest.String
 	}
 	l.IssuedOn, l.ValidUntil = ucx.DateFromDays(int(issued)), ucx.DateFromDays(int(valid))
 	l.ClearedAt, l.ClearedBy, l.DeregistrationDue, l.CreatedAt = optTime(cleared), clearedBy.Int64, optDate(dereg), fromMicros(created)
@@ -169,7 +174,10 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 		if err != nil {
 			return err
 		}
-		_, err = tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, append(others, mfrs...), doc, env, "")
+		d, err := tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, append(others, mfrs...), doc, env, "")
+		if err == nil {
+			l.DocumentDigest = d.Digest
+		}
 		return err
 	})
 	if err != nil {
