@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/demo"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/sqlstore"
@@ -136,12 +137,12 @@ func TestBrowser_DocumentsAreLinkedFromEveryPageThatNamesThem(t *testing.T) {
 	b.open(fmt.Sprintf("/applications/%d", lic.ApplicationID))
 	// The bundle is the document's: its envelope hashes to the digest.
 	js := fmt.Sprintf(`fetch(%q).then(r => r.text())`, links["doc-bundle"])
-	bu, err := ucxhttp.ParseBundle([]byte(get(b, "bundle", chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))))
+	bun, err := bundle.Parse([]byte(get(b, "bundle", chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))))
 	if err != nil {
 		t.Fatalf("the bundle link does not give a bundle: %v", err)
 	}
 	var env struct{ Document json.RawMessage }
-	if json.Unmarshal(bu.Envelope, &env) != nil || !strings.Contains(string(env.Document), lic.Number) {
+	if json.Unmarshal(bun.Envelope, &env) != nil || !strings.Contains(string(env.Document), lic.Number) {
 		t.Errorf("the bundle's envelope is not licence %s", lic.Number)
 	}
 	b.logout()

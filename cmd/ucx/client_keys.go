@@ -235,7 +235,7 @@ func loadSealer(name string) (*localSealer, error) {
 // sealed is what the caller learns of a document sealed locally: its
 // digest (for ucx document bundle) and the key that sealed it.
 type sealed struct {
-	Digest string `json:"document_digest"`
+	Digest string `json:"-"` // the record itself carries document_digest
 	KeyID  string `json:"key_id"`
 }
 
