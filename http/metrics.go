@@ -168,5 +168,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	bw := bufio.NewWriter(w)
 	s.metrics.writeTo(bw)
+	if s.ExtraMetrics != nil {
+		s.ExtraMetrics(bw)
+	}
 	bw.Flush()
 }

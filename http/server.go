@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -69,6 +70,10 @@ type Server struct {
 	// Health reports whether the server can serve (the store answers);
 	// nil means always healthy.
 	Health func(ctx context.Context) error
+	// ExtraMetrics, when set, appends the caller's own Prometheus text
+	// to /metrics (the transparency log's re-derivations, say), so that
+	// figures kept outside this package are scraped with the rest.
+	ExtraMetrics func(w io.Writer)
 	// Logger receives one line per request and every internal error.
 	Logger *slog.Logger
 

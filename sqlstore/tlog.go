@@ -606,6 +606,7 @@ func (db *DB) verifyLog(ctx context.Context, v note.Verifier) error {
 	if err := checkCheckpoints(0); err != nil {
 		return err
 	}
+	var pending error
 	for start := int64(0); start < size; start += leafChunk {
 		end := min(start+leafChunk, size)
 		if cps, err = db.readCheckpoints(ctx, start, end); err != nil {
@@ -637,8 +638,17 @@ func (db *DB) verifyLog(ctx context.Context, v note.Verifier) error {
 				return err
 			}
 			if err := checkCheckpoints(end); err != nil {
-				rows.Close()
-				return err
+				// A wrong checkpoint root is reported after the
+				// chunk's nodes: a changed node under it is nearer
+				// the change.
+				if _, ok := err.(*tlog.MismatchError); !ok {
+					rows.Close()
+					return err
+				}
+				if pending == nil {
+					pending = err
+				}
+				cps = cps[1:]
 			}
 		}
 		rows.Close()
@@ -651,12 +661,18 @@ func (db *DB) verifyLog(ctx context.Context, v note.Verifier) error {
 		if err := db.checkNodes(ctx, computed); err != nil {
 			return err
 		}
+		if pending != nil {
+			return pending
+		}
 		if len(cps) > 0 {
 			return &tlog.MismatchError{Kind: "checkpoint", Index: cps[0].size, Got: cps[0].root}
 		}
 	}
-	// Checkpoints beyond the integrated tree cannot be right.
-	if cps, err = db.readCheckpoints(ctx, size, 1<<62); err != nil {
+	// Checkpoints beyond the integrated tree cannot be right. The tree
+	// may have grown since its size was read above (the server
+	// re-derives while it integrates), so "beyond" is judged against the
+	// tree as it is now, in the same statement.
+	if cps, err = db.readCheckpointsBeyondTree(ctx, size); err != nil {
 		return err
 	}
 	if len(cps) > 0 {
@@ -699,7 +715,17 @@ func (c storedCheckpoint) check(root []byte, v note.Verifier) error {
 
 // readCheckpoints reads the stored checkpoints with sizes in (after, upTo].
 func (db *DB) readCheckpoints(ctx context.Context, after, upTo int64) ([]storedCheckpoint, error) {
-	rows, err := db.read.QueryContext(ctx, db.q("SELECT size, root, note FROM log_checkpoints WHERE size > ? AND size <= ? ORDER BY size"), after, upTo)
+	return db.queryCheckpoints(ctx, "SELECT size, root, note FROM log_checkpoints WHERE size > ? AND size <= ? ORDER BY size", after, upTo)
+}
+
+// readCheckpointsBeyondTree reads the stored checkpoints larger than after
+// and than the integrated tree's current size.
+func (db *DB) readCheckpointsBeyondTree(ctx context.Context, after int64) ([]storedCheckpoint, error) {
+	return db.queryCheckpoints(ctx, "SELECT size, root, note FROM log_checkpoints WHERE size > ? AND size > (SELECT size FROM log_tree WHERE id = 1) ORDER BY size", after)
+}
+
+func (db *DB) queryCheckpoints(ctx context.Context, query string, args ...any) ([]storedCheckpoint, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -380,6 +380,33 @@ func TestLog_VerifyLogDetectsTampering(t *testing.T) {
 				proveIdx: -1, // the proof cannot be served at all
 			},
 			{
+				name:     "deleted leaf",
+				tamper:   func() { exec("DELETE FROM log_leaves WHERE idx = ?", 12) },
+				restore:  func() { exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", 12, hashes[12], entryFor(12)) },
+				want:     tlog.MismatchError{Kind: "missing leaf", Index: 12},
+				proveIdx: -1, // the proof cannot be served at all
+			},
+			{
+				name:     "deleted last leaf",
+				tamper:   func() { exec("DELETE FROM log_leaves WHERE idx = ?", size-1) },
+				restore:  func() { exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", size-1, hashes[size-1], entryFor(size-1)) },
+				want:     tlog.MismatchError{Kind: "missing leaf", Index: size - 1},
+				proveIdx: -1,
+			},
+			{
+				// An entry edited together with its leaf hash: the
+				// node above it no longer matches.
+				name: "entry and leaf hash",
+				tamper: func() {
+					exec("UPDATE log_leaves SET entry = ?, hash = ? WHERE idx = ?", []byte("forged"), forged, 30)
+				},
+				restore: func() {
+					exec("UPDATE log_leaves SET entry = ?, hash = ? WHERE idx = ?", entryFor(30), hashes[30], 30)
+				},
+				want:     tlog.MismatchError{Kind: "node", Level: 1, Index: 15},
+				proveIdx: 31,
+			},
+			{
 				name:     "checkpoint root",
 				tamper:   func() { exec("UPDATE log_checkpoints SET root = ? WHERE size = ?", forged, 20) },
 				restore:  func() { exec("UPDATE log_checkpoints SET root = ? WHERE size = ?", refRoot(hashes[:20]), 20) },
@@ -966,4 +993,45 @@ func BenchmarkLogInclusionProof(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "proofs/s")
+}
+
+// TestLog_VerifyLogWhileIntegrating re-derives the log over and over while
+// entries are appended and integrated, as `ucx serve` does on its schedule:
+// a log growing under the check is never reported as a mismatch (a
+// checkpoint newer than the size read at the start is not "beyond the
+// tree").
+func TestLog_VerifyLogWhileIntegrating(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		signer, verifier := testLogKeys(t)
+		appendEntries(t, db, 0, 10)
+		if _, err := db.IntegrateLog(ctx, signer); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 10; i < 70; i++ {
+				appendEntries(t, db, i, 1)
+				if _, err := db.IntegrateLog(ctx, signer); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		checks := 0
+		for running := true; running; checks++ {
+			select {
+			case <-done:
+				running = false
+			default:
+			}
+			if err := db.VerifyLog(ctx, verifier); err != nil {
+				t.Fatalf("VerifyLog during integration (check %d): %v", checks, err)
+			}
+		}
+		if checks < 2 {
+			t.Fatalf("only %d checks ran while the log grew", checks)
+		}
+	})
 }

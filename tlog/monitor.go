@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +94,12 @@ type Monitor struct {
 	Workers int
 	// Batch is the most entries asked for at once (the server's limit).
 	Batch int64
+	// Rederive makes the next Step replay the whole log from its first
+	// entry and prove every leaf, not only what is new since the saved
+	// state: what catches an entry edited, a published leaf deleted or a
+	// stored hash changed under entries already verified. Step clears it
+	// once that has passed.
+	Rederive bool
 
 	verifier note.Verifier
 	cp       SignedCheckpoint
@@ -179,28 +186,102 @@ func (m *Monitor) Pin(ctx context.Context) (bool, error) {
 // Step checks the server's latest checkpoint against everything seen so far
 // and, when it is new, verifies it: consistency with the last one, the root
 // replayed from the new entries, and (Proofs) an inclusion proof of each new
-// leaf. It returns nil for a checkpoint already verified, an *Alarm for a
-// finding, another error when the server could not be asked.
+// leaf. With Rederive it replays the whole log from the first entry instead
+// (Rederive is then cleared). It returns nil for a checkpoint already
+// verified, an *Alarm for a finding, another error when the server could
+// not be asked.
 func (m *Monitor) Step(ctx context.Context) (*StepReport, error) {
 	if m.verifier == nil {
 		return nil, ucx.Errorf(ucx.EINVALID, "the monitor has no log key: call Pin first")
 	}
 	cp, fresh, err := m.nextCheckpoint(ctx)
-	if err != nil || !fresh {
-		return nil, err
-	}
-	b, watched, err := m.replay(ctx, m.border(), cp)
 	if err != nil {
 		return nil, err
 	}
+	if m.Rederive {
+		rep, err := m.rederive(ctx, cp)
+		if err == nil {
+			m.Rederive = false
+		}
+		return rep, err
+	}
+	if !fresh {
+		return nil, nil
+	}
+	b, err := m.border().clone()
+	if err != nil {
+		return nil, err
+	}
+	leaves, watched, err := m.extend(ctx, b, cp.Size)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(b.tree.Root(), cp.Root) {
+		return nil, alarmf("root mismatch: the %d entries served re-derive the root %x, but the signed checkpoint says %x: entries were altered after they were logged", cp.Size, b.tree.Root(), cp.Root)
+	}
 	if m.Proofs {
-		if err := m.proveLeaves(ctx, cp, b.leaves); err != nil {
+		if _, err := m.proveLeaves(ctx, cp, leaves, false); err != nil {
 			return nil, err
 		}
 	}
 	rep := &StepReport{Checkpoint: cp, New: cp.Size - m.cp.Size, Watched: watched}
-	m.cp, m.tree = cp, b.border
+	m.cp, m.tree = cp, b
 	return rep, nil
+}
+
+// rederive replays the whole log up to cp from its first entry, as a
+// monitor without state would, but knowing what it verified before: the
+// entries must re-derive the root of the last checkpoint it verified as
+// well as cp's, and every leaf is proven. It tells apart the three ways a
+// stored log goes wrong under its signed checkpoints: an entry edited
+// (its hash no longer leads to the signed root), a published leaf deleted
+// (the server cannot serve it), a stored leaf or node hash changed (the
+// entries re-derive the signed root, yet the server's proofs do not).
+func (m *Monitor) rederive(ctx context.Context, cp SignedCheckpoint) (*StepReport, error) {
+	old := m.cp
+	b := newBorder()
+	leaves, _, err := m.extendAll(ctx, b, old.Size)
+	if err != nil {
+		return nil, err
+	}
+	mismatch := old.Size > 0 && !bytes.Equal(b.tree.Root(), old.Root)
+	more, watched, err := m.extendKeep(ctx, b, cp.Size, true)
+	if err != nil {
+		return nil, err
+	}
+	leaves = append(leaves, more...)
+	mismatch = mismatch || !bytes.Equal(b.tree.Root(), cp.Root)
+	bad, err := m.proveLeaves(ctx, cp, leaves, true)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case mismatch && len(bad) > 0:
+		return nil, alarmf("edited entry: entry %s as the server serves it now is not the entry the log signed (its hash does not lead to the signed root of %d entries): it was edited in the database after it was logged", listIndices(bad), cp.Size)
+	case mismatch:
+		return nil, alarmf("root mismatch: the %d entries served do not re-derive the signed roots (of %d and %d entries): entries were altered after they were logged", cp.Size, old.Size, cp.Size)
+	case len(bad) > 0:
+		return nil, alarmf("changed node: the entries re-derive the signed root of %d entries, but the server's inclusion proof of entry %s does not lead to it: a stored leaf or node hash was altered (bad proof)", cp.Size, listIndices(bad))
+	}
+	rep := &StepReport{Checkpoint: cp, New: cp.Size - old.Size, Watched: watched}
+	m.cp, m.tree = cp, b
+	return rep, nil
+}
+
+// listIndices names the first few indices of a list, and how many more.
+func listIndices(idx []int64) string {
+	const shown = 5
+	var sb strings.Builder
+	for i, x := range idx[:min(len(idx), shown)] {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(strconv.FormatInt(x, 10))
+	}
+	if len(idx) > shown {
+		fmt.Fprintf(&sb, " (and %d more)", len(idx)-shown)
+	}
+	return sb.String()
 }
 
 // nextCheckpoint fetches the latest checkpoint and judges it against the
@@ -246,72 +327,75 @@ type leaf struct {
 	hash  []byte
 }
 
-// replayed is a tree extended by replay, with the leaves it added.
-type replayed struct {
-	border *border
-	leaves []leaf
+// extend appends the entries from b's size up to size, as the server serves
+// them, to b. It returns the new leaves (when proofs are wanted) and the
+// watched entries among them. A gap or a short answer is a deleted (or
+// withheld) published leaf.
+func (m *Monitor) extend(ctx context.Context, b *border, size int64) ([]leaf, []Entry, error) {
+	return m.extendKeep(ctx, b, size, m.Proofs)
 }
 
-// replay extends a copy of from with the entries up to cp.Size, as the
-// server serves them, and checks that they re-derive cp's root. It returns
-// the new tree, its new leaves (when proofs are wanted) and the watched
-// entries among them.
-func (m *Monitor) replay(ctx context.Context, from *border, cp SignedCheckpoint) (replayed, []Entry, error) {
-	b, err := from.clone()
-	if err != nil {
-		return replayed{}, nil, err
-	}
-	out := replayed{border: b}
+// extendAll is extend keeping every leaf, for rederive, and watching none
+// (those entries were reported when they were new).
+func (m *Monitor) extendAll(ctx context.Context, b *border, size int64) ([]leaf, []Entry, error) {
+	watch := m.Watch
+	m.Watch = ""
+	defer func() { m.Watch = watch }()
+	return m.extendKeep(ctx, b, size, true)
+}
+
+func (m *Monitor) extendKeep(ctx context.Context, b *border, size int64, keep bool) ([]leaf, []Entry, error) {
+	var leaves []leaf
 	var watched []Entry
 	tree := b.tree
 	batch := m.Batch
 	if batch <= 0 {
 		batch = 1000
 	}
-	for tree.Size() < cp.Size {
+	for tree.Size() < size {
 		start := tree.Size()
-		es, err := m.Client.LogEntries(ctx, start, min(cp.Size, start+batch))
+		es, err := m.Client.LogEntries(ctx, start, min(size, start+batch))
 		if err != nil {
-			return replayed{}, nil, err
+			return nil, nil, err
 		}
 		if len(es) == 0 {
-			return replayed{}, nil, alarmf("withheld: the server signed a checkpoint of %d entries but serves none from %d", cp.Size, start)
+			return nil, nil, alarmf("withheld: the server signed a checkpoint of at least %d entries but serves none from %d: published entries were deleted, or are withheld", size, start)
 		}
 		for _, e := range es {
 			if e.Index != tree.Size() {
-				return replayed{}, nil, alarmf("the server served entry %d where %d was due", e.Index, tree.Size())
+				return nil, nil, alarmf("deleted: the server served entry %d where %d was due: published entry %d is missing from its log", e.Index, tree.Size(), tree.Size())
 			}
 			h := LeafHash(e.Entry)
 			if err := b.append(h); err != nil {
-				return replayed{}, nil, err
+				return nil, nil, err
 			}
-			if m.Proofs {
-				out.leaves = append(out.leaves, leaf{e.Index, h})
+			if keep {
+				leaves = append(leaves, leaf{e.Index, h})
 			}
 			if m.Watch != "" && EntryNames(e.Entry, m.Watch) {
 				watched = append(watched, e)
 			}
 		}
 	}
-	if !bytes.Equal(tree.Root(), cp.Root) {
-		return replayed{}, nil, alarmf("root mismatch: the %d entries served re-derive the root %x, but the signed checkpoint says %x: entries were altered after they were logged", cp.Size, tree.Root(), cp.Root)
-	}
-	return out, watched, nil
+	return leaves, watched, nil
 }
 
 // proveLeaves fetches and checks an inclusion proof of every leaf in cp,
 // Workers at a time. Proofs are served from the stored leaf and subtree
 // hashes, not from the entries, so this catches a stored hash altered under
-// the entries, not only when a verifier trips on it. A finding wins over a
-// failure to ask.
-func (m *Monitor) proveLeaves(ctx context.Context, cp SignedCheckpoint, leaves []leaf) error {
+// the entries, not only when a verifier trips on it. Without collect it
+// stops at the first failure, a finding winning over a failure to ask; with
+// collect it goes on through findings and returns the indices whose proof
+// failed, in order, stopping only when the server cannot be asked.
+func (m *Monitor) proveLeaves(ctx context.Context, cp SignedCheckpoint, leaves []leaf, collect bool) ([]int64, error) {
 	if len(leaves) == 0 {
-		return nil
+		return nil, nil
 	}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
+		bad   []int64
 		next  = make(chan leaf)
 	)
 	pctx, cancel := context.WithCancel(ctx)
@@ -320,14 +404,20 @@ func (m *Monitor) proveLeaves(ctx context.Context, cp SignedCheckpoint, leaves [
 		wg.Go(func() {
 			for l := range next {
 				err := m.proveLeaf(pctx, cp, l)
-				if err != nil {
-					mu.Lock()
-					if first == nil || IsAlarm(err) && !IsAlarm(first) {
-						first = err
-					}
-					mu.Unlock()
-					cancel()
+				if err == nil {
+					continue
 				}
+				mu.Lock()
+				if collect && IsAlarm(err) {
+					bad = append(bad, l.index)
+					mu.Unlock()
+					continue
+				}
+				if first == nil || IsAlarm(err) && !IsAlarm(first) {
+					first = err
+				}
+				mu.Unlock()
+				cancel()
 			}
 		})
 	}
@@ -341,7 +431,11 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	return first
+	if first != nil {
+		return nil, first
+	}
+	slices.Sort(bad)
+	return bad, nil
 }
 
 func (m *Monitor) proveLeaf(ctx context.Context, cp SignedCheckpoint, l leaf) error {

@@ -21,9 +21,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
@@ -167,6 +169,17 @@ func (m *Main) openLog(ctx context.Context, dsn string) error {
 			return usageErr(fmt.Errorf("the log's latest checkpoint (size %d) was not signed by this log key and origin (%s): %s; every ucx serve on one database must use the same --log-key and --log-origin", cp.Size, vkey, ucx.ErrorMessage(err)))
 		}
 	case ucx.ErrorCode(err) != ucx.ENOTFOUND:
+		return err
+	}
+	// Re-derive the whole log before serving any of it (the check `ucx
+	// restore` runs on a backup): a database edited under the log must
+	// not be served.
+	m.logAudit = &logAudit{db: m.DB, verifier: verifier}
+	if err := m.logAudit.run(ctx); err != nil {
+		var me *tlog.MismatchError
+		if errors.As(err, &me) {
+			return refuseTampered(err)
+		}
 		return err
 	}
 	m.LogSigner, m.LogVerifierKey = signer, vkey
@@ -365,8 +378,8 @@ func newLogCmd() *cobra.Command {
 func newLogMonitorCmd() *cobra.Command {
 	var (
 		server, statePath, watch, pub string
-		interval                      time.Duration
-		once, proofs                  bool
+		interval, rederiveEvery       time.Duration
+		once, proofs, rederive        bool
 		workers                       int
 	)
 	cmd := &cobra.Command{
@@ -383,6 +396,14 @@ follows the log's signed checkpoints and, for each new one, checks:
   - the root, re-derived from the entries themselves ("root mismatch");
   - an inclusion proof of every new entry, which catches a stored hash
     altered under the entries ("bad proof"; --proofs=false skips it).
+
+With saved state only what is new is fetched. --rederive makes the first
+check replay the whole log from its first entry and prove every entry, so
+that what was verified before is checked again: an entry edited in the
+server's database ("edited entry"), a published entry deleted ("deleted",
+"withheld") or a stored hash changed ("changed node") is reported even when
+the checkpoint did not move. --rederive-every D does it again every D while
+following.
 
 --watch ORG prints every new entry that names the organisation (its id or
 exact name): a manufacturer sees at once any confirmation issued in its
@@ -416,6 +437,8 @@ be asked (--once; when following, the monitor retries).`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			m.Rederive = rederive
+			lastRederive := time.Now()
 			resumed, err := m.load()
 			if err != nil {
 				return monitorErr(err)
@@ -424,6 +447,12 @@ be asked (--once; when following, the monitor retries).`,
 				fmt.Fprintf(m.out, "resuming from the checkpoint of %d entries in %s\n", m.Checkpoint().Size, statePath)
 			}
 			for {
+				if rederiveEvery > 0 && time.Since(lastRederive) >= rederiveEvery {
+					m.Rederive, lastRederive = true, time.Now()
+				}
+				if m.Rederive {
+					fmt.Fprintln(m.out, "re-deriving the whole log from its first entry")
+				}
 				err := m.pin(ctx)
 				if err == nil {
 					_, err = m.step(ctx)
@@ -459,6 +488,8 @@ be asked (--once; when following, the monitor retries).`,
 	f.StringVar(&pub, "log-key-pub", "", "the log's verifier key (<origin>+<hash>+<key>), or a file holding it; default: pin the server's on first use")
 	f.BoolVar(&proofs, "proofs", true, "verify an inclusion proof of every new entry")
 	f.IntVar(&workers, "proof-workers", 8, "inclusion proofs fetched at once")
+	f.BoolVar(&rederive, "rederive", false, "first replay the whole log from its first entry and prove every entry, not only what is new since --state")
+	f.DurationVar(&rederiveEvery, "rederive-every", 0, "when following, --rederive again at this interval (0: never)")
 	return cmd
 }
 
@@ -473,4 +504,125 @@ func monitorErr(err error) error {
 		return &exitError{code: exitFound, err: err}
 	}
 	return &exitError{code: exitInternal, err: fmt.Errorf("the log could not be checked: %s", ucx.ErrorMessage(err))}
+}
+
+// --- re-deriving the log in ucx serve ---
+
+// defaultLogRederiveInterval is how often `ucx serve` re-derives the whole
+// log from its entries after the check at start. The check reads every
+// entry and stored node once (docs/benchmarks.md has its cost); hourly
+// bounds how long an edit to the database goes unnoticed at a small
+// fraction of the store's time.
+const defaultLogRederiveInterval = time.Hour
+
+// logAudit re-derives the whole stored log from its entries
+// (sqlstore.DB.VerifyLog, the same check `ucx restore` runs on a backup)
+// and remembers the result for /healthz and /metrics. A mismatch means the
+// database was changed under the log after it was published (an entry
+// edited, a published leaf deleted, a stored leaf or node hash changed), so
+// the server would serve proofs that do not match what it signed.
+type logAudit struct {
+	db       *sqlstore.DB
+	verifier note.Verifier
+
+	mu         sync.Mutex
+	mismatch   error // the last run's finding, nil when it matched
+	runs       map[string]uint64
+	lastSecs   float64
+	lastPassed time.Time
+}
+
+// run re-derives the log once. It returns the finding (an error wrapping a
+// *tlog.MismatchError) or a failure to read the store.
+func (a *logAudit) run(ctx context.Context) error {
+	start := time.Now()
+	err := a.db.VerifyLog(ctx, a.verifier)
+	var me *tlog.MismatchError
+	result := "ok"
+	switch {
+	case errors.As(err, &me):
+		result = "mismatch"
+	case err != nil:
+		result = "error"
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.runs == nil {
+		a.runs = map[string]uint64{}
+	}
+	a.runs[result]++
+	a.lastSecs = time.Since(start).Seconds()
+	switch result {
+	case "ok":
+		a.mismatch, a.lastPassed = nil, time.Now()
+	case "mismatch":
+		a.mismatch = err
+	}
+	return err
+}
+
+// health is nil unless the last re-derivation found a mismatch; /healthz
+// then answers 503 until a later run passes.
+func (a *logAudit) health() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.mismatch != nil {
+		return fmt.Errorf("the transparency log does not match its own entries: %s", checkDetail(a.mismatch))
+	}
+	return nil
+}
+
+// writeMetrics appends the audit's figures to /metrics.
+func (a *logAudit) writeMetrics(w io.Writer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprint(w, "# HELP ucx_log_rederivations_total Re-derivations of the whole transparency log from its entries, by result (ok, mismatch, error).\n# TYPE ucx_log_rederivations_total counter\n")
+	for _, r := range []string{"ok", "mismatch", "error"} {
+		fmt.Fprintf(w, "ucx_log_rederivations_total{result=%q} %d\n", r, a.runs[r])
+	}
+	ok := 1
+	if a.mismatch != nil {
+		ok = 0
+	}
+	fmt.Fprintf(w, "# HELP ucx_log_consistent 1 unless the latest re-derivation found the stored log changed under its checkpoints.\n# TYPE ucx_log_consistent gauge\nucx_log_consistent %d\n", ok)
+	fmt.Fprintf(w, "# HELP ucx_log_rederivation_seconds How long the latest re-derivation took.\n# TYPE ucx_log_rederivation_seconds gauge\nucx_log_rederivation_seconds %g\n", a.lastSecs)
+}
+
+// refuseTampered is the start-up refusal for a log that does not match its
+// entries: what was found, what it means, and what to do.
+func refuseTampered(err error) error {
+	return &exitError{code: exitInternal, err: fmt.Errorf("refusing to start: the transparency log does not match its own entries (%s). "+
+		"The database was changed after the log published it, so this server would serve proofs that contradict its signed checkpoints. "+
+		"Restore the last good backup (ucx restore re-derives the log before it replaces anything) and compare with your monitors' and witnesses' state; see docs/operations.md", checkDetail(err))}
+}
+
+// startLogAudit re-derives the log every interval until ctx ends, logging
+// a mismatch as an error each time it is found.
+func (m *Main) startLogAudit(ctx context.Context) {
+	interval := m.Config.LogRederiveInterval
+	if interval <= 0 {
+		interval = defaultLogRederiveInterval
+	}
+	done := make(chan struct{})
+	m.auditDone = done
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := m.logAudit.run(ctx)
+			var me *tlog.MismatchError
+			switch {
+			case errors.As(err, &me):
+				m.Logger.Error("TRANSPARENCY LOG TAMPERED: the stored log no longer matches its own entries; proofs served now contradict the signed checkpoints", "finding", checkDetail(err))
+			case err != nil && ctx.Err() == nil:
+				m.Logger.Warn("transparency log re-derivation could not run", "err", err.Error())
+			}
+		}
+	}()
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
-	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
+	"io"
 	"log/slog"
+	nethttp "net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -104,6 +108,18 @@ func (s *logServer) exec(t *testing.T, query string, args ...any) {
 	}
 }
 
+// writeLogKey writes key as ucx serve's --log-key file.
+func writeLogKey(t *testing.T, path string, key ed25519.PrivateKey) {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func monitorOnce(t *testing.T, url string, extra ...string) (int, string, string) {
 	t.Helper()
 	return runClientCLI(t, "", append([]string{"log", "monitor", "--server", url, "--once"}, extra...)...)
@@ -181,9 +197,11 @@ func TestLogMonitor_FollowsTheLogAndResumesFromItsState(t *testing.T) {
 }
 
 // TestLogMonitor_DetectsTamperingInTheStore edits a stored entry, a stored
-// leaf hash and a stored node hash directly in the database, one at a
-// time: VerifyLog and a monitor auditing from the start must each report
-// it, and both pass again once it is undone.
+// leaf hash and a stored node hash, and deletes a published leaf (inside
+// and at the end), directly in the database, one at a time: VerifyLog, a
+// monitor auditing from the start and a monitor with saved state run with
+// --rederive must each report it, naming what changed, `ucx serve` must
+// refuse to start on it, and all pass again once it is undone.
 func TestLogMonitor_DetectsTamperingInTheStore(t *testing.T) {
 	logEngines(t, func(t *testing.T, dsn string) {
 		s := newLogServer(t, dsn, logTestKey(7))
@@ -209,19 +227,41 @@ func TestLogMonitor_DetectsTamperingInTheStore(t *testing.T) {
 			}
 			node21 = tr.Root()
 		}
+		// A monitor that already verified the whole log keeps its state:
+		// only --rederive checks those entries again.
+		state := filepath.Join(t.TempDir(), "monitor.json")
+		if code, out, errOut := monitorOnce(t, s.url, "--state", state); code != 0 {
+			t.Fatalf("first run with state: exit %d\n%s%s", code, out, errOut)
+		}
+		// The server refuses to start on the tampered database (the key
+		// file is the one the test server signs with).
+		keyFile := filepath.Join(t.TempDir(), "log.key")
+		writeLogKey(t, keyFile, logTestKey(7))
+		start := func() error {
+			m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dsn, LogKey: keyFile, LogOrigin: logTestOrigin, LogInterval: time.Hour},
+				Stdout: io.Discard, Logger: slog.New(slog.DiscardHandler)}
+			err := m.Open(ctx)
+			m.Close()
+			return err
+		}
 		for _, tc := range []struct {
 			name            string
 			tamper, restore string
 			args            []any
 			undo            []any
-			want            string // what the monitor says
+			want            string // what a monitor auditing from the start says
+			rederive        string // what a monitor with state says with --rederive
 		}{
 			{"entry", "UPDATE log_leaves SET entry = ? WHERE idx = ?", "UPDATE log_leaves SET entry = ? WHERE idx = ?",
-				[]any{[]byte(`{"kind":"confirmation","org_id":99}`), 30}, []any{logEntry(30), 30}, "root mismatch"},
+				[]any{[]byte(`{"kind":"confirmation","org_id":99}`), 30}, []any{logEntry(30), 30}, "root mismatch", "edited entry: entry 30 "},
 			{"leaf hash", "UPDATE log_leaves SET hash = ? WHERE idx = ?", "UPDATE log_leaves SET hash = ? WHERE idx = ?",
-				[]any{forged, 12}, []any{leaf12, 12}, "bad proof"},
+				[]any{forged, 12}, []any{leaf12, 12}, "bad proof", "changed node: "},
 			{"node hash", "UPDATE log_nodes SET hash = ? WHERE id = ?", "UPDATE log_nodes SET hash = ? WHERE id = ?",
-				[]any{forged, int64(2<<56 | 1)}, []any{node21, int64(2<<56 | 1)}, "bad proof"},
+				[]any{forged, int64(2<<56 | 1)}, []any{node21, int64(2<<56 | 1)}, "bad proof", "changed node: "},
+			{"deleted leaf", "DELETE FROM log_leaves WHERE idx = ?", "INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)",
+				[]any{12}, []any{12, leaf12, logEntry(12)}, "published entry 12 is missing", "published entry 12 is missing"},
+			{"deleted last leaf", "DELETE FROM log_leaves WHERE idx = ?", "INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)",
+				[]any{36}, []any{36, tlog.LeafHash(logEntry(36)), logEntry(36)}, "withheld", "withheld"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s.exec(t, tc.tamper, tc.args...)
@@ -232,12 +272,25 @@ func TestLogMonitor_DetectsTamperingInTheStore(t *testing.T) {
 				if code != 1 || !strings.Contains(errOut, tc.want) {
 					t.Errorf("monitor on an altered %s: exit %d, want 1 and %q\n%s%s", tc.name, code, tc.want, out, errOut)
 				}
+				code, out, errOut = monitorOnce(t, s.url, "--state", state, "--rederive")
+				if code != 1 || !strings.Contains(errOut, tc.rederive) {
+					t.Errorf("monitor --state --rederive on an altered %s: exit %d, want 1 and %q\n%s%s", tc.name, code, tc.rederive, out, errOut)
+				}
+				if err := start(); err == nil || !strings.Contains(err.Error(), "refusing to start: the transparency log does not match its own entries") {
+					t.Errorf("ucx serve on a database with an altered %s: %v, want a refusal", tc.name, err)
+				}
 				s.exec(t, tc.restore, tc.undo...)
 				if err := s.db.VerifyLog(ctx, verifier); err != nil {
 					t.Fatalf("VerifyLog after undoing: %v", err)
 				}
 				if code, out, errOut := monitorOnce(t, s.url); code != 0 {
 					t.Fatalf("monitor after undoing: exit %d\n%s%s", code, out, errOut)
+				}
+				if code, out, errOut := monitorOnce(t, s.url, "--state", state, "--rederive"); code != 0 || !strings.Contains(out, "verified checkpoint of 37 entries") {
+					t.Fatalf("monitor --rederive after undoing: exit %d\n%s%s", code, out, errOut)
+				}
+				if err := start(); err != nil {
+					t.Fatalf("ucx serve after undoing: %v", err)
 				}
 			})
 		}
@@ -425,4 +478,87 @@ func TestServe_LogKeyIsMadeOnceAndRequiredToMatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "same --log-key") {
 		t.Fatalf("start with another key = %v, want a refusal", err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServe_RederivesTheLogOnASchedule: a running server whose database
+// is edited under its log reports it at the next scheduled re-derivation —
+// an error in its log, ucx_log_consistent 0 and a mismatch counted in
+// /metrics, /healthz 503 — and recovers once the edit is undone.
+func TestServe_RederivesTheLogOnASchedule(t *testing.T) {
+	logEngines(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := newLogServer(t, dsn, logTestKey(7))
+		s.append(t, 0, 20)
+		s.integrate(t)
+		keyFile := filepath.Join(t.TempDir(), "log.key")
+		writeLogKey(t, keyFile, logTestKey(7))
+		logs := &syncBuffer{}
+		m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dsn, LogKey: keyFile, LogOrigin: logTestOrigin,
+			LogInterval: time.Hour, LogRederiveInterval: 20 * time.Millisecond},
+			Stdout: io.Discard, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+		if err := m.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		get := func(path string) (int, string) {
+			t.Helper()
+			resp, err := nethttp.Get(m.URL() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		// waitFor polls the server until cond holds, for at most 10 s.
+		waitFor := func(what string, cond func() bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("timed out waiting for %s", what)
+				}
+			}
+		}
+		if code, _ := get("/healthz"); code != 200 {
+			t.Fatalf("/healthz = %d on an untouched log", code)
+		}
+		waitFor("a passing scheduled run after the one at start", func() bool {
+			_, body := get("/metrics")
+			var n int
+			_, err := fmt.Sscanf(body[strings.Index(body, `ucx_log_rederivations_total{result="ok"}`)+len(`ucx_log_rederivations_total{result="ok"}`):], "%d", &n)
+			return err == nil && n >= 2
+		})
+		s.exec(t, "UPDATE log_leaves SET entry = ? WHERE idx = ?", []byte(`{"kind":"confirmation","org_id":99}`), 7)
+		waitFor("/healthz to fail", func() bool { code, _ := get("/healthz"); return code == 503 })
+		_, metrics := get("/metrics")
+		if !strings.Contains(metrics, "ucx_log_consistent 0") || strings.Contains(metrics, `ucx_log_rederivations_total{result="mismatch"} 0`) {
+			t.Fatalf("/metrics after the edit:\n%s", metrics)
+		}
+		if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "TRANSPARENCY LOG TAMPERED") || !strings.Contains(l, "leaf 7") {
+			t.Fatalf("the server's log does not report the edit:\n%s", l)
+		}
+		s.exec(t, "UPDATE log_leaves SET entry = ? WHERE idx = ?", logEntry(7), 7)
+		waitFor("/healthz to recover", func() bool { code, _ := get("/healthz"); return code == 200 })
+		if _, metrics := get("/metrics"); !strings.Contains(metrics, "ucx_log_consistent 1") {
+			t.Fatalf("/metrics after undoing:\n%s", metrics)
+		}
+	})
 }

@@ -57,6 +57,9 @@ type Config struct {
 	LogKey      string
 	LogOrigin   string
 	LogInterval time.Duration
+	// LogRederiveInterval is how often the whole log is re-derived from
+	// its entries after the check at start (default an hour).
+	LogRederiveInterval time.Duration
 
 	// Oversight holds the credit thresholds (R8) and the figures'
 	// settings (serve_oversight.go).
@@ -91,6 +94,10 @@ type Main struct {
 	bgDone chan struct{}
 	// logDone is closed when the log integrator has stopped.
 	logDone chan struct{}
+	// logAudit re-derives the log at start and on a schedule; auditDone
+	// is closed when its schedule has stopped.
+	logAudit  *logAudit
+	auditDone chan struct{}
 }
 
 // Open opens the store, migrates it, seeds the demo world when asked, and
@@ -183,7 +190,13 @@ func (m *Main) Open(ctx context.Context) error {
 	api.Policy = db.Policy
 	api.PublicURL = publicURL
 	api.Log = storeLog{DB: db, vkey: m.LogVerifierKey}
-	api.Health = db.Ping
+	api.Health = func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return err
+		}
+		return m.logAudit.health()
+	}
+	api.ExtraMetrics = m.logAudit.writeMetrics
 	api.Logger = m.Logger
 	if c.MaxBodyBytes > 0 {
 		api.MaxBodyBytes = c.MaxBodyBytes
@@ -216,6 +229,7 @@ func (m *Main) Open(ctx context.Context) error {
 		db.RunImports(bgctx, m.Logger)
 	}()
 	m.startLog(bgctx)
+	m.startLogAudit(bgctx)
 	m.startStandings(bgctx)
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
@@ -259,6 +273,9 @@ func (m *Main) Close() error {
 	}
 	if m.logDone != nil {
 		<-m.logDone // it stops with bgctx, within one integration
+	}
+	if m.auditDone != nil {
+		<-m.auditDone // it stops with bgctx (VerifyLog takes its context)
 	}
 	if m.standingsDone != nil {
 		<-m.standingsDone // it stops with bgctx, after at most one refresh
@@ -373,6 +390,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.IntVar(&m.Config.Limits.MaxImportRows, "max-import-rows", env.int("UCX_MAX_IMPORT_ROWS", http.DefaultMaxImportRows), "most data rows in one import upload; -1 for no limit (UCX_MAX_IMPORT_ROWS)")
 	f.StringVar(&m.Config.LogKey, "log-key", envOr("UCX_LOG_KEY", ""), "Ed25519 key file (PKCS #8 PEM) signing the transparency log, made on first start when absent (UCX_LOG_KEY; default: beside a SQLite file, ucx-log.key for PostgreSQL, none kept for an in-memory store)")
 	f.StringVar(&m.Config.LogOrigin, "log-origin", envOr("UCX_LOG_ORIGIN", DefaultLogOrigin), "the transparency log's name in its checkpoints, e.g. ucx.example.cn/log (UCX_LOG_ORIGIN); never change it for a running log")
+	f.DurationVar(&m.Config.LogRederiveInterval, "log-rederive-interval", env.duration("UCX_LOG_REDERIVE_INTERVAL", defaultLogRederiveInterval), "how often the whole transparency log is re-derived from its entries, besides at start; a mismatch is logged as an error, counted in /metrics and fails /healthz (UCX_LOG_REDERIVE_INTERVAL)")
 	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address (UCX_LOGINS_PER_MINUTE)")
 	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
 	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")
