@@ -380,16 +380,20 @@ func TestLog_VerifyLogDetectsTampering(t *testing.T) {
 				proveIdx: -1, // the proof cannot be served at all
 			},
 			{
-				name:     "deleted leaf",
-				tamper:   func() { exec("DELETE FROM log_leaves WHERE idx = ?", 12) },
-				restore:  func() { exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", 12, hashes[12], entryFor(12)) },
+				name:   "deleted leaf",
+				tamper: func() { exec("DELETE FROM log_leaves WHERE idx = ?", 12) },
+				restore: func() {
+					exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", 12, hashes[12], entryFor(12))
+				},
 				want:     tlog.MismatchError{Kind: "missing leaf", Index: 12},
 				proveIdx: -1, // the proof cannot be served at all
 			},
 			{
-				name:     "deleted last leaf",
-				tamper:   func() { exec("DELETE FROM log_leaves WHERE idx = ?", size-1) },
-				restore:  func() { exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", size-1, hashes[size-1], entryFor(size-1)) },
+				name:   "deleted last leaf",
+				tamper: func() { exec("DELETE FROM log_leaves WHERE idx = ?", size-1) },
+				restore: func() {
+					exec("INSERT INTO log_leaves (idx, hash, entry, created_at) VALUES (?, ?, ?, 0)", size-1, hashes[size-1], entryFor(size-1))
+				},
 				want:     tlog.MismatchError{Kind: "missing leaf", Index: size - 1},
 				proveIdx: -1,
 			},
