@@ -309,6 +309,14 @@ type Licence struct {
 	Port              string     `json:"port,omitempty"`
 	DeclarationNumber string     `json:"declaration_number,omitempty"`
 	DeregistrationDue Date       `json:"deregistration_due,omitempty"`
+	// RevokedAt is when the authority revoked the licence's sealed
+	// document; LetterRevokedAt when a manufacturer revoked a confirmation
+	// the licence relies on (R4). Either ends the licence's use.
+	RevokedAt       *time.Time `json:"revoked_at,omitempty"`
+	LetterRevokedAt *time.Time `json:"letter_revoked_at,omitempty"`
+	// State is what the licence is good for on the day it was read (see
+	// Licence.StateOn): every page and answer that shows a licence shows it.
+	State LicenceState `json:"state"`
 	// Document is the licence's canonical JSON.
 	Document []byte `json:"-"`
 	// DocumentDigest is the digest ("sha256:…") of the sealed licence: the
@@ -316,6 +324,59 @@ type Licence struct {
 	// buyer compares. Empty when it was issued with sealing off.
 	DocumentDigest string    `json:"document_digest,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
+}
+
+// LicenceState is what a licence is good for now. A licence is used once
+// for clearance (R15), only within its validity, and only while neither it
+// nor a confirmation it relies on (R4) has been revoked.
+type LicenceState string
+
+// Licence states, the ones that forbid clearance first.
+const (
+	LicenceRevoked       LicenceState = "revoked"        // its issuer revoked it
+	LicenceLetterRevoked LicenceState = "letter_revoked" // a confirmation it relies on was revoked (R4)
+	LicenceCleared       LicenceState = "cleared"        // used for clearance (R15)
+	LicenceExpired       LicenceState = "expired"        // past its validity
+	LicenceValid         LicenceState = "valid"          // may be used for clearance
+)
+
+// StateOn returns the licence's state on day today (China time). A
+// revocation outranks a clearance, so a licence revoked after use shows as
+// revoked. This is the one place the state is worked out: the store sets
+// Licence.State with it, clearance refuses by it (ClearanceRefusal), and
+// the pages show it.
+func (l *Licence) StateOn(today Date) LicenceState {
+	switch {
+	case l.RevokedAt != nil:
+		return LicenceRevoked
+	case l.LetterRevokedAt != nil:
+		return LicenceLetterRevoked
+	case l.ClearedAt != nil:
+		return LicenceCleared
+	case l.ValidUntil.Before(today):
+		return LicenceExpired
+	}
+	return LicenceValid
+}
+
+// ClearanceRefusal returns why customs may not clear the licence on day
+// today, nil when it may (R15). A revoked licence, one relying on a
+// revoked confirmation (R4) and an expired one are ERULE; one cleared
+// already is ECONFLICT, since a concurrent clearance may be what won.
+func (l *Licence) ClearanceRefusal(today Date) error {
+	switch l.StateOn(today) {
+	case LicenceRevoked:
+		return Errorf(ERULE, "R15: licence %s was revoked by its issuer at %s and cannot be used for clearance", l.Number, l.RevokedAt.UTC().Format(time.RFC3339))
+	case LicenceLetterRevoked:
+		return Errorf(ERULE, "R4: a manufacturer confirmation licence %s relies on was revoked at %s, so the licence cannot be used for clearance; the exporter needs a new confirmation and licence",
+			l.Number, l.LetterRevokedAt.UTC().Format(time.RFC3339))
+	case LicenceCleared:
+		return Errorf(ECONFLICT, "licence %s already cleared on %s at %s (declaration %s); a licence is used once (R15)",
+			l.Number, DateOf(*l.ClearedAt), l.Port, l.DeclarationNumber)
+	case LicenceExpired:
+		return Errorf(ERULE, "licence %s expired on %s and cannot be used for clearance", l.Number, l.ValidUntil)
+	}
+	return nil
 }
 
 // Event is one entry of an application's timeline and of the audit trail:

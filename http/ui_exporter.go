@@ -370,7 +370,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 	case ucx.KindAuthority:
 		pg.CanIssue = act && st == ucx.StateUnderReview
 	case ucx.KindCustoms:
-		pg.CanClear = act && st == ucx.StateLicensed && pg.Licence != nil && pg.Licence.ClearedAt == nil
+		pg.CanClear = act && st == ucx.StateLicensed && pg.Licence != nil && pg.Licence.State == ucx.LicenceValid
 	}
 	pg.formError(f, actionErr)
 	s.render(w, r, pg)

@@ -318,6 +318,8 @@ var uiZH = map[string]string{
 	"doc.view": "查看文件", "doc.pdf": "PDF", "doc.bundle": "下载核验包", "doc.verify": "核验", "doc.links": "文件链接",
 	"doc.sealed_letter": "已盖章的确认书", "doc.letter": "售后维修服务确认书",
 	"doc.cleared": "已放行（%s，报关单 %s）", "doc.dereg_due": "注销期限", "doc.open": "打开",
+	"licence.state.valid": "有效", "licence.state.cleared": "已放行", "licence.state.expired": "已过期",
+	"licence.state.revoked": "已撤销，不得放行", "licence.state.letter_revoked": "所依据的售后确认书已撤销，不得放行",
 
 	"check.title": "实时规则检查", "check.noscript": "提交后显示规则结论。", "check.empty": "填写 VIN、注册登记日期和目的国后显示结论。",
 	"check.error": "暂时无法检查，提交时会再次检查。", "check.letter_free_from": "自 %s 起无需确认书", "check.days": "登记后第 %s 天",
@@ -548,6 +550,8 @@ var uiEN = map[string]string{
 	"doc.view": "view", "doc.pdf": "PDF", "doc.bundle": "verification bundle", "doc.verify": "verify", "doc.links": "document links",
 	"doc.sealed_letter": "Sealed letter", "doc.letter": "After-sales service confirmation",
 	"doc.cleared": "cleared (%s, declaration %s)", "doc.dereg_due": "deregistration due", "doc.open": "open",
+	"licence.state.valid": "valid", "licence.state.cleared": "cleared", "licence.state.expired": "expired",
+	"licence.state.revoked": "revoked: may not be cleared", "licence.state.letter_revoked": "a confirmation it relies on was revoked: may not be cleared",
 
 	"check.title": "Live policy check", "check.noscript": "The outcome is shown once filed.", "check.empty": "Enter the VIN, registration date and destination to see the outcome.",
 	"check.error": "Cannot check just now; it is checked again when you file.", "check.letter_free_from": "letter-free from %s", "check.days": "day %s since registration",

@@ -399,8 +399,10 @@ func (db *DB) RevocationToSeal(ctx context.Context, p *ucx.Principal, digest, re
 // a sealed revocation record stored like any document: sealed with the
 // custodial key when envelope is nil, else the envelope sealed offline
 // over RevocationToSeal's record. From then on verification reports the
-// document revoked (document_revoked) with the time. The workflow records
-// that relied on it are not changed. Returns EFORBIDDEN for another
+// document revoked (document_revoked) with the time, and the workflow
+// follows: a revoked licence, or one relying on a revoked confirmation (R4),
+// reads as such (ucx.Licence.State) and cannot be cleared, and a revoked
+// confirmation cannot be issued on. Returns EFORBIDDEN for another
 // organisation's document, ERULE when it is revoked already.
 func (db *DB) RevokeDocument(ctx context.Context, p *ucx.Principal, digest, reason string, envelope []byte) (*ucx.Document, error) {
 	const op = "sqlstore.RevokeDocument"

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ucxdev/ucx"
 )
@@ -21,7 +22,10 @@ const DefaultLicenceValidityDays = 180
 
 const licenceColumns = `l.id, l.number, l.application_id, l.exporter_id, l.authority_id, l.destination, l.schedule, l.confirmation_ids,
 	l.issued_on, l.valid_until, l.cleared_at, l.cleared_by, l.port, l.declaration_number, l.deregistration_due, l.document, l.created_at,
-	(SELECT d.digest FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id ORDER BY d.created_at DESC LIMIT 1)`
+	(SELECT d.digest FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id ORDER BY d.created_at DESC LIMIT 1),
+	(SELECT MIN(d.revoked_at) FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id),
+	(SELECT MIN(d.revoked_at) FROM documents d JOIN confirmation_requests s ON s.id = d.entity_id
+		WHERE d.kind = 'confirmation' AND s.application_id = l.application_id AND s.state = 'approved')`
 
 // Licences are visible to whoever may see their application
 // (workflowScope), so the join to applications carries the scope.
@@ -35,15 +39,16 @@ func scanLicence(sc interface{ Scan(...any) error }) (*ucx.Licence, error) {
 	var l ucx.Licence
 	var schedule, confirmations string
 	var issued, valid, created int64
-	var cleared, clearedBy, dereg sql.NullInt64
+	var cleared, clearedBy, dereg, revoked, letterRevoked sql.NullInt64
 	var digest sql.NullString
 	if err := sc.Scan(&l.ID, &l.Number, &l.ApplicationID, &l.ExporterID, &l.AuthorityID, &l.Destination, &schedule, &confirmations,
-		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created, &digest); err != nil {
+		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created, &digest, &revoked, &letterRevoked); err != nil {
 		return nil, err
 	}
 	if digest.Valid {
 		l.DocumentDigest = "sha256:" + digest.String
 	}
+	l.RevokedAt, l.LetterRevokedAt = optTime(revoked), optTime(letterRevoked)
 	l.IssuedOn, l.ValidUntil = ucx.DateFromDays(int(issued)), ucx.DateFromDays(int(valid))
 	l.ClearedAt, l.ClearedBy, l.DeregistrationDue, l.CreatedAt = optTime(cleared), clearedBy.Int64, optDate(dereg), fromMicros(created)
 	if err := json.Unmarshal([]byte(schedule), &l.Schedule); err != nil {
@@ -64,7 +69,11 @@ func (tx *Tx) licence(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Lic
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoLicence(id)
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	l.State = l.StateOn(tx.today())
+	return l, nil
 }
 
 // reviewable loads an application an authority may decide now: filed, at
@@ -133,6 +142,7 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 		}
 		l = lp.licence(on)
 		l.Document, l.CreatedAt = doc, tx.now
+		l.State = l.StateOn(tx.today())
 		schedule, err := toJSON(l.Schedule)
 		if err != nil {
 			return err
@@ -237,7 +247,14 @@ func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.
 	if err != nil {
 		return nil, err
 	}
-	if problems := db.licenceProblems(a, exporter, len(confirmations), tx.today()); len(problems) > 0 {
+	problems := db.licenceProblems(a, exporter, len(confirmations), tx.today())
+	for _, c := range confirmations {
+		if c.revoked != nil {
+			problems = append(problems, fmt.Sprintf("R4: the manufacturer revoked its confirmation (request %d) at %s, and a revoked letter cannot be issued on; the exporter needs a new confirmation",
+				c.id, c.revoked.Format(time.RFC3339)))
+		}
+	}
+	if len(problems) > 0 {
 		return nil, ucx.Errorf(ucx.ERULE, "the licence cannot be issued: %s", strings.Join(problems, "; "))
 	}
 	return &licencePlan{db: db, app: a, exporter: exporter, authority: authority, confirmations: confirmations}, nil
@@ -328,6 +345,7 @@ func quote(s string) string { return "\"" + s + "\"" }
 type confirmationRef struct {
 	id       int64
 	document []byte
+	revoked  *time.Time // when its manufacturer revoked the sealed letter
 }
 
 // approvedConfirmations returns the application's approved confirmations,
@@ -335,9 +353,12 @@ type confirmationRef struct {
 func (tx *Tx) approvedConfirmations(ctx context.Context, appID int64) ([]confirmationRef, error) {
 	return queryAll(ctx, tx, func(sc interface{ Scan(...any) error }) (confirmationRef, error) {
 		var c confirmationRef
-		err := sc.Scan(&c.id, &c.document)
+		var revoked sql.NullInt64
+		err := sc.Scan(&c.id, &c.document, &revoked)
+		c.revoked = optTime(revoked)
 		return c, err
-	}, "SELECT id, document FROM confirmation_requests WHERE application_id = ? AND state = ? ORDER BY id",
+	}, `SELECT s.id, s.document, (SELECT MIN(d.revoked_at) FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = s.id)
+		FROM confirmation_requests s WHERE s.application_id = ? AND s.state = ? ORDER BY s.id`,
 		appID, string(ucx.ConfirmationApproved))
 }
 
@@ -456,8 +477,13 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 	if v := strings.TrimSpace(f.VIN); v != "" {
 		conds, args = append(conds, "a.vin = ?"), append(args, strings.ToUpper(v))
 	}
-	return countPage(ctx, db, op, scanLicence, "SELECT COUNT(*)"+licenceFrom+where(conds),
+	out, total, err := countPage(ctx, db, op, scanLicence, "SELECT COUNT(*)"+licenceFrom+where(conds),
 		"SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC", args, limit, offset)
+	today := ucx.DateOf(db.Now())
+	for _, l := range out {
+		l.State = l.StateOn(today)
+	}
+	return out, total, err
 }
 
 // RecordClearance records the export customs clearance of a licence (R15):
@@ -489,12 +515,9 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 		if l, err = tx.licence(ctx, p, licenceID); err != nil {
 			return err
 		}
-		if l.ClearedAt != nil {
-			return alreadyCleared(l)
-		}
 		today := tx.today()
-		if l.ValidUntil.Before(today) {
-			return ucx.Errorf(ucx.ERULE, "licence %s expired on %s and cannot be used for clearance", l.Number, l.ValidUntil)
+		if err := l.ClearanceRefusal(today); err != nil {
+			return err
 		}
 		due := addMonths(today, 2)
 		res, err := tx.Exec(ctx, `UPDATE licences SET cleared_at = ?, cleared_by = ?, port = ?, declaration_number = ?, deregistration_due = ?
@@ -508,12 +531,13 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 			}
 			// A concurrent clearance won between our read and our write.
 			if won, err := tx.licence(ctx, p, licenceID); err == nil && won.ClearedAt != nil {
-				return alreadyCleared(won)
+				return won.ClearanceRefusal(today)
 			}
 			return ucx.Errorf(ucx.ECONFLICT, "licence %s already cleared", l.Number)
 		}
 		now := tx.now
 		l.ClearedAt, l.ClearedBy, l.Port, l.DeclarationNumber, l.DeregistrationDue = &now, p.OrgID, port, declaration, due
+		l.State = l.StateOn(today)
 		if err := tx.event(ctx, p, actLicenceClear, entityLicence, l.ID, l.ApplicationID, "issued", "cleared", port+" "+declaration); err != nil {
 			return err
 		}
@@ -527,11 +551,6 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 		return nil, err
 	}
 	return l, nil
-}
-
-func alreadyCleared(l *ucx.Licence) error {
-	return ucx.Errorf(ucx.ECONFLICT, "licence %s already cleared on %s at %s (declaration %s); a licence is used once (R15)",
-		l.Number, ucx.DateOf(*l.ClearedAt), l.Port, l.DeclarationNumber)
 }
 
 // addMonths returns the date n calendar months after d, clamped to the

@@ -316,10 +316,10 @@ authority's custodial key.`,
 				return clientErr(err)
 			}
 			return printList(cmd, f, lics, total, flt.Offset, flt.Limit,
-				[]string{"ID", "NUMBER", "APP", "DEST", "VINS", "ISSUED", "VALID UNTIL", "CLEARED"},
+				[]string{"ID", "NUMBER", "APP", "DEST", "VINS", "ISSUED", "VALID UNTIL", "STATE", "CLEARED"},
 				func(l *ucx.Licence) []string {
 					return []string{id64(l.ID), l.Number, id64(l.ApplicationID), l.Destination, scheduleVINs(l), l.IssuedOn.String(),
-						l.ValidUntil.String(), timeStr(l.ClearedAt)}
+						l.ValidUntil.String(), string(l.State), timeStr(l.ClearedAt)}
 				})
 		},
 	}
@@ -365,6 +365,7 @@ func printLicence(w io.Writer, f *clientFlags, l *ucx.Licence) error {
 		"destination", l.Destination,
 		"issued", l.IssuedOn.String(),
 		"valid until", l.ValidUntil.String(),
+		"state", string(l.State),
 		"cleared", timeStr(l.ClearedAt),
 		"port", l.Port,
 		"declaration", l.DeclarationNumber,
