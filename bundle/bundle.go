@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -49,6 +50,12 @@ type LogProof struct {
 	InclusionProof *Inclusion   `json:"inclusion_proof"`
 	Checkpoint     string       `json:"checkpoint"`
 	Revocations    []*Inclusion `json:"revocations,omitempty"`
+	// Later are the entries logged after the document, up to the
+	// checkpoint, in order. With the inclusion proof they hash to the
+	// checkpoint's root, so none can be left out: a verifier sees every
+	// revocation of the document the checkpoint contains (see checkLog).
+	// Absent, the revocation status cannot be established offline.
+	Later [][]byte `json:"later_entries,omitempty"`
 }
 
 // Inclusion is an inclusion proof: leaf Index is in the tree of
@@ -104,9 +111,15 @@ func (p *Inclusion) Verify(v note.Verifier) (tlog.SignedCheckpoint, error) {
 	return cp, nil
 }
 
-// Parse reads a verification bundle strictly: unknown members and
-// trailing data are refused. It is EINVALID when b is not one.
+// Parse reads a verification bundle strictly: duplicate member names at
+// any depth, unknown members and trailing data are refused. It is EINVALID when b is not one.
 func Parse(b []byte) (*Bundle, error) {
+	// Duplicate member names, at any depth, are refused: other JSON tools
+	// read them first-wins where encoding/json reads last-wins, so one
+	// bundle could show two documents.
+	if _, err := seal.Canonicalize(b); err != nil {
+		return nil, &ucx.Error{Code: ucx.EINVALID, Err: err, Message: "the bundle is not strict JSON (I-JSON, RFC 7493): " + ucx.ErrorMessage(err)}
+	}
 	var bu Bundle
 	if err := decodeStrict(b, &bu); err != nil {
 		return nil, err

@@ -1,8 +1,11 @@
 package bundle
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -28,6 +31,9 @@ const (
 	// the one in the bundle: the document was altered after it was logged,
 	// or the proof is another document's.
 	LogReasonEntryMismatch = "log_entry_mismatch"
+	// LogReasonWitnesses: fewer of the witnesses the verifier trusts
+	// cosigned the checkpoint than it requires.
+	LogReasonWitnesses = "log_witnesses_missing"
 )
 
 // LogVerdict is the verdict on a bundle's transparency-log evidence:
@@ -124,40 +130,132 @@ func provenLeaf(p *Inclusion, checkpoint string, v note.Verifier) (*documentLeaf
 	return &l, nil
 }
 
-// ApplyLogStatus folds the log's verdict into the seal report's status:
-// a revocation logged in the checkpoint revokes the document as of it,
-// even when the bundle leaves out the sealed revocation record.
-func ApplyLogStatus(r *seal.Report, lv *LogVerdict) {
-	if lv == nil || !lv.OK || !lv.Revoked || !r.Status.OK() || r.Integrity.Reason == seal.ReasonMalformed {
-		return
+// checkLog is the log's verdict for a verifier that pinned the log key:
+// the document's inclusion proof is required; the checkpoint must carry
+// the witnesses' cosignatures asked for; and the entries logged after the
+// document up to the checkpoint must all be in the bundle and hash, with
+// the document's proof, to the checkpoint's root, so that a revocation
+// among them cannot be left out. Any revocation leaf of the document up to
+// the checkpoint revokes it, whatever the bundle's sealed records say.
+func checkLog(p *LogProof, digest seal.Digest, opts Options) *LogVerdict {
+	lv := VerifyLogProof(p, digest, opts.LogKey)
+	if !lv.OK {
+		return lv
 	}
-	r.Status = seal.Verdict{Reason: seal.ReasonDocumentRevoked,
-		Detail: fmt.Sprintf("a revocation of the document is leaf %d of the log's checkpoint of %d entries (%s)", lv.RevokedIndex, lv.TreeSize, lv.Origin)}
-}
-
-// VerifyBundleWithLog is VerifyBundle plus the transparency log: the
-// bundle's log proof is checked against logKey (nil takes the bundle's own
-// log_public_key, which the caller should then show), and a revocation
-// logged in its checkpoint makes the status verdict revoked. The log
-// verdict is nil when the bundle carries no log evidence at all.
-func VerifyBundleWithLog(bu *Bundle, root *seal.PublicKey, logKey note.Verifier) (*seal.Report, *LogVerdict, error) {
-	r, err := VerifyBundle(bu, root)
-	if err != nil {
-		return nil, nil, err
+	if n, err := witnessCount(p.Checkpoint, opts); err != nil || n < opts.MinWitnesses {
+		detail := fmt.Sprintf("the checkpoint is cosigned by %d of the witnesses you trust, fewer than the %d required; fetch a bundle whose checkpoint the witnesses have cosigned", n, opts.MinWitnesses)
+		if err != nil {
+			detail = "a witness cosignature on the checkpoint does not verify: " + ucx.ErrorMessage(err)
+		}
+		return &LogVerdict{Reason: LogReasonWitnesses, Detail: detail, Origin: lv.Origin, Index: lv.Index, TreeSize: lv.TreeSize}
 	}
-	if bu.TransparencyLog == nil {
-		return r, nil, nil
+	cp, _ := tlog.OpenCheckpoint([]byte(p.Checkpoint), opts.LogKey)
+	idx := p.InclusionProof.Index
+	if p.Later == nil && idx+1 != cp.Size {
+		return &LogVerdict{Reason: string(ReasonStatusUnproven), Origin: lv.Origin, Index: idx, TreeSize: lv.TreeSize,
+			Detail: fmt.Sprintf("the bundle does not carry the %d entries logged after the document up to the checkpoint, so whether one of them revokes it cannot be told offline; fetch a fresh bundle or verify on the platform", cp.Size-idx-1)}
 	}
-	if logKey == nil && bu.LogPublicKey != "" {
-		if logKey, err = tlog.ParseVerifierKey(bu.LogPublicKey); err != nil {
-			return nil, nil, ucx.FieldErrorf(ucx.EINVALID, "log_public_key", "the bundle's log key cannot be read: %s", ucx.ErrorMessage(err))
+	if err := laterEntriesProven(p.InclusionProof, p.Later, cp.Checkpoint); err != nil {
+		return &LogVerdict{Reason: LogReasonBadProof, Origin: lv.Origin, Index: idx, TreeSize: lv.TreeSize,
+			Detail: "the entries logged after the document are not the log's: " + ucx.ErrorMessage(err)}
+	}
+	for i, e := range p.Later {
+		var l documentLeaf
+		if json.Unmarshal(e, &l) == nil && l.Kind == ucx.DocRevocation && l.Revokes == digest.String() && !lv.Revoked {
+			lv.Revoked, lv.RevokedIndex = true, idx+1+int64(i)
 		}
 	}
-	digest := r.Digest
-	if r.Integrity.Reason == seal.ReasonMalformed {
-		return r, logFail(LogReasonEntryMismatch, "the envelope cannot be read, so its document cannot be matched with the log"), nil
+	if lv.Revoked {
+		lv.Detail = fmt.Sprintf("logged as leaf %d and revoked by leaf %d, as of the checkpoint of %d entries of %s", lv.Index, lv.RevokedIndex, lv.TreeSize, lv.Origin)
+	} else {
+		lv.Detail = fmt.Sprintf("logged as leaf %d; none of the %d entries after it up to the checkpoint of %d entries of %s revokes it", lv.Index, len(p.Later), lv.TreeSize, lv.Origin)
 	}
-	lv := VerifyLogProof(bu.TransparencyLog, digest, logKey)
-	ApplyLogStatus(r, lv)
-	return r, lv, nil
+	return lv
+}
+
+// witnessCount counts the trusted witnesses whose cosignature on the
+// checkpoint note verifies. A cosignature that is there but does not
+// verify is an error: someone altered the checkpoint or the signature.
+func witnessCount(checkpoint string, opts Options) (int, error) {
+	if len(opts.Witnesses) == 0 {
+		return 0, nil
+	}
+	vs := append([]note.Verifier{opts.LogKey}, opts.Witnesses...)
+	n, err := note.Open([]byte(checkpoint), note.VerifierList(vs...))
+	if err != nil {
+		var invalid *note.InvalidSignatureError
+		if errors.As(err, &invalid) {
+			return 0, err
+		}
+		return 0, nil
+	}
+	count := 0
+	for _, w := range opts.Witnesses {
+		for _, s := range n.Sigs {
+			if s.Name == w.Name() && s.Hash == w.KeyHash() {
+				count++
+				break
+			}
+		}
+	}
+	return count, nil
+}
+
+// laterEntriesProven checks that the document's leaf and the entries
+// after it make up the whole rest of the tree the checkpoint commits to:
+// the inclusion proof's left siblings are the tree before the document
+// (the compact range [0, index)), then the document's leaf and each later
+// entry are appended, and the root must be the checkpoint's.
+func laterEntriesProven(p *Inclusion, later [][]byte, cp tlog.Checkpoint) error {
+	left, err := leftSiblings(p.Index, cp.Size, p.Hashes)
+	if err != nil {
+		return err
+	}
+	t, err := tlog.ResumeTree(p.Index, left)
+	if err != nil {
+		return err
+	}
+	if err := t.Append(tlog.LeafHash(p.Entry), nil); err != nil {
+		return err
+	}
+	for _, e := range later {
+		if err := t.Append(tlog.LeafHash(e), nil); err != nil {
+			return err
+		}
+	}
+	if t.Size() != cp.Size {
+		return ucx.Errorf(ucx.EINVALID, "the document and the %d entries after it make a tree of %d leaves, but the checkpoint is of %d", len(later), t.Size(), cp.Size)
+	}
+	if !bytes.Equal(t.Root(), cp.Root) {
+		return ucx.Errorf(ucx.EINVALID, "they do not hash to the checkpoint's root: an entry was left out, added or changed")
+	}
+	return nil
+}
+
+// leftSiblings returns the audit path's left siblings of leaf index in a
+// tree of size leaves, left to right: the roots of the complete subtrees
+// that make up [0, index), the order tlog.BorderIDs gives. It walks the
+// path as RFC 9162, 2.1.3.2 verifies it.
+func leftSiblings(index, size int64, path [][]byte) ([][]byte, error) {
+	if index < 0 || index >= size {
+		return nil, ucx.Errorf(ucx.EINVALID, "leaf %d is not in a tree of %d", index, size)
+	}
+	fn, sn := index, size-1
+	var left [][]byte
+	for _, h := range path {
+		if sn == 0 {
+			return nil, ucx.Errorf(ucx.EINVALID, "the inclusion proof is too long")
+		}
+		if fn&1 == 1 || fn == sn {
+			left = append(left, h) // h is the left sibling
+			for fn&1 == 0 && fn != 0 {
+				fn >>= 1
+				sn >>= 1
+			}
+		}
+		fn >>= 1
+		sn >>= 1
+	}
+	slices.Reverse(left)
+	return left, nil
 }

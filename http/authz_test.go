@@ -237,7 +237,7 @@ var numericSegment = regexp.MustCompile(`/[0-9]+`)
 // public are the routes that need no credentials.
 var public = map[string]bool{
 	"GET /healthz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true, "POST /api/v1/auth/login": true,
-	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true,
+	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true, "GET /.well-known/ucx-root": true,
 	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
 	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true,
 	// The transparency log is public: it proves nothing to strangers otherwise.

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ func (s *Server) registerDocumentRoutes() {
 	s.handle("GET /api/v1/documents/{digest}/bundle", s.handleBundle)
 	s.handle("GET /api/v1/documents/{digest}/log-proof", s.handleDocumentLogProof)
 	s.handle("POST /api/v1/verify", s.handleVerify)
+	s.handle("GET "+bundle.WellKnownPath, s.handleWellKnownRoot)
 	s.handle("GET /documents/{digest}/print", s.handlePrint)
 }
 
@@ -263,6 +265,9 @@ func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundl
 			if len(p.Revocations) == 0 {
 				p.Revocations = nil
 			}
+			if p.Later, err = s.laterEntries(ctx, incl[0].Index+1, cp.Size); err != nil {
+				return nil, err
+			}
 			return p, nil
 		}
 		if time.Now().After(deadline) {
@@ -274,6 +279,39 @@ func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundl
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// maxLaterEntries bounds the entries after a document that its bundle
+// carries (a few hundred bytes each). Past it the bundle leaves them out,
+// and an offline verifier says the revocation status cannot be
+// established offline: the platform's own /verify still can.
+const maxLaterEntries = 20000
+
+// laterEntries returns the log's entries [from, size), which let an
+// offline verifier see every revocation up to the checkpoint (see
+// bundle.LogProof.Later); nil when there are more than maxLaterEntries.
+func (s *Server) laterEntries(ctx context.Context, from, size int64) ([][]byte, error) {
+	if size-from > maxLaterEntries {
+		return nil, nil
+	}
+	out := make([][]byte, 0, size-from)
+	for from < size {
+		es, err := s.Log.LogEntries(ctx, from, min(size, from+MaxLogEntries))
+		if err != nil {
+			return nil, err
+		}
+		if len(es) == 0 {
+			return nil, ucx.Internal("http.laterEntries", fmt.Errorf("the log returned no entries from %d below its checkpoint of %d", from, size))
+		}
+		for _, e := range es {
+			if e.Index != from {
+				return nil, ucx.Internal("http.laterEntries", fmt.Errorf("the log returned entry %d where %d was due", e.Index, from))
+			}
+			out = append(out, e.Entry)
+			from++
+		}
+	}
+	return out, nil
 }
 
 // handleDocumentLogProof is GET /api/v1/documents/{digest}/log-proof: the

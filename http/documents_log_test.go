@@ -84,15 +84,16 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 		if bu.TransparencyLog == nil || bu.LogPublicKey == "" {
 			t.Fatalf("the bundle carries no log proof: %+v", bu)
 		}
-		rep, lv, err := bundle.VerifyBundleWithLog(bu, root, v)
-		if err != nil || !rep.OK() || lv == nil || !lv.OK || lv.Revoked || lv.Index != 0 || lv.TreeSize != 2 {
-			t.Fatalf("confirmation bundle: %+v %+v %v", rep, lv, err)
+		pinned := bundle.Options{Roots: []*seal.PublicKey{root}, LogKey: v}
+		ver, err := bundle.VerifyBundle(bu, pinned)
+		if err != nil || !ver.OK || ver.Log == nil || !ver.Log.OK || ver.Log.Revoked || ver.Log.Index != 0 || ver.Log.TreeSize != 2 {
+			t.Fatalf("confirmation bundle: %+v %+v %v", ver, ver.Log, err)
 		}
 		// Another log key: the checkpoint is not trusted.
 		_, other := withLog(t, w, 1)
 		w.server.Log = testLog{w.db, bu.LogPublicKey}
-		if _, lv, _ := bundle.VerifyBundleWithLog(bu, root, other); lv.OK || lv.Reason != bundle.LogReasonUntrusted {
-			t.Fatalf("verified with another log key: %+v", lv)
+		if ver, _ := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{root}, LogKey: other}); ver.OK || ver.Log.Reason != bundle.LogReasonUntrusted || ver.Verdict != bundle.VerdictNotValid {
+			t.Fatalf("verified with another log key: %+v", ver.Log)
 		}
 
 		// Revoke the licence: its bundle proves both leaves in one
@@ -107,16 +108,32 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 			t.Fatalf("the revoked licence's bundle proves %d revocations", len(bu.TransparencyLog.Revocations))
 		}
 		bu.Revocations = nil
-		rep, lv, err = bundle.VerifyBundleWithLog(bu, root, v)
-		if err != nil || !lv.OK || !lv.Revoked || lv.RevokedIndex != 2 || rep.OK() || rep.Status.Reason != seal.ReasonDocumentRevoked ||
-			!strings.Contains(rep.Status.Detail, "checkpoint of 3 entries") {
-			t.Fatalf("revoked licence: %+v %+v %v", rep.Status, lv, err)
+		ver, err = bundle.VerifyBundle(bu, pinned)
+		if err != nil || !ver.Log.OK || !ver.Log.Revoked || ver.Log.RevokedIndex != 2 || ver.OK || ver.Status.Reason != string(seal.ReasonDocumentRevoked) ||
+			!strings.Contains(ver.Status.Detail, "checkpoint of 3 entries") || ver.Verdict != bundle.VerdictRevoked {
+			t.Fatalf("revoked licence: %+v %+v %v", ver.Status, ver.Log, err)
+		}
+		// Strip the revocation's proof too: the later entries still carry
+		// the revocation leaf; strip those and the status is unproven.
+		bu.TransparencyLog.Revocations = nil
+		if ver, err = bundle.VerifyBundle(bu, pinned); err != nil || ver.Verdict != bundle.VerdictRevoked || ver.Log.RevokedIndex != 2 {
+			t.Fatalf("revocation proof stripped: %+v %+v %v", ver.Status, ver.Log, err)
+		}
+		bu.TransparencyLog.Later = nil
+		if ver, err = bundle.VerifyBundle(bu, pinned); err != nil || ver.Verdict != bundle.VerdictCannotCheck || ver.Log.Reason != string(bundle.ReasonStatusUnproven) {
+			t.Fatalf("later entries stripped: %+v %+v %v", ver.Status, ver.Log, err)
+		}
+		// Emptied rather than left out: the entries no longer make the
+		// checkpoint's tree, an altered proof.
+		bu.TransparencyLog.Later = [][]byte{}
+		if ver, err = bundle.VerifyBundle(bu, pinned); err != nil || ver.Verdict != bundle.VerdictNotValid || ver.Log.Reason != bundle.LogReasonBadProof {
+			t.Fatalf("later entries emptied: %+v %+v %v", ver.Status, ver.Log, err)
 		}
 
 		// The same over the API, and the proof by digest.
 		b, _ := json.Marshal(w.bundleOf(t, conf.Digest))
-		var ver bundle.Verification
-		if r := w.raw("", "POST", "/api/v1/verify", string(b)); r.status != 200 || json.Unmarshal(r.body, &ver) != nil || !ver.OK || ver.Log == nil || !ver.Log.OK {
+		ver = &bundle.Verification{}
+		if r := w.raw("", "POST", "/api/v1/verify", string(b)); r.status != 200 || json.Unmarshal(r.body, ver) != nil || !ver.OK || ver.Log == nil || !ver.Log.OK {
 			t.Fatalf("POST verify of a bundle: %d %s", r.status, r.body)
 		}
 		var p bundle.LogProof
@@ -163,9 +180,9 @@ func TestDocuments_TamperedStoredEnvelopeFailsAgainstTheLog(t *testing.T) {
 			t.Fatalf("the log itself was not touched, yet VerifyLog = %v", err)
 		}
 		bu := w.bundleOf(t, d.Digest)
-		rep, lv, err := bundle.VerifyBundleWithLog(bu, w.root(t), v)
-		if err != nil || rep.OK() || rep.Integrity.Reason != seal.ReasonTampered || lv.OK || lv.Reason != bundle.LogReasonEntryMismatch {
-			t.Fatalf("tampered envelope: integrity %+v, log %+v, %v", rep.Integrity, lv, err)
+		ver, err := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{w.root(t)}, LogKey: v})
+		if err != nil || ver.OK || ver.Integrity.Reason != string(seal.ReasonTampered) || ver.Log.OK || ver.Log.Reason != bundle.LogReasonEntryMismatch || ver.Verdict != bundle.VerdictNotValid {
+			t.Fatalf("tampered envelope: integrity %+v, log %+v, %v", ver.Integrity, ver.Log, err)
 		}
 		// The public page reached from the QR code says so too.
 		r := w.raw("", "GET", "/verify?d="+d.Digest, "")

@@ -73,8 +73,13 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 			if !rep.OK() {
 				t.Fatalf("%s does not verify offline: %+v", doc.Kind, rep)
 			}
-			if rep, err := bundle.VerifyBundle(bu, root); err != nil || !rep.OK() {
-				t.Fatalf("VerifyBundle(%s) = %+v, %v", doc.Kind, rep, err)
+			if v, err := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{root}, NoLog: true}); err != nil || !v.OK || v.Verdict != bundle.VerdictValid ||
+				v.IssuedBy == nil || v.IssuedBy.ID != fmt.Sprint(doc.OrgID) {
+				t.Fatalf("VerifyBundle(%s) = %+v, %v", doc.Kind, v, err)
+			}
+			// Unpinned, the bundle's own root is not taken.
+			if v, err := bundle.VerifyBundle(bu, bundle.Options{NoLog: true}); err != nil || v.OK || v.Verdict != bundle.VerdictCannotCheck || v.Reason != string(bundle.ReasonUnknownRoot) {
+				t.Fatalf("VerifyBundle(%s) unpinned = %+v, %v", doc.Kind, v, err)
 			}
 			if got := w.raw("", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.status != 200 || !bytes.Equal(got.body, doc.Envelope) {
 				t.Fatalf("GET document: %d %s", got.status, got.body)
@@ -179,9 +184,9 @@ func TestDocuments_NonCustodialApprovalOverHTTP(t *testing.T) {
 		if err != nil || len(bu.Revocations) != 1 {
 			t.Fatalf("bundle after revocation: %+v %v", bu, err)
 		}
-		rep, err := bundle.VerifyBundle(bu, nil)
-		if err != nil || rep.Status.Reason != seal.ReasonDocumentRevoked {
-			t.Fatalf("offline verification after revocation: %+v %v", rep, err)
+		ver, err := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{w.root(t)}, NoLog: true})
+		if err != nil || ver.Status.Reason != string(seal.ReasonDocumentRevoked) || ver.Verdict != bundle.VerdictRevoked {
+			t.Fatalf("offline verification after revocation: %+v %v", ver, err)
 		}
 	})
 }

@@ -5,35 +5,39 @@ import (
 	"context"
 	"net/http"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
 
-// Verify checks a sealed envelope, or the envelope of a bundle, against
-// this platform's current trust list and root key and its record of
-// revoked documents: fresher than any bundle. A document the platform
-// stored is judged at the time it was stored at the latest, so a seal
-// cannot be back-dated past a key revocation. It is the verifier to plug
-// into the web UI's verification page (Server.WebVerify). Unreadable input
-// is EINVALID; a store without sealing is EUNAVAILABLE.
+// Verify verifies a bundle or a bare sealed envelope with bundle.Verify,
+// the one verifier of every surface, given what this platform knows: its
+// own root (pinned), its current trust list (fresher than any bundle's),
+// its log key, and its record of each stored document (when it was logged,
+// whether revoked). A document the platform stored is judged at the time
+// it was stored at the latest, so a seal cannot be back-dated past a key
+// revocation. The platform is online with its log: a document whose
+// bundle lacks the log proof (a bare envelope, a stripped bundle) gets
+// the log's current proof when the platform holds the document, and is
+// "cannot be checked" when it does not. Unreadable input is EINVALID; a
+// store without sealing is EUNAVAILABLE.
 func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, error) {
 	if s.KeyService == nil || s.DocumentService == nil {
 		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "document verification is not configured on this server")
 	}
-	doc = bytes.TrimSpace(doc)
-	var logProof *bundle.LogProof
-	if bundle.Is(doc) {
-		bu, err := bundle.Parse(doc)
-		if err != nil {
+	raw := bytes.TrimSpace(doc)
+	bu := &bundle.Bundle{Envelope: raw}
+	if bundle.Is(raw) {
+		var err error
+		if bu, err = bundle.Parse(raw); err != nil {
 			return nil, err
 		}
-		doc, logProof = bu.Envelope, bu.TransparencyLog
+	} else if _, err := seal.Canonicalize(raw); err != nil {
+		return nil, &ucx.Error{Code: ucx.EINVALID, Field: "envelope", Err: err,
+			Message: "the body is neither a sealed envelope nor a verification bundle: " + ucx.ErrorMessage(err)}
 	}
-	env, err := seal.ParseEnvelope(doc)
+	env, err := seal.ParseEnvelope(bu.Envelope)
 	if err != nil {
 		return nil, &ucx.Error{Code: ucx.EINVALID, Field: "envelope", Err: err,
 			Message: "the body is neither a sealed envelope nor a verification bundle: " + ucx.ErrorMessage(err)}
@@ -50,33 +54,53 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, 
 	if err != nil {
 		return nil, ucx.Internal("http.Verify", err)
 	}
-	opts := seal.Options{}
-	stored, err := s.DocumentService.FindDocument(ctx, seal.DigestOf(env.Document).String())
-	switch {
-	case err == nil:
-		opts.LoggedAt = stored.CreatedAt
-		if stored.RevokedAt != nil {
-			at, reason := *stored.RevokedAt, stored.RevokedReason
-			opts.DocumentRevoked = func(seal.Digest) (seal.Revocation, bool) { return seal.Revocation{At: at, Reason: reason}, true }
+	opts := bundle.Options{Roots: []*seal.PublicKey{root}, TrustList: list, NoLog: s.Log == nil,
+		Lookup: func(d seal.Digest) (*bundle.Record, error) {
+			stored, err := s.DocumentService.FindDocument(ctx, d.String())
+			switch {
+			case ucx.ErrorCode(err) == ucx.ENOTFOUND:
+				return nil, nil
+			case err != nil:
+				return nil, err
+			}
+			rec := &bundle.Record{LoggedAt: stored.CreatedAt}
+			if stored.RevokedAt != nil {
+				rec.Revoked = &seal.Revocation{At: *stored.RevokedAt, Reason: stored.RevokedReason}
+			}
+			return rec, nil
+		}}
+	if s.Log != nil {
+		if opts.LogKey, err = tlog.ParseVerifierKey(s.Log.LogVerifierKey()); err != nil {
+			return nil, ucx.Internal("http.Verify", err)
 		}
-	case ucx.ErrorCode(err) != ucx.ENOTFOUND:
-		return nil, err
-	}
-	r := seal.Verify(doc, list, root, opts)
-	var lv *bundle.LogVerdict
-	if logProof != nil && r.Integrity.Reason != seal.ReasonMalformed {
-		// The bundle's log evidence is checked against this server's own
-		// log key, never the bundle's.
-		var v note.Verifier
-		if s.Log != nil {
-			if v, err = tlog.ParseVerifierKey(s.Log.LogVerifierKey()); err != nil {
-				return nil, ucx.Internal("http.Verify", err)
+		if p := bu.TransparencyLog; p == nil || p.InclusionProof == nil {
+			if bu.TransparencyLog, err = s.storedLogProof(ctx, seal.DigestOf(env.Document).String()); err != nil {
+				return nil, err
 			}
 		}
-		lv = bundle.VerifyLogProof(logProof, r.Digest, v)
-		bundle.ApplyLogStatus(r, lv)
 	}
-	return bundle.NewVerificationWithLog(r, lv), nil
+	return bundle.VerifyBundle(bu, opts)
+}
+
+// storedLogProof is the log's current proof of a stored document, nil for
+// a document the platform does not hold (or holds unlogged).
+func (s *Server) storedLogProof(ctx context.Context, digest string) (*bundle.LogProof, error) {
+	d, err := s.DocumentService.FindDocument(ctx, digest)
+	if ucx.ErrorCode(err) == ucx.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	revs, err := s.DocumentService.Revocations(ctx, d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	digests := []string{d.Digest}
+	for _, rv := range revs {
+		digests = append(digests, rv.Digest)
+	}
+	return s.documentLogProof(ctx, digests)
 }
 
 // handleVerify is POST /api/v1/verify: public, the body an envelope or a
@@ -93,4 +117,40 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// TrustAnchors returns this platform's trust anchors: its root key with
+// the fingerprint people compare, and its log key, what it publishes at
+// bundle.WellKnownPath and what ucx verify reads from its anchors file.
+func (s *Server) TrustAnchors(ctx context.Context) (*bundle.Anchors, error) {
+	ks, err := s.keys()
+	if err != nil {
+		return nil, err
+	}
+	pemb, err := ks.TrustRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, err := seal.ParsePublicKeyPEM(pemb)
+	if err != nil {
+		return nil, ucx.Internal("http.TrustAnchors", err)
+	}
+	logKey := ""
+	if s.Log != nil {
+		logKey = s.Log.LogVerifierKey()
+	}
+	name := s.PublicURL
+	return &bundle.Anchors{Type: bundle.AnchorsType, Anchors: []bundle.Anchor{bundle.NewAnchor(name, root, logKey)}}, nil
+}
+
+// handleWellKnownRoot is GET /.well-known/ucx-root: the trust anchors,
+// public, for buyers and verifiers to fetch once and pin.
+func (s *Server) handleWellKnownRoot(w http.ResponseWriter, r *http.Request) {
+	a, err := s.TrustAnchors(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, a)
 }

@@ -209,14 +209,23 @@ func TestClientKeys_SealLocallyThenVerifyOffline(t *testing.T) {
 			t.Fatalf("document bundle %s: exit %d\n%s%s", d.kind, code, out, errOut)
 		}
 		// Offline: the bundle is all ucx verify gets, pinned to the root
-		// the platform publishes.
-		root := filepath.Join(dir, "root.pub")
+		// the platform publishes at its well-known address.
+		resp, err := nethttp.Get(w.url + "/.well-known/ucx-root")
+		if err != nil {
+			t.Fatal(err)
+		}
+		anchors, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		pem, err := w.db.TrustRoot(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeKeyFile(t, root, string(pem))
-		code, out, errOut = runVinCmd(t, "", "verify", "--json", "--lang", "en", "--root-pub", root, bundle)
+		if resp.StatusCode != 200 || !strings.Contains(string(anchors), strings.ReplaceAll(strings.TrimSpace(string(pem)), "\n", `\n`)) {
+			t.Fatalf("well-known root: %d %s", resp.StatusCode, anchors)
+		}
+		anchorsFile := filepath.Join(dir, "anchors.json")
+		writeKeyFile(t, anchorsFile, string(anchors))
+		code, out, errOut = runVinCmd(t, "", "verify", "--json", "--lang", "en", "--anchors", anchorsFile, "--no-log", bundle)
 		var j verifyJSON
 		if code != exitOK || json.Unmarshal([]byte(out), &j) != nil || len(j.Seals) != 1 ||
 			j.Seals[0].OrgName != d.org || j.Seals[0].KeyID != d.key || j.Digest != d.digest {

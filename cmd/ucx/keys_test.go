@@ -30,12 +30,12 @@ func mustRunKey(t *testing.T, args ...string) string {
 }
 
 const testTrustSpec = `{"sequence": 7, "keys": [
- {"public_key_file": "acme.pub", "org": {"id": "acme", "kind": "manufacturer", "name": "Acme Motor Co., Ltd."},
+ {"public_key_file": "acme.pub", "org": {"id": "101", "kind": "manufacturer", "name": "Acme Motor Co., Ltd."},
   "not_before": "2026-01-01T00:00:00+08:00", "not_after": "2027-01-01T00:00:00+08:00"},
- {"public_key_file": "beta.pub", "org": {"id": "beta", "kind": "manufacturer", "name": "Beta Auto"},
+ {"public_key_file": "beta.pub", "org": {"id": "102", "kind": "manufacturer", "name": "Beta Auto"},
   "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}]}`
 
-const testDoc = `{"applicant":"exp-1","type":"confirmation","vins":["LRW3E7FA6NC123456"]}`
+const testDoc = `{"manufacturer":"Acme Motor Co., Ltd.","manufacturer_id":101,"type":"ucx.confirmation.v1","vehicles":[{"vin":"LRW3E7FA6NC123456"}]}`
 
 func newSealWorld(t *testing.T, alg string) *sealWorld {
 	t.Helper()
@@ -51,7 +51,7 @@ func newSealWorld(t *testing.T, alg string) *sealWorld {
 	mustRunKey(t, "trust", "seal", "--root", w.path("root.key"), "--at", "2026-02-01T00:00:00Z", "--out", w.path("trust.json"), w.path("spec.json"))
 	mustRunKey(t, "trust", "seal", "--root", w.path("other-root.key"), "--out", w.path("other-trust.json"), w.path("spec.json"))
 	w.envelope = w.path("env.json")
-	mustRunKey(t, "seal", "--key", w.path("acme.key"), "--org", "acme", "--at", "2026-03-01T09:30:00+08:00", "--in", w.path("doc.json"), "--out", w.envelope)
+	mustRunKey(t, "seal", "--key", w.path("acme.key"), "--org", "101", "--at", "2026-03-01T09:30:00+08:00", "--in", w.path("doc.json"), "--out", w.envelope)
 	return w
 }
 
@@ -74,7 +74,7 @@ func readKeyFile(t *testing.T, name string) string {
 // verifyJSONOf runs verify --json --lang en and decodes the report.
 func verifyJSONOf(t *testing.T, w *sealWorld, trust, env string) (int, verifyJSON, string) {
 	t.Helper()
-	code, out, errOut := runVinCmd(t, "", "verify", "--json", "--lang", "en", "--trust", w.path(trust), "--root-pub", w.path("root.pub"), env)
+	code, out, errOut := runVinCmd(t, "", "verify", "--no-log", "--json", "--lang", "en", "--trust", w.path(trust), "--root-pub", w.path("root.pub"), env)
 	var r verifyJSON
 	if code <= exitFound {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
@@ -92,27 +92,27 @@ func TestVerifyCmd_RoundTripBothAlgorithms(t *testing.T) {
 			if !strings.Contains(env, `"document":`+testDoc+`,`) {
 				t.Errorf("envelope does not embed the document byte for byte:\n%s", env)
 			}
-			code, out, errOut := runVinCmd(t, "", "verify", "--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.envelope)
+			code, out, errOut := runVinCmd(t, "", "verify", "--no-log", "--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.envelope)
 			if code != exitOK || errOut != "" {
 				t.Fatalf("verify: exit %d, stderr %q; want 0", code, errOut)
 			}
-			for _, want := range []string{"有效\n", "  完整性: 通过\n", "  签发方: 通过\n", "  状态: 通过\n", "机构 acme (Acme Motor Co., Ltd.)", "盖章时间 2026-03-01T01:30:00Z"} {
+			for _, want := range []string{"有效  sha256:", "  完整性: 通过\n", "  签发方: 通过\n", "  状态: 通过\n", "organisation 101 (Acme Motor Co., Ltd., manufacturer)", "sealed at 2026-03-01T01:30:00Z"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("verify output lacks %q:\n%s", want, out)
 				}
 			}
 			code, r, _ := verifyJSONOf(t, w, "trust.json", w.envelope)
 			wantAlg := map[string]string{"ed25519": "ed25519", "sm2": "sm2-sm3"}[alg]
-			if code != exitOK || !r.Valid || len(r.Seals) != 1 || r.Seals[0].Alg != wantAlg || r.Seals[0].Org != "acme" || !r.Seals[0].Issuer.OK {
+			if code != exitOK || !r.Valid || len(r.Seals) != 1 || r.Seals[0].Alg != wantAlg || r.Seals[0].Org != "101" || !r.Seals[0].Issuer.OK {
 				t.Fatalf("verify --json: exit %d, %+v; want valid with one %s seal by acme", code, r, wantAlg)
 			}
 
 			// A co-seal by beta on the same envelope keeps it valid, and
 			// both seals are reported.
 			co := w.path("co.json")
-			mustRunKey(t, "seal", "--key", w.path("beta.key"), "--org", "beta", "--in", w.envelope, "--out", co)
+			mustRunKey(t, "seal", "--key", w.path("beta.key"), "--org", "102", "--in", w.envelope, "--out", co)
 			code, r, _ = verifyJSONOf(t, w, "trust.json", co)
-			if code != exitOK || len(r.Seals) != 2 || r.Seals[1].Org != "beta" || r.Seals[1].OrgName != "Beta Auto" {
+			if code != exitOK || len(r.Seals) != 2 || r.Seals[1].Org != "102" || r.Seals[1].OrgName != "Beta Auto" {
 				t.Fatalf("co-sealed envelope: exit %d, %+v; want valid with seals by acme and beta", code, r)
 			}
 		})
@@ -125,13 +125,13 @@ func TestVerifyCmd_FindsFaults(t *testing.T) {
 
 	// The wrong organisation's key: beta's key sealing as acme.
 	wrongOrg := w.path("wrong-org.json")
-	mustRunKey(t, "seal", "--key", w.path("beta.key"), "--org", "acme", "--in", w.path("doc.json"), "--out", wrongOrg)
+	mustRunKey(t, "seal", "--key", w.path("beta.key"), "--org", "101", "--in", w.path("doc.json"), "--out", wrongOrg)
 	// A key on no trust list.
 	unknown := w.path("unknown.json")
-	mustRunKey(t, "seal", "--key", w.path("other-root.key"), "--org", "acme", "--in", w.path("doc.json"), "--out", unknown)
+	mustRunKey(t, "seal", "--key", w.path("other-root.key"), "--org", "101", "--in", w.path("doc.json"), "--out", unknown)
 
 	tampered := w.path("tampered.json")
-	writeKeyFile(t, tampered, strings.Replace(env, "exp-1", "exp-2", 1))
+	writeKeyFile(t, tampered, strings.Replace(env, "LRW3E7FA6NC123456", "LRW3E7FA6NC123457", 1))
 	badSig := w.path("bad-sig.json")
 	i := strings.Index(env, `"sig":"`) + len(`"sig":"`) + 10
 	c := byte('A')
@@ -160,7 +160,7 @@ func TestVerifyCmd_FindsFaults(t *testing.T) {
 				t.Errorf("verdict %+v; want reason %s with message and detail", v, tc.reason)
 			}
 			// The text report names the reason too, in Chinese by default.
-			code, out, _ := runVinCmd(t, "", "verify", "--trust", w.path(tc.trust), "--root-pub", w.path("root.pub"), tc.env)
+			code, out, _ := runVinCmd(t, "", "verify", "--no-log", "--trust", w.path(tc.trust), "--root-pub", w.path("root.pub"), tc.env)
 			if code != exitFound || !strings.Contains(out, "无效") || !strings.Contains(out, "未通过") || !strings.Contains(out, "("+tc.reason+")") {
 				t.Errorf("text report, exit %d:\n%s\nwant exit 1, 无效 and (%s)", code, out, tc.reason)
 			}
@@ -182,15 +182,37 @@ func TestVerifyCmd_UnusableInputExitsTwo(t *testing.T) {
 		{"plain document", "", []string{"--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.path("doc.json")}, "is not a sealed envelope"},
 		{"missing envelope file", "", []string{"--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.path("nope.json")}, "cannot read the envelope"},
 		{"no trust list", "", []string{"--root-pub", w.path("root.pub"), w.envelope}, "give --trust FILE"},
-		{"no root key", "", []string{"--trust", w.path("trust.json"), w.envelope}, "--root-pub FILE"},
 		{"trust list not a trust list", "", []string{"--trust", w.path("garbage"), "--root-pub", w.path("root.pub"), w.envelope}, "is not a trust list"},
 		{"root key not a key", "", []string{"--trust", w.path("trust.json"), "--root-pub", w.path("garbage"), w.envelope}, "give the .pub file"},
-		{"unknown language", "", []string{"--lang", "fr", "--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.envelope}, "use zh or en"},
+		{"unknown language", "", []string{"--lang", "fr", "--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.envelope}, "use zh, en or ru"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runVinCmd(t, tc.stdin, append([]string{"verify"}, tc.args...)...)
 			if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing, and %q", code, out, errOut, tc.want)
+			}
+		})
+	}
+}
+
+// With no root pinned, nothing is trusted: "cannot be checked", exit 1,
+// with the way to pin; so too without a log key and without --no-log.
+func TestVerifyCmd_UnpinnedCannotBeChecked(t *testing.T) {
+	w := newSealWorld(t, "ed25519")
+	t.Setenv(anchorsEnv, "")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no root", []string{"--no-log", "--trust", w.path("trust.json"), w.envelope}, "--root-pub FILE"},
+		{"no log key", []string{"--trust", w.path("trust.json"), "--root-pub", w.path("root.pub"), w.envelope}, "--no-log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, _ := runVinCmd(t, "", append([]string{"verify", "--lang", "en"}, tc.args...)...)
+			if code != exitFound || !strings.HasPrefix(out, "Cannot be checked") || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d:\n%s\nwant exit 1, Cannot be checked, and %q", code, out, tc.want)
 			}
 		})
 	}
@@ -260,7 +282,7 @@ func TestSealCmd_Input(t *testing.T) {
 		{"key is a public key", testDoc, []string{"--key", w.path("acme.pub")}, exitUsage, "give the .key file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"seal", "--key", key, "--org", "acme"}, tc.args...)
+			args := append([]string{"seal", "--key", key, "--org", "101"}, tc.args...)
 			code, out, errOut := runVinCmd(t, tc.stdin, args...)
 			got := out
 			if tc.code != exitOK {

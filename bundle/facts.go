@@ -1,0 +1,108 @@
+package bundle
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ucxdev/ucx"
+)
+
+// Facts are a sealed document's contents as a buyer or customs officer
+// reads them: numbers, names, the destination, each vehicle, dates, the
+// letters a licence relies on. No internal record ids but the issuer's,
+// which the issuer check needs.
+type Facts struct {
+	Type         string    `json:"type"`
+	Kind         string    `json:"kind"` // ucx.DocConfirmation, DocLicence, DocRevocation; "" for an unknown type
+	Number       string    `json:"number,omitempty"`
+	Issuer       string    `json:"issuer,omitempty"`
+	IssuerID     int64     `json:"issuer_id,omitempty"`
+	Exporter     string    `json:"exporter,omitempty"`
+	ExporterFile string    `json:"exporter_filing_number,omitempty"`
+	Authority    string    `json:"authority,omitempty"`
+	Manufacturer string    `json:"manufacturer,omitempty"`
+	Destinations []string  `json:"destinations,omitempty"`
+	IssuedOn     string    `json:"issued_on,omitempty"`
+	ValidUntil   string    `json:"valid_until,omitempty"`
+	Vehicles     []Vehicle `json:"vehicles,omitempty"`
+	Letters      []string  `json:"letters,omitempty"` // SHA-256 of each confirmation a licence relies on
+	Revokes      string    `json:"revokes,omitempty"`
+	RevokesKind  string    `json:"revokes_kind,omitempty"`
+	RevokeReason string    `json:"revoke_reason,omitempty"`
+	// Cleared is the platform's word on a licence (customs recorded its
+	// clearance), set only where the platform's records are at hand.
+	Cleared *bool `json:"cleared,omitempty"`
+}
+
+// Vehicle is one car a document names.
+type Vehicle struct {
+	VIN              string `json:"vin"`
+	Brand            string `json:"brand,omitempty"`
+	Model            string `json:"model,omitempty"`
+	RegistrationDate string `json:"registration_date,omitempty"`
+	TransferDate     string `json:"transfer_date,omitempty"`
+}
+
+// rawDoc is the union of the members the platform's document types have.
+type rawDoc struct {
+	Type           string    `json:"type"`
+	Number         string    `json:"number"`
+	Authority      string    `json:"authority"`
+	AuthorityID    int64     `json:"authority_id"`
+	Manufacturer   string    `json:"manufacturer"`
+	ManufacturerID int64     `json:"manufacturer_id"`
+	Exporter       string    `json:"exporter"`
+	ExporterFiling string    `json:"exporter_filing_number"`
+	Destination    string    `json:"destination"`
+	Destinations   []string  `json:"destinations"`
+	IssuedOn       string    `json:"issued_on"`
+	ValidUntil     string    `json:"valid_until"`
+	Schedule       []Vehicle `json:"schedule"`
+	Vehicles       []Vehicle `json:"vehicles"`
+	Confirmations  []struct {
+		SHA256 string `json:"sha256"`
+	} `json:"confirmations"`
+	Document       string `json:"document"`
+	DocumentKind   string `json:"document_kind"`
+	Organisation   string `json:"organisation"`
+	OrganisationID int64  `json:"organisation_id"`
+	Reason         string `json:"reason"`
+	RevokedOn      string `json:"revoked_on"`
+}
+
+// readFacts reads a document's facts and the rule of who issues it. The
+// error says why the type is not one the platform issues; the facts are
+// then what could be read.
+func readFacts(doc []byte) (*Facts, issuerRule, error) {
+	var d rawDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, issuerRule{}, fmt.Errorf("the document's members cannot be read: %v", err)
+	}
+	f := &Facts{Type: d.Type, Number: d.Number, Exporter: d.Exporter, ExporterFile: d.ExporterFiling, Authority: d.Authority,
+		Manufacturer: d.Manufacturer, IssuedOn: d.IssuedOn, ValidUntil: d.ValidUntil}
+	f.Destinations = d.Destinations
+	if d.Destination != "" {
+		f.Destinations = []string{d.Destination}
+	}
+	f.Vehicles = append(d.Schedule, d.Vehicles...)
+	for _, c := range d.Confirmations {
+		f.Letters = append(f.Letters, c.SHA256)
+	}
+	rule, ok := issuerRules[d.Type]
+	switch d.Type {
+	case "ucx.confirmation.v1":
+		f.Kind, f.Issuer, f.IssuerID = ucx.DocConfirmation, d.Manufacturer, d.ManufacturerID
+	case "ucx.licence.v1":
+		f.Kind, f.Issuer, f.IssuerID = ucx.DocLicence, d.Authority, d.AuthorityID
+	case "ucx.revocation.v1":
+		f.Kind, f.Issuer, f.IssuerID = ucx.DocRevocation, d.Organisation, d.OrganisationID
+		f.Revokes, f.RevokesKind, f.RevokeReason, f.IssuedOn = d.Document, d.DocumentKind, d.Reason, d.RevokedOn
+	}
+	if !ok {
+		return f, rule, fmt.Errorf("the document's type %q is none the platform issues, so who may issue it is not known", d.Type)
+	}
+	if f.IssuerID <= 0 {
+		return f, rule, fmt.Errorf("the %s names no issuing organisation (%s)", f.Kind, rule.idField)
+	}
+	return f, rule, nil
+}
