@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 )
 
 // uiVerifyMaxBytes bounds a pasted or uploaded document: a verification
@@ -25,8 +26,22 @@ type uiVerifyPage struct {
 	Form      *uiForm
 	Available bool   // a verifier is plugged in (Server.WebVerify)
 	Checked   bool   // a document was checked
-	Valid     *bool  // the verifier's verdict, when its result states one
-	Result    string // the verifier's result, as indented JSON
+	Result    string // the verifier's result, as indented JSON (behind a disclosure)
+	// V is the verification when the verifier is bundle.Verify's (the
+	// platform's); Verdict its one word, Checks the three checks and the
+	// log in the reader's language.
+	V       *bundle.Verification
+	Verdict string
+	Checks  []uiCheck
+	// Fingerprint is this platform's root fingerprint, for the reader to
+	// compare with the one printed on the document.
+	Fingerprint string
+}
+
+// uiCheck is one check of a verification as the page shows it.
+type uiCheck struct {
+	Label, Reason, Detail string
+	OK                    bool
 }
 
 // uiVerdict is implemented by a verification result that states plainly
@@ -35,7 +50,41 @@ type uiVerifyPage struct {
 type uiVerdict interface{ Valid() bool }
 
 func (s *Server) newVerifyPage(r *http.Request) *uiVerifyPage {
-	return &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.WebVerify != nil}
+	pg := &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.WebVerify != nil}
+	if a, err := s.TrustAnchors(r.Context()); err == nil && len(a.Anchors) == 1 {
+		pg.Fingerprint = a.Anchors[0].Fingerprint
+	}
+	return pg
+}
+
+// VerdictText is the page's one large verdict in the reader's language.
+func (pg *uiVerifyPage) VerdictText() string {
+	if t, ok := bundle.Texts[pg.Lang]; ok {
+		return t.Verdicts[pg.Verdict]
+	}
+	return bundle.Texts["en"].Verdicts[pg.Verdict]
+}
+
+// setVerification lays a verification out for the page.
+func (pg *uiVerifyPage) setVerification(v *bundle.Verification) {
+	pg.V, pg.Verdict = v, v.Verdict
+	t, ok := bundle.Texts[pg.Lang]
+	if !ok {
+		t = bundle.Texts["en"]
+	}
+	add := func(label string, c bundle.VerdictJSON) {
+		ch := uiCheck{Label: label, OK: c.OK, Detail: c.Detail}
+		if !c.OK {
+			ch.Reason = bundle.ReasonText(pg.Lang, c.Reason)
+		}
+		pg.Checks = append(pg.Checks, ch)
+	}
+	add(t.Integrity, v.Integrity)
+	add(t.Issuer, v.Issuer)
+	add(t.Status, v.Status)
+	if v.Log != nil {
+		add(t.Log, bundle.VerdictJSON{OK: v.Log.OK, Reason: v.Log.Reason, Detail: v.Log.Detail})
+	}
 }
 
 // uiVerifyPage shows the verification form or, reached from a printed
@@ -52,7 +101,14 @@ func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := s.verifyPageDocument(r, digest)
 	if err != nil {
-		pg.Form.Errors["document"] = pg.errText(err)
+		switch ucx.ErrorCode(err) {
+		case ucx.ENOTFOUND:
+			pg.Form.Errors["document"] = pg.T("verify.unknown")
+		case ucx.EINVALID:
+			pg.Form.Errors["document"] = pg.T("verify.baddigest")
+		default:
+			pg.Form.Errors["document"] = pg.errText(err)
+		}
 		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
 		s.render(w, r, pg)
 		return
@@ -118,9 +174,13 @@ func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVe
 		return
 	}
 	pg.Checked = true
-	if v, ok := res.(uiVerdict); ok {
-		valid := v.Valid()
-		pg.Valid = &valid
+	if v, ok := res.(*bundle.Verification); ok {
+		pg.setVerification(v)
+	} else if v, ok := res.(uiVerdict); ok {
+		pg.Verdict = bundle.VerdictNotValid
+		if v.Valid() {
+			pg.Verdict = bundle.VerdictValid
+		}
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
