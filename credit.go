@@ -320,7 +320,7 @@ type FigureTable struct {
 	Rows    []FigureRow `json:"rows"`
 }
 
-// Figures is the market dashboard for a period (issue 7, R1, R8).
+// Figures is the market dashboard for a period (R1, R8).
 type Figures struct {
 	From   Date           `json:"from"`
 	To     Date           `json:"to"`

@@ -57,7 +57,7 @@ type PolicyWhatIfCase struct {
 }
 
 // PolicyWhatIf is how the applications of a period would have been decided
-// under another policy (issue 7): counts by outcome as stored (Now) and
+// under another policy: counts by outcome as stored (Now) and
 // under the other policy (Then), how many change, and the first Limit of
 // the changed cases in application order. Nothing stored changes.
 type PolicyWhatIf struct {

@@ -12,7 +12,7 @@ import (
 )
 
 // The demo's year of history: enough past applications for every figure
-// of the oversight dashboard (issue 7) to say something. It is written in
+// of the oversight dashboard to say something. It is written in
 // bulk by sqlstore.LoadHistory (no workflow, no audit events), so it costs
 // well under a second at start-up, and it is deterministic for a seed.
 //

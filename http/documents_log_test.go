@@ -155,7 +155,7 @@ func mustDocument(t *testing.T, env []byte) []byte {
 	return e.Document
 }
 
-// Issue 5's tamper test for documents: a stored envelope edited in the
+// The tamper test for documents: a stored envelope edited in the
 // database fails the bundle's integrity and no longer matches its log
 // leaf, while the log itself still verifies.
 func TestDocuments_TamperedStoredEnvelopeFailsAgainstTheLog(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/ucxdev/ucx"
 )
 
-// Figures routes (issue 7): the full market figures for authorities and a
+// Figures routes: the full market figures for authorities and a
 // public variant with small cells suppressed (the service decides both).
 // Each answers JSON, or with ?format=csv one table (?table=by_month) or
 // every table in long form, or with ?format=xlsx a workbook with a sheet

@@ -105,16 +105,20 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}})
 }
 
-// writeJSON writes v as the JSON body with status. An encoding failure at
-// this point is a programming error; it is logged by the caller's
-// instrumentation through the status already sent.
+// writeJSON writes v as the JSON body with status. The status is sent
+// before the body, so a failure while encoding (the client went away, or a
+// value encoding/json cannot encode: a programming error) can no longer
+// change the answer; it is logged with slog's default logger, since this
+// function has no Server to ask for its own.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		slog.Default().Warn("writing a JSON response failed", "status", status, "err", err)
+	}
 }
 
 // readBody reads the whole body, up to limit bytes. Larger bodies are

@@ -15,7 +15,7 @@ import (
 	"github.com/ucxdev/ucx/tlog"
 )
 
-// The transparency log's public API (issue 5). Every route here is open to
+// The transparency log's public API. Every route here is open to
 // anyone without a token: a log that only the platform's customers could
 // read would prove nothing to the manufacturers, authorities and auditors
 // it exists for. Everything served is either signed (checkpoints) or

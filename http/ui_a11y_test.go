@@ -12,7 +12,7 @@ import (
 // Every form control on every main page has a name for screen readers —
 // a <label for=…>, a wrapping <label>, aria-label or aria-labelledby — and
 // no page takes keyboard focus away (tabindex > 0 reorders, -1 on a control
-// hides it from the keyboard). Issue 6: pages are usable with the keyboard
+// hides it from the keyboard). Pages are usable with the keyboard
 // and have labels for screen readers on every form control.
 func TestUI_EveryFormControlHasALabelAndIsKeyboardReachable(t *testing.T) {
 	// The checker itself catches what it must.

@@ -379,7 +379,7 @@ var uiZH = map[string]string{
 	"country.RU":                 "俄罗斯", "country.KZ": "哈萨克斯坦", "country.UZ": "乌兹别克斯坦", "country.KG": "吉尔吉斯斯坦",
 	"country.TJ": "塔吉克斯坦", "country.AE": "阿联酋", "country.SA": "沙特阿拉伯", "country.GE": "格鲁吉亚",
 	"country.AZ": "阿塞拜疆", "country.MN": "蒙古", "country.BY": "白俄罗斯", "country.AM": "亚美尼亚",
-	// Oversight (ui_oversight.go, issue 7).
+	// Oversight (ui_oversight.go).
 	"title.oversight":                     "监管数据看板",
 	"title.public_figures":                "市场公开数据",
 	"title.credit_list":                   "出口企业信用记录",
@@ -616,7 +616,7 @@ var uiEN = map[string]string{
 	"country.RU":                 "Russia", "country.KZ": "Kazakhstan", "country.UZ": "Uzbekistan", "country.KG": "Kyrgyzstan",
 	"country.TJ": "Tajikistan", "country.AE": "UAE", "country.SA": "Saudi Arabia", "country.GE": "Georgia",
 	"country.AZ": "Azerbaijan", "country.MN": "Mongolia", "country.BY": "Belarus", "country.AM": "Armenia",
-	// Oversight (ui_oversight.go, issue 7).
+	// Oversight (ui_oversight.go).
 	"title.oversight":                     "Oversight dashboard",
 	"title.public_figures":                "Market figures",
 	"title.credit_list":                   "Exporters' credit records",

@@ -1,6 +1,6 @@
 package http
 
-// Oversight pages (issue 7): the authorities' market dashboard and its
+// Oversight pages: the authorities' market dashboard and its
 // public twin, credit standings and events (R8), R6's public naming.
 //
 // Charts are drawn by Apache ECharts 6.1.0 (npm "echarts",

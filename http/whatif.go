@@ -38,7 +38,7 @@ type PolicyWhatIfRequest struct {
 	Limit  int             `json:"limit,omitempty"`
 }
 
-// registerPolicyWhatIfRoutes registers the policy what-if (issue 7).
+// registerPolicyWhatIfRoutes registers the policy what-if.
 func (s *Server) registerPolicyWhatIfRoutes() {
 	s.handle("POST /api/v1/policy/what-if", s.authenticate(s.handlePolicyWhatIf))
 }

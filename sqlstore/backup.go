@@ -193,14 +193,18 @@ func syncFile(path string) error {
 	return nil
 }
 
-// syncDir makes a rename in dir durable.
+// syncDir makes a rename in dir durable. A platform that cannot open a
+// directory (Windows) has no directory fsync to do; one that opens it but
+// fails to sync it has not made the rename durable, and says so.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return nil // not every platform lets a directory be opened
+		return nil
 	}
 	defer d.Close()
-	d.Sync()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
 	return nil
 }
 

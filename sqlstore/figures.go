@@ -11,7 +11,7 @@ import (
 
 var _ ucx.FiguresService = (*DB)(nil)
 
-// Figures computes the market figures for a period (issue 7): what the
+// Figures computes the market figures for a period: what the
 // rule changes (near-new exports, zero-mileage cars, days from
 // registration to application, R1) and how manufacturers use their gate
 // (letters requested, answered and refused, by manufacturer and by

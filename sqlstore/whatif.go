@@ -12,7 +12,7 @@ import (
 
 // PolicyWhatIf re-decides, under pol, every stored application whose
 // application date falls from from to to (both included), and compares the
-// outcome with the one stored (issue 7: what would a 365-day threshold, or
+// outcome with the one stored (what would a 365-day threshold, or
 // another transition deadline, have done to the market?). It is for
 // licensing authorities only (EFORBIDDEN for others): the cases name
 // exporters and VINs.

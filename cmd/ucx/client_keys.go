@@ -17,7 +17,7 @@ import (
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
-// The client side of non-custodial sealing (issue 4): an organisation's
+// The client side of non-custodial sealing: an organisation's
 // admin registers the public half of a key made with ucx keygen, and
 // `ucx request approve --key` / `ucx licence issue --key` seal on this
 // machine. The private key file is read here and used here; it is never

@@ -11,7 +11,7 @@ import (
 
 // Every flag of `ucx serve` appears in the README's configuration table
 // with the UCX_ variable its help names, and setting that variable changes
-// the flag's value (issue 8: every configuration variable appears in the
+// the flag's value (every configuration variable appears in the
 // README's table and has a test).
 func TestConfig_EveryServeFlagIsInTheREADMEAndReadsItsVariable(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")

@@ -82,8 +82,8 @@ type Main struct {
 
 	// FinalCheckpoint, when set, runs on shutdown after requests in
 	// flight have finished and background work has stopped, before the
-	// store closes. It is the hook for the transparency log (tlog*.go) to
-	// write its last checkpoint; nothing sets it yet.
+	// store closes. startLog (log.go) sets it to write the transparency
+	// log's last checkpoint.
 	FinalCheckpoint func(ctx context.Context) error
 
 	standingsDone chan struct{} // the daily standings refresh (serve_oversight.go)
@@ -219,7 +219,13 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
-	go m.srv.Serve(m.ln)
+	go func() {
+		// Serve returns ErrServerClosed after Close's Shutdown; anything
+		// else means the listener failed and the server stopped answering.
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+			m.Logger.Error("the HTTP server stopped", "err", err)
+		}
+	}()
 
 	bgctx, cancel := context.WithCancel(context.Background())
 	m.bg = cancel

@@ -11,7 +11,7 @@ import (
 )
 
 // addOversightFlags registers the credit thresholds (R8) and the figures'
-// settings (issue 7). Zero leaves the store's default: REGULATION.md does
+// settings. Zero leaves the store's default: REGULATION.md does
 // not fix any of these numbers, so an operator must be able to set them
 // without a new build.
 func addOversightFlags(f *pflag.FlagSet, o *sqlstore.Oversight, env *envParser) {

@@ -51,7 +51,7 @@ func newStatsClientCmd() *cobra.Command {
 }
 
 // newStatsCmd is `ucx stats`: the market figures of the oversight
-// dashboard (issue 7) in the terminal, the same numbers the web page and
+// dashboard in the terminal, the same numbers the web page and
 // its CSV downloads show, because they come from the same API.
 func newStatsCmd(f *clientFlags) *cobra.Command {
 	sf := &statsFlags{}
