@@ -47,7 +47,7 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 	wd := int(today.Time().Weekday()+6) % 7
 	pg.WeekEnd = today.AddDays(6 - wd)
 	y, m, _ := today.Civil()
-	first, _ := ucx.NewDate(y, m, 1)
+	var first ucx.Date // the first day of next month
 	if m == 12 {
 		first, _ = ucx.NewDate(y+1, 1, 1)
 	} else {

@@ -337,7 +337,7 @@ var letterColumns = []string{"requested", "approved", "refused", "pending", "app
 
 // letterRow accumulates letter requests for one key.
 type letterRow struct {
-	key, label                         string
+	key                                string
 	requested, approved, refused, pend int
 	exporters                          int
 	hours                              histogram

@@ -172,7 +172,7 @@ func TestCheck_SampleFileHasEveryOutcome(t *testing.T) {
 			t.Errorf("row %d: days %v outcome %s, want %d %s", c.row, d.Days, d.Outcome, c.days, c.out)
 		}
 	}
-	if want := fmt.Sprintf("13 rows in"); !strings.Contains(errOut, want) || !strings.Contains(errOut, "rows/s") ||
+	if want := "13 rows in"; !strings.Contains(errOut, want) || !strings.Contains(errOut, "rows/s") ||
 		!strings.Contains(errOut, fmt.Sprintf("clear %d, letter-required %d, blocked %d, invalid %d", got["clear"], got["letter-required"], got["blocked"], got["invalid"])) {
 		t.Errorf("summary %q lacks rows, rate or the counts %v", errOut, got)
 	}

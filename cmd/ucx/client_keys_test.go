@@ -272,14 +272,14 @@ func TestClientKeys_SealRefusals(t *testing.T) {
 		t.Fatalf("approve with an unregistered key: exit %d %q", code, errOut)
 	}
 	// A revoked key: likewise, naming the revocation.
-	code, out, errOut := w.ucx(t, "maker", "", "key", "revoke", id, "--reason", "laptop lost")
+	code, _, errOut = w.ucx(t, "maker", "", "key", "revoke", id, "--reason", "laptop lost")
 	if code != 1 || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("a member revokes: exit %d %q", code, errOut)
 	}
 	if code, _, errOut := w.ucx(t, "maker.admin", "", "key", "revoke", id); code != exitUsage || !strings.Contains(errOut, "--reason") {
 		t.Fatalf("revoke without a reason: exit %d %q", code, errOut)
 	}
-	code, out, errOut = w.ucx(t, "maker.admin", "", "key", "revoke", id, "--reason", "laptop lost")
+	code, out, errOut := w.ucx(t, "maker.admin", "", "key", "revoke", id, "--reason", "laptop lost")
 	if code != 0 || !strings.Contains(out, "laptop lost") {
 		t.Fatalf("key revoke: exit %d\n%s%s", code, out, errOut)
 	}

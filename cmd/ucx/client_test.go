@@ -201,7 +201,7 @@ func TestClientCmds_WholeWorkflowFromTheCommandLine(t *testing.T) {
 		t.Fatalf("request list --json: exit %d\n%s", code, out)
 	}
 	reqID := strconv.FormatInt(inbox.Items[0].ID, 10)
-	code, out, errOut = w.ucx(t, "maker.viewer", "", "request", "approve", reqID, "--outlet", strconv.FormatInt(w.outlet, 10))
+	code, _, errOut = w.ucx(t, "maker.viewer", "", "request", "approve", reqID, "--outlet", strconv.FormatInt(w.outlet, 10))
 	if code != 1 || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("a viewer approves: exit %d, %q; want 1 and forbidden", code, errOut)
 	}
