@@ -60,8 +60,8 @@ func licence(t testing.TB, vehicles int) map[string]any {
 	}
 	return map[string]any{
 		"application_id": 41, "authority": "广东省商务厅", "authority_id": 2,
-		"confirmations":  []map[string]any{{"id": 9, "sha256": strings.Repeat("ab", 32)}},
-		"destination":    "RU", "exporter": "广州华运二手车出口有限公司", "exporter_filing_number": "GD-2025-0117", "exporter_id": 8,
+		"confirmations": []map[string]any{{"id": 9, "sha256": strings.Repeat("ab", 32)}},
+		"destination":   "RU", "exporter": "广州华运二手车出口有限公司", "exporter_filing_number": "GD-2025-0117", "exporter_id": 8,
 		"issued_on": "2026-03-10", "number": "UCX-2026-000123", "schedule": sched, "type": "ucx.licence.v1", "valid_until": "2026-09-06",
 	}
 }
