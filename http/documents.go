@@ -27,6 +27,7 @@ func (s *Server) registerDocumentRoutes() {
 	s.handle("POST /api/v1/verify", s.handleVerify)
 	s.handle("GET "+bundle.WellKnownPath, s.handleWellKnownRoot)
 	s.handle("GET /documents/{digest}/print", s.handlePrint)
+	s.handle("GET /documents/{digest}/pdf", s.handlePDF)
 }
 
 // IssueLicenceRequest is the body of POST /api/v1/applications/{id}/licence:

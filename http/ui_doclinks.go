@@ -23,6 +23,7 @@ func (b *uiBase) Doc(digest string) uiDocLinks {
 	return uiDocLinks{
 		Digest:     digest,
 		View:       "/documents/" + p + "/print",
+		PDF:        "/documents/" + p + "/pdf",
 		Bundle:     "/api/v1/documents/" + p + "/bundle",
 		Verify:     "/verify?d=" + url.QueryEscape(digest),
 		ViewText:   b.T("doc.view"),

@@ -71,7 +71,7 @@ func (b *tab) docLinks(sel, digest string) map[string]string {
 	b.t.Helper()
 	b.run("wait for "+sel, chromedp.WaitVisible(css(sel+" .doclinks")))
 	links := map[string]string{}
-	for _, class := range []string{"doc-view", "doc-bundle", "doc-verify"} {
+	for _, class := range []string{"doc-view", "doc-pdf", "doc-bundle", "doc-verify"} {
 		href := get(b, "href of "+class, chromedp.AttributeValue(css(sel+" a."+class), "href"))
 		if !href.Exists {
 			b.t.Fatalf("%s has no %s link", sel, class)
