@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/docpdf"
 	"github.com/ucxdev/ucx/seal"
 )
@@ -29,7 +30,7 @@ func (s *Server) handlePDF(w http.ResponseWriter, r *http.Request) {
 		SealNames: s.keyOrgNames(r.Context()), RevokedAt: d.RevokedAt, RevokedReason: d.RevokedReason}
 	_, in.LocalQR = s.publicBase(r)
 	if root, err := seal.ParsePublicKeyPEM([]byte(bu.RootPublicKey)); err == nil {
-		in.RootKeyID = root.ID()
+		in.RootKeyID = bundle.Fingerprint(root)
 	}
 	pdf, err := docpdf.Render(in)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/docpdf"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -81,6 +82,13 @@ error or unusable input.`,
 			raw, err := readInput(cmd, args[0], "the envelope")
 			if err != nil {
 				return usageErr(err)
+			}
+			// A PDF from GET /documents/{digest}/pdf carries its bundle:
+			// verify that, offline, like any bundle.
+			if docpdf.IsPDF(raw) {
+				if raw, err = docpdf.Bundle(raw); err != nil {
+					return usageErr(fmt.Errorf("%s: %v", args[0], err))
+				}
 			}
 			opts := bundle.Options{RequireOrgs: requireOrgs, NoLog: noLog, RootFingerprints: fingerprints, MinWitnesses: minWitnesses}
 			for _, f := range rootPubs {
