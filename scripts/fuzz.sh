@@ -25,6 +25,7 @@ targets="
 ./sheet FuzzReadXLSX
 ./seal FuzzCanonicalize
 ./seal FuzzVerify
+./docpdf FuzzBundle
 ./seal FuzzParseTrustList
 ./http FuzzAPIBodies
 "
