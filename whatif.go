@@ -70,6 +70,12 @@ type PolicyWhatIf struct {
 	Changed      int                `json:"changed"`
 	Limit        int                `json:"limit"`
 	Cases        []PolicyWhatIfCase `json:"cases"`
+	// Unreadable counts the stored applications whose outcome or data
+	// this version cannot read (a value written by an older or foreign
+	// writer): they are left out of the counts and named, the first Limit
+	// of them, in UnreadableIDs, rather than failing the whole what-if.
+	Unreadable    int     `json:"unreadable"`
+	UnreadableIDs []int64 `json:"unreadable_ids,omitempty"`
 }
 
 // Truncated reports whether more cases changed than Cases lists.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
+	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -81,5 +82,49 @@ func TestSeed_HistoryFeedsEveryFigure(t *testing.T) {
 	}
 	if len(n.Enterprises) != 1 || n.Enterprises[0].Count != 3 {
 		t.Errorf("naming: %+v; want one enterprise with 3 wrong filings", n.Enterprises)
+	}
+}
+
+// TestSeed_WhatIfReadsEveryStoredOutcome re-decides the demo's year under
+// the policy in force: the history must store outcomes by their names
+// ("letter-required", not "letter_required"), so that none is unreadable and
+// the letters it wrote are counted as such.
+func TestSeed_WhatIfReadsEveryStoredOutcome(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
+	db.Now = func() time.Time { return now }
+	w, err := demo.Seed(ctx, db, 648)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, c := range w.Credentials {
+		if c.Kind == ucx.KindAuthority {
+			token = c.Token
+			break
+		}
+	}
+	p, err := db.PrincipalByToken(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.PolicyWhatIf(ctx, p, policy.Default(), ucx.MustDate(2025, 3, 11), ucx.MustDate(2026, 3, 10), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Unreadable != 0 || len(res.UnreadableIDs) != 0 {
+		t.Fatalf("%d stored applications unreadable (%v)", res.Unreadable, res.UnreadableIDs)
+	}
+	if res.Applications < 1000 || res.Now.Get(ucx.LetterRequired) < 100 {
+		t.Fatalf("the what-if read %d applications, %d needing a letter; want the demo's year with its letters",
+			res.Applications, res.Now.Get(ucx.LetterRequired))
 	}
 }

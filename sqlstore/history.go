@@ -61,9 +61,9 @@ func (db *DB) LoadHistory(ctx context.Context, apps []HistoryApplication, batch 
 					return err
 				}
 				at := h.Filed.Time().Add(10 * time.Hour)
-				outcome := "clear"
+				outcome := ucx.Clear.String()
 				if h.Letter {
-					outcome = "letter_required"
+					outcome = ucx.LetterRequired.String()
 				}
 				appRows = append(appRows, []any{id, h.ExporterID, nullID(h.ManufacturerID), h.VIN, h.Brand, h.Model, h.Destination,
 					strings.ToLower(h.VIN + "\n" + h.Brand + "\n" + h.Model), string(h.State), h.Filed.Days(), h.Registered.Days(), outcome,

@@ -70,15 +70,16 @@ func (db *DB) PolicyWhatIf(ctx context.Context, p *ucx.Principal, pol *policy.Po
 			if err := rows.Scan(&c.ApplicationID, &c.ExporterID, &c.VIN, &state, &appDay, &outcome, &data); err != nil {
 				return err
 			}
-			now, ok := ucx.ParseOutcome(outcome)
-			if !ok {
-				return ucx.Errorf(ucx.EINTERNAL, "application %d has an unknown stored outcome %q", c.ApplicationID, outcome)
-			}
 			// json.Unmarshal merges into what is there: start from zero
 			// so that one row's optional fields never leak into the next.
 			in = ucx.ApplicationInput{}
-			if err := json.Unmarshal(data, &in); err != nil {
-				return err
+			now, ok := ucx.ParseOutcome(outcome)
+			if !ok || json.Unmarshal(data, &in) != nil {
+				out.Unreadable++
+				if len(out.UnreadableIDs) < limit {
+					out.UnreadableIDs = append(out.UnreadableIDs, c.ApplicationID)
+				}
+				continue
 			}
 			on := optDate(appDay)
 			pv := in.PolicyVehicle(on)

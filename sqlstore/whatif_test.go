@@ -158,3 +158,33 @@ func TestPolicyWhatIf_Threshold365(t *testing.T) {
 		}
 	})
 }
+
+// TestPolicyWhatIf_UnknownStoredOutcomeIsNamed stores an outcome this
+// version cannot read (as an older demo wrote "letter_required"): the
+// what-if still answers, leaves the row out of the counts and names it,
+// instead of failing as an internal error.
+func TestPolicyWhatIf_UnknownStoredOutcomeIsNamed(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		in := w.input(w.makerWMI, recentReg)
+		in.Submit = true
+		good := w.create(t, w.expMember, in)
+		in = w.input(w.makerWMI, oldReg)
+		in.Submit = true
+		bad := w.create(t, w.expMember, in)
+		if err := sqlstore.Exec(ctx, db, `UPDATE applications SET outcome = 'letter_required' WHERE id = ?`, bad.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.PolicyWhatIf(ctx, w.authViewer, policy.Default(), ucx.MustDate(2026, 1, 1), ucx.MustDate(2026, 3, 31), 0)
+		if err != nil {
+			t.Fatalf("what-if with an unreadable row: %v", err)
+		}
+		if res.Unreadable != 1 || len(res.UnreadableIDs) != 1 || res.UnreadableIDs[0] != bad.ID {
+			t.Fatalf("unreadable %d %v, want application %d named", res.Unreadable, res.UnreadableIDs, bad.ID)
+		}
+		if res.Applications != 1 || res.Now.Get(good.Decision.Outcome) != 1 {
+			t.Fatalf("applications %d, now %+v; want only application %d counted", res.Applications, res.Now, good.ID)
+		}
+	})
+}

@@ -257,6 +257,9 @@ func printPolicyWhatIf(w io.Writer, res *ucx.PolicyWhatIf) error {
 	if err := tb.flush(); err != nil {
 		return err
 	}
+	if res.Unreadable > 0 {
+		fmt.Fprintf(w, "\n%d stored applications could not be read and are left out (ids %v); an operator should check them\n", res.Unreadable, res.UnreadableIDs)
+	}
 	if res.Changed == 0 {
 		fmt.Fprintln(w, "\nno application's outcome changes")
 		return nil
