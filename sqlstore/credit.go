@@ -233,6 +233,15 @@ func (db *DB) FindCreditEvents(ctx context.Context, p *ucx.Principal, exporterID
 		return nil, err
 	}
 	return viewValue(ctx, db, "sqlstore.FindCreditEvents", func(tx *Tx) ([]*ucx.CreditEvent, error) {
+		// Only an exporter has a credit record (R8): another organisation's
+		// events are not found, as its standing is (CreditStanding).
+		o, err := tx.orgByID(ctx, exporterID)
+		if err != nil {
+			return nil, err
+		}
+		if o.Kind != ucx.KindExporter {
+			return nil, ucx.Errorf(ucx.ENOTFOUND, "organisation %d is not an exporter", exporterID)
+		}
 		return tx.creditEvents(ctx, "exporter_id = ?", exporterID)
 	})
 }

@@ -245,3 +245,24 @@ func TestNegativeList_ProvisionalAndOperatorEdits(t *testing.T) {
 		}
 	})
 }
+
+// TestCredit_OnlyExportersHaveARecord: an authority asking for the credit
+// events or the standing of an organisation that is not an exporter gets
+// the same not-found for both (before, the events answered an empty list).
+func TestCredit_OnlyExportersHaveARecord(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		for _, o := range []*ucx.Org{w.maker, w.customs, w.authority} {
+			if _, err := db.FindCreditEvents(ctx, w.authMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+				t.Errorf("events of %s (%s): %v, want not_found", o.Name, o.Kind, err)
+			}
+			if _, err := db.CreditStanding(ctx, w.authMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+				t.Errorf("standing of %s (%s): %v, want not_found", o.Name, o.Kind, err)
+			}
+		}
+		if evs, err := db.FindCreditEvents(ctx, w.authMember, w.exporter.ID); err != nil || evs == nil {
+			t.Errorf("an exporter's events: %v, %v; want a list", evs, err)
+		}
+	})
+}
