@@ -194,6 +194,7 @@ func (s *Server) handleImportRowsCSV(w http.ResponseWriter, r *http.Request, p *
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", `attachment; filename="import-`+strconv.FormatInt(id, 10)+`-results.csv"`)
 	cw := csv.NewWriter(w)
 	cw.Write(importCSVHeader)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -288,7 +289,8 @@ func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || end-start > MaxLogEntries {
-		end = start + MaxLogEntries
+		// start + MaxLogEntries, without overflowing past the largest index.
+		end = start + min(MaxLogEntries, math.MaxInt64-start)
 	}
 	if end < start {
 		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "end", "end (%d) is before start (%d)", end, start))

@@ -206,6 +206,18 @@ func TestLogAPI_RefusesBadParametersClearly(t *testing.T) {
 			t.Errorf("GET %s = %d %s; want %s field %q saying %q", tc.path, resp.StatusCode, body, tc.code, tc.field, tc.says)
 		}
 	}
+	// The largest index is past the end of any log: no entries, and no
+	// overflowed end in an error (start + the page size overflowed before).
+	resp, err := c.HTTPClient.Get(c.URL + "/api/v1/log/entries?start=9223372036854775807")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var es ucxhttp.LogEntries
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &es) != nil || len(es.Entries) != 0 {
+		t.Errorf("entries from the largest index: %d %s; want 200 and none", resp.StatusCode, body)
+	}
 	// A server without a log answers 503, not 404: the routes exist.
 	s := ucxhttp.NewServer()
 	s.Logger = discardLogger()
