@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
@@ -91,7 +89,7 @@ func (a *Anchors) Apply(opts *Options) error {
 			}
 			if len(opts.Witnesses) == 0 {
 				for _, w := range an.Witnesses {
-					v, err := note.NewVerifier(w)
+					v, err := tlog.ParseCosignerKey(w)
 					if err != nil {
 						return ucx.FieldErrorf(ucx.EINVALID, "witnesses", "a witness key cannot be read: %v", err)
 					}

@@ -3,7 +3,6 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -180,25 +179,11 @@ func witnessCount(checkpoint string, opts Options) (int, error) {
 	if len(opts.Witnesses) == 0 {
 		return 0, nil
 	}
-	vs := append([]note.Verifier{opts.LogKey}, opts.Witnesses...)
-	n, err := note.Open([]byte(checkpoint), note.VerifierList(vs...))
+	cp, err := tlog.VerifyCheckpointCosigned([]byte(checkpoint), opts.LogKey, opts.Witnesses, 0)
 	if err != nil {
-		var invalid *note.InvalidSignatureError
-		if errors.As(err, &invalid) {
-			return 0, err
-		}
-		return 0, nil
+		return 0, err
 	}
-	count := 0
-	for _, w := range opts.Witnesses {
-		for _, s := range n.Sigs {
-			if s.Name == w.Name() && s.Hash == w.KeyHash() {
-				count++
-				break
-			}
-		}
-	}
-	return count, nil
+	return len(cp.Witnesses), nil
 }
 
 // laterEntriesProven checks that the document's leaf and the entries

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
@@ -108,7 +107,7 @@ error or unusable input.`,
 				}
 			}
 			for _, w := range witnesses {
-				v, err := note.NewVerifier(w)
+				v, err := tlog.ParseCosignerKey(w)
 				if err != nil {
 					return usageErr(fmt.Errorf("--witness %q: %v", w, err))
 				}
