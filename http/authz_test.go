@@ -239,7 +239,7 @@ var public = map[string]bool{
 	"GET /healthz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true, "POST /api/v1/auth/login": true,
 	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true, "GET /.well-known/ucx-root": true,
 	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
-	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true,
+	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true, "GET /documents/{digest}/pdf": true,
 	// The transparency log is public: it proves nothing to strangers otherwise.
 	"GET /api/v1/log/key": true, "GET /api/v1/log/checkpoint": true, "GET /api/v1/log/proof/inclusion": true,
 	"GET /api/v1/log/proof/consistency": true, "GET /api/v1/log/entries": true, "GET /api/v1/documents/{digest}/log-proof": true,

@@ -370,6 +370,7 @@ func printLicence(w io.Writer, f *clientFlags, l *ucx.Licence) error {
 		"port", l.Port,
 		"declaration", l.DeclarationNumber,
 		"deregister by", l.DeregistrationDue.String(),
+		"document", l.DocumentDigest,
 	); err != nil {
 		return err
 	}
