@@ -3,6 +3,7 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sheet"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -213,6 +215,77 @@ func TestFigures_Downloads(t *testing.T) {
 		}
 		if r := w.raw("", "GET", "/api/v1/figures"+q, ""); r.status != 401 {
 			t.Errorf("full figures without credentials: %d, want 401", r.status)
+		}
+	})
+}
+
+// TestFigures_DownloadsNeutraliseFormulas files a brand a spreadsheet would
+// run (=HYPERLINK…) and checks that every figures download, the
+// authority's and the public one, CSV and XLSX, carries it as text.
+func TestFigures_DownloadsNeutraliseFormulas(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		const evil = `=HYPERLINK("http://evil.example","x")`
+		var hist []sqlstore.HistoryApplication
+		for i := range 6 {
+			hist = append(hist, sqlstore.HistoryApplication{ExporterID: w.orgs["exporter"].ID, ManufacturerID: w.orgs["maker"].ID,
+				AuthorityID: w.orgs["authority"].ID, VIN: fmt.Sprintf("LM1EVIL0S1%07d", i), Brand: evil, Model: "@SUM(1+1)",
+				Destination: "RU", Registered: ucx.MustDate(2025, 1, 1), Filed: ucx.MustDate(2026, 2, 1+i), State: ucx.StateUnderReview})
+		}
+		if err := db.LoadHistory(context.Background(), hist, 3); err != nil {
+			t.Fatal(err)
+		}
+		q := "?from=2026-02-01&to=2026-02-28"
+		for _, d := range []struct{ who, path string }{
+			{"authority.member", "/api/v1/figures" + q + "&format=csv&table=by_brand"},
+			{"authority.member", "/api/v1/figures" + q + "&format=csv"},
+			{"", "/api/v1/public/figures" + q + "&format=csv&table=by_brand"},
+			{"", "/api/v1/public/figures" + q + "&format=csv"},
+		} {
+			r := w.raw(d.who, "GET", d.path, "")
+			recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.body, []byte("\ufeff")))).ReadAll()
+			if r.status != 200 || err != nil {
+				t.Fatalf("%s: %d %v", d.path, r.status, err)
+			}
+			found := false
+			for _, rec := range recs {
+				for _, c := range rec {
+					if sheet.NeedsNeutralising(c) {
+						t.Errorf("%s: cell %q would run as a formula", d.path, c)
+					}
+					found = found || c == "'"+evil
+				}
+			}
+			if !found {
+				t.Errorf("%s: the brand is missing, neutralised or not:\n%s", d.path, r.body)
+			}
+		}
+		for _, path := range []string{"/api/v1/figures" + q + "&format=xlsx", "/api/v1/public/figures" + q + "&format=xlsx"} {
+			who := "authority.member"
+			if strings.Contains(path, "public") {
+				who = ""
+			}
+			r := w.raw(who, "GET", path, "")
+			x, err := excelize.OpenReader(bytes.NewReader(r.body))
+			if err != nil {
+				t.Fatalf("%s: %d %v", path, r.status, err)
+			}
+			rows, err := x.GetRows("by_brand")
+			if err != nil || len(rows) < 2 {
+				t.Fatalf("%s: by_brand rows %v, %v", path, rows, err)
+			}
+			found := false
+			for _, row := range rows {
+				for _, c := range row {
+					if sheet.NeedsNeutralising(c) {
+						t.Errorf("%s: cell %q would run as a formula", path, c)
+					}
+					found = found || c == "'"+evil
+				}
+			}
+			if !found {
+				t.Errorf("%s: the brand is missing from by_brand: %v", path, rows)
+			}
 		}
 	})
 }

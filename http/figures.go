@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sheet"
 )
 
 // Figures routes: the full market figures for authorities and a
@@ -127,9 +128,9 @@ func figuresCSV(f *ucx.Figures, one bool) []byte {
 	cw := csv.NewWriter(&buf)
 	if one && len(f.Tables) == 1 {
 		t := f.Tables[0]
-		cw.Write(append([]string{"key", "label"}, t.Columns...))
+		cw.Write(sheet.SafeRecord(append([]string{"key", "label"}, t.Columns...)))
 		for _, row := range t.Rows {
-			rec := []string{row.Key, row.Label}
+			rec := []string{sheet.SafeCell(row.Key), sheet.SafeCell(row.Label)}
 			for _, v := range row.Values {
 				rec = append(rec, cell(v))
 			}
@@ -140,7 +141,7 @@ func figuresCSV(f *ucx.Figures, one bool) []byte {
 		for _, t := range f.Tables {
 			for _, row := range t.Rows {
 				for i, v := range row.Values {
-					cw.Write([]string{t.Name, row.Key, row.Label, t.Columns[i], cell(v)})
+					cw.Write(append(sheet.SafeRecord([]string{t.Name, row.Key, row.Label, t.Columns[i]}), cell(v)))
 				}
 			}
 		}
@@ -156,20 +157,20 @@ func figuresXLSX(f *ucx.Figures) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	for i, t := range f.Tables {
-		sheet := t.Name
+		tab := t.Name
 		if i == 0 {
-			if err := x.SetSheetName("Sheet1", sheet); err != nil {
+			if err := x.SetSheetName("Sheet1", tab); err != nil {
 				return nil, err
 			}
-		} else if _, err := x.NewSheet(sheet); err != nil {
+		} else if _, err := x.NewSheet(tab); err != nil {
 			return nil, err
 		}
-		header := append([]any{"key", "label"}, toAny(t.Columns)...)
-		if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
+		header := append([]any{"key", "label"}, toAny(sheet.SafeRecord(append([]string(nil), t.Columns...)))...)
+		if err := x.SetSheetRow(tab, "A1", &header); err != nil {
 			return nil, err
 		}
 		for j, row := range t.Rows {
-			rec := []any{row.Key, row.Label}
+			rec := []any{sheet.SafeCell(row.Key), sheet.SafeCell(row.Label)}
 			for _, v := range row.Values {
 				if v == nil {
 					rec = append(rec, nil)
@@ -178,7 +179,7 @@ func figuresXLSX(f *ucx.Figures) ([]byte, error) {
 				}
 			}
 			axis, _ := excelize.CoordinatesToCellName(1, j+2)
-			if err := x.SetSheetRow(sheet, axis, &rec); err != nil {
+			if err := x.SetSheetRow(tab, axis, &rec); err != nil {
 				return nil, err
 			}
 		}

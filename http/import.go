@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/sheet"
 )
 
 func (s *Server) registerImportRoutes() {
@@ -227,7 +228,7 @@ func importCSVRecord(row *ucx.ImportRow) []string {
 	for i, rs := range row.Reasons {
 		reasons[i] = rs.Rule + " " + rs.Code + ": " + rs.Message
 	}
-	return []string{strconv.Itoa(row.Row), row.VIN, row.Status, appID, row.Outcome, strings.Join(reasons, "; ")}
+	return sheet.SafeRecord([]string{strconv.Itoa(row.Row), row.VIN, row.Status, appID, row.Outcome, strings.Join(reasons, "; ")})
 }
 
 // Client methods: ucx.ImportService over HTTP.

@@ -643,8 +643,10 @@ func appendReason(b []byte, r *ucx.Reason, esc func([]byte, string) []byte) []by
 }
 
 // appendCSVField quotes s when encoding/csv would: when it holds a comma,
-// a quote or a line break, or starts with a space.
+// a quote or a line break, or starts with a space. Text a spreadsheet
+// would run as a formula gets sheet.SafeCell's apostrophe first.
 func appendCSVField(b []byte, s string) []byte {
+	s = sheet.SafeCell(s)
 	if s == "" || (!strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t') {
 		return append(b, s...)
 	}
