@@ -440,10 +440,63 @@ func (db *DB) ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byt
 }
 
 // LatestCheckpoint returns the newest signed checkpoint, ENOTFOUND before
-// the first integration.
+// the first integration. Its note carries the witnesses' cosignatures of it
+// stored so far (AddCosignature), as extra signature lines.
 func (db *DB) LatestCheckpoint(ctx context.Context) (tlog.SignedCheckpoint, error) {
+	const op = "sqlstore.LatestCheckpoint"
 	cp, err := latestCheckpoint(ctx, db.read, db)
-	return cp, db.wrap("sqlstore.LatestCheckpoint", err)
+	if err != nil {
+		return cp, db.wrap(op, err)
+	}
+	lines, err := db.cosignatures(ctx, cp.Size)
+	if err != nil {
+		return cp, db.wrap(op, err)
+	}
+	cp.Note = tlog.AddSignatures(cp.Note, lines)
+	return cp, nil
+}
+
+// maxCosignatureLine bounds a stored cosignature line: a name of a few
+// dozen bytes and 100 bytes of base64.
+const maxCosignatureLine = 1024
+
+// AddCosignature stores a witness's cosignature line ("— <name>
+// <base64>\n", as tlog.Cosign makes it) on the checkpoint of the given
+// size, replacing the witness's earlier one of that size. The caller checks
+// the line against the witness's key first (cmd/ucx does, with
+// tlog.VerifyCheckpointCosigned): the store checks only its form.
+func (db *DB) AddCosignature(ctx context.Context, size int64, line []byte) error {
+	const op = "sqlstore.AddCosignature"
+	rest, ok := bytes.CutPrefix(line, []byte("— "))
+	name, sig, ok2 := bytes.Cut(rest, []byte(" "))
+	if !ok || !ok2 || len(line) > maxCosignatureLine || len(name) == 0 || !bytes.HasSuffix(sig, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
+		return &ucx.Error{Code: ucx.EINVALID, Op: op, Message: "not one note signature line (— <name> <base64>)"}
+	}
+	return db.Update(ctx, op, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO log_cosignatures (size, witness, line, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line, created_at = excluded.created_at`,
+			size, string(name), string(line), tx.now.UnixMicro())
+		return err
+	})
+}
+
+// cosignatures returns the stored cosignature lines of the checkpoint of
+// size, by witness name.
+func (db *DB) cosignatures(ctx context.Context, size int64) ([]byte, error) {
+	rows, err := db.read.QueryContext(ctx, db.q("SELECT line FROM log_cosignatures WHERE size = ? ORDER BY witness"), size)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []byte
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		out = append(out, l...)
+	}
+	return out, rows.Err()
 }
 
 type rowQueryer interface {

@@ -20,7 +20,7 @@ func TestConfig_EveryServeFlagIsInTheREADMEAndReadsItsVariable(t *testing.T) {
 	}
 	table := string(readme)
 	envName := regexp.MustCompile(`\b(UCX_[A-Z_]+)\b`)
-	samples := map[string]string{"string": "/tmp/x-test", "int": "7", "int64": "7", "float64": "7.5", "duration": "7s", "bool": "true"}
+	samples := map[string]string{"string": "/tmp/x-test", "int": "7", "int64": "7", "float64": "7.5", "duration": "7s", "bool": "true", "stringArray": "/tmp/x-test"}
 
 	checked := 0
 	newServeCmd().Flags().VisitAll(func(f *pflag.Flag) {
@@ -64,8 +64,11 @@ func TestConfig_EveryServeFlagIsInTheREADMEAndReadsItsVariable(t *testing.T) {
 
 // normalise writes a sample value as pflag prints it back.
 func normalise(typ, v string) string {
-	if typ == "float64" {
+	switch typ {
+	case "float64":
 		return "7.5"
+	case "stringArray": // UCX_WITNESSES: one item here
+		return "[" + v + "]"
 	}
 	return v
 }

@@ -182,7 +182,7 @@ func (m *Main) openLog(ctx context.Context, dsn string) error {
 		}
 		return err
 	}
-	m.LogSigner, m.LogVerifierKey = signer, vkey
+	m.LogSigner, m.LogVerifierKey, m.logVerifier = signer, vkey, verifier
 	where := path
 	if where == "" {
 		where = "in memory only"

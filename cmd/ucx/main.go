@@ -79,7 +79,7 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(),
 		newBackupCmd(), newRestoreCmd(),
 		newKeygenCmd(), newSealCmd(), newTrustCmd(), newVerifyCmd(),
-		newLogCmd(),
+		newLogCmd(), newWitnessCmd(),
 	)
 	root.AddCommand(newClientCmds()...)
 	root.AddCommand(newStatsClientCmd())

@@ -60,6 +60,9 @@ type Config struct {
 	// LogRederiveInterval is how often the whole log is re-derived from
 	// its entries after the check at start (default an hour).
 	LogRederiveInterval time.Duration
+	// Witnesses are the witnesses asked to cosign each new checkpoint,
+	// each "URL,KEY" (witness.go).
+	Witnesses []string
 
 	// Oversight holds the credit thresholds (R8) and the figures'
 	// settings (serve_oversight.go).
@@ -98,6 +101,10 @@ type Main struct {
 	// is closed when its schedule has stopped.
 	logAudit  *logAudit
 	auditDone chan struct{}
+	// logVerifier checks the log's checkpoints; witnessDone is closed
+	// when the witnesses are no longer asked (witness.go).
+	logVerifier note.Verifier
+	witnessDone chan struct{}
 }
 
 // Open opens the store, migrates it, seeds the demo world when asked, and
@@ -236,6 +243,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}()
 	m.startLog(bgctx)
 	m.startLogAudit(bgctx)
+	if err := m.startWitnessing(bgctx, m.logVerifier); err != nil {
+		return err
+	}
 	m.startStandings(bgctx)
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
@@ -282,6 +292,9 @@ func (m *Main) Close() error {
 	}
 	if m.auditDone != nil {
 		<-m.auditDone // it stops with bgctx (VerifyLog takes its context)
+	}
+	if m.witnessDone != nil {
+		<-m.witnessDone // it stops with bgctx, within one request's timeout
 	}
 	if m.standingsDone != nil {
 		<-m.standingsDone // it stops with bgctx, after at most one refresh
@@ -397,6 +410,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.StringVar(&m.Config.LogKey, "log-key", envOr("UCX_LOG_KEY", ""), "Ed25519 key file (PKCS #8 PEM) signing the transparency log, made on first start when absent (UCX_LOG_KEY; default: beside a SQLite file, ucx-log.key for PostgreSQL, none kept for an in-memory store)")
 	f.StringVar(&m.Config.LogOrigin, "log-origin", envOr("UCX_LOG_ORIGIN", DefaultLogOrigin), "the transparency log's name in its checkpoints, e.g. ucx.example.cn/log (UCX_LOG_ORIGIN); never change it for a running log")
 	f.DurationVar(&m.Config.LogRederiveInterval, "log-rederive-interval", env.duration("UCX_LOG_REDERIVE_INTERVAL", defaultLogRederiveInterval), "how often the whole transparency log is re-derived from its entries, besides at start; a mismatch is logged as an error, counted in /metrics and fails /healthz (UCX_LOG_REDERIVE_INTERVAL)")
+	f.StringArrayVar(&m.Config.Witnesses, "witness", strings.Fields(os.Getenv("UCX_WITNESSES")), "a witness asked to cosign each new checkpoint, as URL,KEY: its add-checkpoint prefix and its published key, or a file holding the key (repeatable; UCX_WITNESSES, space-separated)")
 	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address (UCX_LOGINS_PER_MINUTE)")
 	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
 	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")
