@@ -247,7 +247,23 @@ func (db *DB) FindOrgByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx
 		o, err = tx.orgByID(ctx, id)
 		return err
 	})
-	return o, err
+	if err != nil {
+		return nil, err
+	}
+	hideStanding(p, o)
+	return o, nil
+}
+
+// hideStanding blanks the credit standing of every exporter p may not read
+// it of (R8: the standing is for the exporter itself and the authorities;
+// R6's public naming is its own list). A competitor or a manufacturer sees
+// the organisation, not its standing.
+func hideStanding(p *ucx.Principal, orgs ...*ucx.Org) {
+	for _, o := range orgs {
+		if o.Kind == ucx.KindExporter && mayReadCredit(p, o.ID) != nil {
+			o.Standing = ""
+		}
+	}
 }
 
 // orgByID reads one organisation with its WMIs and outlets.
@@ -367,7 +383,11 @@ func (db *DB) FindOrgs(ctx context.Context, p *ucx.Principal, f ucx.OrgFilter) (
 		}
 		return tx.orgDetails(ctx, out)
 	})
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	hideStanding(p, out...)
+	return out, total, nil
 }
 
 // SetStanding changes an exporter's credit standing (R8). Only a licensing

@@ -200,3 +200,41 @@ func lastEvents(t testing.TB, db *sqlstore.DB, n int) []*ucx.Event {
 	}
 	return evs
 }
+
+// TestFindOrgs_StandingOnlyForTheExporterAndAuthorities: a competitor, a
+// manufacturer or customs reading an exporter sees no standing (R8); the
+// exporter itself and an authority do, by id and in lists.
+func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		if _, err := db.SetStanding(ctx, w.authMember, w.exporter.ID, ucx.StandingRectification, "整改: repeated errors (R6)"); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			p    *ucx.Principal
+			want ucx.Standing
+		}{
+			{"the exporter itself", w.expViewer, ucx.StandingRectification},
+			{"an authority", w.authViewer, ucx.StandingRectification},
+			{"a competitor", w.exp2Member, ""},
+			{"a manufacturer", w.makerMember, ""},
+			{"customs", w.customsMember, ""},
+		} {
+			o, err := db.FindOrgByID(ctx, tc.p, w.exporter.ID)
+			if err != nil || o.Standing != tc.want {
+				t.Errorf("%s by id: standing %q, %v; want %q", tc.name, o.Standing, err, tc.want)
+			}
+			orgs, _, err := db.FindOrgs(ctx, tc.p, ucx.OrgFilter{Kind: ucx.KindExporter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range orgs {
+				if o.ID == w.exporter.ID && o.Standing != tc.want {
+					t.Errorf("%s in the list: standing %q, want %q", tc.name, o.Standing, tc.want)
+				}
+			}
+		}
+	})
+}
