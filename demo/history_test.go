@@ -19,15 +19,7 @@ func TestSeed_HistoryFeedsEveryFigure(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
 	seed := func() (*sqlstore.DB, *ucx.Figures, time.Duration) {
-		db, err := sqlstore.Open(ctx, ":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		db.Now = func() time.Time { return now }
+		db := openAt(t, now)
 		start := time.Now()
 		if _, err := demo.Seed(ctx, db, 648); err != nil {
 			t.Fatal(err)
@@ -91,16 +83,7 @@ func TestSeed_HistoryFeedsEveryFigure(t *testing.T) {
 // the letters it wrote are counted as such.
 func TestSeed_WhatIfReadsEveryStoredOutcome(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
-	db.Now = func() time.Time { return now }
+	db := openAt(t, time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime))
 	w, err := demo.Seed(ctx, db, 648)
 	if err != nil {
 		t.Fatal(err)
@@ -127,4 +110,20 @@ func TestSeed_WhatIfReadsEveryStoredOutcome(t *testing.T) {
 		t.Fatalf("the what-if read %d applications, %d needing a letter; want the demo's year with its letters",
 			res.Applications, res.Now.Get(ucx.LetterRequired))
 	}
+}
+
+// openAt opens a migrated in-memory store whose clock stands at now.
+func openAt(t *testing.T, now time.Time) *sqlstore.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Now = func() time.Time { return now }
+	return db
 }
