@@ -108,6 +108,10 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 			!strings.Contains(page, d.Digest) || !strings.Contains(page, "<svg") || !strings.Contains(page, "/verify?d="+url.QueryEscape(d.Digest)) {
 			t.Fatalf("print view: %d %.400s", r.status, page)
 		}
+		// Public and showing text others filed: no script may run in it.
+		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+			t.Errorf("print view CSP %q; want default-src 'none' and no script source", csp)
+		}
 		if r := w.raw("", "GET", "/api/v1/documents/sha256:"+strings.Repeat("0", 64), ""); r.status != 404 {
 			t.Fatalf("unknown digest: %d", r.status)
 		}
