@@ -39,17 +39,25 @@ type demoSite struct {
 	world *demo.World
 }
 
-func newDemoSite(t *testing.T) *demoSite {
+// openMemoryDB opens a migrated in-memory SQLite store, closed when the
+// test ends: the start of every demo site below.
+func openMemoryDB(t *testing.T) *sqlstore.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, ":memory:")
+	db, err := sqlstore.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func newDemoSite(t *testing.T) *demoSite {
+	t.Helper()
+	ctx := context.Background()
+	db := openMemoryDB(t)
 	world, err := demo.Seed(ctx, db, 648)
 	if err != nil {
 		t.Fatal(err)

@@ -25,14 +25,7 @@ import (
 func newSealedDemoSite(t *testing.T) *demoSite {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMemoryDB(t)
 	if err := db.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
 		t.Fatal(err)
 	}

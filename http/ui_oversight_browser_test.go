@@ -12,7 +12,6 @@ import (
 
 	"github.com/ucxdev/ucx/demo"
 	ucxhttp "github.com/ucxdev/ucx/http"
-	"github.com/ucxdev/ucx/sqlstore"
 )
 
 // newOversightSite is the demo site with the oversight services (credit
@@ -20,14 +19,7 @@ import (
 func newOversightSite(t *testing.T) *demoSite {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMemoryDB(t)
 	world, err := demo.Seed(ctx, db, 648)
 	if err != nil {
 		t.Fatal(err)
