@@ -93,7 +93,7 @@ func (s *Server) LimitedHandler(l Limits) http.Handler {
 			return
 		}
 		if byAddr != nil {
-			if ok, wait := byAddr.allow(clientAddr(r)); !ok {
+			if ok, wait := byAddr.allow(s.clientAddr(r)); !ok {
 				refuse(w, r, rateWait{wait, "this address"})
 				return
 			}

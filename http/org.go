@@ -73,7 +73,7 @@ type TokenResponse struct {
 // their outcome, so passwords cannot be guessed at speed; the 429 says when
 // to retry.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.logins.allow(clientAddr(r)); !ok {
+	if ok, wait := s.logins.allow(s.clientAddr(r)); !ok {
 		w.Header().Set("Retry-After", itoa(int(math.Ceil(wait.Seconds()))))
 		s.Error(w, r, ucx.Errorf(ucx.ERATELIMIT, "too many login attempts from this address; retry in %d seconds", int(math.Ceil(wait.Seconds()))))
 		return

@@ -1,8 +1,6 @@
 package http
 
 import (
-	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -69,15 +67,4 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	}
 	b.tokens--
 	return true, 0
-}
-
-// clientAddr is the address a request came from, without the port. The
-// X-Forwarded-For header is not trusted: any client can write it, and a
-// limiter keyed by it could be walked around at will.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -82,6 +83,9 @@ type Server struct {
 	MaxUploadBytes int64
 	// LoginsPerMinute limits login attempts per client address.
 	LoginsPerMinute int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (ClientAddr); empty takes every TCP peer as the client.
+	TrustedProxies []netip.Prefix
 	// TokenCacheTTL is how long a resolved bearer token is trusted without
 	// asking the store again (DefaultTokenCacheTTL when zero; negative
 	// turns the cache off).
@@ -344,6 +348,7 @@ func (s *Server) logRequest(r *http.Request, route string, status int, d time.Du
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Duration("duration", d),
+		slog.String("client", s.clientAddr(r)),
 	}
 	if p := info.principal; p != nil {
 		attrs = append(attrs, slog.Int64("org_id", p.OrgID), slog.Int64("user_id", p.UserID))

@@ -37,7 +37,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, pg)
 		return
 	}
-	if ok, wait := s.logins.allow(clientAddr(r)); !ok {
+	if ok, wait := s.logins.allow(s.clientAddr(r)); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", itoa(secs))
 		pg.Error = pg.T("login.ratelimited", secs)

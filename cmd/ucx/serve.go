@@ -50,6 +50,10 @@ type Config struct {
 	MaxUploadBytes  int64
 	LoginsPerMinute int
 	Limits          http.Limits
+	// TrustedProxies lists the reverse proxies (CIDR prefixes or
+	// addresses, comma-separated) whose X-Forwarded-For names the client
+	// the limits and the audit see (http.ClientAddr).
+	TrustedProxies string
 
 	// The transparency log (log.go): the Ed25519 key file that signs its
 	// checkpoints (made on first start when absent), the log's origin,
@@ -126,6 +130,10 @@ func (m *Main) Open(ctx context.Context) error {
 	publicURL, err := http.ParsePublicURL(c.PublicURL)
 	if err != nil {
 		return usageErr(fmt.Errorf("--public-url: %w", err))
+	}
+	proxies, err := http.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return usageErr(fmt.Errorf("--trusted-proxy: %w", err))
 	}
 	if publicURL == "" {
 		m.Logger.Warn("no public address (--public-url or UCX_PUBLIC_URL): printed documents' QR codes and links point at the address each request came in on, which people elsewhere cannot open")
@@ -214,6 +222,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if c.LoginsPerMinute > 0 {
 		api.LoginsPerMinute = c.LoginsPerMinute
 	}
+	api.TrustedProxies = proxies
 	m.API = api
 
 	m.ln, err = net.Listen("tcp", c.Addr)
@@ -412,6 +421,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.DurationVar(&m.Config.LogRederiveInterval, "log-rederive-interval", env.duration("UCX_LOG_REDERIVE_INTERVAL", defaultLogRederiveInterval), "how often the whole transparency log is re-derived from its entries, besides at start; a mismatch is logged as an error, counted in /metrics and fails /healthz (UCX_LOG_REDERIVE_INTERVAL)")
 	f.StringArrayVar(&m.Config.Witnesses, "witness", strings.Fields(os.Getenv("UCX_WITNESSES")), "a witness asked to cosign each new checkpoint, as URL,KEY: its add-checkpoint prefix and its published key, or a file holding the key (repeatable; UCX_WITNESSES, space-separated)")
 	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address (UCX_LOGINS_PER_MINUTE)")
+	f.StringVar(&m.Config.TrustedProxies, "trusted-proxy", envOr("UCX_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, as CIDR,…: the rightmost hop that is not one of them is the client the rate limits and the audit see; empty takes the TCP peer (UCX_TRUSTED_PROXIES)")
 	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
 	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")
 	f.Float64Var(&m.Config.Limits.AddressRate, "rate-per-address", env.float("UCX_RATE_PER_ADDRESS", DefaultAddressRate), "requests a second per client address, per process; 0 turns it off (UCX_RATE_PER_ADDRESS)")
