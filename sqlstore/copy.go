@@ -89,7 +89,7 @@ var (
 type copyWriter struct {
 	tx      *Tx
 	conn    *sql.Conn
-	drafts  [][]any // an id slot, then draftColumns values
+	drafts  []*draftRow
 	events  [][]any
 	results [][]any
 }
@@ -99,11 +99,9 @@ func newCopyWriter(tx *Tx, conn *sql.Conn) *copyWriter { return &copyWriter{tx: 
 // chunk is the whole batch: one COPY for all its drafts.
 func (w *copyWriter) chunk(batch int) int { return batch }
 
-func (w *copyWriter) draft(vals ...any) { w.drafts = append(w.drafts, append([]any{nil}, vals...)) }
+func (w *copyWriter) draft(d *draftRow) { w.drafts = append(w.drafts, d) }
 
 const (
-	// draftVIN is where a draft row holds its VIN.
-	draftVIN = 3
 	// liveVINs selects those of an array of VINs that have a live application.
 	liveVINs = "SELECT vin FROM applications WHERE vin = ANY(?) AND " + liveCondition
 	// nextIDs takes n application ids, in increasing order.
@@ -127,7 +125,7 @@ func (w *copyWriter) fileDrafts(ctx context.Context, chunk []importRow, ids []in
 	}
 	vins := make([]string, len(drafts))
 	for i, d := range drafts {
-		vins[i] = d[draftVIN].(string)
+		vins[i] = d.vin
 	}
 	taken := make(map[string]bool, len(drafts))
 	if err := w.queryVINs(ctx, taken, vins); err != nil {
@@ -139,7 +137,7 @@ func (w *copyWriter) fileDrafts(ctx context.Context, chunk []importRow, ids []in
 	for i, v := range vins {
 		if !taken[v] {
 			taken[v] = true
-			rows = append(rows, drafts[i])
+			rows = append(rows, drafts[i].appendTo(append(make([]any, 0, 1+draftRowValues), nil))) // an id slot first
 			filed[i] = -1
 		}
 	}
@@ -234,14 +232,14 @@ func (w *copyWriter) nextIDs(ctx context.Context, rows [][]any, filed []int64) e
 // insertDrafts files drafts with multi-row INSERT … ON CONFLICT DO NOTHING,
 // bulkRows at a time, and sets each one's id in filed: 0 for a VIN the
 // index skipped, which an earlier draft of the batch may have taken.
-func (w *copyWriter) insertDrafts(ctx context.Context, drafts [][]any, vins []string, filed []int64) error {
-	b := newBulk(w.tx, draftInsertPrefix, draftColumns)
+func (w *copyWriter) insertDrafts(ctx context.Context, drafts []*draftRow, vins []string, filed []int64) error {
+	b := newBulk(w.tx, draftInsertPrefix, draftRowValues)
 	b.suffix = " ON CONFLICT (vin) WHERE " + liveCondition + " DO NOTHING RETURNING id, vin"
 	defer b.close()
 	inserted := make(map[string]int64, len(drafts))
 	for start := 0; start < len(drafts); start += bulkRows {
 		for _, d := range drafts[start:min(start+bulkRows, len(drafts))] {
-			b.args = append(b.args, d[1:]...)
+			b.args = d.appendTo(b.args)
 		}
 		got, err := b.returning(ctx)
 		if err != nil {
@@ -256,13 +254,13 @@ func (w *copyWriter) insertDrafts(ctx context.Context, drafts [][]any, vins []st
 	return nil
 }
 
-func (w *copyWriter) event(_ context.Context, vals ...any) error {
-	w.events = append(w.events, vals)
+func (w *copyWriter) event(_ context.Context, e eventRow) error {
+	w.events = append(w.events, e.values())
 	return nil
 }
 
-func (w *copyWriter) result(_ context.Context, vals ...any) error {
-	w.results = append(w.results, vals)
+func (w *copyWriter) result(_ context.Context, r resultRow) error {
+	w.results = append(w.results, r.values())
 	return nil
 }
 
