@@ -10,12 +10,8 @@ import (
 // State is where an application stands in the export workflow.
 type State string
 
-// The workflow's states (DESIGN.md "The flow"):
-//
-//	draft → submitted → awaiting_confirmation (only when R1 asks a letter)
-//	      → under_review → licensed → cleared (customs, R15) → deregistration_due (R16)
-//	                     ↘ refused
-//	any state before licensed → withdrawn
+// The workflow's states. Which step leads from which to which, who takes
+// it and what it requires is the table Workflow (workflow.go).
 const (
 	StateDraft                State = "draft"
 	StateSubmitted            State = "submitted"
@@ -25,12 +21,11 @@ const (
 	StateRefused              State = "refused"
 	StateWithdrawn            State = "withdrawn"
 	StateCleared              State = "cleared"
-	StateDeregistrationDue    State = "deregistration_due"
 )
 
 // States lists every state in workflow order, for filters and figures.
 var States = []State{StateDraft, StateSubmitted, StateAwaitingConfirmation, StateUnderReview,
-	StateLicensed, StateRefused, StateWithdrawn, StateCleared, StateDeregistrationDue}
+	StateLicensed, StateRefused, StateWithdrawn, StateCleared}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool {
@@ -42,9 +37,15 @@ func (s State) Valid() bool {
 	return false
 }
 
-// Terminal reports whether no further action is possible on the application.
+// Terminal reports whether no further action is possible on the
+// application: no step of Workflow leaves s.
 func (s State) Terminal() bool {
-	return s == StateRefused || s == StateWithdrawn || s == StateDeregistrationDue
+	for _, t := range Workflow {
+		if t.From == s && t.From != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // EnergyType is the vehicle's energy type, as the licence application asks.

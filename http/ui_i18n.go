@@ -225,7 +225,7 @@ func (pg *uiApplicationPage) NextStep() string {
 		return pg.T("next.under_review")
 	case ucx.StateLicensed:
 		return pg.T("next.licensed")
-	case ucx.StateCleared, ucx.StateDeregistrationDue:
+	case ucx.StateCleared:
 		if pg.Licence != nil && !pg.Licence.DeregistrationDue.IsZero() {
 			return pg.T("next.cleared", pg.Date(pg.Licence.DeregistrationDue))
 		}
@@ -362,8 +362,7 @@ var uiZH = map[string]string{
 
 	"state.draft": "草稿", "state.submitted": "已提交", "state.awaiting_confirmation": "待确认书", "state.under_review": "审核中",
 	"state.licensed": "已发证", "state.refused": "不予许可", "state.withdrawn": "已撤回", "state.cleared": "已放行",
-	"state.deregistration_due": "待注销",
-	"cstate.pending":           "待处理", "cstate.approved": "已出具", "cstate.refused": "已拒绝", "cstate.void": "已作废",
+	"cstate.pending": "待处理", "cstate.approved": "已出具", "cstate.refused": "已拒绝", "cstate.void": "已作废",
 	"outcome.clear": "无需确认书", "outcome.letter-required": "需确认书", "outcome.blocked": "不予许可", "outcome.invalid": "数据有误",
 	"energy.petrol": "汽油", "energy.diesel": "柴油", "energy.hybrid": "混合动力", "energy.plug_in_hybrid": "插电式混合动力",
 	"energy.battery_electric": "纯电动",
@@ -599,8 +598,7 @@ var uiEN = map[string]string{
 
 	"state.draft": "draft", "state.submitted": "submitted", "state.awaiting_confirmation": "awaiting confirmation", "state.under_review": "under review",
 	"state.licensed": "licensed", "state.refused": "refused", "state.withdrawn": "withdrawn", "state.cleared": "cleared",
-	"state.deregistration_due": "deregistration due",
-	"cstate.pending":           "pending", "cstate.approved": "approved", "cstate.refused": "refused", "cstate.void": "void",
+	"cstate.pending": "pending", "cstate.approved": "approved", "cstate.refused": "refused", "cstate.void": "void",
 	"outcome.clear": "clear", "outcome.letter-required": "letter required", "outcome.blocked": "blocked", "outcome.invalid": "invalid data",
 	"energy.petrol": "petrol", "energy.diesel": "diesel", "energy.hybrid": "hybrid", "energy.plug_in_hybrid": "plug-in hybrid",
 	"energy.battery_electric": "battery electric",

@@ -53,6 +53,14 @@ func mustAct(p *ucx.Principal, k ucx.OrgKind, what string) error {
 	return nil
 }
 
+// mayTake allows p to take step s of the workflow only if its
+// organisation is of the kind the workflow table gives the step and its
+// role may act (ucx.Workflow; mustAct words the refusal).
+func mayTake(p *ucx.Principal, s ucx.Step) error {
+	k, who := s.Actor()
+	return mustAct(p, k, who)
+}
+
 // workflowScope returns the SQL condition, on the applications table
 // aliased a, that limits applications (and so their requests, licences and
 // timelines) to those p may read:

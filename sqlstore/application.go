@@ -168,7 +168,7 @@ func (db *DB) CreateApplication(ctx context.Context, p *ucx.Principal, in *ucx.A
 // policy's decision for today and the row's JSON.
 func (db *DB) prepareFiling(p *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*filing, error) {
 	const op = "sqlstore.CreateApplication"
-	if err := mustAct(p, ucx.KindExporter, "file export-licence applications, and only for itself (R10: 谁出口谁申领, whoever exports applies)"); err != nil {
+	if err := mayTake(p, ucx.StepFile); err != nil {
 		return nil, err
 	}
 	x, err := prepareInput(in)
@@ -342,10 +342,14 @@ func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing) (*ucx.Ap
 	if err != nil {
 		return nil, err
 	}
+	filed, err := ucx.Next(ucx.StepFile, "")
+	if err != nil {
+		return nil, err
+	}
 	a := &ucx.Application{
 		ExporterID:       p.OrgID,
 		ApplicationInput: *x,
-		State:            ucx.StateDraft,
+		State:            filed.To,
 		Version:          1,
 		Decision:         f.decision,
 		ManufacturerID:   mfr,
@@ -534,7 +538,7 @@ func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.Appl
 // goes straight to review.
 func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
 	const op = "sqlstore.SubmitApplication"
-	if err := mustAct(p, ucx.KindExporter, "submit applications, their own (R10)"); err != nil {
+	if err := mayTake(p, ucx.StepSubmit); err != nil {
 		return nil, err
 	}
 	var a *ucx.Application
@@ -543,8 +547,8 @@ func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64,
 		if a, err = tx.applicationAt(ctx, p, id, version); err != nil {
 			return err
 		}
-		if a.State != ucx.StateDraft {
-			return ucx.Errorf(ucx.ERULE, "only a draft can be submitted; this application is %s", a.State)
+		if _, err := ucx.Next(ucx.StepSubmit, a.State); err != nil {
+			return err
 		}
 		return db.submit(ctx, tx, p, a)
 	})
@@ -574,7 +578,7 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	case ucx.Blocked:
 		return ucx.Errorf(ucx.ERULE, "the application cannot be submitted: %s; correct the data and submit again", reasonList(d.Reasons, ucx.Block))
 	}
-	next, mfr := ucx.StateUnderReview, a.ManufacturerID
+	step, mfr := ucx.StepSubmit, a.ManufacturerID
 	if d.LetterRequired {
 		if mfr == 0 {
 			// The manufacturer may have joined or declared its WMI since
@@ -589,8 +593,13 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 				"ask the manufacturer to join ucx and declare its WMI, then submit again, or submit on or after %s, when no letter is needed",
 				a.Vehicle.VIN, wmiKey(a.Vehicle.VIN), d.LetterFreeFrom)
 		}
-		next = ucx.StateAwaitingConfirmation
+		step = ucx.StepSubmitForLetter
 	}
+	t, err := ucx.Next(step, a.State)
+	if err != nil {
+		return err
+	}
+	next := t.To
 	res, err := tx.Exec(ctx, `UPDATE applications SET state = ?, version = version + 1, application_date = ?, outcome = ?, letter_required = ?,
 		decision = ?, manufacturer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,
 		string(next), today.Days(), d.Outcome.String(), boolInt(d.LetterRequired), decision, nullID(mfr), micros(tx.now), a.ID, a.Version)
@@ -602,7 +611,7 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	if err := tx.event(ctx, p, actAppSubmit, entityApplication, a.ID, a.ID, string(before), string(next), d.Outcome.String()); err != nil {
 		return err
 	}
-	if next != ucx.StateAwaitingConfirmation {
+	if step != ucx.StepSubmitForLetter {
 		return nil
 	}
 	rid, err := tx.InsertID(ctx, `INSERT INTO confirmation_requests (application_id, manufacturer_id, exporter_id, state, version, requested_at)
@@ -641,18 +650,12 @@ func reasonList(rs []ucx.Reason, s ucx.Severity) string {
 	return strings.Join(msgs, "; ")
 }
 
-// withdrawable are the states an exporter may withdraw from: anything
-// before a licence is issued.
-var withdrawable = map[ucx.State]bool{
-	ucx.StateDraft: true, ucx.StateSubmitted: true, ucx.StateAwaitingConfirmation: true, ucx.StateUnderReview: true,
-}
-
 // WithdrawApplication withdraws the caller's own application before a
 // licence is issued. A pending confirmation request is voided, so it
 // leaves the manufacturer's inbox, and the VIN is free for a new filing.
 func (db *DB) WithdrawApplication(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
 	const op = "sqlstore.WithdrawApplication"
-	if err := mustAct(p, ucx.KindExporter, "withdraw applications, their own (R10)"); err != nil {
+	if err := mayTake(p, ucx.StepWithdraw); err != nil {
 		return nil, err
 	}
 	var a *ucx.Application
@@ -661,16 +664,17 @@ func (db *DB) WithdrawApplication(ctx context.Context, p *ucx.Principal, id int6
 		if a, err = tx.applicationAt(ctx, p, id, version); err != nil {
 			return err
 		}
-		if !withdrawable[a.State] {
-			return ucx.Errorf(ucx.ERULE, "an application that is %s cannot be withdrawn; only one without a licence can", a.State)
+		t, err := ucx.Next(ucx.StepWithdraw, a.State)
+		if err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(ucx.StateWithdrawn), micros(tx.now), id, version)
+			string(t.To), micros(tx.now), id, version)
 		if err := oneRow(res, err, version); err != nil {
 			return err
 		}
 		before := a.State
-		a.State, a.Version, a.UpdatedAt = ucx.StateWithdrawn, a.Version+1, tx.now
+		a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
 		if err := tx.event(ctx, p, actAppWithdraw, entityApplication, id, id, string(before), string(a.State), ""); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,7 +215,7 @@ func (db *DB) ApproveRequest(ctx context.Context, p *ucx.Principal, id int64, ve
 // same transaction as the approval (R3: the letter bears the seal).
 func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int64, version int, outletIDs []int64, envelope []byte) (*ucx.ConfirmationRequest, error) {
 	const op = "sqlstore.ApproveRequest"
-	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+	if err := mayTake(p, ucx.StepConfirm); err != nil {
 		return nil, err
 	}
 	ids := dedupIDs(outletIDs)
@@ -240,7 +241,8 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 		}
 		// The application first, as WithdrawApplication does: rows are
 		// locked in one order, so the two never deadlock on PostgreSQL.
-		if err := tx.moveApplication(ctx, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateUnderReview); err != nil {
+		t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepConfirm)
+		if err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
@@ -253,7 +255,7 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 			return err
 		}
 		if err := tx.event(ctx, p, actAppConfirmed, entityApplication, r.ApplicationID, r.ApplicationID,
-			string(ucx.StateAwaitingConfirmation), string(ucx.StateUnderReview), "confirmation "+itoa(id)+" approved"); err != nil {
+			string(t.From), string(t.To), "confirmation "+itoa(id)+" approved"); err != nil {
 			return err
 		}
 		now := tx.now
@@ -281,7 +283,7 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 // ApproveRequestSealed. The same checks as the approval apply, so a
 // document that could not be approved is never handed out.
 func (db *DB) ConfirmationToSeal(ctx context.Context, p *ucx.Principal, id int64, outletIDs []int64) ([]byte, error) {
-	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+	if err := mayTake(p, ucx.StepConfirm); err != nil {
 		return nil, err
 	}
 	var doc []byte
@@ -346,7 +348,7 @@ func (tx *Tx) chosenOutlets(ctx context.Context, p *ucx.Principal, r *ucx.Confir
 // exporter may file again later.
 func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, version int, code, text string) (*ucx.ConfirmationRequest, error) {
 	const op = "sqlstore.RefuseRequest"
-	if err := mustAct(p, ucx.KindManufacturer, "answer confirmation requests, for their own vehicles (R2)"); err != nil {
+	if err := mayTake(p, ucx.StepRefuseConfirmation); err != nil {
 		return nil, err
 	}
 	code, text, err := checkRefusal(code, text)
@@ -359,7 +361,8 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 		if r, err = tx.answerable(ctx, p, id, version); err != nil {
 			return err
 		}
-		if err := tx.moveApplication(ctx, r.ApplicationID, ucx.StateAwaitingConfirmation, ucx.StateRefused); err != nil {
+		t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepRefuseConfirmation)
+		if err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, refusal_code = ?, refusal_text = ?, answered_at = ?
@@ -373,7 +376,7 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 			return err
 		}
 		if err := tx.event(ctx, p, actAppRefused, entityApplication, r.ApplicationID, r.ApplicationID,
-			string(ucx.StateAwaitingConfirmation), string(ucx.StateRefused), "manufacturer: "+note); err != nil {
+			string(t.From), string(t.To), "manufacturer: "+note); err != nil {
 			return err
 		}
 		now := tx.now
@@ -433,24 +436,30 @@ func oneRequestRow(res sql.Result, err error, version int) error {
 	return nil
 }
 
-// moveApplication moves an application from one state to the next as the
-// consequence of another record's change (a confirmation answered, a
-// licence cleared); the caller writes the audit events. The guard on the
-// state makes a concurrent change (a withdrawal) win or lose as a whole.
-func (tx *Tx) moveApplication(ctx context.Context, id int64, from, to ucx.State) error {
+// moveApplication takes step s, of one row in ucx.Workflow, for an
+// application as the consequence of another record's change (a
+// confirmation answered, a licence cleared), and returns the transition;
+// the caller writes the audit events. The guard on the step's from-state
+// makes a concurrent change (a withdrawal) win or lose as a whole.
+func (tx *Tx) moveApplication(ctx context.Context, id int64, s ucx.Step) (ucx.Transition, error) {
+	ts := s.Transitions()
+	if len(ts) != 1 {
+		return ucx.Transition{}, fmt.Errorf("moveApplication: step %s has %d transitions, not one", s, len(ts))
+	}
+	t := ts[0]
 	res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND state = ?",
-		string(to), micros(tx.now), id, string(from))
+		string(t.To), micros(tx.now), id, string(t.From))
 	if err != nil {
-		return err
+		return t, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return err
+		return t, err
 	}
 	if n != 1 {
-		return ucx.Errorf(ucx.ECONFLICT, "application %d is no longer %s (it was changed meanwhile, e.g. withdrawn); reload", id, from)
+		return t, ucx.Errorf(ucx.ECONFLICT, "application %d is no longer %s (it was changed meanwhile, e.g. withdrawn); reload", id, t.From)
 	}
-	return nil
+	return t, nil
 }
 
 // confirmationDocument is the After-Sales Service Confirmation (R2–R4) as

@@ -34,8 +34,15 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 	// own so that it can interrupt it, which costs more than the insert. A
 	// batch is short; cancellation is honoured between batches.
 	ctx = context.WithoutCancel(ctx)
+	// Each filed row takes the workflow's first step, as CreateApplication
+	// does.
+	filing, err := ucx.Next(ucx.StepFile, "")
+	if err != nil {
+		return err
+	}
+	draft := string(filing.To)
 	var filed, rejected int
-	err := db.updateImport(ctx, func(tx *Tx, w importWriter) error {
+	err = db.updateImport(ctx, func(tx *Tx, w importWriter) error {
 		filed, rejected = 0, 0
 		var err error
 		now := micros(tx.now)
@@ -68,7 +75,7 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					registrationDate: x.Vehicle.RegistrationDate.Days(),
 					outcome:          ir.decision.Outcome.String(), letterRequired: boolInt(ir.decision.LetterRequired),
 					data: ir.data, decision: ir.dec, createdAt: now, updatedAt: now,
-					state: string(ucx.StateDraft), version: 1, importID: im.ID, importRow: ir.n,
+					state: draft, version: 1, importID: im.ID, importRow: ir.n,
 				})
 			}
 			if ids, err = w.fileDrafts(ctx, chunk, ids); err != nil {
@@ -93,7 +100,7 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					continue
 				}
 				if err := w.event(ctx, eventRow{at: now, userID: p.UserID, orgID: p.OrgID, action: actAppCreate, entity: entityApplication,
-					entityID: id, applicationID: id, after: string(ucx.StateDraft), note: note + strconv.Itoa(ir.n)}); err != nil {
+					entityID: id, applicationID: id, after: draft, note: note + strconv.Itoa(ir.n)}); err != nil {
 					return err
 				}
 				filed++
@@ -102,7 +109,7 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					if err := w.flushEvents(ctx); err != nil {
 						return err
 					}
-					a := &ucx.Application{ID: id, ExporterID: p.OrgID, ApplicationInput: *x, State: ucx.StateDraft, Version: 1,
+					a := &ucx.Application{ID: id, ExporterID: p.OrgID, ApplicationInput: *x, State: filing.To, Version: 1,
 						Decision: ir.decision, ManufacturerID: ir.mfr}
 					if err := db.submit(ctx, tx, p, a); err != nil {
 						if ucx.ErrorCode(err) != ucx.ERULE {

@@ -76,17 +76,19 @@ func (tx *Tx) licence(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Lic
 	return l, nil
 }
 
-// reviewable loads an application an authority may decide now: filed, at
-// the version the caller saw, under review.
-func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, version int) (*ucx.Application, error) {
+// reviewable loads an application an authority may decide now with step
+// s (issue or refuse the licence): filed, at the version the caller saw,
+// in the state the step leaves (under review).
+func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, version int, s ucx.Step) (*ucx.Application, ucx.Transition, error) {
 	a, err := tx.applicationAt(ctx, p, id, version)
 	if err != nil {
-		return nil, err
+		return nil, ucx.Transition{}, err
 	}
-	if a.State != ucx.StateUnderReview {
-		return nil, ucx.Errorf(ucx.ERULE, "only an application under review can be decided; this one is %s", a.State)
+	t, err := ucx.Next(s, a.State)
+	if err != nil {
+		return nil, t, err
 	}
-	return a, nil
+	return a, t, nil
 }
 
 // IssueLicence issues the export licence for an application under review
@@ -123,12 +125,12 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 // licence is stored in the same transaction as the issue (R14).
 func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID int64, version int, envelope []byte) (*ucx.Licence, error) {
 	const op = "sqlstore.IssueLicence"
-	if err := mustAct(p, ucx.KindAuthority, "issue export licences (R14)"); err != nil {
+	if err := mayTake(p, ucx.StepIssueLicence); err != nil {
 		return nil, err
 	}
 	var l *ucx.Licence
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		a, err := tx.reviewable(ctx, p, appID, version)
+		a, t, err := tx.reviewable(ctx, p, appID, version, ucx.StepIssueLicence)
 		if err != nil {
 			return err
 		}
@@ -160,7 +162,7 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 			return err
 		}
 		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(ucx.StateLicensed), micros(tx.now), appID, version)
+			string(t.To), micros(tx.now), appID, version)
 		if err := oneRow(res, err, version); err != nil {
 			return err
 		}
@@ -171,7 +173,7 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 		if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, appID, "", "issued", note); err != nil {
 			return err
 		}
-		if err := tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateLicensed), l.Number); err != nil {
+		if err := tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(t.From), string(t.To), l.Number); err != nil {
 			return err
 		}
 		if env == nil {
@@ -201,7 +203,7 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 // custodial key to seal offline and send with IssueLicenceSealed. It is
 // refused, with every reason, when the licence could not be issued.
 func (db *DB) LicenceToSeal(ctx context.Context, p *ucx.Principal, appID int64) ([]byte, error) {
-	if err := mustAct(p, ucx.KindAuthority, "issue export licences (R14)"); err != nil {
+	if err := mayTake(p, ucx.StepIssueLicence); err != nil {
 		return nil, err
 	}
 	var doc []byte
@@ -210,8 +212,8 @@ func (db *DB) LicenceToSeal(ctx context.Context, p *ucx.Principal, appID int64) 
 		if err != nil {
 			return err
 		}
-		if a.State != ucx.StateUnderReview {
-			return ucx.Errorf(ucx.ERULE, "only an application under review can be decided; this one is %s", a.State)
+		if _, err := ucx.Next(ucx.StepIssueLicence, a.State); err != nil {
+			return err
 		}
 		lp, err := db.licencePlan(ctx, tx, p, a)
 		if err != nil {
@@ -423,7 +425,7 @@ func licenceDoc(l *ucx.Licence, exporter, authority *ucx.Org, confirmations []co
 // the audit event. The application is refused; the exporter may file again.
 func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, version int, code, text string) (*ucx.Application, error) {
 	const op = "sqlstore.RefuseLicence"
-	if err := mustAct(p, ucx.KindAuthority, "refuse export licences (R14)"); err != nil {
+	if err := mayTake(p, ucx.StepRefuseLicence); err != nil {
 		return nil, err
 	}
 	code, text, err := checkRefusal(code, text)
@@ -432,17 +434,18 @@ func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, 
 	}
 	var a *ucx.Application
 	err = db.Update(ctx, op, func(tx *Tx) error {
+		var t ucx.Transition
 		var err error
-		if a, err = tx.reviewable(ctx, p, appID, version); err != nil {
+		if a, t, err = tx.reviewable(ctx, p, appID, version, ucx.StepRefuseLicence); err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(ucx.StateRefused), micros(tx.now), appID, version)
+			string(t.To), micros(tx.now), appID, version)
 		if err := oneRow(res, err, version); err != nil {
 			return err
 		}
-		a.State, a.Version, a.UpdatedAt = ucx.StateRefused, a.Version+1, tx.now
-		return tx.event(ctx, p, actAppRefused, entityApplication, appID, appID, string(ucx.StateUnderReview), string(ucx.StateRefused), "authority: "+refusalNote(code, text))
+		a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
+		return tx.event(ctx, p, actAppRefused, entityApplication, appID, appID, string(t.From), string(t.To), "authority: "+refusalNote(code, text))
 	})
 	if err != nil {
 		return nil, err
@@ -494,12 +497,12 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 // cleared on …". A licence past its validity is ERULE. The deregistration
 // deadline (R16) is two calendar months after the clearance date in China
 // time, clamped to the month's end (cleared 31 December → due 28/29
-// February). The application becomes cleared; it stays cleared — moving it
-// to deregistration_due, and following up deregistrations, is not done
-// here yet: Licence.DeregistrationDue carries the deadline.
+// February), kept as Licence.DeregistrationDue: a date, not a workflow
+// state. The application becomes cleared (ucx.StepClear), where it stays;
+// following up deregistrations is not done yet.
 func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID int64, port, declaration string) (*ucx.Licence, error) {
 	const op = "sqlstore.RecordClearance"
-	if err := mustAct(p, ucx.KindCustoms, "record customs clearance (R15)"); err != nil {
+	if err := mayTake(p, ucx.StepClear); err != nil {
 		return nil, err
 	}
 	port, declaration = strings.TrimSpace(port), strings.TrimSpace(declaration)
@@ -541,11 +544,12 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 		if err := tx.event(ctx, p, actLicenceClear, entityLicence, l.ID, l.ApplicationID, "issued", "cleared", port+" "+declaration); err != nil {
 			return err
 		}
-		if err := tx.moveApplication(ctx, l.ApplicationID, ucx.StateLicensed, ucx.StateCleared); err != nil {
+		t, err := tx.moveApplication(ctx, l.ApplicationID, ucx.StepClear)
+		if err != nil {
 			return err
 		}
 		return tx.event(ctx, p, actAppCleared, entityApplication, l.ApplicationID, l.ApplicationID,
-			string(ucx.StateLicensed), string(ucx.StateCleared), "deregistration due "+due.String()+" (R16)")
+			string(t.From), string(t.To), "deregistration due "+due.String()+" (R16)")
 	})
 	if err != nil {
 		return nil, err
