@@ -434,14 +434,19 @@ type CreateOptions struct {
 	IdempotencyKey string
 }
 
-// ApplicationService is the export workflow. Every method checks the
-// principal's organisation kind, role and ownership, the application's
-// current state and, where given, its version; every change is one
-// transaction with its audit event. Methods return EFORBIDDEN (wrong kind or
-// role), ENOTFOUND (no such record, or another organisation's), ECONFLICT
-// (stale version, or a second clearance), ERULE (the workflow or the
-// regulation forbids it, with the reason) and EINVALID (bad input, naming
-// the field).
+// The export workflow is three services, one for each record it moves:
+// ApplicationService (the exporter's filings), RequestService (the
+// manufacturers' confirmation requests) and LicenceService (the
+// authorities' licences and customs' clearance). sqlstore.DB implements
+// all three. Every method checks the principal's organisation kind, role
+// and ownership, the record's current state (Workflow) and, where given,
+// its version; every change is one transaction with its audit event.
+// Methods return EFORBIDDEN (wrong kind or role), ENOTFOUND (no such
+// record, or another organisation's), ECONFLICT (stale version, or a
+// second clearance), ERULE (the workflow or the regulation forbids it,
+// with the reason) and EINVALID (bad input, naming the field).
+
+// ApplicationService files, lists, submits and withdraws applications.
 type ApplicationService interface {
 	// CreateApplication files an application for the caller's exporter, runs
 	// the policy and, when in.Submit is set, submits it. created is false
@@ -455,14 +460,22 @@ type ApplicationService interface {
 	WithdrawApplication(ctx context.Context, p *Principal, id int64, version int) (*Application, error)
 	// Timeline lists the application's events, oldest first.
 	Timeline(ctx context.Context, p *Principal, id int64) ([]*Event, error)
+}
 
+// RequestService is the manufacturers' side: the confirmation requests
+// (R1–R3) and their answers.
+type RequestService interface {
 	FindRequests(ctx context.Context, p *Principal, f RequestFilter) ([]*ConfirmationRequest, int, error)
 	FindRequestByID(ctx context.Context, p *Principal, id int64) (*ConfirmationRequest, error)
 	// ApproveRequest approves with the chosen outlets, which must be the
 	// manufacturer's own in the destination (R3).
 	ApproveRequest(ctx context.Context, p *Principal, id int64, version int, outletIDs []int64) (*ConfirmationRequest, error)
 	RefuseRequest(ctx context.Context, p *Principal, id int64, version int, code, text string) (*ConfirmationRequest, error)
+}
 
+// LicenceService is the authorities' and customs' side: licences issued
+// or refused (R14) and clearance (R15, R16).
+type LicenceService interface {
 	// IssueLicence issues the licence for an application under review, after
 	// checking the letter (R1), the data (R5), the filing (R10) and the
 	// standing (R8).

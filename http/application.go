@@ -269,7 +269,7 @@ func (s *Server) handleIssueLicence(w http.ResponseWriter, r *http.Request, p *u
 	if env != nil {
 		lic, err = s.issueSealed(r, p, id, version, env)
 	} else {
-		lic, err = s.ApplicationService.IssueLicence(r.Context(), p, id, version)
+		lic, err = s.LicenceService.IssueLicence(r.Context(), p, id, version)
 	}
 	if err != nil {
 		s.Error(w, r, err)
@@ -286,7 +286,7 @@ func (s *Server) handleRefuseLicence(w http.ResponseWriter, r *http.Request, p *
 		s.Error(w, r, err)
 		return
 	}
-	app, err := s.ApplicationService.RefuseLicence(r.Context(), p, id, version, in.Code, in.Text)
+	app, err := s.LicenceService.RefuseLicence(r.Context(), p, id, version, in.Code, in.Text)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -296,7 +296,7 @@ func (s *Server) handleRefuseLicence(w http.ResponseWriter, r *http.Request, p *
 	writeJSON(w, http.StatusOK, app)
 }
 
-// Client methods: the application half of ucx.ApplicationService.
+// Client methods: ucx.ApplicationService.
 
 // CreateApplication files an application; created is false when the
 // server returned an earlier filing with the same idempotency key.

@@ -50,7 +50,7 @@ func benchServer(b *testing.B, engine sqlstore.Engine) (*ucxhttp.Client, *sqlsto
 		b.Fatal(err)
 	}
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService = db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
 	s.Policy = policy.Default()
 	s.Logger = discardLogger()
 	ts := httptest.NewServer(s.Handler())

@@ -18,7 +18,8 @@ import (
 )
 
 // Client is the Go client of the REST API. It implements ucx.OrgService,
-// ucx.ApplicationService and ucx.ImportService over HTTP (wtf's
+// the workflow's ucx.ApplicationService, ucx.RequestService and
+// ucx.LicenceService, and ucx.ImportService over HTTP (wtf's
 // http.DialService pattern), so the CLI and the integration tests speak the
 // same vocabulary as the server's own code: the same types, the same
 // methods, and the same errors — a refusal comes back as a *ucx.Error with
@@ -43,6 +44,8 @@ type Client struct {
 var (
 	_ ucx.OrgService         = (*Client)(nil)
 	_ ucx.ApplicationService = (*Client)(nil)
+	_ ucx.RequestService     = (*Client)(nil)
+	_ ucx.LicenceService     = (*Client)(nil)
 	_ ucx.ImportService      = (*Client)(nil)
 )
 

@@ -134,7 +134,7 @@ func TestImport_UploadForms(t *testing.T) {
 
 	// A server with a small upload limit refuses a larger file with 413.
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService, s.ImportService = db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
 	s.Logger = discardLogger()
 	s.MaxUploadBytes = 1 << 10
 	for _, ct := range []string{"text/csv", "multipart/form-data"} {

@@ -41,7 +41,7 @@ func (s *Server) handleLicenceIndex(w http.ResponseWriter, r *http.Request, p *u
 		return
 	}
 	f.VIN = strings.ToUpper(f.VIN)
-	lics, total, err := s.ApplicationService.FindLicences(r.Context(), p, f)
+	lics, total, err := s.LicenceService.FindLicences(r.Context(), p, f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) handleLicenceView(w http.ResponseWriter, r *http.Request, p *uc
 		s.Error(w, r, err)
 		return
 	}
-	lic, err := s.ApplicationService.FindLicenceByID(r.Context(), p, id)
+	lic, err := s.LicenceService.FindLicenceByID(r.Context(), p, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "declaration_number", "the customs declaration number is required (at most 100 bytes)"))
 		return
 	}
-	lic, err := s.ApplicationService.RecordClearance(r.Context(), p, id, in.Port, in.DeclarationNumber)
+	lic, err := s.LicenceService.RecordClearance(r.Context(), p, id, in.Port, in.DeclarationNumber)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request, p *ucx.
 	writeJSON(w, http.StatusOK, lic)
 }
 
-// Client methods: the licence half of ucx.ApplicationService.
+// Client methods: ucx.LicenceService.
 
 // FindLicenceByID returns one licence.
 func (c *Client) FindLicenceByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Licence, error) {

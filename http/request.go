@@ -46,7 +46,7 @@ func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *u
 			return
 		}
 	}
-	reqs, total, err := s.ApplicationService.FindRequests(r.Context(), p, f)
+	reqs, total, err := s.RequestService.FindRequests(r.Context(), p, f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -60,7 +60,7 @@ func (s *Server) handleRequestView(w http.ResponseWriter, r *http.Request, p *uc
 		s.Error(w, r, err)
 		return
 	}
-	cr, err := s.ApplicationService.FindRequestByID(r.Context(), p, id)
+	cr, err := s.RequestService.FindRequestByID(r.Context(), p, id)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -99,7 +99,7 @@ func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p 
 	if env := envelopeBytes(in.Envelope); env != nil {
 		cr, err = s.approveSealed(r, p, id, version, in.OutletIDs, env)
 	} else {
-		cr, err = s.ApplicationService.ApproveRequest(r.Context(), p, id, version, in.OutletIDs)
+		cr, err = s.RequestService.ApproveRequest(r.Context(), p, id, version, in.OutletIDs)
 	}
 	if err != nil {
 		s.Error(w, r, err)
@@ -116,7 +116,7 @@ func (s *Server) handleRefuseRequest(w http.ResponseWriter, r *http.Request, p *
 		s.Error(w, r, err)
 		return
 	}
-	cr, err := s.ApplicationService.RefuseRequest(r.Context(), p, id, version, in.Code, in.Text)
+	cr, err := s.RequestService.RefuseRequest(r.Context(), p, id, version, in.Code, in.Text)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -126,7 +126,7 @@ func (s *Server) handleRefuseRequest(w http.ResponseWriter, r *http.Request, p *
 	writeJSON(w, http.StatusOK, cr)
 }
 
-// Client methods: the confirmation-request half of ucx.ApplicationService.
+// Client methods: ucx.RequestService.
 
 // FindRequests lists confirmation requests and the total count.
 func (c *Client) FindRequests(ctx context.Context, _ *ucx.Principal, f ucx.RequestFilter) ([]*ucx.ConfirmationRequest, int, error) {

@@ -49,6 +49,8 @@ type Server struct {
 	// not the handlers, decide what the principal may do.
 	OrgService         ucx.OrgService
 	ApplicationService ucx.ApplicationService
+	RequestService     ucx.RequestService
+	LicenceService     ucx.LicenceService
 	ImportService      ucx.ImportService
 	// KeyService and DocumentService serve sealing keys, the trust list
 	// and sealed documents; nil answers those routes with EUNAVAILABLE.

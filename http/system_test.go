@@ -212,7 +212,7 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 	var mu sync.Mutex
 	now := testNow
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService = db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
 	s.Logger = discardLogger()
 	s.LoginsPerMinute = 3
 	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -391,7 +391,7 @@ func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T)
 	var mu sync.Mutex
 	now := testNow
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService = db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
 	s.Logger = discardLogger()
 	s.TokenCacheTTL = 5 * time.Second
 	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }

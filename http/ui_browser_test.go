@@ -65,7 +65,7 @@ func newDemoSite(t *testing.T) *demoSite {
 	lw := &logWriter{t: t}
 	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService, s.ImportService, s.Sessions = db, db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.Policy = db.Policy
 	s.Health = db.Ping
 	s.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))

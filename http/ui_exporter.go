@@ -344,14 +344,14 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 	// The documents: the confirmation requests and the licence of this
 	// application, from the same lists the API serves, within one page
 	// of the store's ceiling.
-	if reqs, _, err := s.ApplicationService.FindRequests(ctx, p, ucx.RequestFilter{Limit: maxLimit}); err == nil {
+	if reqs, _, err := s.RequestService.FindRequests(ctx, p, ucx.RequestFilter{Limit: maxLimit}); err == nil {
 		for _, cr := range reqs {
 			if cr.ApplicationID == id {
 				pg.Requests = append(pg.Requests, cr)
 			}
 		}
 	}
-	if lics, _, err := s.ApplicationService.FindLicences(ctx, p, ucx.LicenceFilter{VIN: app.Vehicle.VIN, Limit: maxLimit}); err == nil {
+	if lics, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{VIN: app.Vehicle.VIN, Limit: maxLimit}); err == nil {
 		for _, l := range lics {
 			if l.ApplicationID == id {
 				pg.Licence = l
@@ -406,12 +406,12 @@ func (s *Server) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *
 		_, err = s.ApplicationService.WithdrawApplication(ctx, p, id, version)
 	case "licence":
 		done = "issued"
-		_, err = s.ApplicationService.IssueLicence(ctx, p, id, version)
+		_, err = s.LicenceService.IssueLicence(ctx, p, id, version)
 	case "refuse":
 		done = "licence_refused"
 		in := RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
 		if err = in.validate(); err == nil {
-			_, err = s.ApplicationService.RefuseLicence(ctx, p, id, version, in.Code, in.Text)
+			_, err = s.LicenceService.RefuseLicence(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:
 		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use submit, withdraw, licence or refuse", clip(r.PathValue("action"))))

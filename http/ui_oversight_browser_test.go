@@ -27,7 +27,7 @@ func newOversightSite(t *testing.T) *demoSite {
 	lw := &logWriter{t: t}
 	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService, s.ImportService, s.Sessions = db, db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.CreditService, s.FiguresService = db, db
 	s.Policy = db.Policy
 	s.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))

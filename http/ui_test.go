@@ -180,7 +180,7 @@ func TestUI_LoginRefusals(t *testing.T) {
 func TestUI_LoginAttemptsAreRateLimitedWithTheAPIsLimiter(t *testing.T) {
 	db := mustOpenDB(t, sqlstore.SQLite)
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
 	s.LoginsPerMinute = 3
 	s.Logger = discardLogger()
 	ts := httptest.NewServer(s.Handler())
@@ -418,7 +418,7 @@ func TestUI_VerifyPageIsPublicInThreeLanguagesWithAPluggableVerifier(t *testing.
 	db := mustOpenDB(t, sqlstore.SQLite)
 	newServer := func(v ucxhttp.VerifyFunc) *httptest.Server {
 		s := ucxhttp.NewServer()
-		s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+		s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
 		s.Logger = discardLogger()
 		s.WebVerify = v
 		ts := httptest.NewServer(s.Handler())

@@ -18,7 +18,7 @@ type uiInboxPage struct {
 }
 
 func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	items, total, err := s.ApplicationService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: maxLimit})
+	items, total, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: maxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -49,7 +49,7 @@ func (s *Server) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Princi
 
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm, chosen map[int64]bool) {
 	ctx := r.Context()
-	cr, err := s.ApplicationService.FindRequestByID(ctx, p, id)
+	cr, err := s.RequestService.FindRequestByID(ctx, p, id)
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -102,13 +102,13 @@ func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.
 		if len(ids) == 0 {
 			err = ucx.FieldErrorf(ucx.EINVALID, "outlet", "tick at least one overseas outlet that will serve the vehicle in its destination (R3)")
 		} else {
-			_, err = s.ApplicationService.ApproveRequest(ctx, p, id, version, ids)
+			_, err = s.RequestService.ApproveRequest(ctx, p, id, version, ids)
 		}
 	case "refuse":
 		done = "refused"
 		in := RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
 		if err = in.validate(); err == nil {
-			_, err = s.ApplicationService.RefuseRequest(ctx, p, id, version, in.Code, in.Text)
+			_, err = s.RequestService.RefuseRequest(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:
 		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use approve or refuse", clip(r.PathValue("action"))))
@@ -153,7 +153,7 @@ func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 	pg := &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total, Letters: map[int64][]*ucx.ConfirmationRequest{}}
 	// One page of approved requests, matched to the queue (as the
 	// application page does), so the reviewer can open each letter.
-	if reqs, _, err := s.ApplicationService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: maxLimit}); err == nil {
+	if reqs, _, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: maxLimit}); err == nil {
 		queued := map[int64]bool{}
 		for _, a := range items {
 			queued[a.ID] = true
@@ -284,7 +284,7 @@ func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 			// licence number. Both are tried, so a short VIN typed in
 			// error still finds nothing rather than failing.
 			for _, lf := range []ucx.LicenceFilter{{VIN: q, Limit: 50}, {Number: q, Limit: 50}} {
-				ls, _, err := s.ApplicationService.FindLicences(ctx, p, lf)
+				ls, _, err := s.LicenceService.FindLicences(ctx, p, lf)
 				if err != nil {
 					s.uiError(w, r, p, err)
 					return
@@ -293,7 +293,7 @@ func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 			}
 		}
 	}
-	all, _, err := s.ApplicationService.FindLicences(ctx, p, ucx.LicenceFilter{Limit: maxLimit})
+	all, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{Limit: maxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -331,7 +331,7 @@ func (s *Server) uiClearance(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 	case len(f.Values["port"]) > 200 || len(f.Values["declaration_number"]) > 200:
 		err = ucx.Errorf(ucx.EINVALID, "the port and the declaration number are at most 200 bytes each")
 	default:
-		_, err = s.ApplicationService.RecordClearance(r.Context(), p, id, f.Values["port"], f.Values["declaration_number"])
+		_, err = s.LicenceService.RecordClearance(r.Context(), p, id, f.Values["port"], f.Values["declaration_number"])
 	}
 	if err != nil {
 		if code := ucx.ErrorCode(err); code == ucx.EINTERNAL || code == ucx.EUNAVAILABLE || code == ucx.ENOTFOUND {

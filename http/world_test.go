@@ -144,7 +144,7 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
 
 	s := ucxhttp.NewServer()
-	s.OrgService, s.ApplicationService, s.Sessions = db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
 	s.KeyService, s.DocumentService = db, db
 	s.CreditService, s.FiguresService = db, db
 	if is, ok := any(db).(ucx.ImportService); ok {

@@ -14,6 +14,8 @@ import (
 	"github.com/ucxdev/ucx"
 )
 
+var _ ucx.RequestService = (*DB)(nil)
+
 const requestColumns = `r.id, r.application_id, r.manufacturer_id, r.exporter_id, r.state, r.version, r.outlet_ids, r.refusal_code, r.refusal_text,
 	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date,
 	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = r.id ORDER BY d.created_at DESC LIMIT 1)`

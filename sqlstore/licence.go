@@ -14,6 +14,8 @@ import (
 	"github.com/ucxdev/ucx"
 )
 
+var _ ucx.LicenceService = (*DB)(nil)
+
 // DefaultLicenceValidityDays is a licence's validity when
 // DB.LicenceValidityDays is not set. The regulation's own figure is not
 // known (REGULATION.md §2 [?]); 180 days keeps a licence usable for a

@@ -81,7 +81,7 @@ func newSealingClientWorld(t *testing.T) *clientWorld {
 	}
 
 	s := http.NewServer()
-	s.OrgService, s.ApplicationService, s.ImportService = db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
 	s.KeyService, s.DocumentService = db, db
 	s.Policy = policy.Default()
 	s.Logger = slog.New(slog.DiscardHandler)

@@ -102,7 +102,7 @@ func newClientWorld(t *testing.T) *clientWorld {
 	w.outlet = orgs["maker"].Outlets[0].ID
 
 	s := http.NewServer()
-	s.OrgService, s.ApplicationService, s.ImportService = db, db, db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
 	s.Policy = policy.Default()
 	s.Logger = slog.New(slog.DiscardHandler)
 	s.Now = db.Now

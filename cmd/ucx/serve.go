@@ -194,7 +194,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	api := http.NewServer()
 	api.OrgService = db
-	api.ApplicationService = db
+	api.ApplicationService, api.RequestService, api.LicenceService = db, db, db
 	api.ImportService = db
 	api.CreditService, api.FiguresService = db, db
 	api.Sessions = db

@@ -25,7 +25,7 @@ func newStatsWorld(t *testing.T) (*clientWorld, []*ucx.Application) {
 	t.Setenv("UCX_TOKEN", "")
 	w := newClientWorld(t)
 	s := http.NewServer()
-	s.OrgService, s.ApplicationService, s.FiguresService = w.db, w.db, w.db
+	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.FiguresService = w.db, w.db, w.db, w.db, w.db
 	s.Policy = policy.Default()
 	s.Logger = slog.New(slog.DiscardHandler)
 	s.Now = w.db.Now
