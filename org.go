@@ -201,6 +201,12 @@ type OrgFilter struct {
 	Limit  int
 }
 
+// EventFilter pages an audit trail, newest first.
+type EventFilter struct {
+	Offset int
+	Limit  int
+}
+
 // OrgService manages organisations, users and tokens.
 type OrgService interface {
 	// CreateOrg stores a new organisation. Only the operator may. Returns
@@ -234,4 +240,9 @@ type OrgService interface {
 	// PrincipalByToken resolves a token secret. Returns EUNAUTHORIZED for an
 	// unknown or revoked token.
 	PrincipalByToken(ctx context.Context, secret string) (*Principal, error)
+
+	// OrgEvents is an organisation's audit trail, newest first: what its
+	// users did and what was done to it and its users (the operator's
+	// acts, account locks, WMI claims), for its own admins only.
+	OrgEvents(ctx context.Context, p *Principal, orgID int64, f EventFilter) ([]*Event, int, error)
 }

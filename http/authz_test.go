@@ -83,6 +83,7 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"POST", "/api/v1/users", func() string {
 				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), testPassword)
 			}, []string{"operator.admin", "exporter.admin"}, false},
+			{"GET", "/api/v1/orgs/" + exporterID + "/events", nil, []string{"exporter.admin"}, false},
 			{"POST", "/api/v1/tokens", func() string { return `{"name":"matrix"}` }, every, false},
 			{"DELETE", "/api/v1/tokens/" + id(tok.ID), nil, []string{"exporter.member", "exporter.admin"}, true},
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // ParseTrustedProxies reads a list of proxy addresses, each a CIDR prefix
@@ -97,4 +98,21 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 // clientAddr is ClientAddr with the server's trusted proxies.
 func (s *Server) clientAddr(r *http.Request) string {
 	return ClientAddr(r, s.TrustedProxies)
+}
+
+// loginAllowed takes a login attempt for username from the request's
+// address: at most LoginsPerMinute a minute per (address, username), and
+// none while the address has failed LoginFailuresPerAddressFactor times
+// that over all usernames. It answers how long to wait when refused.
+func (s *Server) loginAllowed(r *http.Request, username string) (bool, time.Duration) {
+	addr := s.clientAddr(r)
+	if blocked, wait := s.failing.blocked(addr); blocked {
+		return false, wait
+	}
+	return s.logins.allow(addr + "\x00" + strings.ToLower(strings.TrimSpace(username)))
+}
+
+// loginFailed counts a failed login against the request's address.
+func (s *Server) loginFailed(r *http.Request) {
+	s.failing.allow(s.clientAddr(r))
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -97,6 +98,9 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if code == ucx.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ucx"`)
+	}
+	if d := ucx.RetryAfter(err); code == ucx.ERATELIMIT && d > 0 && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", itoa(int(math.Ceil(d.Seconds()))))
 	}
 	writeJSON(w, status, ErrorResponse{Error: ErrorBody{
 		Code:    code,

@@ -26,6 +26,27 @@ func (s *Server) registerOrgRoutes() {
 	s.handle("POST /api/v1/orgs/{id}/outlets", s.authenticate(s.handleAddOutlet))
 	s.handle("PUT /api/v1/orgs/{id}/wmis", s.authenticate(s.handleSetWMIs))
 	s.handle("POST /api/v1/users", s.authenticate(s.handleCreateUser))
+	s.handle("GET /api/v1/orgs/{id}/events", s.authenticate(s.handleOrgEvents))
+}
+
+// handleOrgEvents serves an organisation's audit trail to its admins.
+func (s *Server) handleOrgEvents(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var f ucx.EventFilter
+	if f.Offset, f.Limit, err = paging(r.URL.Query()); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	es, total, err := s.OrgService.OrgEvents(r.Context(), p, id, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListResponse[*ucx.Event]{Items: nonNil(es), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // Me is the caller as the API shows it (GET /api/v1/me, and in a login
@@ -69,15 +90,12 @@ type TokenResponse struct {
 }
 
 // handleLogin exchanges a username and password for an API token, for
-// scripts and the CLI. Attempts are limited per client address whatever
-// their outcome, so passwords cannot be guessed at speed; the 429 says when
+// scripts and the CLI. Attempts are limited per client address and
+// username whatever their outcome, and failures per address, so passwords
+// cannot be guessed at speed; the store locks an account after repeated
+// failures from anywhere (sqlstore.LockAfterFailures). The 429 says when
 // to retry.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.logins.allow(s.clientAddr(r)); !ok {
-		w.Header().Set("Retry-After", itoa(int(math.Ceil(wait.Seconds()))))
-		s.Error(w, r, ucx.Errorf(ucx.ERATELIMIT, "too many login attempts from this address; retry in %d seconds", int(math.Ceil(wait.Seconds()))))
-		return
-	}
 	var in LoginRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
@@ -90,12 +108,23 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case in.Password == "":
 		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "password", "the password is required"))
 		return
-	case len(in.Username) > 200 || len(in.Password) > 1024 || len(in.TokenName) > 200:
+	}
+	if ok, wait := s.loginAllowed(r, in.Username); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", itoa(secs))
+		s.Error(w, r, ucx.Errorf(ucx.ERATELIMIT, "too many login attempts from this address; retry in %d seconds", secs))
+		return
+	}
+	if len(in.Username) > 200 || len(in.Password) > 1024 || len(in.TokenName) > 200 {
+		s.loginFailed(r)
 		s.Error(w, r, ucx.Errorf(ucx.EUNAUTHORIZED, "wrong username or password"))
 		return
 	}
 	p, err := s.OrgService.Authenticate(r.Context(), in.Username, in.Password)
 	if err != nil {
+		if code := ucx.ErrorCode(err); code == ucx.EUNAUTHORIZED || code == ucx.ERATELIMIT {
+			s.loginFailed(r)
+		}
 		s.Error(w, r, err)
 		return
 	}
@@ -408,6 +437,19 @@ func (c *Client) Login(ctx context.Context, username, password string) (*TokenRe
 		return nil, err
 	}
 	return &out, nil
+}
+
+// OrgEvents reads an organisation's audit trail (its admins only).
+func (c *Client) OrgEvents(ctx context.Context, _ *ucx.Principal, orgID int64, f ucx.EventFilter) ([]*ucx.Event, int, error) {
+	var out ListResponse[*ucx.Event]
+	path := idPath("/api/v1/orgs/%d/events", orgID) + "?offset=" + itoa(f.Offset)
+	if f.Limit > 0 {
+		path += "&limit=" + itoa(f.Limit)
+	}
+	if _, err := c.do(ctx, &call{method: "GET", path: path, out: &out}); err != nil {
+		return nil, 0, err
+	}
+	return out.Items, out.Total, nil
 }
 
 // Authenticate logs in and from then on sends the new token.

@@ -39,6 +39,22 @@ func newRateLimiter(perSecond float64, burst int, now func() time.Time) *limiter
 	return &limiter{n: float64(burst), rate: perSecond, period: period, now: now, buckets: map[string]*bucket{}}
 }
 
+// blocked reports whether key's bucket is empty, without taking a token,
+// and how long until it has one again.
+func (l *limiter) blocked(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	tokens := min(l.n, b.tokens+l.now().Sub(b.at).Seconds()*l.rate)
+	if tokens < 1 {
+		return true, time.Duration((1 - tokens) / l.rate * float64(time.Second))
+	}
+	return false, 0
+}
+
 // allow takes one token for key. When none is left it reports false and
 // how long until the next one.
 func (l *limiter) allow(key string) (bool, time.Duration) {

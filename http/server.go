@@ -23,9 +23,16 @@ const (
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxUploadBytes = 64 << 20
 	// DefaultLoginsPerMinute is how many login attempts one address may
-	// make a minute: enough for a person who mistypes, too few to guess
-	// passwords.
+	// make a minute for one username: enough for a person who mistypes,
+	// too few to guess passwords. An address may fail
+	// LoginFailuresPerAddressFactor times as often over all usernames, so
+	// one account's failures do not lock out a whole office behind one
+	// NAT; the account itself is throttled by the store, whatever the
+	// address (sqlstore.LockAfterFailures).
 	DefaultLoginsPerMinute = 10
+	// LoginFailuresPerAddressFactor scales LoginsPerMinute to the failed
+	// logins a minute one address may have over all usernames.
+	LoginFailuresPerAddressFactor = 10
 )
 
 // SessionCookie is the name of the web UI's session cookie. The API
@@ -83,7 +90,9 @@ type Server struct {
 	// MaxBodyBytes limits JSON bodies; MaxUploadBytes limits imports.
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
-	// LoginsPerMinute limits login attempts per client address.
+	// LoginsPerMinute limits login attempts per client address and
+	// username, and (times LoginFailuresPerAddressFactor) failed logins per
+	// client address.
 	LoginsPerMinute int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (ClientAddr); empty takes every TCP peer as the client.
@@ -102,7 +111,8 @@ type Server struct {
 
 	once    sync.Once
 	metrics *metrics
-	logins  *limiter
+	logins  *limiter // attempts per (address, username)
+	failing *limiter // failures per address
 	tokens  *tokenCache
 	csrf    *http.CrossOriginProtection
 	routes  []string
@@ -164,6 +174,7 @@ func (s *Server) build() {
 		perMinute = DefaultLoginsPerMinute
 	}
 	s.logins = newLimiter(perMinute, time.Minute, s.now)
+	s.failing = newLimiter(perMinute*LoginFailuresPerAddressFactor, time.Minute, s.now)
 	ttl := s.TokenCacheTTL
 	if ttl == 0 {
 		ttl = DefaultTokenCacheTTL
@@ -312,7 +323,8 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
 		start := time.Now()
 		iw := &instrumented{statusWriter: statusWriter{ResponseWriter: w}}
 		sw, info := &iw.statusWriter, &iw.info
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		ctx := ucx.WithClientAddr(context.WithValue(r.Context(), infoKey{}, info), s.clientAddr(r))
+		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -350,7 +362,7 @@ func (s *Server) logRequest(r *http.Request, route string, status int, d time.Du
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Duration("duration", d),
-		slog.String("client", s.clientAddr(r)),
+		slog.String("client", ucx.ClientAddrFrom(r.Context())),
 	}
 	if p := info.principal; p != nil {
 		attrs = append(attrs, slog.Int64("org_id", p.OrgID), slog.Int64("user_id", p.UserID))

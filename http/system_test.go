@@ -204,8 +204,8 @@ func TestMetrics_CountsRequestsLatencyAndTransitions(t *testing.T) {
 }
 
 // TestLogin_RateLimitedPerAddress allows a few attempts a minute from one
-// address, then answers 429 with Retry-After, whether or not the
-// passwords were right, and allows again once the bucket refills.
+// address for one username, then answers 429 with Retry-After, whether or
+// not the passwords were right, and allows again once the bucket refills.
 func TestLogin_RateLimitedPerAddress(t *testing.T) {
 	db := mustOpenDB(t, sqlstore.SQLite)
 	w := newWorld(t, db)
@@ -230,7 +230,7 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 	if ucx.ErrorCode(err) != ucx.ERATELIMIT {
 		t.Fatalf("4th attempt in a minute: %v, want rate_limited", err)
 	}
-	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"a","password":"b"}`))
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"Exporter.Member","password":"b"}`))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // uiLogin signs a user in with the same Authenticate the API's login uses
-// and the same per-address limiter, then sets the session cookie:
+// (with its per-account lock) and the same per-address limiters, then sets the session cookie:
 // HttpOnly (no script reads it), SameSite=Lax (no cross-site post carries
 // it) and Secure over TLS. The user goes back where they were headed.
 func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
@@ -34,14 +34,6 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		pg.Unavailable = true
 		pg.status = http.StatusServiceUnavailable
-		s.render(w, r, pg)
-		return
-	}
-	if ok, wait := s.logins.allow(s.clientAddr(r)); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", itoa(secs))
-		pg.Error = pg.T("login.ratelimited", secs)
-		pg.status = http.StatusTooManyRequests
 		s.render(w, r, pg)
 		return
 	}
@@ -67,6 +59,14 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, pg)
 		return
 	}
+	if ok, wait := s.loginAllowed(r, user); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", itoa(secs))
+		pg.Error = pg.T("login.ratelimited", secs)
+		pg.status = http.StatusTooManyRequests
+		s.render(w, r, pg)
+		return
+	}
 	var p *ucx.Principal
 	var err error
 	if len(user) > 200 || len(pass) > 1024 {
@@ -75,8 +75,18 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		p, err = s.OrgService.Authenticate(r.Context(), user, pass)
 	}
 	if err != nil {
-		if code := ucx.ErrorCode(err); code != ucx.EUNAUTHORIZED {
+		code := ucx.ErrorCode(err)
+		if code != ucx.EUNAUTHORIZED && code != ucx.ERATELIMIT {
 			s.uiError(w, r, nil, err)
+			return
+		}
+		s.loginFailed(r)
+		if code == ucx.ERATELIMIT {
+			secs := int(math.Ceil(ucx.RetryAfter(err).Seconds()))
+			w.Header().Set("Retry-After", itoa(max(secs, 1)))
+			pg.Error = pg.T("login.locked", max(1, (secs+59)/60))
+			pg.status = http.StatusTooManyRequests
+			s.render(w, r, pg)
 			return
 		}
 		pg.Error = pg.T("login.wrong")

@@ -268,6 +268,7 @@ var uiZH = map[string]string{
 
 	"login.submit": "登录", "login.wrong": "用户名或密码错误。", "login.username_required": "请输入用户名。",
 	"login.password_required": "请输入密码。", "login.ratelimited": "登录尝试过于频繁，请 %d 秒后再试。",
+	"login.locked":      "该账户连续登录失败次数过多，已被锁定（按账户限制登录），请 %d 分钟后再试；本组织管理员可在审计记录中看到。",
 	"login.unavailable": "本服务器未启用网页登录。", "login.verify_link": "无需登录即可验证确认书或许可证 →",
 
 	"error.invalid": "输入有误", "error.unauthorized": "请先登录", "error.forbidden": "无权操作",
@@ -504,6 +505,7 @@ var uiEN = map[string]string{
 
 	"login.submit": "Sign in", "login.wrong": "Wrong username or password.", "login.username_required": "Enter your username.",
 	"login.password_required": "Enter your password.", "login.ratelimited": "Too many sign-in attempts; try again in %d seconds.",
+	"login.locked":      "This account is locked after too many failed sign-ins in a row (per-account throttling); try again in %d minute(s). Your organisation's admins see this in its audit trail.",
 	"login.unavailable": "Web sign-in is not enabled on this server.", "login.verify_link": "Verify a confirmation or licence without signing in →",
 
 	"error.invalid": "Invalid input", "error.unauthorized": "Please sign in", "error.forbidden": "Not allowed",

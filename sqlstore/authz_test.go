@@ -158,6 +158,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 			{"CreateUser", func(t *testing.T, p *ucx.Principal, key string) error {
 				return db.CreateUser(ctx, p, &ucx.User{Username: "u." + key, Role: ucx.RoleViewer}, testPassword)
 			}, keys("*.admin"), nil},
+			{"OrgEvents", func(t *testing.T, p *ucx.Principal, _ string) error {
+				_, _, err := db.OrgEvents(ctx, p, w.exporter.ID, ucx.EventFilter{})
+				return err
+			}, keys("exporter.admin"), nil},
 			{"CreateToken", func(t *testing.T, p *ucx.Principal, _ string) error {
 				_, _, err := db.CreateToken(ctx, p, "matrix")
 				return err

@@ -16,6 +16,7 @@ const (
 	actOrgWMIs        = "org.set_wmis"
 	actOutletAdd      = "outlet.add"
 	actUserCreate     = "user.create"
+	actUserLocked     = "user.locked"
 	actTokenCreate    = "token.create"
 	actTokenRevoke    = "token.revoke"
 	actSessionCreate  = "session.create"
@@ -113,4 +114,51 @@ func (db *DB) Timeline(ctx context.Context, p *ucx.Principal, id int64) ([]*ucx.
 		return rows.Err()
 	})
 	return out, err
+}
+
+// OrgEvents lists an organisation's audit trail, newest first, and its
+// length: the events its own users caused, and those about the
+// organisation, its users and its outlets that others caused (the
+// operator creating or inviting a user, the sign-in throttle locking an
+// account, the operator deciding a WMI claim). Only the organisation's
+// admins may read it: it is how they see what the operator did in their
+// organisation. Returns EFORBIDDEN to everyone else.
+func (db *DB) OrgEvents(ctx context.Context, p *ucx.Principal, orgID int64, f ucx.EventFilter) ([]*ucx.Event, int, error) {
+	const op = "sqlstore.OrgEvents"
+	if err := signedIn(p); err != nil {
+		return nil, 0, err
+	}
+	if p.OrgID != orgID || p.Role != ucx.RoleAdmin {
+		return nil, 0, ucx.Errorf(ucx.EFORBIDDEN, "only the organisation's own admins read its audit trail")
+	}
+	offset, limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	const cond = ` FROM events e WHERE e.actor_org_id = ?
+		OR (e.entity = 'org' AND e.entity_id = ?)
+		OR (e.entity = 'user' AND e.entity_id IN (SELECT id FROM users WHERE org_id = ?))
+		OR (e.entity = 'outlet' AND e.entity_id IN (SELECT id FROM outlets WHERE org_id = ?))`
+	args := []any{orgID, orgID, orgID, orgID}
+	var out []*ucx.Event
+	var total int
+	err = db.View(ctx, op, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*)"+cond, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "SELECT "+eventColumns+cond+" ORDER BY e.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, total, err
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -185,18 +186,60 @@ func (db *DB) Bootstrap(ctx context.Context, o *ucx.Org, u *ucx.User, password s
 	})
 }
 
+// Per-account sign-in throttling. Failed sign-ins on one account are
+// counted whichever address sends them (users.failed_logins); from the
+// LockAfterFailures-th in a row the account refuses every sign-in, the
+// right password included, for LockBase, doubling with each further
+// failure up to LockMax. Only a correct password after the lock has ended
+// resets the count, so a guesser spread over many addresses gains nothing
+// and the right password from a fresh client does not silently undo it.
+// Each lock is an audit event on the user (user.locked) that the
+// organisation's admins read in its audit trail.
+const (
+	LockAfterFailures = 5
+	LockBase          = time.Minute
+	LockMax           = time.Hour
+)
+
+// lockFor is how long the account is locked after its n-th failure in a
+// row: nothing before LockAfterFailures, then LockBase doubling to LockMax.
+func lockFor(n int) time.Duration {
+	if n < LockAfterFailures {
+		return 0
+	}
+	d := LockBase
+	for i := LockAfterFailures; i < n && d < LockMax; i++ {
+		d *= 2
+	}
+	return min(d, LockMax)
+}
+
+// errLocked is the refusal of a sign-in on a locked account: 429 with
+// Retry-After, naming the rule.
+func errLocked(failures int, until, now time.Time) error {
+	wait := until.Sub(now)
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	return &ucx.Error{Code: ucx.ERATELIMIT, Err: &ucx.RetryError{After: wait},
+		Message: fmt.Sprintf("this account is locked after %d failed sign-ins in a row (per-account sign-in throttling): try again in %d minute(s), at %s UTC; each further failure doubles the lock, up to an hour, and the organisation's admins see it in the audit trail",
+			failures, mins, until.UTC().Format("15:04"))}
+}
+
 // Authenticate checks a username and password and returns the user's
 // principal. A wrong password and an unknown user get the same
 // EUNAUTHORIZED message and take the same time, so neither reveals which
-// usernames exist.
+// usernames exist. A locked account (LockAfterFailures) is ERATELIMIT
+// with a RetryError, whatever the password; the client's address
+// (ucx.ClientAddrFrom) is kept in the lock's audit event.
 func (db *DB) Authenticate(ctx context.Context, username, password string) (*ucx.Principal, error) {
 	const op = "sqlstore.Authenticate"
 	username = strings.ToLower(strings.TrimSpace(username))
 	var p ucx.Principal
 	var hash, kind, role string
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT u.id, u.username, u.org_id, o.kind, u.role, u.password_hash
+	var failed int
+	var locked sql.NullInt64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT u.id, u.username, u.org_id, o.kind, u.role, u.password_hash, u.failed_logins, u.locked_until
 		FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = ?`), username).
-		Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &hash)
+		Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &hash, &failed, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, ucx.Errorf(ucx.EUNAUTHORIZED, badCredentials)
@@ -204,8 +247,56 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*ucx
 	if err != nil {
 		return nil, db.wrap(op, err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return nil, ucx.Errorf(ucx.EUNAUTHORIZED, badCredentials)
+	if now := db.Now(); locked.Valid && fromMicros(locked.Int64).After(now) {
+		return nil, errLocked(failed, fromMicros(locked.Int64), now)
+	}
+	ok := hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	if !ok && hash == "" {
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+	}
+	if !ok || failed > 0 || locked.Valid {
+		var refusal error
+		err := db.Update(ctx, op, func(tx *Tx) error {
+			refusal = nil
+			var n int
+			var until sql.NullInt64
+			if err := tx.QueryRow(ctx, "SELECT failed_logins, locked_until FROM users WHERE id = ?", p.UserID).Scan(&n, &until); err != nil {
+				return err
+			}
+			if until.Valid && fromMicros(until.Int64).After(tx.now) {
+				// Locked meanwhile by a failure from elsewhere: refused,
+				// and not counted again.
+				refusal = errLocked(n, fromMicros(until.Int64), tx.now)
+				return nil
+			}
+			if ok {
+				_, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", p.UserID)
+				return err
+			}
+			n++
+			refusal = ucx.Errorf(ucx.EUNAUTHORIZED, badCredentials)
+			d := lockFor(n)
+			if d == 0 {
+				_, err := tx.Exec(ctx, "UPDATE users SET failed_logins = ? WHERE id = ?", n, p.UserID)
+				return err
+			}
+			end := tx.now.Add(d)
+			if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", n, micros(end), p.UserID); err != nil {
+				return err
+			}
+			note := fmt.Sprintf("%d failed sign-ins in a row; locked for %s", n, d)
+			if addr := ucx.ClientAddrFrom(ctx); addr != "" {
+				note += "; the last from " + addr
+			}
+			refusal = errLocked(n, end, tx.now)
+			return tx.event(ctx, nil, actUserLocked, entityUser, p.UserID, 0, "", end.UTC().Format(time.RFC3339), note)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if refusal != nil {
+			return nil, refusal
+		}
 	}
 	p.OrgKind, p.Role = ucx.OrgKind(kind), ucx.Role(role)
 	return &p, nil
