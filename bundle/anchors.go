@@ -2,6 +2,10 @@ package bundle
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ucxdev/ucx"
@@ -108,4 +112,64 @@ func (a *Anchors) Marshal() ([]byte, error) {
 		a.Type = AnchorsType
 	}
 	return json.MarshalIndent(a, "", "  ")
+}
+
+// AnchorsEnv names the trust anchors file when no file is given.
+const AnchorsEnv = "UCX_TRUST_ANCHORS"
+
+// DefaultAnchorsPath is where a verifier keeps its trust anchors when
+// neither a file nor $UCX_TRUST_ANCHORS names one: ucx/trust-anchors.json
+// in the user's configuration directory ($XDG_CONFIG_HOME, else
+// ~/.config, on Linux; os.UserConfigDir elsewhere). "" when there is no
+// such directory.
+func DefaultAnchorsPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "ucx", "trust-anchors.json")
+}
+
+// AnchorsPath resolves which trust anchors file a verifier reads: name
+// when given (ucx verify --anchors), else $UCX_TRUST_ANCHORS, else
+// DefaultAnchorsPath. named says whether it was asked for (a file that
+// must exist) rather than the default (which may be absent).
+func AnchorsPath(name string) (path string, named bool) {
+	if name != "" {
+		return name, true
+	}
+	if env := os.Getenv(AnchorsEnv); env != "" {
+		return env, true
+	}
+	return DefaultAnchorsPath(), false
+}
+
+// LoadAnchors adds the roots, log key and witnesses of the trust anchors
+// file AnchorsPath(name) resolves to opts, and returns the file read ("" for
+// an absent default). Only the one file is read: a named file hides the
+// environment's and the default, so a verifier knows what it trusts. What
+// opts holds already (roots pinned by key or fingerprint) stays; a log key
+// or witnesses in opts win over the file's (Anchors.Apply). A named file
+// that cannot be read, or any file that is not a valid anchors file, is
+// EINVALID.
+func LoadAnchors(name string, opts *Options) (string, error) {
+	path, named := AnchorsPath(name)
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if !named && errors.Is(err, os.ErrNotExist) {
+			return "", nil
+		}
+		return "", &ucx.Error{Code: ucx.EINVALID, Field: "anchors", Err: err, Message: fmt.Sprintf("cannot read the trust anchors file: %v", err)}
+	}
+	a, err := ParseAnchors(b)
+	if err != nil {
+		return "", &ucx.Error{Code: ucx.EINVALID, Field: "anchors", Err: err, Message: fmt.Sprintf("the trust anchors file %s: %s", path, ucx.ErrorMessage(err))}
+	}
+	if err := a.Apply(opts); err != nil {
+		return "", &ucx.Error{Code: ucx.EINVALID, Field: "anchors", Err: err, Message: fmt.Sprintf("the trust anchors file %s: %s", path, ucx.ErrorMessage(err))}
+	}
+	return path, nil
 }

@@ -133,12 +133,15 @@ func Parse(b []byte) (*Bundle, error) {
 	return &bu, nil
 }
 
-// Is reports whether b looks like a bundle rather than an envelope.
+// Is reports whether b looks like a bundle rather than an envelope: its
+// first JSON value has a "type" of the ucx.bundle family. Trailing data or
+// another version still look like one, so that Parse says what is wrong
+// with the bundle rather than with an envelope.
 func Is(b []byte) bool {
 	var probe struct {
 		Type string `json:"type"`
 	}
-	return json.Unmarshal(b, &probe) == nil && probe.Type == Type
+	return json.NewDecoder(bytes.NewReader(b)).Decode(&probe) == nil && strings.HasPrefix(probe.Type, "ucx.bundle/")
 }
 
 // decodeStrict unmarshals data into v, refusing unknown fields and

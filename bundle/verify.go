@@ -383,7 +383,10 @@ func checkIssuer(r *seal.Report, f *Facts, rule issuerRule) (*seal.Org, seal.Ver
 	var sealers []string
 	for i := range r.Seals {
 		s := &r.Seals[i]
-		if s.Key == nil || !s.OK() {
+		// A seal whose key was revoked before it was made is the status
+		// check's finding (key_revoked), not a forgery by someone else:
+		// the issuer check asks only whose intact seal it is.
+		if s.Key == nil || !s.Integrity.OK() || !s.Issuer.OK() {
 			continue
 		}
 		if s.Key.Org.ID != want {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,18 +18,11 @@ import (
 )
 
 // anchorsEnv names the trust anchors file when --anchors is not given.
-const anchorsEnv = "UCX_TRUST_ANCHORS"
+const anchorsEnv = bundle.AnchorsEnv
 
 // defaultAnchorsPath is where ucx verify looks for trust anchors when
-// neither --anchors nor UCX_TRUST_ANCHORS names a file: ucx/trust-anchors.json
-// in the user's configuration directory (~/.config on Linux).
-func defaultAnchorsPath() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "ucx", "trust-anchors.json")
-}
+// neither --anchors nor UCX_TRUST_ANCHORS names a file.
+func defaultAnchorsPath() string { return bundle.DefaultAnchorsPath() }
 
 // newVerifyCmd is `ucx verify`: the offline check anyone can run on a
 // sealed document, against the anchors the verifier pinned out of band.
@@ -161,33 +153,15 @@ func inputName(name string) string {
 	return name
 }
 
-// loadAnchors adds the trust anchors file's roots and log key to opts: the
-// file named, else $UCX_TRUST_ANCHORS, else the default path if it exists.
-// A named file that cannot be read is an error; a missing default is not.
+// loadAnchors adds the trust anchors file's roots and log key to opts
+// (bundle.LoadAnchors: the file named, else $UCX_TRUST_ANCHORS, else the
+// default path if it exists).
 func loadAnchors(name string, opts *bundle.Options) error {
-	named := name != ""
-	if !named {
-		name = os.Getenv(anchorsEnv)
-		named = name != ""
-	}
-	if !named {
-		name = defaultAnchorsPath()
-	}
-	if name == "" {
-		return nil
-	}
-	b, err := os.ReadFile(name)
+	_, err := bundle.LoadAnchors(name, opts)
 	if err != nil {
-		if !named && errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("cannot read the trust anchors file: %w", err)
+		return errors.New(errText(err))
 	}
-	a, err := bundle.ParseAnchors(b)
-	if err != nil {
-		return fmt.Errorf("the trust anchors file %s: %s", name, errText(err))
-	}
-	return a.Apply(opts)
+	return nil
 }
 
 // verdictJSON is one check in `ucx verify --json`. The names are the
