@@ -32,4 +32,6 @@ say "transparency log (issue 5: >= 10,000 integrated/s, >= 18,000 proofs/s, offl
 run go test -run '^$' -bench 'Log' -benchtime=1s ./sqlstore
 run go test -run '^$' -bench . -benchtime=1s ./tlog
 run go test -run '^$' -bench 'LogProofs' -benchtime=1s ./http
+say "offline verification of a witnessed licence bundle vs bare Ed25519 of its 5 signatures (issue 15: >= 0.5)"
+run go test -run '^$' -bench 'VerifyBundleVsBare' -cpu 1 -count 5 ./bundle
 echo "written to $OUT"

@@ -138,10 +138,28 @@ func Parse(b []byte) (*Bundle, error) {
 // another version still look like one, so that Parse says what is wrong
 // with the bundle rather than with an envelope.
 func Is(b []byte) bool {
-	var probe struct {
-		Type string `json:"type"`
+	// Read the top-level members up to "type" only: a bundle as the
+	// platform writes it has it first, so a large bundle is not scanned
+	// twice (Parse reads it all, strictly).
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
 	}
-	return json.NewDecoder(bytes.NewReader(b)).Decode(&probe) == nil && strings.HasPrefix(probe.Type, "ucx.bundle/")
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == "type" {
+			var typ string
+			return dec.Decode(&typ) == nil && strings.HasPrefix(typ, "ucx.bundle/")
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // decodeStrict unmarshals data into v, refusing unknown fields and

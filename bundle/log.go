@@ -82,8 +82,14 @@ func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdic
 	if err != nil {
 		return logFail(LogReasonUntrusted, "the checkpoint is not signed by the log key %s: %s", v.Name(), ucx.ErrorMessage(err))
 	}
+	return verifyLogProofAt(p, digest, cp.Checkpoint)
+}
+
+// verifyLogProofAt is VerifyLogProof once the checkpoint's signature has
+// been checked (once: it is the costliest step after the seals).
+func verifyLogProofAt(p *LogProof, digest seal.Digest, cp tlog.Checkpoint) *LogVerdict {
 	out := &LogVerdict{Origin: cp.Origin, TreeSize: cp.Size, Index: p.InclusionProof.Index}
-	leaf, err := provenLeaf(p.InclusionProof, p.Checkpoint, v)
+	leaf, err := provenLeaf(p.InclusionProof, cp)
 	if err != nil {
 		out.Reason, out.Detail = LogReasonBadProof, fmt.Sprintf("leaf %d is not proven in the checkpoint of %d entries: %s", out.Index, cp.Size, ucx.ErrorMessage(err))
 		return out
@@ -93,7 +99,7 @@ func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdic
 		return out
 	}
 	for _, rp := range p.Revocations {
-		rl, err := provenLeaf(rp, p.Checkpoint, v)
+		rl, err := provenLeaf(rp, cp)
 		if err != nil {
 			out.Reason, out.Detail = LogReasonBadProof, fmt.Sprintf("the revocation's leaf %d is not proven in the checkpoint of %d entries: %s", rp.Index, cp.Size, ucx.ErrorMessage(err))
 			return out
@@ -111,15 +117,20 @@ func VerifyLogProof(p *LogProof, digest seal.Digest, v note.Verifier) *LogVerdic
 	return out
 }
 
-// provenLeaf verifies an inclusion proof against the checkpoint and reads
-// its entry, which a bundle's proofs always carry.
-func provenLeaf(p *Inclusion, checkpoint string, v note.Verifier) (*documentLeaf, error) {
+// provenLeaf verifies an inclusion proof against the (verified)
+// checkpoint and reads its entry, which a bundle's proofs always carry.
+func provenLeaf(p *Inclusion, cp tlog.Checkpoint) (*documentLeaf, error) {
 	if p == nil || p.Entry == nil {
 		return nil, ucx.Errorf(ucx.EINVALID, "the proof carries no entry")
 	}
-	q := *p
-	q.Checkpoint = checkpoint
-	if _, err := q.Verify(v); err != nil {
+	if p.TreeSize != cp.Size {
+		return nil, ucx.Errorf(ucx.EINVALID, "the proof is for a tree of %d leaves but its checkpoint is of %d", p.TreeSize, cp.Size)
+	}
+	leaf := tlog.LeafHash(p.Entry)
+	if p.LeafHash != nil && !bytes.Equal(leaf, p.LeafHash) {
+		return nil, ucx.Errorf(ucx.EINVALID, "the entry does not hash to the proof's leaf hash")
+	}
+	if err := cp.VerifyInclusion(p.Index, leaf, p.Hashes); err != nil {
 		return nil, err
 	}
 	var l documentLeaf
@@ -137,7 +148,17 @@ func provenLeaf(p *Inclusion, checkpoint string, v note.Verifier) (*documentLeaf
 // among them cannot be left out. Any revocation leaf of the document up to
 // the checkpoint revokes it, whatever the bundle's sealed records say.
 func checkLog(p *LogProof, digest seal.Digest, opts Options) *LogVerdict {
-	lv := VerifyLogProof(p, digest, opts.LogKey)
+	if p == nil || p.InclusionProof == nil {
+		return logFail(LogReasonMissing, "the bundle carries no transparency-log proof; fetch a fresh bundle from the platform")
+	}
+	// The checkpoint's log signature and the witnesses' cosignatures are
+	// each checked once, here.
+	scp, err := tlog.OpenCheckpoint([]byte(p.Checkpoint), opts.LogKey)
+	if err != nil {
+		return logFail(LogReasonUntrusted, "the checkpoint is not signed by the log key %s: %s", opts.LogKey.Name(), ucx.ErrorMessage(err))
+	}
+	cp := scp.Checkpoint
+	lv := verifyLogProofAt(p, digest, cp)
 	if !lv.OK {
 		return lv
 	}
@@ -148,17 +169,22 @@ func checkLog(p *LogProof, digest seal.Digest, opts Options) *LogVerdict {
 		}
 		return &LogVerdict{Reason: LogReasonWitnesses, Detail: detail, Origin: lv.Origin, Index: lv.Index, TreeSize: lv.TreeSize}
 	}
-	cp, _ := tlog.OpenCheckpoint([]byte(p.Checkpoint), opts.LogKey)
 	idx := p.InclusionProof.Index
 	if p.Later == nil && idx+1 != cp.Size {
 		return &LogVerdict{Reason: string(ReasonStatusUnproven), Origin: lv.Origin, Index: idx, TreeSize: lv.TreeSize,
 			Detail: fmt.Sprintf("the bundle does not carry the %d entries logged after the document up to the checkpoint, so whether one of them revokes it cannot be told offline; fetch a fresh bundle or verify on the platform", cp.Size-idx-1)}
 	}
-	if err := laterEntriesProven(p.InclusionProof, p.Later, cp.Checkpoint); err != nil {
+	if err := laterEntriesProven(p.InclusionProof, p.Later, cp); err != nil {
 		return &LogVerdict{Reason: LogReasonBadProof, Origin: lv.Origin, Index: idx, TreeSize: lv.TreeSize,
 			Detail: "the entries logged after the document are not the log's: " + ucx.ErrorMessage(err)}
 	}
+	want := []byte(digest.String())
 	for i, e := range p.Later {
+		// An entry that revokes the document names its digest, literally
+		// or, with a backslash, escaped: any other is skipped unread.
+		if !bytes.Contains(e, want) && bytes.IndexByte(e, '\\') < 0 {
+			continue
+		}
 		var l documentLeaf
 		if json.Unmarshal(e, &l) == nil && l.Kind == ucx.DocRevocation && l.Revokes == digest.String() && !lv.Revoked {
 			lv.Revoked, lv.RevokedIndex = true, idx+1+int64(i)
@@ -173,18 +199,28 @@ func checkLog(p *LogProof, digest seal.Digest, opts Options) *LogVerdict {
 }
 
 // witnessCount counts the trusted witnesses whose cosignature on the
-// checkpoint note verifies. A cosignature that is there but does not
-// verify is an error: someone altered the checkpoint or the signature.
+// checkpoint note verifies (tlog.VerifyCheckpointCosigned's count, with
+// the log's signature, already checked by checkLog, not checked again). A
+// cosignature that is there but does not verify is an error: someone
+// altered the checkpoint or the signature.
 func witnessCount(checkpoint string, opts Options) (int, error) {
 	if len(opts.Witnesses) == 0 {
 		return 0, nil
 	}
-	cp, err := tlog.VerifyCheckpointCosigned([]byte(checkpoint), opts.LogKey, opts.Witnesses, 0)
+	cp, err := tlog.VerifyCheckpointCosigned([]byte(checkpoint), alreadyVerified{opts.LogKey}, opts.Witnesses, 0)
 	if err != nil {
 		return 0, err
 	}
 	return len(cp.Witnesses), nil
 }
+
+// alreadyVerified is the log's verifier for a note whose log signature
+// was verified already: it names the same key and accepts the signature,
+// so that witnessCount checks only the cosignatures. Never use it on a
+// note that was not opened with the real verifier.
+type alreadyVerified struct{ note.Verifier }
+
+func (alreadyVerified) Verify(msg, sig []byte) bool { return true }
 
 // laterEntriesProven checks that the document's leaf and the entries
 // after it make up the whole rest of the tree the checkpoint commits to:

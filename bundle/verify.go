@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"strconv"
 	"strings"
@@ -255,6 +256,7 @@ func VerifyBundle(bu *Bundle, opts Options) (*Verification, error) {
 		sopts.LoggedAt = rec.LoggedAt
 	}
 	var r *seal.Report
+	var list *seal.TrustList // parsed once, when the root's seal on it holds
 	if rootErr != nil {
 		r = seal.Verify(bu.Envelope, listBytes, nil, sopts)
 		uv := seal.Verdict{Reason: ReasonUnknownRoot, Detail: rootErr.Error()}
@@ -266,7 +268,7 @@ func VerifyBundle(bu *Bundle, opts Options) (*Verification, error) {
 			r.Seals[i].Integrity, r.Seals[i].Issuer, r.Seals[i].Status = uv, uv, uv
 		}
 	} else {
-		r = seal.Verify(bu.Envelope, listBytes, root, sopts)
+		r, list = verifySeals(bu.Envelope, listBytes, root, sopts)
 	}
 	if r.Integrity.Reason == seal.ReasonMalformed {
 		return nil, ucx.FieldErrorf(ucx.EINVALID, "envelope", "the envelope cannot be read: %s", r.Integrity.Detail)
@@ -301,7 +303,7 @@ func VerifyBundle(bu *Bundle, opts Options) (*Verification, error) {
 		case rec != nil && rec.Revoked != nil:
 			r.Status = seal.Verdict{Reason: seal.ReasonDocumentRevoked, Detail: fmt.Sprintf("the document was revoked at %s: %s", rec.Revoked.At.UTC().Format(time.RFC3339), rec.Revoked.Reason)}
 		default:
-			if list, err := seal.ParseTrustList(listBytes, root); err == nil && facts != nil {
+			if list != nil && facts != nil {
 				if rv, ok := sealedRevocation(list, facts, digest, bu.Revocations); ok {
 					r.Status = seal.Verdict{Reason: seal.ReasonDocumentRevoked, Detail: fmt.Sprintf("the document was revoked at %s: %s", rv.At.UTC().Format(time.RFC3339), rv.Reason)}
 				}
@@ -336,10 +338,30 @@ func VerifyBundle(bu *Bundle, opts Options) (*Verification, error) {
 	return v, nil
 }
 
+// verifySeals is seal.Verify, returning the trust list it parsed (nil
+// when the root's seal on it does not hold) so that the root's signature
+// is checked once per verification.
+func verifySeals(envelope, listBytes []byte, root *seal.PublicKey, opts seal.Options) (*seal.Report, *seal.TrustList) {
+	list, err := seal.ParseTrustList(listBytes, root)
+	if err != nil {
+		return seal.Verify(envelope, listBytes, root, opts), nil
+	}
+	return list.Verify(envelope, opts), list
+}
+
 // pickRoot finds the pinned root the trust list is sealed by.
 func pickRoot(bu *Bundle, list []byte, opts Options) (*seal.PublicKey, *RootInfo, error) {
 	var own *seal.PublicKey
 	if bu.RootPublicKey != "" {
+		// The usual case, the bundle's root pinned, needs no key parsing:
+		// the same key is the same PKIX bytes.
+		if blk, _ := pem.Decode([]byte(bu.RootPublicKey)); blk != nil {
+			for _, k := range opts.Roots {
+				if bytes.Equal(blk.Bytes, k.PKIX()) {
+					return k, &RootInfo{KeyID: k.ID(), Fingerprint: Fingerprint(k), Pinned: true}, nil
+				}
+			}
+		}
 		own, _ = seal.ParsePublicKeyPEM([]byte(bu.RootPublicKey))
 	}
 	for _, k := range opts.Roots {
