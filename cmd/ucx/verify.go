@@ -55,8 +55,12 @@ the platform's operator. An unpinned root is "cannot be checked".
 The log key (--log-key-pub, or the anchors') makes the document's
 transparency-log proof required; without a log key, give --no-log to
 verify without the log, knowing that a revocation left out of the bundle
-then goes unseen. --witness KEY (repeatable) and --min-witnesses N require
-witness cosignatures on the checkpoint.
+then goes unseen. --witness KEY (repeatable) requires a cosignature of
+that witness on the bundle's checkpoint; with --min-witnesses N, N of the
+witnesses given suffice. Too few cosignatures is "cannot be checked"
+(log_witnesses_missing, exit 1): fetch a bundle whose checkpoint the
+witnesses have cosigned. N larger than the witnesses given is a usage
+error (exit 2).
 
 FILE is a verification bundle (GET /api/v1/documents/{digest}/bundle), or
 a bare sealed envelope with --trust FILE (the sealed trust list).
@@ -105,8 +109,21 @@ error or unusable input.`,
 				}
 				opts.Witnesses = append(opts.Witnesses, v)
 			}
+			// --witness alone requires every witness named; --min-witnesses
+			// says how many of them suffice.
+			if !cmd.Flags().Changed("min-witnesses") {
+				opts.MinWitnesses = len(opts.Witnesses)
+			}
 			if err := loadAnchors(anchorsFile, &opts); err != nil {
 				return usageErr(err)
+			}
+			switch {
+			case opts.MinWitnesses < 0:
+				return usageErr(fmt.Errorf("--min-witnesses %d: give a number of witnesses, 0 or more", opts.MinWitnesses))
+			case opts.MinWitnesses > len(opts.Witnesses):
+				return usageErr(fmt.Errorf("--min-witnesses %d, but only %d witness keys are given (--witness KEY, or the trust anchors' witnesses): no checkpoint could ever satisfy it", opts.MinWitnesses, len(opts.Witnesses)))
+			case opts.MinWitnesses > 0 && opts.LogKey == nil:
+				return usageErr(errors.New("witness cosignatures are on the log's checkpoints: pin the log key too (--log-key-pub, or the trust anchors)"))
 			}
 			if trustFile != "" {
 				if opts.TrustList, err = readInput(cmd, trustFile, "the trust list"); err != nil {
@@ -139,7 +156,7 @@ error or unusable input.`,
 	f.StringVar(&logPub, "log-key-pub", "", "the pinned transparency log key (<origin>+<hash>+<key>), or a file holding it")
 	f.BoolVar(&noLog, "no-log", false, "verify without the transparency log (a stripped revocation then goes unseen)")
 	f.StringSliceVar(&witnesses, "witness", nil, "a trusted witness's note verifier key (repeatable)")
-	f.IntVar(&minWitnesses, "min-witnesses", 0, "how many of the --witness keys must have cosigned the checkpoint")
+	f.IntVar(&minWitnesses, "min-witnesses", 0, "how many of the --witness keys must have cosigned the checkpoint (default: all of them)")
 	f.BoolVar(&asJSON, "json", false, "print the verification as one JSON object")
 	f.StringVar(&lang, "lang", "zh", "language of the report: zh, en or ru")
 	f.StringSliceVar(&requireOrgs, "require-org", nil, "an organisation id that must have a valid seal on the document (repeatable)")
