@@ -149,6 +149,14 @@ func (c *Client) Document(ctx context.Context, digest string) (envelope []byte, 
 	return b, res.header.Get("X-Ucx-Document-Kind"), nil
 }
 
+// PDF calls GET /documents/{digest}/pdf and returns the document's PDF as
+// served, with its verification bundle embedded (ucx verify FILE.pdf checks
+// it offline). Public: no token is needed.
+func (c *Client) PDF(ctx context.Context, digest string) ([]byte, error) {
+	b, _, err := c.getBounded(ctx, "/documents/"+url.PathEscape(digest)+"/pdf", nil)
+	return b, err
+}
+
 // bundleRetries is how many times Bundle asks again when the server says
 // the document's log entry is not yet in a checkpoint (503 with
 // Retry-After): checkpoints come every half second, so a few tries cover a

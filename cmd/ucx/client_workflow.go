@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -281,25 +283,92 @@ authority's custodial key.`,
 	})
 
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "show one licence",
-		Args:  cobra.ExactArgs(1),
+		Use:   "show NUMBER|ID",
+		Short: "show one licence, by its number or id, with its document's digest",
+		Long: `show shows a licence you are a party to (its exporter, an authority,
+customs), found by its number (UCX-2026-000123) or its id: its state, its
+vehicles and the digest of its sealed document, the key of the document's
+print view, PDF, bundle and verify page (document_digest with --json).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("the licence id", args[0])
+			c, err := f.client()
 			if err != nil {
 				return err
+			}
+			lic, err := findLicence(cmd, c, args[0])
+			if err != nil {
+				return err
+			}
+			return printLicence(cmd.OutOrStdout(), f, lic)
+		},
+	}
+
+	var format, output string
+	download := &cobra.Command{
+		Use:   "download NUMBER|ID [--format bundle|pdf|json] [-o FILE]",
+		Short: "download a licence's sealed document: its verification bundle, PDF or envelope",
+		Long: `download saves the sealed document of a licence you are a party to, found by
+its number or id:
+
+  --format bundle  the verification bundle (default), for ucx verify offline
+  --format pdf     the PDF, laid out as an official document, with the bundle
+                   embedded: ucx verify FILE.pdf checks it offline
+  --format json    the sealed envelope alone (the document and its seals)
+
+-o FILE names the file (- for standard output); the default is the licence
+number with .bundle.json, .pdf or .json. Nothing is checked here: ucx verify
+does that.
+
+Exit status: 0 saved, 1 no such licence for you or no sealed document, 2
+usage, 3 server failure.`,
+		Example: "  ucx licence download UCX-2026-000123 --format pdf -o licence.pdf && ucx verify licence.pdf",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext := map[string]string{"bundle": ".bundle.json", "pdf": ".pdf", "json": ".json"}[format]
+			if ext == "" {
+				return usageErr(fmt.Errorf("--format %q: use bundle, pdf or json", format))
 			}
 			c, err := f.client()
 			if err != nil {
 				return err
 			}
-			lic, err := c.FindLicenceByID(cmd.Context(), nil, id)
+			lic, err := findLicence(cmd, c, args[0])
+			if err != nil {
+				return err
+			}
+			if lic.DocumentDigest == "" {
+				return &exitError{code: exitFound, err: fmt.Errorf("licence %s has no sealed document: it was issued while sealing was off", lic.Number)}
+			}
+			var b []byte
+			switch format {
+			case "bundle":
+				b, err = c.Bundle(cmd.Context(), lic.DocumentDigest)
+			case "pdf":
+				b, err = c.PDF(cmd.Context(), lic.DocumentDigest)
+			case "json":
+				b, _, err = c.Document(cmd.Context(), lic.DocumentDigest)
+			}
 			if err != nil {
 				return clientErr(err)
 			}
-			return printLicence(cmd.OutOrStdout(), f, lic)
+			if format != "pdf" && !bytes.HasSuffix(b, []byte("\n")) {
+				b = append(b, '\n')
+			}
+			name := output
+			if name == "" {
+				name = strings.NewReplacer("/", "-", "\\", "-").Replace(lic.Number) + ext
+			}
+			if err := writeOutput(cmd, name, b); err != nil {
+				return err
+			}
+			if name != "-" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "saved %s: licence %s, document %s\n", name, lic.Number, lic.DocumentDigest)
+			}
+			return nil
 		},
 	}
+	download.Flags().StringVar(&format, "format", "bundle", "bundle, pdf or json")
+	download.Flags().StringVarP(&output, "output", "o", "", "the file to write (- for standard output; default NUMBER.bundle.json, .pdf or .json)")
 
 	var flt ucx.LicenceFilter
 	list := &cobra.Command{
@@ -328,8 +397,33 @@ authority's custodial key.`,
 	list.Flags().IntVar(&flt.Offset, "offset", 0, "records to skip")
 	list.Flags().IntVar(&flt.Limit, "limit", 50, "records to show (at most 500)")
 
-	cmd.AddCommand(issue, refuse, show, list)
+	cmd.AddCommand(issue, refuse, show, download, list)
 	return cmd
+}
+
+// findLicence finds a licence the caller may see by its number, or by
+// its id when the argument is all digits (licence numbers never are).
+func findLicence(cmd *cobra.Command, c *ucxhttp.Client, arg string) (*ucx.Licence, error) {
+	arg = strings.TrimSpace(arg)
+	if arg != "" && strings.Trim(arg, "0123456789") == "" {
+		id, err := parseID("the licence id", arg)
+		if err != nil {
+			return nil, err
+		}
+		lic, err := c.FindLicenceByID(cmd.Context(), nil, id)
+		return lic, clientErr(err)
+	}
+	if arg == "" {
+		return nil, usageErr(errors.New("give a licence number (UCX-2026-000123) or id"))
+	}
+	lics, _, err := c.FindLicences(cmd.Context(), nil, ucx.LicenceFilter{Number: arg, Limit: 2})
+	if err != nil {
+		return nil, clientErr(err)
+	}
+	if len(lics) != 1 {
+		return nil, clientErr(ucx.Errorf(ucx.ENOTFOUND, "no licence numbered %s that you are a party to", arg))
+	}
+	return lics[0], nil
 }
 
 // appVersion is the version given, or else the application's current one.
@@ -386,19 +480,16 @@ func printLicence(w io.Writer, f *clientFlags, l *ucx.Licence) error {
 func newClearCmd(f *clientFlags) *cobra.Command {
 	var port, declaration string
 	cmd := &cobra.Command{
-		Use:   "clear LICENCE_ID --port PORT --declaration NUMBER",
+		Use:   "clear NUMBER|LICENCE_ID --port PORT --declaration NUMBER",
 		Short: "record customs clearance of a licence (customs)",
 		Long: `clear records that a licence's vehicles cleared customs at a port under a
-declaration (R15). A licence is consumed once: a second clearance is refused
+declaration (R15); the licence is named by its number (UCX-2026-000123)
+or its id. A licence is consumed once: a second clearance is refused
 as a conflict. The vehicle must then be deregistered within two months (R16).
 
 Exit status: 0 recorded, 1 the server refused, 2 usage, 3 server failure.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("the licence id", args[0])
-			if err != nil {
-				return err
-			}
 			if port == "" || declaration == "" {
 				return usageErr(errors.New("--port and --declaration are both required"))
 			}
@@ -406,7 +497,11 @@ Exit status: 0 recorded, 1 the server refused, 2 usage, 3 server failure.`,
 			if err != nil {
 				return err
 			}
-			lic, err := c.RecordClearance(cmd.Context(), nil, id, port, declaration)
+			found, err := findLicence(cmd, c, args[0])
+			if err != nil {
+				return err
+			}
+			lic, err := c.RecordClearance(cmd.Context(), nil, found.ID, port, declaration)
 			if err != nil {
 				return clientErr(err)
 			}
