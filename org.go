@@ -169,6 +169,19 @@ type User struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// Invitation is the one-time set-password token of a user created without
+// a password (InviteUser): whoever creates the user, the operator
+// included, never chooses or learns the password. Token is shown once,
+// when made; only its hash is stored. It works once, until ExpiresAt.
+type Invitation struct {
+	UserID    int64     `json:"user_id"`
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// URL is the web page that accepts it (/invite?token=…), filled in by
+	// the API from the server's public address.
+	URL string `json:"url,omitempty"`
+}
+
 // Token is an API token for machines. Only its hash is stored; the secret is
 // shown once, when created.
 type Token struct {
@@ -225,9 +238,20 @@ type OrgService interface {
 	// SetWMIs replaces the caller's own manufacturer's declared WMIs.
 	SetWMIs(ctx context.Context, p *Principal, wmis []string) (*Org, error)
 
-	// CreateUser adds a user with a password to an organisation. The
-	// operator may add to any organisation, an admin only to its own.
+	// CreateUser adds a user with a password to the caller's own
+	// organisation; only its admin may. The operator never chooses another
+	// organisation's passwords: it invites (InviteUser).
 	CreateUser(ctx context.Context, p *Principal, u *User, password string) error
+	// InviteUser adds a user without a password and returns the
+	// invitation with which the user sets one. The operator's admin may
+	// invite into any organisation, an admin into its own; the act is in
+	// the organisation's audit trail.
+	InviteUser(ctx context.Context, p *Principal, u *User) (*Invitation, error)
+	// AcceptInvitation sets the invited user's password with the
+	// invitation's token, once, before it expires, and returns the user's
+	// principal. EINVALID (field token) for an unknown, used or expired
+	// token.
+	AcceptInvitation(ctx context.Context, token, password string) (*Principal, error)
 	// Authenticate checks a username and password. Returns EUNAUTHORIZED,
 	// with the same message whether the user or the password was wrong.
 	Authenticate(ctx context.Context, username, password string) (*Principal, error)

@@ -82,6 +82,9 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"PUT", "/api/v1/orgs/" + makerID + "/wmis", func() string { return `{"wmis":["LM1"]}` }, actors("maker"), false},
 			{"POST", "/api/v1/users", func() string {
 				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), testPassword)
+			}, []string{"exporter.admin"}, false},
+			{"POST", "/api/v1/users", func() string {
+				return fmt.Sprintf(`{"org_id":%s,"username":"invited.user%d","role":"admin"}`, exporterID, unique())
 			}, []string{"operator.admin", "exporter.admin"}, false},
 			{"GET", "/api/v1/orgs/" + exporterID + "/events", nil, []string{"exporter.admin"}, false},
 			{"POST", "/api/v1/tokens", func() string { return `{"name":"matrix"}` }, every, false},
@@ -238,7 +241,8 @@ var numericSegment = regexp.MustCompile(`/[0-9]+`)
 // public are the routes that need no credentials.
 var public = map[string]bool{
 	"GET /healthz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true, "POST /api/v1/auth/login": true,
-	"GET /api/v1/trust-list": true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true, "GET /.well-known/ucx-root": true,
+	"POST /api/v1/invitations/accept": true, // the invitation's token is the credential
+	"GET /api/v1/trust-list":          true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true, "GET /.well-known/ucx-root": true,
 	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
 	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true, "GET /documents/{digest}/pdf": true,
 	// The transparency log is public: it proves nothing to strangers otherwise.

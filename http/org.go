@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ func (s *Server) registerOrgRoutes() {
 	s.handle("POST /api/v1/orgs/{id}/outlets", s.authenticate(s.handleAddOutlet))
 	s.handle("PUT /api/v1/orgs/{id}/wmis", s.authenticate(s.handleSetWMIs))
 	s.handle("POST /api/v1/users", s.authenticate(s.handleCreateUser))
+	s.handle("POST /api/v1/invitations/accept", s.handleAcceptInvitation)
 	s.handle("GET /api/v1/orgs/{id}/events", s.authenticate(s.handleOrgEvents))
 }
 
@@ -245,7 +247,23 @@ type UserRequest struct {
 	Username    string   `json:"username"`
 	DisplayName string   `json:"display_name,omitempty"`
 	Role        ucx.Role `json:"role"`
-	Password    string   `json:"password"`
+	// Password is for an admin adding a colleague to its own organisation;
+	// left out, the user is invited (a one-time set-password token). The
+	// platform operator always invites.
+	Password string `json:"password,omitempty"`
+}
+
+// UserResponse is the answer of POST /api/v1/users: the user, and the
+// invitation when it was made without a password (its token shown once).
+type UserResponse struct {
+	*ucx.User
+	Invitation *ucx.Invitation `json:"invitation,omitempty"`
+}
+
+// AcceptInvitationRequest is the body of POST /api/v1/invitations/accept.
+type AcceptInvitationRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
 }
 
 func (s *Server) handleOrgIndex(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -408,11 +426,51 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *ucx
 	if u.OrgID == 0 {
 		u.OrgID = p.OrgID
 	}
-	if err := s.OrgService.CreateUser(r.Context(), p, u, in.Password); err != nil {
+	if in.Password != "" {
+		if err := s.OrgService.CreateUser(r.Context(), p, u, in.Password); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, UserResponse{User: u})
+		return
+	}
+	inv, err := s.OrgService.InviteUser(r.Context(), p, u)
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, u)
+	inv.URL = s.invitationURL(r, inv.Token)
+	writeJSON(w, http.StatusCreated, UserResponse{User: u, Invitation: inv})
+}
+
+// invitationURL is the web page that accepts an invitation.
+func (s *Server) invitationURL(r *http.Request, token string) string {
+	base, _ := s.publicBase(r)
+	return base + "/invite?token=" + url.QueryEscape(token)
+}
+
+// handleAcceptInvitation sets an invited user's password with the
+// invitation's token (no sign-in: the token is the credential) and
+// answers the user as GET /me would.
+func (s *Server) handleAcceptInvitation(w http.ResponseWriter, r *http.Request) {
+	var in AcceptInvitationRequest
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(in.Password) > 1024 {
+		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "password", "the password is longer than 1024 bytes"))
+		return
+	}
+	p, err := s.OrgService.AcceptInvitation(r.Context(), in.Token, in.Password)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if info := infoFrom(r.Context()); info != nil {
+		info.principal = p
+	}
+	writeJSON(w, http.StatusOK, meOf(p))
 }
 
 // nonNil makes an empty page encode as [] rather than null.
@@ -588,11 +646,38 @@ func (c *Client) SetWMIs(ctx context.Context, p *ucx.Principal, wmis []string) (
 
 // CreateUser adds a user and fills in its id.
 func (c *Client) CreateUser(ctx context.Context, _ *ucx.Principal, u *ucx.User, password string) error {
-	var out ucx.User
+	if password == "" {
+		return ucx.FieldErrorf(ucx.EINVALID, "password", "the password is required; to add a user without one, invite them")
+	}
+	out := UserResponse{User: &ucx.User{}}
 	in := UserRequest{OrgID: u.OrgID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Password: password}
 	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/users", in: in, out: &out}); err != nil {
 		return err
 	}
-	*u = out
+	*u = *out.User
 	return nil
+}
+
+// InviteUser adds a user without a password and returns the invitation,
+// whose URL the server fills in.
+func (c *Client) InviteUser(ctx context.Context, _ *ucx.Principal, u *ucx.User) (*ucx.Invitation, error) {
+	out := UserResponse{User: &ucx.User{}}
+	in := UserRequest{OrgID: u.OrgID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
+	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/users", in: in, out: &out}); err != nil {
+		return nil, err
+	}
+	*u = *out.User
+	if out.Invitation == nil {
+		return nil, ucx.Errorf(ucx.EINTERNAL, "the server answered no invitation")
+	}
+	return out.Invitation, nil
+}
+
+// AcceptInvitation sets an invited user's password with the token.
+func (c *Client) AcceptInvitation(ctx context.Context, token, password string) (*ucx.Principal, error) {
+	var out Me
+	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/invitations/accept", in: AcceptInvitationRequest{Token: token, Password: password}, out: &out}); err != nil {
+		return nil, err
+	}
+	return out.Principal(), nil
 }

@@ -150,6 +150,7 @@ var uiPageTemplates = []string{
 	"login", "error", "home", "dashboard", "applications", "application", "new_application",
 	"import", "import_new", "inbox", "request", "review", "exporters", "customs", "verify",
 	"figures", "credit", "credit_list", "credit_naming", // ui_oversight.go
+	"invite", // ui_invite.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -180,6 +181,8 @@ func (s *Server) registerUIRoutes() {
 	h("GET /login", s.uiLoginPage)
 	h("POST /login", s.uiCSRF(s.uiLogin))
 	h("POST /logout", s.uiCSRF(s.uiLogout))
+	h("GET /invite", s.uiInvitePage)
+	h("POST /invite", s.uiCSRF(s.uiAcceptInvitation))
 	h("GET /verify", s.uiVerifyPage)
 	h("POST /verify", s.uiCSRF(s.uiVerify))
 

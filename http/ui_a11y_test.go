@@ -24,6 +24,7 @@ func TestUI_EveryFormControlHasALabelAndIsKeyboardReachable(t *testing.T) {
 	pages := []struct{ user, path string }{
 		{"", "/login"},
 		{"", "/verify"},
+		{"", "/invite?token=ucxi_example"},
 		{"exporter.member", "/"},
 		{"exporter.member", "/applications"},
 		{"exporter.member", "/applications/new"},

@@ -258,6 +258,8 @@ var uiZH = map[string]string{
 	"layout.skip": "跳到正文", "layout.tagline": "二手车出口合规平台", "layout.nav": "主导航", "layout.signout": "退出登录",
 	"layout.footer": "依据商贸函〔2025〕648号：注册登记后180天内（含）申请出口许可证的车辆，须附生产企业《售后维修服务确认书》。",
 
+	"title.invite": "设置密码", "invite.intro": "您已受邀使用 ucx。请为您的账户设置密码（至少 10 个字符）；邀请您的人不会知道它。邀请链接只能使用一次。",
+	"invite.submit": "设置密码并登录", "invite.mismatch": "两次输入的密码不一致。", "field.password_repeat": "再次输入密码",
 	"title.login": "登录", "title.home": "首页", "title.dashboard": "工作台", "title.applications": "出口许可证申请",
 	"title.application": "申请", "title.new_application": "新建申请", "title.import_new": "批量导入", "title.import": "导入进度",
 	"title.inbox": "确认书请求", "title.request": "确认书请求", "title.review": "待审核申请", "title.exporters": "出口企业与信用",
@@ -495,6 +497,8 @@ var uiEN = map[string]string{
 	"layout.skip": "Skip to content", "layout.tagline": "used-car export compliance", "layout.nav": "Main", "layout.signout": "Sign out",
 	"layout.footer": "Under MOFCOM Notice 648 (2025), a car whose export-licence application comes 180 days or less after its registration needs its manufacturer's sealed After-Sales Service Confirmation.",
 
+	"title.invite": "Set your password", "invite.intro": "You have been invited to ucx. Choose a password for your account (at least 10 characters); whoever invited you never learns it. The invitation link works once.",
+	"invite.submit": "Set password and sign in", "invite.mismatch": "The two passwords differ.", "field.password_repeat": "Password again",
 	"title.login": "Sign in", "title.home": "Home", "title.dashboard": "Dashboard", "title.applications": "Export-licence applications",
 	"title.application": "Application", "title.new_application": "New application", "title.import_new": "Bulk upload", "title.import": "Import progress",
 	"title.inbox": "Confirmation requests", "title.request": "Confirmation request", "title.review": "Review queue", "title.exporters": "Exporters and standing",

@@ -158,6 +158,13 @@ func TestAuthorisationMatrix(t *testing.T) {
 			{"CreateUser", func(t *testing.T, p *ucx.Principal, key string) error {
 				return db.CreateUser(ctx, p, &ucx.User{Username: "u." + key, Role: ucx.RoleViewer}, testPassword)
 			}, keys("*.admin"), nil},
+			{"CreateUser/another org with a password", func(t *testing.T, p *ucx.Principal, key string) error {
+				return db.CreateUser(ctx, p, &ucx.User{OrgID: w.exporter.ID, Username: "pw." + key, Role: ucx.RoleAdmin}, testPassword)
+			}, keys("exporter.admin"), nil},
+			{"InviteUser", func(t *testing.T, p *ucx.Principal, key string) error {
+				_, err := db.InviteUser(ctx, p, &ucx.User{OrgID: w.exporter.ID, Username: "inv." + key, Role: ucx.RoleAdmin})
+				return err
+			}, keys("exporter.admin", "operator.admin"), nil},
 			{"OrgEvents", func(t *testing.T, p *ucx.Principal, _ string) error {
 				_, _, err := db.OrgEvents(ctx, p, w.exporter.ID, ucx.EventFilter{})
 				return err

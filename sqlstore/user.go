@@ -55,13 +55,16 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// CreateUser adds a user with a password to an organisation. An admin of
-// the platform operator may add users to any organisation (to set up its
-// first admin); an organisation's admin only to its own. u.OrgID 0 means
-// the caller's organisation. Usernames are 3–64 characters of a–z, 0–9, '.',
-// '_' and '-' (lower-cased on entry); passwords have at least 10
-// characters. Returns EFORBIDDEN, EINVALID, ENOTFOUND for an unknown
-// organisation, or ECONFLICT when the username is taken.
+// CreateUser adds a user with a password to an organisation. An
+// organisation's admin may add users to its own organisation. The platform
+// operator may not choose another organisation's passwords (it would then
+// know how to sign in as that organisation and read its data): it invites
+// the user instead (InviteUser), and an attempt is EFORBIDDEN saying so.
+// u.OrgID 0 means the caller's organisation. Usernames are 3–64
+// characters of a–z, 0–9, '.', '_' and '-' (lower-cased on entry);
+// passwords have at least 10 characters. Returns EFORBIDDEN, EINVALID,
+// ENOTFOUND for an unknown organisation, or ECONFLICT when the username is
+// taken.
 func (db *DB) CreateUser(ctx context.Context, p *ucx.Principal, u *ucx.User, password string) error {
 	const op = "sqlstore.CreateUser"
 	if err := signedIn(p); err != nil {
@@ -73,9 +76,11 @@ func (db *DB) CreateUser(ctx context.Context, p *ucx.Principal, u *ucx.User, pas
 	if u.OrgID == 0 {
 		u.OrgID = p.OrgID
 	}
-	operator := p.OrgKind == ucx.KindOperator && p.Role == ucx.RoleAdmin
-	if !operator && (p.Role != ucx.RoleAdmin || u.OrgID != p.OrgID) {
-		return ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the organisation (or of the platform operator) may add its users")
+	if p.OrgKind == ucx.KindOperator && p.Role == ucx.RoleAdmin && u.OrgID != p.OrgID {
+		return ucx.FieldErrorf(ucx.EFORBIDDEN, "password", "the platform operator never sets another organisation's passwords: leave the password out and the user gets a one-time invitation to choose their own")
+	}
+	if p.Role != ucx.RoleAdmin || u.OrgID != p.OrgID {
+		return ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the organisation may add its users with a password")
 	}
 	hash, err := prepareUser(u, password)
 	if err != nil {
@@ -84,20 +89,146 @@ func (db *DB) CreateUser(ctx context.Context, p *ucx.Principal, u *ucx.User, pas
 	return db.Update(ctx, op, func(tx *Tx) error { return tx.createUser(ctx, p, u, hash) })
 }
 
+// InvitationTTL is how long an invitation can be accepted: three days,
+// time enough for a letter sent on a Friday.
+const InvitationTTL = 72 * time.Hour
+
+const invitationPrefix = "ucxi_"
+
+// InviteUser adds a user without a password and returns the invitation
+// with which the user sets one (AcceptInvitation): a random token, shown
+// this once and stored hashed, valid once for InvitationTTL. The
+// operator's admin may invite into any organisation (to set up its first
+// admin), an organisation's admin into its own. Both events, user.create
+// and user.invite, are on the new user, so they are in the organisation's
+// audit trail (OrgEvents) with the operator as their actor. Returns
+// EFORBIDDEN, EINVALID, ENOTFOUND for an unknown organisation, or
+// ECONFLICT when the username is taken.
+func (db *DB) InviteUser(ctx context.Context, p *ucx.Principal, u *ucx.User) (*ucx.Invitation, error) {
+	const op = "sqlstore.InviteUser"
+	if err := signedIn(p); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "user", "the user is missing")
+	}
+	if u.OrgID == 0 {
+		u.OrgID = p.OrgID
+	}
+	operator := p.OrgKind == ucx.KindOperator && p.Role == ucx.RoleAdmin
+	if !operator && (p.Role != ucx.RoleAdmin || u.OrgID != p.OrgID) {
+		return nil, ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the organisation (or of the platform operator) may invite its users")
+	}
+	if err := prepareUserFields(u); err != nil {
+		return nil, err
+	}
+	secret, hash, err := newSecret(invitationPrefix)
+	if err != nil {
+		return nil, ucx.Internal(op, err)
+	}
+	inv := &ucx.Invitation{Token: secret}
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		if err := tx.createUser(ctx, p, u, ""); err != nil {
+			return err
+		}
+		inv.UserID, inv.ExpiresAt = u.ID, tx.now.Add(InvitationTTL)
+		if _, err := tx.Exec(ctx, "INSERT INTO invitations (hash, user_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+			hash, u.ID, nullID(p.UserID), micros(tx.now), micros(inv.ExpiresAt)); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actUserInvite, entityUser, u.ID, 0, "", "invited", "invitation valid until "+inv.ExpiresAt.UTC().Format(time.RFC3339))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// AcceptInvitation sets the password of an invited user, with the token
+// of the invitation, and returns the user's principal (to sign in at
+// once). The token works once and until it expires; an unknown, used or
+// expired one is EINVALID naming the field token, and the password must
+// meet the usual rules (EINVALID naming password). The event
+// user.set_password, with the user as actor, closes the invitation in the
+// organisation's audit trail.
+func (db *DB) AcceptInvitation(ctx context.Context, token, password string) (*ucx.Principal, error) {
+	const op = "sqlstore.AcceptInvitation"
+	token = strings.TrimSpace(token)
+	if !strings.HasPrefix(token, invitationPrefix) || len(token) > 200 {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "token", "this is not an invitation token; use the link or token exactly as you received it")
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	var p ucx.Principal
+	err = db.Update(ctx, op, func(tx *Tx) error {
+		var kind, role string
+		var expires int64
+		var used sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT u.id, u.username, u.org_id, o.kind, u.role, i.expires_at, i.used_at
+			FROM invitations i JOIN users u ON u.id = i.user_id JOIN orgs o ON o.id = u.org_id WHERE i.hash = ?`, hashSecret(token)).
+			Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &expires, &used)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ucx.FieldErrorf(ucx.EINVALID, "token", "no such invitation; use the link or token exactly as you received it")
+		case err != nil:
+			return err
+		case used.Valid:
+			return ucx.FieldErrorf(ucx.EINVALID, "token", "this invitation has been used already (an invitation works once); sign in with the password chosen then, or ask your organisation's admin for a new invitation")
+		case !fromMicros(expires).After(tx.now):
+			return ucx.FieldErrorf(ucx.EINVALID, "token", "this invitation expired on %s (invitations last %s); ask whoever invited you for a new one", fromMicros(expires).UTC().Format("2006-01-02 15:04 UTC"), InvitationTTL)
+		}
+		p.OrgKind, p.Role = ucx.OrgKind(kind), ucx.Role(role)
+		res, err := tx.Exec(ctx, "UPDATE invitations SET used_at = ? WHERE hash = ? AND used_at IS NULL", micros(tx.now), hashSecret(token))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			// Accepted concurrently: it works once.
+			return ucx.FieldErrorf(ucx.EINVALID, "token", "this invitation has been used already (an invitation works once)")
+		}
+		if _, err := tx.Exec(ctx, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?", hash, p.UserID); err != nil {
+			return err
+		}
+		return tx.event(ctx, &p, actUserSetPassword, entityUser, p.UserID, 0, "invited", "active", "password set with the invitation")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
 // prepareUser normalises and checks a new user and hashes the password.
 // The hash is made before the transaction: bcrypt is slow by design and
 // must not hold SQLite's write lock.
 func prepareUser(u *ucx.User, password string) (string, error) {
+	if err := prepareUserFields(u); err != nil {
+		return "", err
+	}
+	return hashPassword(password)
+}
+
+// prepareUserFields normalises and checks a new user's name, display name
+// and role.
+func prepareUserFields(u *ucx.User) error {
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
 	u.DisplayName = strings.TrimSpace(u.DisplayName)
 	if err := checkUsername(u.Username); err != nil {
-		return "", err
+		return err
 	}
 	switch {
 	case !u.Role.Valid():
-		return "", ucx.FieldErrorf(ucx.EINVALID, "role", "role must be admin, member or viewer")
+		return ucx.FieldErrorf(ucx.EINVALID, "role", "role must be admin, member or viewer")
 	case len(u.DisplayName) > 200:
-		return "", ucx.FieldErrorf(ucx.EINVALID, "display_name", "the display name is longer than 200 bytes")
+		return ucx.FieldErrorf(ucx.EINVALID, "display_name", "the display name is longer than 200 bytes")
+	}
+	return nil
+}
+
+// hashPassword checks a new password against the rules and hashes it.
+func hashPassword(password string) (string, error) {
+	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLen:
 		return "", ucx.FieldErrorf(ucx.EINVALID, "password", "the password must have at least %d characters", MinPasswordLen)
 	case len(password) > maxPasswordLen:

@@ -20,13 +20,14 @@ func TestCreateUser_WhoMayAddWhom(t *testing.T) {
 			org  int64
 			code string
 		}{
-			{"operator admin into any org", w.operatorAdmin, w.maker.ID, ""},
+			{"operator admin into another org: only by invitation", w.operatorAdmin, w.maker.ID, ucx.EFORBIDDEN},
+			{"operator admin into its own org", w.operatorAdmin, 0, ""},
 			{"org admin into its own org", w.expAdmin, 0, ""},
 			{"org admin into another org", w.expAdmin, w.exporter2.ID, ucx.EFORBIDDEN},
 			{"member into its own org", w.expMember, w.exporter.ID, ucx.EFORBIDDEN},
 			{"viewer", w.makerViewer, w.maker.ID, ucx.EFORBIDDEN},
 			{"operator member", w.users["operator.member"], w.maker.ID, ucx.EFORBIDDEN},
-			{"operator admin into no org", w.operatorAdmin, 9999, ucx.ENOTFOUND},
+			{"org admin into no org", w.expAdmin, 9999, ucx.EFORBIDDEN},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,7 @@ func newClientCmds() []*cobra.Command {
 		newClearCmd(f),
 		newKeyCmd(f),
 		newDocumentCmd(f),
+		newUserCmd(f),
 	}
 	for _, c := range cmds {
 		f.register(c)
