@@ -56,4 +56,3 @@ func TestUserCreateCmd_PrintsTheInvitationLink(t *testing.T) {
 		t.Fatalf("a member inviting: exit %d %s, want 1 forbidden", code, errOut)
 	}
 }
-
