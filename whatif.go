@@ -1,5 +1,26 @@
 package ucx
 
+import "context"
+
+// Policy is the regulation as the services apply it: package policy's
+// *Policy implements it. A nil *policy.Policy is not a Policy to pass.
+type Policy interface {
+	// Decide decides v into d (reusing d's storage), with the policy's
+	// reasons and its PolicyRef.
+	Decide(v *Vehicle, d *Decision)
+	// Ref identifies the policy: id, version and SHA-256 of its document.
+	Ref() PolicyRef
+}
+
+// PolicyWhatIfService re-decides a period's stored applications under
+// another policy and writes nothing (sqlstore implements it). The API
+// finds it on its FiguresService: the what-if belongs with the figures,
+// and a figures service that cannot answer it leaves the route
+// EUNAVAILABLE.
+type PolicyWhatIfService interface {
+	PolicyWhatIf(ctx context.Context, p *Principal, pol Policy, from, to Date, limit int) (*PolicyWhatIf, error)
+}
+
 // PolicyWhatIfLimit is how many changed cases a policy what-if lists by
 // default: enough to read through and to spot a pattern, few enough that a
 // what-if over a year of a million applications stays a small answer. The

@@ -93,7 +93,7 @@ func (c *Client) LogConsistencyProof(ctx context.Context, from, to int64) (*LogC
 
 // LogEntries calls GET /api/v1/log/entries for indices [start, end): at
 // most MaxLogEntries, and only those a checkpoint covers.
-func (c *Client) LogEntries(ctx context.Context, start, end int64) ([]LogEntry, error) {
+func (c *Client) LogEntries(ctx context.Context, start, end int64) ([]tlog.Entry, error) {
 	q := url.Values{"start": {strconv.FormatInt(start, 10)}, "end": {strconv.FormatInt(end, 10)}}
 	var out LogEntries
 	_, err := c.do(ctx, &call{method: "GET", path: "/api/v1/log/entries", query: q, out: &out})

@@ -205,19 +205,9 @@ func (s *Server) bundle(r *http.Request, digest string) (*bundle.Bundle, *ucx.Do
 		return nil, nil, err
 	}
 	if bu.TransparencyLog != nil {
-		bu.LogPublicKey = s.Log.LogVerifierKey()
+		bu.LogPublicKey = s.LogVerifierKey
 	}
 	return bu, d, nil
-}
-
-// DocumentLogService is a LogService that also knows the leaf of each
-// stored document (cmd/ucx's adapter over the store has it). The bundle
-// and the log-proof route need it; a LogService without it serves
-// bundles without log evidence.
-type DocumentLogService interface {
-	// DocumentLeaf returns the leaf index and entry of a stored document,
-	// ENOTFOUND when it has none.
-	DocumentLeaf(ctx context.Context, digest string) (int64, []byte, error)
 }
 
 // logProofWait is how long a bundle waits for a just-logged document to be
@@ -232,7 +222,7 @@ const logProofWait = 2 * time.Second
 // documents were logged), and EUNAVAILABLE when the leaves are still not
 // checkpointed.
 func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundle.LogProof, error) {
-	dl, ok := s.Log.(DocumentLogService)
+	dl, ok := s.Log.(ucx.DocumentLogService)
 	if s.Log == nil || !ok {
 		return nil, nil
 	}

@@ -32,7 +32,7 @@ func withLog(t *testing.T, w *world, seed byte) (func(), note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.server.Log = testLog{w.db, vkey}
+	w.server.Log, w.server.LogVerifierKey = w.db, vkey
 	w.server.WebVerify = func(ctx context.Context, doc []byte) (any, error) { return w.server.Verify(ctx, doc) }
 	return func() {
 		if _, err := w.db.IntegrateLog(context.Background(), signer); err != nil {
@@ -91,7 +91,7 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 		}
 		// Another log key: the checkpoint is not trusted.
 		_, other := withLog(t, w, 1)
-		w.server.Log = testLog{w.db, bu.LogPublicKey}
+		w.server.Log, w.server.LogVerifierKey = w.db, bu.LogPublicKey
 		if ver, _ := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{root}, LogKey: other}); ver.OK || ver.Log.Reason != bundle.LogReasonUntrusted || ver.Verdict != bundle.VerdictNotValid {
 			t.Fatalf("verified with another log key: %+v", ver.Log)
 		}

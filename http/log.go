@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"math"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
@@ -28,39 +26,9 @@ import (
 // ranges of this size.
 const MaxLogEntries = 1000
 
-// LogService is the transparency log as the API serves it. cmd/ucx
-// implements it over *sqlstore.DB and the log's key; the interface keeps
-// this package free of the store, as the other services do.
-type LogService interface {
-	// LogVerifierKey returns the log's public note verifier key,
-	// "<origin>+<hash>+<base64 key>", for monitors to pin.
-	LogVerifierKey() string
-	// LatestCheckpoint returns the newest signed checkpoint (ENOTFOUND
-	// before the first integration).
-	LatestCheckpoint(ctx context.Context) (tlog.SignedCheckpoint, error)
-	// InclusionProof proves leaf index in the tree of size leaves; a size
-	// beyond the latest checkpoint is ENOTFOUND.
-	InclusionProof(ctx context.Context, index, size int64) ([][]byte, error)
-	// LogLeafIndex finds the first leaf with the hash (ENOTFOUND if none).
-	LogLeafIndex(ctx context.Context, leafHash []byte) (int64, error)
-	// ConsistencyProof proves the tree of size1 a prefix of that of size2.
-	ConsistencyProof(ctx context.Context, size1, size2 int64) ([][]byte, error)
-	// LogEntries returns the integrated entries with indices in
-	// [start, end), at most MaxLogEntries of them.
-	LogEntries(ctx context.Context, start, end int64) ([]LogEntry, error)
-}
-
-// LogEntry is one leaf of the log: its index, the entry's bytes (base64 in
-// JSON) and when it was appended. The leaf hash is tlog.LeafHash(Entry).
-type LogEntry struct {
-	Index int64     `json:"index"`
-	Entry []byte    `json:"entry"`
-	Time  time.Time `json:"time"`
-}
-
 // LogEntries is the body of GET /api/v1/log/entries.
 type LogEntries struct {
-	Entries []LogEntry `json:"entries"`
+	Entries []tlog.Entry `json:"entries"`
 }
 
 // LogInclusion is an inclusion proof as the log serves it and a bundle
@@ -88,7 +56,7 @@ func (s *Server) registerLogRoutes() {
 
 // logService returns the log, or EUNAVAILABLE when this server runs
 // without one, so the routes exist (and are documented) either way.
-func (s *Server) logService() (LogService, error) {
+func (s *Server) logService() (tlog.LogService, error) {
 	if s.Log == nil {
 		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "this server runs without a transparency log")
 	}
@@ -105,12 +73,11 @@ func writeText(w http.ResponseWriter, cache string, b []byte) {
 // handleLogKey publishes the note verifier key. Monitors pin it on first
 // use; an auditor should compare it with one obtained out of band.
 func (s *Server) handleLogKey(w http.ResponseWriter, r *http.Request) {
-	l, err := s.logService()
-	if err != nil {
+	if _, err := s.logService(); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeText(w, "no-cache", []byte(l.LogVerifierKey()+"\n"))
+	writeText(w, "no-cache", []byte(s.LogVerifierKey+"\n"))
 }
 
 // handleLogCheckpoint serves the latest checkpoint verbatim as the signed
@@ -302,7 +269,7 @@ func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if es == nil {
-		es = []LogEntry{}
+		es = []tlog.Entry{}
 	}
 	writeJSON(w, http.StatusOK, LogEntries{Entries: es})
 }

@@ -22,23 +22,6 @@ import (
 	"github.com/ucxdev/ucx/tlog"
 )
 
-// testLog serves a store's log as cmd/ucx does (storeLog there).
-type testLog struct {
-	*sqlstore.DB
-	vkey string
-}
-
-func (l testLog) LogVerifierKey() string { return l.vkey }
-
-func (l testLog) LogEntries(ctx context.Context, start, end int64) ([]ucxhttp.LogEntry, error) {
-	es, err := l.DB.LogEntries(ctx, start, end)
-	out := make([]ucxhttp.LogEntry, len(es))
-	for i, e := range es {
-		out[i] = ucxhttp.LogEntry(e)
-	}
-	return out, err
-}
-
 func logEntryJSON(i int) []byte {
 	return fmt.Appendf(nil, `{"kind":"licence","digest":"sha256:%064x","org_id":%d}`, i, i%5)
 }
@@ -69,7 +52,7 @@ func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*ucxhttp.Client, note.Ve
 		tb.Fatal(err)
 	}
 	s := ucxhttp.NewServer()
-	s.Log = testLog{db, vkey}
+	s.Log, s.LogVerifierKey = db, vkey
 	s.Logger = discardLogger()
 	ts := httptest.NewServer(s.Handler())
 	tb.Cleanup(ts.Close)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
-	"github.com/ucxdev/ucx/policy"
+	"github.com/ucxdev/ucx/tlog"
 )
 
 // Default limits. A JSON body is one application or one decision: 1 MiB is
@@ -40,14 +40,6 @@ const (
 // policy check) can call the API as the signed-in user.
 const SessionCookie = "ucx_session"
 
-// SessionService resolves a web session to its principal. sqlstore
-// implements it; the web UI creates the sessions.
-type SessionService interface {
-	// PrincipalBySession returns the principal of a live session. Returns
-	// EUNAUTHORIZED for an unknown or expired session.
-	PrincipalBySession(ctx context.Context, secret string) (*ucx.Principal, error)
-}
-
 // Server is the REST API. Its exported fields are set by cmd/ucx (and by
 // tests) before Handler is called; the server holds no state of its own
 // except its metrics and the login rate limiter.
@@ -70,13 +62,17 @@ type Server struct {
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
-	// Sessions, when set, lets a session cookie stand for a bearer token.
-	Sessions SessionService
+	// Sessions, when set, lets a session cookie stand for a bearer token;
+	// when it is also a ucx.WebSessionService, the web UI signs users in.
+	Sessions ucx.SessionService
 	// Policy answers POST /api/v1/check; nil disables the endpoint (503).
-	Policy *policy.Policy
-	// Log serves the transparency log's public routes (log.go); nil
-	// answers them 503.
-	Log LogService
+	Policy ucx.Policy
+	// Log serves the transparency log's public routes (log.go), and
+	// bundles' log proofs when it is also a ucx.DocumentLogService; nil
+	// answers them 503. LogVerifierKey is its public note verifier key,
+	// "<origin>+<hash>+<base64 key>", which monitors pin: set it with Log.
+	Log            tlog.LogService
+	LogVerifierKey string
 	// Health reports whether the server can serve (the store answers);
 	// nil means always healthy.
 	Health func(ctx context.Context) error

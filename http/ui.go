@@ -44,20 +44,6 @@ const (
 	uiLangCookie = "ucx_lang"
 )
 
-// WebSessionService starts and ends the web UI's sessions. When the
-// server's Sessions field also implements it (sqlstore does), the UI
-// offers sign-in; otherwise its login page says sign-in is unavailable.
-// It is kept apart from SessionService because the API only ever needs to
-// resolve a session, never to make one.
-type WebSessionService interface {
-	SessionService
-	// CreateSession starts a session for a user who has just
-	// authenticated and returns its secret, for the cookie.
-	CreateSession(ctx context.Context, userID int64) (string, error)
-	// DeleteSession ends a session; an unknown one is not an error.
-	DeleteSession(ctx context.Context, secret string) error
-}
-
 // VerifyFunc checks a sealed document (a confirmation or a licence, as
 // JSON or a verification bundle) and returns what the verification page
 // shows. The sealed-documents work provides it; until then the page says

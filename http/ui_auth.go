@@ -19,7 +19,7 @@ type uiLoginPage struct {
 func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm(),
 		Next: uiLocalPath(r.URL.Query().Get("next"), "/")}
-	_, ok := s.Sessions.(WebSessionService)
+	_, ok := s.Sessions.(ucx.WebSessionService)
 	pg.Unavailable = !ok
 	s.render(w, r, pg)
 }
@@ -30,7 +30,7 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 // it) and Secure over TLS. The user goes back where they were headed.
 func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm()}
-	ws, ok := s.Sessions.(WebSessionService)
+	ws, ok := s.Sessions.(ucx.WebSessionService)
 	if !ok {
 		pg.Unavailable = true
 		pg.status = http.StatusServiceUnavailable
@@ -111,7 +111,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 // clears the cookie.
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		if ws, ok := s.Sessions.(WebSessionService); ok {
+		if ws, ok := s.Sessions.(ucx.WebSessionService); ok {
 			if err := ws.DeleteSession(r.Context(), c.Value); err != nil {
 				s.uiError(w, r, nil, err)
 				return

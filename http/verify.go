@@ -70,7 +70,7 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, 
 			return rec, nil
 		}}
 	if s.Log != nil {
-		if opts.LogKey, err = tlog.ParseVerifierKey(s.Log.LogVerifierKey()); err != nil {
+		if opts.LogKey, err = tlog.ParseVerifierKey(s.LogVerifierKey); err != nil {
 			return nil, ucx.Internal("http.Verify", err)
 		}
 		if p := bu.TransparencyLog; p == nil || p.InclusionProof == nil {
@@ -137,7 +137,7 @@ func (s *Server) TrustAnchors(ctx context.Context) (*bundle.Anchors, error) {
 	}
 	logKey := ""
 	if s.Log != nil {
-		logKey = s.Log.LogVerifierKey()
+		logKey = s.LogVerifierKey
 	}
 	name := s.PublicURL
 	return &bundle.Anchors{Type: bundle.AnchorsType, Anchors: []bundle.Anchor{bundle.NewAnchor(name, root, logKey)}}, nil

@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,15 +11,6 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/policy"
 )
-
-// PolicyWhatIfService re-decides a period's stored applications under
-// another policy and writes nothing (sqlstore.DB implements it). It is not
-// a field of Server of its own: the what-if belongs with the figures, so
-// the server finds it on its FiguresService, and a figures service that
-// cannot answer it leaves the route EUNAVAILABLE.
-type PolicyWhatIfService interface {
-	PolicyWhatIf(ctx context.Context, p *ucx.Principal, pol *policy.Policy, from, to ucx.Date, limit int) (*ucx.PolicyWhatIf, error)
-}
 
 // maxPolicyBytes bounds a what-if body: a policy document is a page of
 // parameters and rules (the embedded one is a few KiB), never data.
@@ -44,7 +34,7 @@ func (s *Server) registerPolicyWhatIfRoutes() {
 }
 
 func (s *Server) handlePolicyWhatIf(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	wi, ok := s.FiguresService.(PolicyWhatIfService)
+	wi, ok := s.FiguresService.(ucx.PolicyWhatIfService)
 	if !ok {
 		s.Error(w, r, ucx.Errorf(ucx.EUNAVAILABLE, "the policy what-if is not available on this server"))
 		return

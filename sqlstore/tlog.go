@@ -529,18 +529,11 @@ func parseStoredNote(msg []byte) (tlog.SignedCheckpoint, error) {
 	return tlog.SignedCheckpoint{Checkpoint: c, Note: msg}, nil
 }
 
-// LogEntry is one leaf of the log as monitors read it.
-type LogEntry struct {
-	Index int64     `json:"index"`
-	Entry []byte    `json:"entry"`
-	Time  time.Time `json:"time"`
-}
-
 // LogEntries returns the entries with indices in [start, end), at most
 // MaxLogEntries of them, and only those the latest checkpoint covers (so a
 // monitor can always check what it reads). It returns fewer, possibly none,
 // when the range runs past the checkpoint.
-func (db *DB) LogEntries(ctx context.Context, start, end int64) ([]LogEntry, error) {
+func (db *DB) LogEntries(ctx context.Context, start, end int64) ([]tlog.Entry, error) {
 	const op = "sqlstore.LogEntries"
 	if start < 0 || end < start {
 		return nil, &ucx.Error{Code: ucx.EINVALID, Op: op, Message: fmt.Sprintf("no entries from %d to %d", start, end)}
@@ -552,9 +545,9 @@ func (db *DB) LogEntries(ctx context.Context, start, end int64) ([]LogEntry, err
 		return nil, db.wrap(op, err)
 	}
 	defer rows.Close()
-	out := make([]LogEntry, 0, min(end-start, 64))
+	out := make([]tlog.Entry, 0, min(end-start, 64))
 	for rows.Next() {
-		var e LogEntry
+		var e tlog.Entry
 		var us int64
 		if err := rows.Scan(&e.Index, &e.Entry, &us); err != nil {
 			return nil, db.wrap(op, err)

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/ucxdev/ucx"
-	"github.com/ucxdev/ucx/policy"
 )
 
 // PolicyWhatIf re-decides, under pol, every stored application whose
@@ -26,7 +25,7 @@ import (
 //
 // Drafts have no application date and are not counted: no policy decided
 // them for an application date yet.
-func (db *DB) PolicyWhatIf(ctx context.Context, p *ucx.Principal, pol *policy.Policy, from, to ucx.Date, limit int) (*ucx.PolicyWhatIf, error) {
+func (db *DB) PolicyWhatIf(ctx context.Context, p *ucx.Principal, pol ucx.Policy, from, to ucx.Date, limit int) (*ucx.PolicyWhatIf, error) {
 	const op = "sqlstore.PolicyWhatIf"
 	if err := signedIn(p); err != nil {
 		return nil, err

@@ -43,7 +43,9 @@ type LogClient interface {
 	LogEntries(ctx context.Context, start, end int64) ([]Entry, error)
 }
 
-// Entry is one leaf of the log as a monitor reads it.
+// Entry is one leaf of the log: its index, the entry's bytes (base64 in
+// JSON) and when it was appended. The leaf hash is LeafHash(Entry). The
+// store returns it, the API serves it and a monitor reads it.
 type Entry struct {
 	Index int64     `json:"index"`
 	Entry []byte    `json:"entry"`

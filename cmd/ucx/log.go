@@ -1,7 +1,7 @@
 package main
 
 // The transparency log's two faces in the binary: the server side (the
-// log key, the background integrator, the adapter the HTTP API serves) and
+// log key and the background integrator) and
 // `ucx log monitor`, what an auditor or a manufacturer runs to hold the
 // platform to its log.
 
@@ -44,30 +44,6 @@ const DefaultLogOrigin = "ucx.local/log"
 // well under the one second the issue asks for; an integration with
 // nothing new writes nothing.
 const defaultLogInterval = 500 * time.Millisecond
-
-// storeLog is the log as the HTTP API serves it: the store and the public
-// key. It adapts sqlstore's entries to the API's type, which keeps the
-// http package free of the store.
-type storeLog struct {
-	*sqlstore.DB
-	vkey string
-}
-
-var _ ucxhttp.LogService = storeLog{}
-
-func (l storeLog) LogVerifierKey() string { return l.vkey }
-
-func (l storeLog) LogEntries(ctx context.Context, start, end int64) ([]ucxhttp.LogEntry, error) {
-	es, err := l.DB.LogEntries(ctx, start, end)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ucxhttp.LogEntry, len(es))
-	for i, e := range es {
-		out[i] = ucxhttp.LogEntry(e)
-	}
-	return out, nil
-}
 
 // logKeyPath returns where the log key lives when --log-key is not given:
 // beside a SQLite file (so each database keeps its own), or in the working
@@ -249,15 +225,7 @@ func (l logClient) LogInclusionProof(ctx context.Context, index, size int64) ([]
 }
 
 func (l logClient) LogEntries(ctx context.Context, start, end int64) ([]tlog.Entry, error) {
-	es, err := l.c.LogEntries(ctx, start, end)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tlog.Entry, len(es))
-	for i, e := range es {
-		out[i] = tlog.Entry(e)
-	}
-	return out, nil
+	return l.c.LogEntries(ctx, start, end)
 }
 
 // monitor is a tlog.Monitor with its state file and output.

@@ -62,7 +62,7 @@ func newLogServer(t *testing.T, dsn string, key ed25519.PrivateKey) *logServer {
 		t.Fatal(err)
 	}
 	s := http.NewServer()
-	s.Log = storeLog{DB: db, vkey: vkey}
+	s.Log, s.LogVerifierKey = db, vkey
 	s.Logger = slog.New(slog.DiscardHandler)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)

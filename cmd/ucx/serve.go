@@ -204,7 +204,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	api.Policy = db.Policy
 	api.PublicURL = publicURL
-	api.Log = storeLog{DB: db, vkey: m.LogVerifierKey}
+	api.Log, api.LogVerifierKey = db, m.LogVerifierKey
 	api.Health = func(ctx context.Context) error {
 		if err := db.Ping(ctx); err != nil {
 			return err
