@@ -20,7 +20,7 @@ type uiInvitePage struct {
 func (s *Server) uiInvitePage(w http.ResponseWriter, r *http.Request) {
 	pg := &uiInvitePage{uiBase: s.newBase(r, nil, "invite", "title.invite"), Form: newUIForm(),
 		Token: strings.TrimSpace(r.URL.Query().Get("token"))}
-	_, ok := s.Sessions.(WebSessionService)
+	_, ok := s.Sessions.(ucx.WebSessionService)
 	pg.Unavailable = !ok
 	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the address
 	s.render(w, r, pg)
@@ -31,7 +31,7 @@ func (s *Server) uiInvitePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
 	pg := &uiInvitePage{uiBase: s.newBase(r, nil, "invite", "title.invite"), Form: newUIForm()}
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	ws, ok := s.Sessions.(WebSessionService)
+	ws, ok := s.Sessions.(ucx.WebSessionService)
 	if !ok {
 		pg.Unavailable = true
 		pg.status = http.StatusServiceUnavailable
