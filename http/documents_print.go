@@ -7,55 +7,32 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/skip2/go-qrcode"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/seal"
 )
 
-// printLabels are the bilingual labels of document fields on the printed
-// view: Chinese for the authorities and exporters, English for the buyer
-// and the customs officer abroad. A field without a label shows its key.
+// printLabels are the bilingual labels of the printed view: Chinese for
+// the authorities and exporters, English for the buyer and the customs
+// officer abroad.
 var printLabels = map[string]string{
-	"type":                   "文件类型 Document type",
-	"manufacturer":           "生产企业 Manufacturer",
-	"manufacturer_id":        "生产企业编号 Manufacturer id",
-	"destinations":           "目的国 Destination(s)",
-	"destination":            "目的国 Destination",
-	"vehicles":               "车辆 Vehicles",
-	"vin":                    "车辆识别代号 VIN",
-	"brand":                  "品牌 Brand",
-	"model":                  "型号 Model",
-	"registration_date":      "注册登记日期 Registration date",
-	"transfer_date":          "转让登记待出口日期 Transfer pending export",
-	"outlets":                "海外售后服务网点 Overseas service outlets",
-	"provider":               "服务商 Provider",
-	"address":                "地址 Address",
-	"country":                "国家 Country",
-	"contact":                "联系方式 Contact",
-	"issued_on":              "签发日期 Issued on",
-	"valid_until":            "有效期至 Valid until",
-	"application_id":         "申请编号 Application",
-	"confirmation_id":        "确认书编号 Confirmation",
 	"number":                 "许可证号 Licence number",
 	"exporter":               "出口企业 Exporter",
-	"exporter_id":            "出口企业编号 Exporter id",
-	"exporter_filing_number": "备案号 Filing number",
+	"exporter_filing_number": "出口经营者备案号 Exporter filing number",
 	"authority":              "发证机关 Issuing authority",
-	"authority_id":           "发证机关编号 Authority id",
-	"schedule":               "附表 Schedule",
-	"confirmations":          "所依据的确认书 Confirmations relied on",
-	"id":                     "编号 Id",
-	"sha256":                 "摘要 SHA-256",
+	"manufacturer":           "生产企业 Manufacturer",
+	"destination":            "目的国 Destination",
+	"issued_on":              "签发日期 Issued on",
+	"valid_until":            "有效期至 Valid until",
+	"organisation":           "撤销机构 Revoked by",
 	"document":               "被撤销文件 Revoked document",
-	"document_kind":          "文件种类 Kind",
-	"organisation":           "机构 Organisation",
-	"organisation_id":        "机构编号 Organisation id",
-	"reason":                 "原因 Reason",
+	"document_kind":          "被撤销文件种类 Kind of the revoked document",
+	"reason":                 "撤销原因 Reason",
 	"revoked_on":             "撤销日期 Revoked on",
 	"ucx.confirmation.v1":    "售后维修服务确认书 After-Sales Service Confirmation",
 	"ucx.licence.v1":         "二手车出口许可证 Used-car export licence",
@@ -72,71 +49,127 @@ func printLabel(key string) string {
 	return key
 }
 
-// printField is one line of the printed document: a scalar value, or a
-// list of sub-records (vehicles, outlets, schedule lines).
+// printField is one labelled line of the printed document.
 type printField struct {
-	Label string
-	Value string
-	Rows  [][]printField
+	Label, Value string
 }
 
-// printFields lays out a JSON object's members in key order (the
-// canonical order, so the print matches the sealed bytes' order).
-func printFields(m map[string]any) []printField {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]printField, 0, len(keys))
-	for _, k := range keys {
-		f := printField{Label: printLabel(k)}
-		switch v := m[k].(type) {
-		case []any:
-			var scalars []string
-			for _, e := range v {
-				if sub, ok := e.(map[string]any); ok {
-					f.Rows = append(f.Rows, printFields(sub))
-				} else {
-					scalars = append(scalars, fmt.Sprint(e))
-				}
-			}
-			f.Value = strings.Join(scalars, ", ")
-		case map[string]any:
-			f.Rows = [][]printField{printFields(v)}
-		case string:
-			f.Value = v
-			if k == "type" {
-				f.Value = printLabel(v)
-			}
-		case float64:
-			f.Value = fmt.Sprint(int64(v))
-		default:
-			f.Value = fmt.Sprint(v)
+// printVehicle is one car of the printed document, with the overseas
+// service outlets a confirmation names for it (R3).
+type printVehicle struct {
+	N                                          int // 1, 2, … as the schedule counts
+	VIN, Brand, Model, Registered, Transferred string
+	Outlets                                    []printOutlet
+}
+
+type printOutlet struct {
+	Provider, Country, Address, Contact string
+}
+
+// printDoc is what the print view reads of a sealed document: the members
+// of the platform's document types that a reader needs, and none of the
+// internal record ids (application, confirmation, organisation ids) they
+// also carry, which mean nothing on paper.
+type printDoc struct {
+	Type           string   `json:"type"`
+	Number         string   `json:"number"`
+	Exporter       string   `json:"exporter"`
+	ExporterFiling string   `json:"exporter_filing_number"`
+	Authority      string   `json:"authority"`
+	Manufacturer   string   `json:"manufacturer"`
+	Destination    string   `json:"destination"`
+	Destinations   []string `json:"destinations"`
+	IssuedOn       string   `json:"issued_on"`
+	ValidUntil     string   `json:"valid_until"`
+	Schedule       []struct {
+		VIN              string `json:"vin"`
+		Brand            string `json:"brand"`
+		Model            string `json:"model"`
+		RegistrationDate string `json:"registration_date"`
+		TransferDate     string `json:"transfer_date"`
+		Outlets          []struct {
+			Provider string `json:"provider"`
+			Country  string `json:"country"`
+			Address  string `json:"address"`
+			Contact  string `json:"contact"`
+		} `json:"outlets"`
+	} `json:"schedule"`
+	Vehicles      json.RawMessage `json:"vehicles"` // a confirmation's: the same shape as Schedule
+	Confirmations []struct {
+		SHA256 string `json:"sha256"`
+	} `json:"confirmations"`
+	Document     string `json:"document"`
+	DocumentKind string `json:"document_kind"`
+	Organisation string `json:"organisation"`
+	Reason       string `json:"reason"`
+	RevokedOn    string `json:"revoked_on"`
+}
+
+// layout turns the document into the printed facts, in the order an
+// official document gives them, leaving out what the document lacks.
+func (d *printDoc) layout() (number string, facts []printField, vehicles []printVehicle, letters []string) {
+	add := func(key, v string) {
+		if v != "" {
+			facts = append(facts, printField{Label: printLabel(key), Value: v})
 		}
-		out = append(out, f)
 	}
-	return out
+	dest := d.Destination
+	if dest == "" {
+		dest = strings.Join(d.Destinations, ", ")
+	}
+	add("exporter", d.Exporter)
+	add("exporter_filing_number", d.ExporterFiling)
+	add("manufacturer", d.Manufacturer)
+	add("authority", d.Authority)
+	add("destination", dest)
+	add("issued_on", d.IssuedOn)
+	add("valid_until", d.ValidUntil)
+	add("organisation", d.Organisation)
+	add("document_kind", printLabel(d.DocumentKind))
+	add("document", d.Document)
+	add("reason", d.Reason)
+	add("revoked_on", d.RevokedOn)
+	if len(d.Vehicles) > 0 {
+		json.Unmarshal(d.Vehicles, &d.Schedule) // the same shape; a wrong one prints no vehicles
+	}
+	for _, v := range d.Schedule {
+		pv := printVehicle{N: len(vehicles) + 1, VIN: v.VIN, Brand: v.Brand, Model: v.Model, Registered: v.RegistrationDate, Transferred: v.TransferDate}
+		for _, o := range v.Outlets {
+			pv.Outlets = append(pv.Outlets, printOutlet{Provider: o.Provider, Country: o.Country, Address: o.Address, Contact: o.Contact})
+		}
+		vehicles = append(vehicles, pv)
+	}
+	for _, c := range d.Confirmations {
+		letters = append(letters, c.SHA256)
+	}
+	return d.Number, facts, vehicles, letters
 }
 
 type printSeal struct {
-	Org, OrgName, KeyID, Alg, SealedAt string
+	OrgName, KeyID, Alg, SealedAt string
 }
 
 // printPage is the data of the printable view.
 type printPage struct {
 	Title     string
+	Number    string
 	Digest    string
 	VerifyURL string
 	// LocalQR is set when the server has no public address: the QR code
 	// then encodes the address this request came in on, and the page says
 	// that it may not open elsewhere.
-	LocalQR   bool
-	QR        template.HTML // an inline SVG made here from the QR bitmap
-	Fields    []printField
-	Seals     []printSeal
-	RevokedAt string
-	Reason    string
+	LocalQR  bool
+	QR       template.HTML // an inline SVG made here from the QR bitmap
+	Facts    []printField
+	Vehicles []printVehicle
+	Outlets  bool // some vehicle names outlets
+	Letters  []string
+	Seals    []printSeal
+	// RootFingerprint is the platform root's fingerprint, to compare with
+	// the one the platform publishes (bundle.WellKnownPath).
+	RootFingerprint string
+	RevokedAt       string
+	Reason          string
 }
 
 // qrSVG draws s as a QR code in SVG: one path of dark modules, with the
@@ -164,28 +197,42 @@ func qrSVG(s string) (template.HTML, error) {
 }
 
 var printTemplate = template.Must(template.New("print").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}{{if .Number}} {{.Number}}{{end}}</title>
 <style>
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC",sans-serif;margin:2em;color:#000}
-h1{font-size:1.4em;margin:0 0 .5em}table{border-collapse:collapse;width:100%;margin:.3em 0}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC",sans-serif;margin:2em auto;max-width:60em;color:#000}
+h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.2em 0 .3em}.number{font-size:1.3em;font-weight:bold;margin:0 0 .8em}
+table{border-collapse:collapse;width:100%;margin:.3em 0}
 th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}
-th{width:14em;background:#f4f4f4}.digest{font-family:monospace;word-break:break-all}
+th{background:#f4f4f4}table.facts th{width:16em}.mono{font-family:monospace;word-break:break-all}
 .head{display:flex;justify-content:space-between;gap:2em}.revoked{color:#b00;font-weight:bold;border:2px solid #b00;padding:.5em}.local{color:#8a5a00;border:1px dashed #8a5a00;padding:.4em}
+.verify{margin-top:1.5em;border-top:1px solid #999;padding-top:.8em;font-size:.9em}
 @media print{a{color:#000;text-decoration:none}}
 </style></head><body>
 <div class="head"><div>
 <h1>{{.Title}}</h1>
-<p>文件摘要 Document digest (SHA-256):<br><span class="digest">{{.Digest}}</span></p>
-<p>在线核验 Verify: <a href="{{.VerifyURL}}">{{.VerifyURL}}</a><br>
-离线核验 Offline: <code>ucx verify --lang en bundle.json</code></p>
+{{if .Number}}<p class="number">许可证号 Licence number: <span id="number">{{.Number}}</span></p>{{end}}
 </div><div>{{.QR}}</div></div>
 {{if .LocalQR}}<p class="local" id="qr-local">本二维码指向本机地址，其他地方可能无法打开（运营方未设置公网地址 --public-url）。<br>This QR code points at a local address that may not open elsewhere: the operator has not set the public address (--public-url).</p>{{end}}
 {{if .RevokedAt}}<p class="revoked">已撤销 REVOKED {{.RevokedAt}}: {{.Reason}}</p>{{end}}
-{{define "fields"}}<table>{{range .}}<tr><th>{{.Label}}</th><td>{{.Value}}{{range .Rows}}{{template "fields" .}}{{end}}</td></tr>{{end}}</table>{{end}}
-{{template "fields" .Fields}}
+<table class="facts">{{range .Facts}}<tr><th>{{.Label}}</th><td>{{.Value}}</td></tr>{{end}}</table>
+{{if .Vehicles}}<h2>车辆 Vehicles</h2>
+<table><tr><th>#</th><th>车辆识别代号 VIN</th><th>品牌 Brand</th><th>型号 Model</th><th>注册登记日期 Registered</th><th>转让登记日期 Transferred</th></tr>
+{{range .Vehicles}}<tr><td>{{.N}}</td><td class="mono">{{.VIN}}</td><td>{{.Brand}}</td><td>{{.Model}}</td><td>{{.Registered}}</td><td>{{.Transferred}}</td></tr>{{end}}</table>{{end}}
+{{if .Outlets}}<h2>海外售后服务网点 Overseas service outlets</h2>
+<table><tr><th>车辆识别代号 VIN</th><th>服务商 Provider</th><th>国家 Country</th><th>地址 Address</th><th>联系方式 Contact</th></tr>
+{{range .Vehicles}}{{$vin := .VIN}}{{range .Outlets}}<tr><td class="mono">{{$vin}}</td><td>{{.Provider}}</td><td>{{.Country}}</td><td>{{.Address}}</td><td>{{.Contact}}</td></tr>{{end}}{{end}}</table>{{end}}
+{{if .Letters}}<h2>所依据的确认书 Confirmations relied on (SHA-256)</h2>
+<ul>{{range .Letters}}<li class="mono">{{.}}</li>{{end}}</ul>{{end}}
 <h2>电子印章 Seals</h2>
-<table><tr><th>机构 Organisation</th><th>密钥 Key</th><th>算法 Algorithm</th><th>盖章时间 Sealed at (UTC)</th></tr>
-{{range .Seals}}<tr><td>{{.OrgName}} ({{.Org}})</td><td class="digest">{{.KeyID}}</td><td>{{.Alg}}</td><td>{{.SealedAt}}</td></tr>{{end}}</table>
+<table><tr><th>盖章机构 Sealed by</th><th>密钥 Key id</th><th>算法 Algorithm</th><th>盖章时间 Sealed at (UTC)</th></tr>
+{{range .Seals}}<tr><td>{{.OrgName}}</td><td class="mono">{{.KeyID}}</td><td>{{.Alg}}</td><td>{{.SealedAt}}</td></tr>{{end}}</table>
+<div class="verify">
+<p>文件摘要 Document digest (SHA-256):<br><span class="mono" id="digest">{{.Digest}}</span></p>
+{{if .RootFingerprint}}<p>平台根密钥指纹 Platform root fingerprint:<br><span class="mono" id="root-fingerprint">{{.RootFingerprint}}</span><br>
+请与平台公布的指纹核对 Compare it with the one the platform publishes at /.well-known/ucx-root.</p>{{end}}
+<p>在线核验 Verify: <a href="{{.VerifyURL}}">{{.VerifyURL}}</a><br>
+离线核验 Offline: <code>ucx verify licence.pdf</code> · <code>ucx verify bundle.json</code></p>
+</div>
 </body></html>
 `))
 
@@ -215,20 +262,27 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return
 	}
-	var m map[string]any
-	if err := json.Unmarshal(env.Document, &m); err != nil {
+	var doc printDoc
+	if err := json.Unmarshal(env.Document, &doc); err != nil {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return
 	}
-	pg := printPage{Title: printLabel(d.Kind), Digest: d.Digest, VerifyURL: s.verifyURL(r, d.Digest), Fields: printFields(m)}
+	pg := printPage{Title: printLabel(d.Kind), Digest: d.Digest, VerifyURL: s.verifyURL(r, d.Digest)}
+	pg.Number, pg.Facts, pg.Vehicles, pg.Letters = doc.layout()
+	for _, v := range pg.Vehicles {
+		pg.Outlets = pg.Outlets || len(v.Outlets) > 0
+	}
 	_, pg.LocalQR = s.publicBase(r)
 	if pg.QR, err = qrSVG(pg.VerifyURL); err != nil {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return
 	}
 	names := s.keyOrgNames(r.Context())
+	if root := s.trustRoot(r.Context()); root != nil {
+		pg.RootFingerprint = bundle.Fingerprint(root)
+	}
 	for _, sl := range env.Seals {
-		pg.Seals = append(pg.Seals, printSeal{Org: sl.Org, OrgName: names[sl.KeyID], KeyID: sl.KeyID, Alg: string(sl.Alg),
+		pg.Seals = append(pg.Seals, printSeal{OrgName: names[sl.KeyID], KeyID: sl.KeyID, Alg: string(sl.Alg),
 			SealedAt: sl.SealedAt.UTC().Format(time.RFC3339)})
 	}
 	if d.RevokedAt != nil {
@@ -250,18 +304,11 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 // as the names only label the print.
 func (s *Server) keyOrgNames(ctx context.Context) map[string]string {
 	names := map[string]string{}
-	if s.KeyService == nil {
+	root := s.trustRoot(ctx)
+	if root == nil {
 		return names
 	}
 	list, err := s.KeyService.TrustList(ctx)
-	if err != nil {
-		return names
-	}
-	rootPEM, err := s.KeyService.TrustRoot(ctx)
-	if err != nil {
-		return names
-	}
-	root, err := seal.ParsePublicKeyPEM(rootPEM)
 	if err != nil {
 		return names
 	}
@@ -273,4 +320,20 @@ func (s *Server) keyOrgNames(ctx context.Context) map[string]string {
 		names[k.KeyID] = k.Org.Name
 	}
 	return names
+}
+
+// trustRoot is the platform's root public key, nil when unavailable.
+func (s *Server) trustRoot(ctx context.Context) *seal.PublicKey {
+	if s.KeyService == nil {
+		return nil
+	}
+	rootPEM, err := s.KeyService.TrustRoot(ctx)
+	if err != nil {
+		return nil
+	}
+	root, err := seal.ParsePublicKeyPEM(rootPEM)
+	if err != nil {
+		return nil
+	}
+	return root
 }
