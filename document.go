@@ -82,8 +82,22 @@ type DocumentService interface {
 	// IssueLicenceSealed is IssueLicence with an envelope sealed offline.
 	IssueLicenceSealed(ctx context.Context, p *Principal, appID int64, version int, envelope []byte) (*Licence, error)
 	// FindDocument returns a stored document by digest (hex, or with the
-	// "sha256:" prefix). Documents are public to whoever knows the digest.
+	// "sha256:" prefix), for the platform's own use (verification, public
+	// facts); handlers serving a document whole use ReadDocument.
 	FindDocument(ctx context.Context, digest string) (*Document, error)
+	// ReadDocument returns a stored document whole to a party to it: its
+	// issuer, the exporter it names, the manufacturers of its letters,
+	// authorities and customs. Another organisation gets ENOTFOUND (as
+	// for an unknown digest: existence does not leak); no principal is
+	// EUNAUTHORIZED. The public see a document's verdict and public facts
+	// on /verify instead.
+	ReadDocument(ctx context.Context, p *Principal, digest string) (*Document, error)
+	// FindLicenceDocument returns the sealed document of the licence with
+	// this number (printed on it), ENOTFOUND when there is none.
+	FindLicenceDocument(ctx context.Context, number string) (*Document, error)
+	// DocumentState returns what a stored document is good for today: a
+	// licence's LicenceState, revoked or valid for other documents.
+	DocumentState(ctx context.Context, digest string) (LicenceState, error)
 	// Revocations returns the sealed revocation records of a document.
 	Revocations(ctx context.Context, digest string) ([]*Document, error)
 	// RevokeDocument revokes a document of the caller's organisation with

@@ -3,6 +3,7 @@ package bundle
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/ucxdev/ucx"
 )
@@ -29,9 +30,67 @@ type Facts struct {
 	Revokes      string    `json:"revokes,omitempty"`
 	RevokesKind  string    `json:"revokes_kind,omitempty"`
 	RevokeReason string    `json:"revoke_reason,omitempty"`
+	// VehicleCount is how many vehicles the document names: public even
+	// where the VINs are not (Public).
+	VehicleCount int `json:"vehicle_count"`
 	// Cleared is the platform's word on a licence (customs recorded its
 	// clearance), set only where the platform's records are at hand.
 	Cleared *bool `json:"cleared,omitempty"`
+	// State is the platform's word on what the document is good for today
+	// (ucx.LicenceState: valid, cleared, expired, revoked,
+	// letter_revoked), set only where the platform's records are at hand.
+	State string `json:"state,omitempty"`
+}
+
+// DocumentFacts reads the facts of a document's canonical bytes (the
+// document an envelope seals), whatever its type: the one reading of a
+// document's contents behind ucx verify, POST and GET /api/v1/verify and
+// the /verify page. It fails only when the bytes are not a JSON object.
+func DocumentFacts(doc []byte) (*Facts, error) {
+	f, _, err := readFacts(doc)
+	if f == nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// HasVIN reports whether vin (any case, surrounding spaces ignored) is
+// one of the document's vehicles: the holder's capability, since whoever
+// holds the car or the paper knows a VIN on it.
+func (f *Facts) HasVIN(vin string) bool {
+	vin = strings.ToUpper(strings.TrimSpace(vin))
+	if f == nil || vin == "" {
+		return false
+	}
+	for _, v := range f.Vehicles {
+		if strings.ToUpper(v.VIN) == vin {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstVIN is the first vehicle's VIN, "" for a document naming none.
+func (f *Facts) FirstVIN() string {
+	if f == nil || len(f.Vehicles) == 0 {
+		return ""
+	}
+	return f.Vehicles[0].VIN
+}
+
+// Public returns the facts anyone may learn of a document named by its
+// digest or licence number: its type and number, the public bodies that
+// issued it, destination, dates, how many vehicles, the platform's state.
+// Not the exporter, the VINs nor the letters it relies on, so that walking
+// the public log's digests does not reveal exporters' shipments.
+func (f *Facts) Public() *Facts {
+	if f == nil {
+		return nil
+	}
+	return &Facts{Type: f.Type, Kind: f.Kind, Number: f.Number, Issuer: f.Issuer, IssuerID: f.IssuerID,
+		Authority: f.Authority, Manufacturer: f.Manufacturer, Destinations: f.Destinations,
+		IssuedOn: f.IssuedOn, ValidUntil: f.ValidUntil, VehicleCount: f.VehicleCount,
+		Revokes: f.Revokes, RevokesKind: f.RevokesKind, Cleared: f.Cleared, State: f.State}
 }
 
 // Vehicle is one car a document names.
@@ -85,6 +144,7 @@ func readFacts(doc []byte) (*Facts, issuerRule, error) {
 		f.Destinations = []string{d.Destination}
 	}
 	f.Vehicles = append(d.Schedule, d.Vehicles...)
+	f.VehicleCount = len(f.Vehicles)
 	for _, c := range d.Confirmations {
 		f.Letters = append(f.Letters, c.SHA256)
 	}

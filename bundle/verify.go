@@ -140,9 +140,21 @@ type Verification struct {
 	IssuedBy *seal.Org `json:"issued_by,omitempty"`
 	// Facts are the document's contents as a reader wants them.
 	Facts *Facts `json:"facts,omitempty"`
+	// PublicOnly says the facts are the public ones (Facts.Public) and the
+	// document is left out: the answer to a reader who named the document
+	// by digest or licence number without showing a VIN on it.
+	PublicOnly bool `json:"public_facts_only,omitempty"`
 	// Limits says what this verification could not prove.
 	Limits   []string        `json:"limits,omitempty"`
 	Document json.RawMessage `json:"document,omitempty"`
+}
+
+// PublicView is the verification as anyone may see it: the same verdict
+// and checks, the public facts only, without the document itself.
+func (v *Verification) PublicView() *Verification {
+	pv := *v
+	pv.Facts, pv.Document, pv.PublicOnly = v.Facts.Public(), nil, true
+	return &pv
 }
 
 // Valid reports whether the document verified (the web UI's interface).

@@ -150,6 +150,13 @@ func TestAuthorization_Matrix(t *testing.T) {
 				return string(policyDoc(t, map[string]any{"letter_threshold_days": 365}))
 			}, only(every, "authority."), false},
 
+			// Whole documents: the parties to the licence (its exporter, the
+			// maker of its letter, authorities, customs), every role.
+			{"GET", "/api/v1/documents/" + lic.DocumentDigest, nil, readers, false},
+			{"GET", "/api/v1/documents/" + lic.DocumentDigest + "/bundle", nil, readers, false},
+			{"GET", "/documents/" + lic.DocumentDigest + "/print", nil, readers, false},
+			{"GET", "/documents/" + lic.DocumentDigest + "/pdf", nil, readers, false},
+
 			{"POST", "/api/v1/check", func() string {
 				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})
 			}, every, false},
@@ -163,6 +170,10 @@ func TestAuthorization_Matrix(t *testing.T) {
 		}
 		// The negative list's {code} is not numeric: …/matrix_item above.
 		covered["PUT /api/v1/negative-list/{code}"] = true
+		for _, route := range []string{"GET /api/v1/documents/{digest}", "GET /api/v1/documents/{digest}/bundle",
+			"GET /documents/{digest}/print", "GET /documents/{digest}/pdf"} { // by digest, above
+			covered[route] = true
+		}
 		for _, route := range sealingRoutes { // their own matrix: documents_test.go
 			covered[route] = true
 		}
@@ -244,7 +255,9 @@ var public = map[string]bool{
 	"POST /api/v1/invitations/accept": true, // the invitation's token is the credential
 	"GET /api/v1/trust-list":          true, "GET /api/v1/trust-root": true, "POST /api/v1/verify": true, "GET /.well-known/ucx-root": true,
 	"GET /api/v1/public/naming": true, "GET /api/v1/public/figures": true,
-	"GET /api/v1/documents/{digest}": true, "GET /api/v1/documents/{digest}/bundle": true, "GET /documents/{digest}/print": true, "GET /documents/{digest}/pdf": true,
+	// The verdict and public facts of any document; whole documents are
+	// the parties' (in the matrix below).
+	"GET /api/v1/verify": true,
 	// The transparency log is public: it proves nothing to strangers otherwise.
 	"GET /api/v1/log/key": true, "GET /api/v1/log/checkpoint": true, "GET /api/v1/log/proof/inclusion": true,
 	"GET /api/v1/log/proof/consistency": true, "GET /api/v1/log/entries": true, "GET /api/v1/documents/{digest}/log-proof": true,

@@ -85,7 +85,10 @@ func TestClient_NonCustodialSealing(t *testing.T) {
 			t.Fatalf("ApproveRequestSealed = %+v, %v", cr, err)
 		}
 		digest := seal.DigestOf(doc).String()
-		got, kind, err := anon.Document(ctx, digest)
+		if _, _, err := anon.Document(ctx, digest); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
+			t.Fatalf("Document(%s) without signing in = %v, want unauthorized: whole documents are the parties'", digest, err)
+		}
+		got, kind, err := w.c("exporter.viewer").Document(ctx, digest)
 		if err != nil || kind != ucx.DocConfirmation || string(got) != string(env) {
 			t.Fatalf("Document(%s) = kind %q, %v; envelope as sent: %v", digest, kind, err, string(got) == string(env))
 		}
@@ -102,7 +105,7 @@ func TestClient_NonCustodialSealing(t *testing.T) {
 		if err != nil || lic.Number == "" || !strings.Contains(string(ldoc), lic.Number) {
 			t.Fatalf("IssueLicenceSealed = %+v, %v", lic, err)
 		}
-		b, err := anon.Bundle(ctx, seal.DigestOf(ldoc).String())
+		b, err := w.c("customs.viewer").Bundle(ctx, seal.DigestOf(ldoc).String())
 		var bu bundle.Bundle
 		if err != nil || json.Unmarshal(b, &bu) != nil || bu.Type != bundle.Type {
 			t.Fatalf("Bundle: %v\n%s", err, b)
@@ -111,7 +114,7 @@ func TestClient_NonCustodialSealing(t *testing.T) {
 		if err != nil || string(be.Document) != string(ldoc) || be.Seals[0].KeyID != authKey.Public().ID() {
 			t.Fatalf("the bundle's envelope is not the licence sealed here: %v", err)
 		}
-		if _, err := anon.Bundle(ctx, "sha256:"+strings.Repeat("0", 64)); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		if _, err := w.c("customs.viewer").Bundle(ctx, "sha256:"+strings.Repeat("0", 64)); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 			t.Fatalf("Bundle of no document: %v", err)
 		}
 

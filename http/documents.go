@@ -11,6 +11,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/seal"
 )
 
 func (s *Server) registerDocumentRoutes() {
@@ -19,12 +20,15 @@ func (s *Server) registerDocumentRoutes() {
 	s.handle("GET /api/v1/applications/{id}/licence-document", s.authenticate(s.handleLicenceToSeal))
 	s.handle("GET /api/v1/documents/{digest}/revocation-document", s.authenticate(s.handleRevocationToSeal))
 	s.handle("POST /api/v1/documents/{digest}/revoke", s.authenticate(s.handleRevokeDocument))
-	// Public: whoever holds the printed document (its digest is on it and
-	// in its QR code) may fetch and verify it.
+	// Whole documents are for the parties to them, and for whoever shows
+	// a VIN on the document (?vin=: the holder of the car or the paper);
+	// see readDocument. The log proof is public, as the log is.
 	s.handle("GET /api/v1/documents/{digest}", s.handleDocument)
 	s.handle("GET /api/v1/documents/{digest}/bundle", s.handleBundle)
 	s.handle("GET /api/v1/documents/{digest}/log-proof", s.handleDocumentLogProof)
+	// Public: the verdict on any document, with its public facts.
 	s.handle("POST /api/v1/verify", s.handleVerify)
+	s.handle("GET /api/v1/verify", s.handleVerifyLookup)
 	s.handle("GET "+bundle.WellKnownPath, s.handleWellKnownRoot)
 	s.handle("GET /documents/{digest}/print", s.handlePrint)
 	s.handle("GET /documents/{digest}/pdf", s.handlePDF)
@@ -146,16 +150,62 @@ type DocumentResponse struct {
 	Envelope json.RawMessage `json:"envelope"`
 }
 
-// handleDocument answers the sealed envelope itself, byte for byte, so
-// that it can be saved and verified as it is; the record's facts ride in
-// headers.
-func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
+// readDocument returns the stored document a request may read whole:
+// the parties to it, signed in (DocumentService.ReadDocument: its issuer,
+// the exporter it names, the manufacturers of its letters, authorities and
+// customs), and anyone showing the holder's capability, ?vin= of a car on
+// the document, since whoever holds the car or the paper knows it. An
+// anonymous reader without it is EUNAUTHORIZED, pointed at the public
+// verification; a signed-in non-party ENOTFOUND, as for an unknown digest;
+// a wrong VIN counts as none.
+func (s *Server) readDocument(r *http.Request, digest string) (*ucx.Document, error) {
 	ds, err := s.documents()
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		return nil, err
 	}
-	d, err := ds.FindDocument(r.Context(), r.PathValue("digest"))
+	ctx := r.Context()
+	if vin := r.URL.Query().Get("vin"); vin != "" {
+		d, err := ds.FindDocument(ctx, digest)
+		switch code := ucx.ErrorCode(err); {
+		case err == nil:
+			if documentHasVIN(d, vin) {
+				return d, nil
+			}
+		case code == ucx.EINVALID || code == ucx.EINTERNAL || code == ucx.EUNAVAILABLE:
+			return nil, err
+		}
+	}
+	p, err := s.principal(r)
+	if err != nil {
+		if ucx.ErrorCode(err) == ucx.EUNAUTHORIZED {
+			return nil, ucx.Errorf(ucx.EUNAUTHORIZED, "a whole document is for the parties to it: sign in, "+
+				"or check it on the public page /verify?digest=<its digest> (the verdict and its public facts; "+
+				"add &vin=<a VIN on it> to see every fact and download it)")
+		}
+		return nil, err
+	}
+	if info := infoFrom(ctx); info != nil {
+		info.principal = p
+	}
+	return ds.ReadDocument(ctx, p, digest)
+}
+
+// documentHasVIN reports whether vin is a vehicle of the sealed document
+// d (bundle.Facts.HasVIN).
+func documentHasVIN(d *ucx.Document, vin string) bool {
+	env, err := seal.ParseEnvelope(d.Envelope)
+	if err != nil {
+		return false
+	}
+	f, err := bundle.DocumentFacts(env.Document)
+	return err == nil && f.HasVIN(vin)
+}
+
+// handleDocument answers the sealed envelope itself, byte for byte, so
+// that it can be saved and verified as it is; the record's facts ride in
+// headers. For the parties and the holder (readDocument).
+func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
+	d, err := s.readDocument(r, r.PathValue("digest"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -354,7 +404,13 @@ func (s *Server) retryLater(w http.ResponseWriter, err error) {
 	}
 }
 
+// handleBundle answers a document's verification bundle to the parties
+// and the holder (readDocument).
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.readDocument(r, r.PathValue("digest")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	bu, d, err := s.bundle(r, r.PathValue("digest"))
 	if err != nil {
 		s.retryLater(w, err)

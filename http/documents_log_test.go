@@ -43,7 +43,7 @@ func withLog(t *testing.T, w *world, seed byte) (func(), note.Verifier) {
 
 func (w *world) bundleOf(t *testing.T, digest string) *bundle.Bundle {
 	t.Helper()
-	r := w.raw("", "GET", "/api/v1/documents/"+digest+"/bundle", "")
+	r := w.raw("authority.viewer", "GET", "/api/v1/documents/"+digest+"/bundle", "")
 	if r.status != 200 {
 		t.Fatalf("bundle: %d %s", r.status, r.body)
 	}
@@ -75,7 +75,7 @@ func TestDocuments_BundleCarriesTheLogProofAndRevocationStatus(t *testing.T) {
 		conf := docOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
 		root := w.root(t)
 
-		r := w.raw("", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "")
+		r := w.raw("authority.viewer", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "")
 		if r.status != 503 || r.header.Get("Retry-After") != "1" || !strings.Contains(string(r.body), "not yet in a checkpoint") {
 			t.Fatalf("bundle before the checkpoint: %d %s", r.status, r.body)
 		}
@@ -185,7 +185,7 @@ func TestDocuments_TamperedStoredEnvelopeFailsAgainstTheLog(t *testing.T) {
 			t.Fatalf("tampered envelope: integrity %+v, log %+v, %v", ver.Integrity, ver.Log, err)
 		}
 		// The public page reached from the QR code says so too.
-		r := w.raw("", "GET", "/verify?d="+d.Digest, "")
+		r := w.raw("", "GET", "/verify?digest="+d.Digest+"&lang=en", "")
 		if r.status != 200 || !strings.Contains(string(r.body), bundle.LogReasonEntryMismatch) || !strings.Contains(string(r.body), string(seal.ReasonTampered)) {
 			t.Fatalf("verify page of the tampered licence: %d %.600s", r.status, r.body)
 		}

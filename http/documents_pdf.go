@@ -13,8 +13,13 @@ import (
 
 // handlePDF answers a sealed confirmation or licence as a PDF (docpdf)
 // with its verification bundle embedded, so the file verifies itself
-// offline (ucx verify file.pdf). Same access as the print view.
+// offline (ucx verify file.pdf). Same access as the print view: the
+// parties and the holder (readDocument).
 func (s *Server) handlePDF(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.readDocument(r, r.PathValue("digest")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	bu, d, err := s.bundle(r, r.PathValue("digest"))
 	if err != nil {
 		s.retryLater(w, err)
@@ -26,7 +31,7 @@ func (s *Server) handlePDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ucx.Internal("http.handlePDF", err))
 		return
 	}
-	in := docpdf.Input{Envelope: d.Envelope, Bundle: raw, VerifyURL: s.verifyURL(r, d.Digest),
+	in := docpdf.Input{Envelope: d.Envelope, Bundle: raw, VerifyURL: s.verifyURL(r, d),
 		SealNames: s.keyOrgNames(r.Context()), RevokedAt: d.RevokedAt, RevokedReason: d.RevokedReason}
 	_, in.LocalQR = s.publicBase(r)
 	if root, err := seal.ParsePublicKeyPEM([]byte(bu.RootPublicKey)); err == nil {

@@ -236,23 +236,28 @@ th{background:#f4f4f4}table.facts th{width:16em}.mono{font-family:monospace;word
 </body></html>
 `))
 
-// verifyURL is the public verification URL of a digest: the web UI's
-// /verify page under publicBase.
-func (s *Server) verifyURL(r *http.Request, digest string) string {
+// verifyURL is the public verification URL of a document, what its QR
+// code encodes: the web UI's /verify page under publicBase, with the
+// digest and the first VIN on the document (the holder's capability, so
+// that whoever scans the paper sees every fact and may download it), in
+// Russian, the buyer's language.
+func (s *Server) verifyURL(r *http.Request, d *ucx.Document) string {
 	base, _ := s.publicBase(r)
-	return base + "/verify?d=" + url.QueryEscape(digest)
+	u := base + "/verify?digest=" + url.QueryEscape(d.Digest)
+	if env, err := seal.ParseEnvelope(d.Envelope); err == nil {
+		if f, err := bundle.DocumentFacts(env.Document); err == nil && f.FirstVIN() != "" {
+			u += "&vin=" + url.QueryEscape(f.FirstVIN())
+		}
+	}
+	return u + "&lang=ru"
 }
 
 // handlePrint is the printable view of a sealed document: its fields with
 // Chinese and English labels, its seals, its digest and a QR code of its
-// public verification URL. Public, as the document is.
+// public verification URL. For the parties and the holder
+// (readDocument).
 func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.documents()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	d, err := ds.FindDocument(r.Context(), r.PathValue("digest"))
+	d, err := s.readDocument(r, r.PathValue("digest"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -267,7 +272,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ucx.Internal("http.handlePrint", err))
 		return
 	}
-	pg := printPage{Title: printLabel(d.Kind), Digest: d.Digest, VerifyURL: s.verifyURL(r, d.Digest)}
+	pg := printPage{Title: printLabel(d.Kind), Digest: d.Digest, VerifyURL: s.verifyURL(r, d)}
 	pg.Number, pg.Facts, pg.Vehicles, pg.Letters = doc.layout()
 	for _, v := range pg.Vehicles {
 		pg.Outlets = pg.Outlets || len(v.Outlets) > 0
@@ -290,7 +295,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	// The print view is public and shows text others filed: no script may
+	// The print view may be opened by a holder's link and shows text others filed: no script may
 	// run in it at all. Its one style sheet is inline, its QR code a data:
 	// image.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")

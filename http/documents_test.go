@@ -55,7 +55,7 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 		conf := docOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
 
 		for _, doc := range []*ucx.Document{d, conf} {
-			r := w.raw("", "GET", "/api/v1/documents/"+doc.Digest+"/bundle", "")
+			r := w.raw("exporter.viewer", "GET", "/api/v1/documents/"+doc.Digest+"/bundle", "")
 			if r.status != 200 {
 				t.Fatalf("bundle: %d %s", r.status, r.body)
 			}
@@ -81,7 +81,7 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 			if v, err := bundle.VerifyBundle(bu, bundle.Options{NoLog: true}); err != nil || v.OK || v.Verdict != bundle.VerdictCannotCheck || v.Reason != string(bundle.ReasonUnknownRoot) {
 				t.Fatalf("VerifyBundle(%s) unpinned = %+v, %v", doc.Kind, v, err)
 			}
-			if got := w.raw("", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.status != 200 || !bytes.Equal(got.body, doc.Envelope) {
+			if got := w.raw("customs.viewer", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.status != 200 || !bytes.Equal(got.body, doc.Envelope) {
 				t.Fatalf("GET document: %d %s", got.status, got.body)
 			}
 		}
@@ -102,17 +102,17 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 		}
 
 		// The print view: fields in both languages, the digest, a QR code.
-		r = w.raw("", "GET", "/documents/"+d.Digest+"/print", "")
+		r = w.raw("exporter.member", "GET", "/documents/"+d.Digest+"/print", "")
 		page := string(r.body)
 		if r.status != 200 || !strings.Contains(page, "许可证号 Licence number") || !strings.Contains(page, lic.Number) ||
-			!strings.Contains(page, d.Digest) || !strings.Contains(page, "<svg") || !strings.Contains(page, "/verify?d="+url.QueryEscape(d.Digest)) {
+			!strings.Contains(page, d.Digest) || !strings.Contains(page, "<svg") || !strings.Contains(page, "/verify?digest="+url.QueryEscape(d.Digest)+"&amp;vin="+lic.Schedule[0].VIN+"&amp;lang=ru") {
 			t.Fatalf("print view: %d %.400s", r.status, page)
 		}
 		// Public and showing text others filed: no script may run in it.
 		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
 			t.Errorf("print view CSP %q; want default-src 'none' and no script source", csp)
 		}
-		if r := w.raw("", "GET", "/api/v1/documents/sha256:"+strings.Repeat("0", 64), ""); r.status != 404 {
+		if r := w.raw("customs.viewer", "GET", "/api/v1/documents/sha256:"+strings.Repeat("0", 64), ""); r.status != 404 {
 			t.Fatalf("unknown digest: %d", r.status)
 		}
 	})
@@ -184,7 +184,7 @@ func TestDocuments_NonCustodialApprovalOverHTTP(t *testing.T) {
 			t.Fatalf("verify after revocation: %s", r.body)
 		}
 		// Offline too: the bundle carries the sealed revocation.
-		bu, err := bundle.Parse(w.raw("", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").body)
+		bu, err := bundle.Parse(w.raw("maker.viewer", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").body)
 		if err != nil || len(bu.Revocations) != 1 {
 			t.Fatalf("bundle after revocation: %+v %v", bu, err)
 		}
@@ -258,15 +258,15 @@ func TestDocuments_PrintUsesThePublicAddress(t *testing.T) {
 	lic := w.licensed()
 	d := docOf(t, w, ucx.DocLicence, lic.ID)
 	path := "/documents/" + d.Digest + "/print"
-	want := "/verify?d=" + url.QueryEscape(d.Digest)
+	want := "/verify?digest=" + url.QueryEscape(d.Digest) + "&amp;vin=" + lic.Schedule[0].VIN + "&amp;lang=ru"
 
-	page := string(w.raw("", "GET", path, "").body)
+	page := string(w.raw("exporter.member", "GET", path, "").body)
 	if !strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, w.ts.URL+want) {
 		t.Fatalf("without a public address the print view should link %s and say the QR is local: %.2000s", w.ts.URL+want, page)
 	}
 
 	w.server.PublicURL = "https://ucx.example.cn"
-	page = string(w.raw("", "GET", path, "").body)
+	page = string(w.raw("exporter.member", "GET", path, "").body)
 	if strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, "https://ucx.example.cn"+want) || strings.Contains(page, w.ts.URL+want) {
 		t.Fatalf("with a public address the print view should link only https://ucx.example.cn%s: %.2000s", want, page)
 	}

@@ -64,6 +64,9 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"ImportRowList", "exporter.member", "GET", "/api/v1/imports/" + id(imp.ID) + "/rows", ""},
 		{"Decision", "exporter.member", "POST", "/api/v1/check", `{"vehicle":{"vin":"LM1","registration_date":"2026-01-16"},"destination":"RU"}`},
 		{"PolicyWhatIf", "authority.member", "POST", "/api/v1/policy/what-if?from=2026-01-01&to=2026-03-31", string(policyDoc(t, map[string]any{"letter_threshold_days": 10}))},
+		{"Verification", "", "GET", "/api/v1/verify?digest=" + lic.DocumentDigest, ""},
+		{"Verification", "", "GET", "/api/v1/verify?licence=" + lic.Number + "&vin=" + lic.Schedule[0].VIN, ""},
+		{"Error", "", "GET", "/api/v1/documents/" + lic.DocumentDigest, ""},
 		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
 		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},
 	}

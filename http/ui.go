@@ -141,7 +141,8 @@ var uiPageTemplates = []string{
 
 // uiFuncs are the few template functions that need no request.
 var uiFuncs = template.FuncMap{
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"isTrue": func(b *bool) bool { return b != nil && *b },
 	"pct": func(part, whole int) int {
 		if whole <= 0 {
 			return 0
@@ -245,9 +246,18 @@ func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey strin
 	if page == "verify" {
 		langs = append(langs, "ru")
 	}
+	next := b.Path
+	if q := r.URL.Query(); q.Has("lang") {
+		// The choice made by the switch outranks the address's ?lang=.
+		q.Del("lang")
+		next = r.URL.Path
+		if len(q) > 0 {
+			next += "?" + q.Encode()
+		}
+	}
 	for _, l := range langs {
 		if l != lang {
-			b.Langs = append(b.Langs, uiLink{Href: "/lang/" + l + "?next=" + url.QueryEscape(b.Path), Label: uiCatalogs[l].name, Lang: uiCatalogs[l].tag})
+			b.Langs = append(b.Langs, uiLink{Href: "/lang/" + l + "?next=" + url.QueryEscape(next), Label: uiCatalogs[l].name, Lang: uiCatalogs[l].tag})
 		}
 	}
 	if p != nil {
@@ -478,8 +488,14 @@ func uiLocalPath(next, def string) string {
 // uiLang is the page's language: the remembered choice, else Chinese (the
 // platform's users are in China). The verification page alone also speaks
 // Russian, for buyers and customs officers abroad, and follows the
-// browser's Accept-Language when nothing was chosen.
+// browser's Accept-Language when nothing was chosen, and a ?lang= in its
+// address (a printed document's QR code asks for Russian) before both.
 func uiLang(r *http.Request, verify bool) string {
+	if verify {
+		if l := r.URL.Query().Get("lang"); uiCatalogs[l] != nil {
+			return l
+		}
+	}
 	if c, err := r.Cookie(uiLangCookie); err == nil {
 		if _, ok := uiCatalogs[c.Value]; ok && (c.Value != "ru" || verify) {
 			return c.Value

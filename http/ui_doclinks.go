@@ -25,7 +25,7 @@ func (b *uiBase) Doc(digest string) uiDocLinks {
 		View:       "/documents/" + p + "/print",
 		PDF:        "/documents/" + p + "/pdf",
 		Bundle:     "/api/v1/documents/" + p + "/bundle",
-		Verify:     "/verify?d=" + url.QueryEscape(digest),
+		Verify:     "/verify?digest=" + url.QueryEscape(digest),
 		ViewText:   b.T("doc.view"),
 		PDFText:    b.T("doc.pdf"),
 		BundleText: b.T("doc.bundle"),

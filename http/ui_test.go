@@ -459,9 +459,16 @@ func TestUI_VerifyPageIsPublicInThreeLanguagesWithAPluggableVerifier(t *testing.
 	if a.status != 200 || !strings.Contains(a.body, "seal by BYD verified") || string(seen) != `{"licence":"X"}` {
 		t.Errorf("verified document: %d, body lacks the result or the verifier saw %q", a.status, seen)
 	}
+	// Beside the field, in the page's language: the verifier's own words
+	// (English) on the English page only.
 	a = u.post("/verify", url.Values{"document": {"tampered"}})
-	if a.status != 400 || !strings.Contains(a.body, `id="e-document"`) || !strings.Contains(a.body, "the seal does not match") || !strings.Contains(a.body, ">tampered</textarea>") {
-		t.Errorf("tampered document: %d; want the verifier's message beside the field and the text kept", a.status)
+	if a.status != 400 || !strings.Contains(a.body, `id="e-document"`) || !strings.Contains(a.body, "这不是 ucx 文件") ||
+		strings.Contains(a.body, "the seal does not match") || !strings.Contains(a.body, ">tampered</textarea>") {
+		t.Errorf("tampered document: %d; want the Chinese message beside the field and the text kept", a.status)
+	}
+	a = u.post("/verify?lang=en", url.Values{"document": {"tampered"}})
+	if a.status != 400 || !strings.Contains(a.body, "the seal does not match") {
+		t.Errorf("tampered document in English: %d; want the verifier's message beside the field", a.status)
 	}
 	if a := u.post("/verify", url.Values{"document": {"  "}}); a.status != 400 || !strings.Contains(a.body, `id="e-document"`) {
 		t.Errorf("empty document: %d, want 400 beside the field", a.status)

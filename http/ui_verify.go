@@ -7,10 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/docpdf"
 )
 
 // uiVerifyMaxBytes bounds a pasted or uploaded document: a verification
@@ -36,6 +38,34 @@ type uiVerifyPage struct {
 	// Fingerprint is this platform's root fingerprint, for the reader to
 	// compare with the one printed on the document.
 	Fingerprint string
+	// Lookup is set when the document was named by digest or licence
+	// number; Full when every fact is shown (an uploaded document, or a
+	// VIN on the named one), and Downloads are then the document's view,
+	// PDF and bundle, carrying the VIN for a reader who is not signed in.
+	Lookup, Full bool
+	Digest       string // the named document's digest, for the VIN form
+	Downloads    *uiDocLinks
+}
+
+// KindText is a document kind in the reader's language.
+func (pg *uiVerifyPage) KindText(kind string) string {
+	if kind == "" {
+		return "—"
+	}
+	return pg.T("verify.kind." + kind)
+}
+
+// StateText is a document's state today in the reader's language.
+func (pg *uiVerifyPage) StateText(state string) string { return pg.T("verify.state." + state) }
+
+// LetterLink is the verify page of a letter a licence relies on, with the
+// reader's VIN (the letter names the same car).
+func (pg *uiVerifyPage) LetterLink(sha string) string {
+	u := "/verify?digest=" + url.QueryEscape("sha256:"+sha)
+	if v := pg.Form.V("vin"); v != "" && pg.Full {
+		u += "&vin=" + url.QueryEscape(v)
+	}
+	return u
 }
 
 // uiCheck is one check of a verification as the page shows it.
@@ -73,7 +103,10 @@ func (pg *uiVerifyPage) setVerification(v *bundle.Verification) {
 		t = bundle.Texts["en"]
 	}
 	add := func(label string, c bundle.VerdictJSON) {
-		ch := uiCheck{Label: label, OK: c.OK, Detail: c.Detail}
+		ch := uiCheck{Label: label, OK: c.OK}
+		if pg.Lang == "en" {
+			ch.Detail = c.Detail // the verifier's details are in English
+		}
 		if !c.OK {
 			ch.Reason = bundle.ReasonText(pg.Lang, c.Reason)
 		}
@@ -87,57 +120,70 @@ func (pg *uiVerifyPage) setVerification(v *bundle.Verification) {
 	}
 }
 
-// uiVerifyPage shows the verification form or, reached from a printed
-// document's QR code (/verify?d=<digest>), verifies the stored document
-// at once: its bundle (with the transparency log's proof when the server
-// keeps a log) is handed to the verifier, so the holder of the paper sees
-// the verdicts without pasting anything.
+// uiVerifyPage shows the verification form or, for a document named by
+// its digest or licence number (/verify?digest=…, ?licence=…; a printed
+// document's QR code adds &vin= of its first car), verifies the stored
+// document at once with verifyStored, the API's lookup: the verdict and
+// the public facts, or every fact with the downloads when the VIN is on
+// the document. (?d= is the digest of older printed QR codes.)
 func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
 	pg := s.newVerifyPage(r)
-	digest := strings.TrimSpace(r.URL.Query().Get("d"))
-	if digest == "" || !pg.Available {
+	q := r.URL.Query()
+	digest := strings.TrimSpace(q.Get("digest"))
+	if digest == "" {
+		digest = strings.TrimSpace(q.Get("d"))
+	}
+	licence := strings.TrimSpace(q.Get("licence"))
+	vin := strings.ToUpper(strings.TrimSpace(q.Get("vin")))
+	if len(vin) > 64 {
+		vin = vin[:64]
+	}
+	if len(licence) > 64 {
+		licence = licence[:64]
+	}
+	pg.Form.Values["licence"], pg.Form.Values["vin"] = licence, vin
+	if (digest == "" && licence == "") || !pg.Available {
 		s.render(w, r, pg)
 		return
 	}
-	doc, err := s.verifyPageDocument(r, digest)
+	pg.Lookup = true
+	sv, err := s.verifyStored(r, digest, licence, vin)
 	if err != nil {
-		switch ucx.ErrorCode(err) {
-		case ucx.ENOTFOUND:
-			pg.Form.Errors["document"] = pg.T("verify.unknown")
-		case ucx.EINVALID:
-			pg.Form.Errors["document"] = pg.T("verify.baddigest")
+		field := "document"
+		if digest == "" {
+			field = "licence"
+		}
+		switch code := ucx.ErrorCode(err); {
+		case code == ucx.ENOTFOUND && field == "licence":
+			pg.Form.Errors[field] = pg.T("verify.unknownlicence")
+		case code == ucx.ENOTFOUND:
+			pg.Form.Errors[field] = pg.T("verify.unknown")
+		case code == ucx.EINVALID && field == "licence":
+			pg.Form.Errors[field] = pg.T("verify.badlicence")
+		case code == ucx.EINVALID:
+			pg.Form.Errors[field] = pg.T("verify.baddigest")
+		case code == ucx.EINTERNAL:
+			s.uiError(w, r, nil, err)
+			return
 		default:
-			pg.Form.Errors["document"] = pg.errText(err)
+			pg.Form.Errors[field] = pg.errText(err)
 		}
 		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
 		s.render(w, r, pg)
 		return
 	}
-	s.renderVerified(w, r, pg, doc)
-}
-
-// verifyPageDocument returns what the page verifies for a digest: the
-// document's bundle, or its envelope alone when the bundle cannot be
-// made now (its log entry awaits the next checkpoint).
-func (s *Server) verifyPageDocument(r *http.Request, digest string) ([]byte, error) {
-	ds, err := s.documents()
-	if err != nil {
-		return nil, err
+	pg.Digest, pg.Full = sv.Doc.Digest, sv.Full
+	if sv.Full {
+		links := pg.Doc(sv.Doc.Digest)
+		vq := "?vin=" + url.QueryEscape(sv.VIN)
+		links.View, links.PDF, links.Bundle = links.View+vq, links.PDF+vq, links.Bundle+vq
+		pg.Downloads = &links
 	}
-	if _, err := s.keys(); err == nil {
-		bu, _, err := s.bundle(r, digest)
-		if err == nil {
-			return json.Marshal(bu)
-		}
-		if code := ucx.ErrorCode(err); code == ucx.ENOTFOUND || code == ucx.EINVALID {
-			return nil, err
-		}
+	if err := s.showVerification(pg, sv.V); err != nil {
+		s.uiError(w, r, nil, err)
+		return
 	}
-	d, err := ds.FindDocument(r.Context(), digest)
-	if err != nil {
-		return nil, err
-	}
-	return d.Envelope, nil
+	s.render(w, r, pg)
 }
 
 // uiVerify reads the document from the "file" upload or, when none was
@@ -152,14 +198,24 @@ func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := uiVerifyInput(w, r, pg.Form)
 	if err != nil {
-		pg.formError(pg.Form, err)
+		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		switch {
+		case ucx.ErrorCode(err) == ucx.ETOOLARGE:
+			pg.Form.Errors["document"] = pg.T("verify.toolarge")
+		case strings.Contains(ucx.ErrorMessage(err), "paste"):
+			pg.Form.Errors["document"] = pg.T("verify.empty")
+		default:
+			pg.Form.Errors["document"] = pg.T("error.form")
+		}
 		s.render(w, r, pg)
 		return
 	}
 	s.renderVerified(w, r, pg, doc)
 }
 
-// renderVerified runs the verifier on doc and shows its verdict.
+// renderVerified runs the verifier on an uploaded or pasted doc (a
+// bundle, an envelope or a PDF carrying its bundle) and shows its verdict
+// with every fact: whoever has the document has them all.
 func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVerifyPage, doc []byte) {
 	res, err := s.WebVerify(r.Context(), doc)
 	if err != nil {
@@ -167,12 +223,39 @@ func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVe
 		case ucx.EINTERNAL, ucx.EUNAVAILABLE:
 			s.uiError(w, r, nil, err)
 		default:
-			pg.Form.Errors["document"] = pg.errText(err)
+			pg.Form.Errors["document"] = pg.verifyInputError(doc, err)
 			pg.status = ErrorStatusCode(code)
 			s.render(w, r, pg)
 		}
 		return
 	}
+	pg.Full = true
+	if err := s.showVerification(pg, res); err != nil {
+		s.uiError(w, r, nil, err)
+		return
+	}
+	s.render(w, r, pg)
+}
+
+// verifyInputError is why an uploaded document could not be verified, in
+// the page's language; the verifier's own words (English) on the English
+// page only.
+func (pg *uiVerifyPage) verifyInputError(doc []byte, err error) string {
+	key := "verify.notdoc"
+	switch {
+	case ucx.ErrorCode(err) == ucx.ETOOLARGE:
+		key = "verify.toolarge"
+	case docpdf.IsPDF(doc):
+		key = "verify.nobundle"
+	}
+	if pg.Lang == "en" {
+		return pg.T(key) + " (" + ucx.ErrorMessage(err) + ")"
+	}
+	return pg.T(key)
+}
+
+// showVerification lays a verifier's result out on the page.
+func (s *Server) showVerification(pg *uiVerifyPage, res any) error {
 	pg.Checked = true
 	if v, ok := res.(*bundle.Verification); ok {
 		pg.setVerification(v)
@@ -184,11 +267,10 @@ func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVe
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
-		s.uiError(w, r, nil, ucx.Internal("http.uiVerify", err))
-		return
+		return ucx.Internal("http.uiVerify", err)
 	}
 	pg.Result = string(b)
-	s.render(w, r, pg)
+	return nil
 }
 
 // uiVerifyInput returns the document from a multipart form (file first,

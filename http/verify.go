@@ -3,10 +3,13 @@ package http
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/docpdf"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -27,6 +30,14 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, 
 		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "document verification is not configured on this server")
 	}
 	raw := bytes.TrimSpace(doc)
+	if docpdf.IsPDF(raw) {
+		var err error
+		if raw, err = docpdf.Bundle(raw); err != nil {
+			return nil, &ucx.Error{Code: ucx.EINVALID, Field: "document", Err: err,
+				Message: "the PDF carries no verification bundle ucx can read: " + err.Error()}
+		}
+		raw = bytes.TrimSpace(raw)
+	}
 	bu := &bundle.Bundle{Envelope: raw}
 	if bundle.Is(raw) {
 		var err error
@@ -79,7 +90,123 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, 
 			}
 		}
 	}
-	return bundle.VerifyBundle(bu, opts)
+	v, err := bundle.VerifyBundle(bu, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordFacts(ctx, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// recordFacts adds to a verification's facts what the platform's records
+// know of a document it holds: its state today (a licence valid, cleared,
+// expired, revoked or relying on a revoked letter) and, for a licence,
+// whether customs cleared it. A document held nowhere here is left as the
+// bundle says.
+func (s *Server) recordFacts(ctx context.Context, v *bundle.Verification) error {
+	if v.Facts == nil || v.Digest == "" {
+		return nil
+	}
+	st, err := s.DocumentService.DocumentState(ctx, v.Digest)
+	switch {
+	case ucx.ErrorCode(err) == ucx.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	}
+	v.Facts.State = string(st)
+	if v.Facts.Kind == ucx.DocLicence {
+		cleared := st == ucx.LicenceCleared
+		v.Facts.Cleared = &cleared
+	}
+	return nil
+}
+
+// StoredVerification is a stored document's verification as a reader who
+// named it by digest or licence number may see it.
+type StoredVerification struct {
+	V *bundle.Verification
+	// Doc is the stored document; Full is set when the reader showed the
+	// holder's capability (a VIN on it), and V then has every fact.
+	Doc  *ucx.Document
+	Full bool
+	// VIN is the capability as shown, for links that carry it on.
+	VIN string
+}
+
+// verifyStored verifies the stored document named by digest or by
+// licence number with Verify, the verifier of every surface. Anyone may
+// ask: the answer is the verdict and the document's public facts
+// (bundle.Facts.Public), and every fact only when vin is one of the
+// document's vehicles (the holder's capability). A wrong VIN answers as no
+// VIN: it tells nothing but that it is not on the document.
+func (s *Server) verifyStored(r *http.Request, digest, licence, vin string) (*StoredVerification, error) {
+	ds, err := s.documents()
+	if err != nil {
+		return nil, err
+	}
+	if s.KeyService == nil {
+		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "document verification is not configured on this server")
+	}
+	ctx := r.Context()
+	var d *ucx.Document
+	switch {
+	case digest != "":
+		d, err = ds.FindDocument(ctx, digest)
+	case licence != "":
+		d, err = ds.FindLicenceDocument(ctx, licence)
+	default:
+		err = ucx.FieldErrorf(ucx.EINVALID, "digest", "name the document: ?digest= (printed on it) or ?licence= (its licence number)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.verifiableDocument(r, d)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	out := &StoredVerification{V: v, Doc: d}
+	if v.Facts.HasVIN(vin) {
+		out.Full, out.VIN = true, strings.ToUpper(strings.TrimSpace(vin))
+	} else {
+		out.V = v.PublicView()
+	}
+	return out, nil
+}
+
+// verifiableDocument returns what verifies a stored document: its bundle,
+// or its envelope alone when the bundle cannot be made now (its log entry
+// awaits the next checkpoint; Verify then asks the log itself).
+func (s *Server) verifiableDocument(r *http.Request, d *ucx.Document) ([]byte, error) {
+	bu, _, err := s.bundle(r, d.Digest)
+	if err == nil {
+		return json.Marshal(bu)
+	}
+	if ucx.ErrorCode(err) != ucx.EUNAVAILABLE {
+		return nil, err
+	}
+	return d.Envelope, nil
+}
+
+// handleVerifyLookup is GET /api/v1/verify?digest=|licence=[&vin=]: the
+// verdict on a stored document with its public facts, or every fact when
+// vin is on it. Public.
+func (s *Server) handleVerifyLookup(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sv, err := s.verifyStored(r, strings.TrimSpace(q.Get("digest")), strings.TrimSpace(q.Get("licence")), q.Get("vin"))
+	if err != nil {
+		s.retryLater(w, err)
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, sv.V)
 }
 
 // storedLogProof is the log's current proof of a stored document, nil for

@@ -268,9 +268,9 @@ func (tx *Tx) document(ctx context.Context, hexd string) (*ucx.Document, error) 
 }
 
 // FindDocument returns a sealed document by digest. It needs no principal:
-// the digest is printed on the document and encoded in its QR code, so
-// whoever holds the paper — a customs officer or a buyer abroad — can
-// fetch and verify it, and 256 bits cannot be guessed.
+// it is for the platform's own use (the verifier, the public facts of
+// /verify, the holder's VIN check); serving a document whole to a caller
+// goes through ReadDocument, since every digest is public in the log.
 func (db *DB) FindDocument(ctx context.Context, digest string) (*ucx.Document, error) {
 	h, err := parseDigest(digest)
 	if err != nil {
@@ -466,4 +466,130 @@ func (tx *Tx) leafOrgs(ctx context.Context, hexd string) ([]int64, error) {
 		return nil, ucx.Internal("sqlstore.leafOrgs", err)
 	}
 	return append([]int64{e.OrgID}, e.Orgs...), nil
+}
+
+// ReadDocument returns a stored document whole to a party to it: the
+// organisation that issued it, and whoever may see the application it
+// belongs to (workflowScope: the exporter it names, the manufacturers
+// asked for its letters, authorities and customs). A revocation's parties
+// are the revoked document's. Any other signed-in organisation, the
+// operator included, gets ENOTFOUND, as for an unknown digest, so that
+// whether a document exists does not leak; no principal is EUNAUTHORIZED.
+// (FindDocument, without a principal, is for the platform's own use: the
+// verifier, the public facts.)
+func (db *DB) ReadDocument(ctx context.Context, p *ucx.Principal, digest string) (*ucx.Document, error) {
+	if err := signedIn(p); err != nil {
+		return nil, err
+	}
+	h, err := parseDigest(digest)
+	if err != nil {
+		return nil, err
+	}
+	return viewValue(ctx, db, "sqlstore.ReadDocument", func(tx *Tx) (*ucx.Document, error) {
+		d, err := tx.document(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := tx.documentParty(ctx, p, d)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ucx.Errorf(ucx.ENOTFOUND, "no document sha256:%s is stored here", h)
+		}
+		return d, nil
+	})
+}
+
+// documentParty reports whether p is a party to d (see ReadDocument).
+func (tx *Tx) documentParty(ctx context.Context, p *ucx.Principal, d *ucx.Document) (bool, error) {
+	if d.OrgID == p.OrgID {
+		return true, nil
+	}
+	target := d
+	if d.Kind == ucx.DocRevocation && d.Revokes != "" {
+		var err error
+		if target, err = tx.document(ctx, strings.TrimPrefix(d.Revokes, "sha256:")); err != nil {
+			return false, err
+		}
+		if target.OrgID == p.OrgID {
+			return true, nil
+		}
+	}
+	var q string
+	switch target.Kind {
+	case ucx.DocConfirmation:
+		q = "SELECT application_id FROM confirmation_requests WHERE id = ?"
+	case ucx.DocLicence:
+		q = "SELECT application_id FROM licences WHERE id = ?"
+	default:
+		return false, nil
+	}
+	var appID int64
+	if err := tx.QueryRow(ctx, q, target.EntityID).Scan(&appID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return false, err
+	}
+	scope, args, err := workflowScope(p)
+	if err != nil {
+		return false, nil // the operator: not a party
+	}
+	var one int
+	err = tx.QueryRow(ctx, "SELECT 1 FROM applications a WHERE a.id = ? AND "+scope, append([]any{appID}, args...)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// FindLicenceDocument returns the sealed document of the licence numbered
+// number (as printed on it, any case), ENOTFOUND when there is none or it
+// was issued unsealed. It needs no principal: the /verify page answers a
+// licence number with the public facts of its document only.
+func (db *DB) FindLicenceDocument(ctx context.Context, number string) (*ucx.Document, error) {
+	n := strings.ToUpper(strings.TrimSpace(number))
+	if n == "" || len(n) > 64 {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "licence", "a licence number is printed on the licence, e.g. UCX-2026-000042")
+	}
+	return viewValue(ctx, db, "sqlstore.FindLicenceDocument", func(tx *Tx) (*ucx.Document, error) {
+		d, err := scanDocument(tx.QueryRow(ctx, "SELECT "+documentColumns+` FROM documents WHERE kind = 'licence'
+			AND entity_id = (SELECT id FROM licences WHERE number = ?) ORDER BY created_at DESC LIMIT 1`, n))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ucx.FieldErrorf(ucx.ENOTFOUND, "licence", "no sealed licence numbered %q is held here: check the number printed on the licence", n)
+		}
+		return d, err
+	})
+}
+
+// DocumentState returns what a stored document is good for today: a
+// licence's ucx.LicenceState (valid, cleared, expired, revoked,
+// letter_revoked: Licence.StateOn), for any other document revoked or
+// valid.
+func (db *DB) DocumentState(ctx context.Context, digest string) (ucx.LicenceState, error) {
+	h, err := parseDigest(digest)
+	if err != nil {
+		return "", err
+	}
+	return viewValue(ctx, db, "sqlstore.DocumentState", func(tx *Tx) (ucx.LicenceState, error) {
+		d, err := tx.document(ctx, h)
+		if err != nil {
+			return "", err
+		}
+		if d.RevokedAt != nil {
+			return ucx.LicenceRevoked, nil
+		}
+		if d.Kind != ucx.DocLicence {
+			return ucx.LicenceValid, nil
+		}
+		l, err := scanLicence(tx.QueryRow(ctx, "SELECT "+licenceColumns+licenceFrom+" WHERE l.id = ?", d.EntityID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ucx.LicenceValid, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return l.StateOn(tx.today()), nil
+	})
 }

@@ -203,8 +203,8 @@ func TestClientKeys_SealLocallyThenVerifyOffline(t *testing.T) {
 		{licDigest, "广东省商务厅", "licence", authID},
 	} {
 		bundle := filepath.Join(dir, d.kind+".bundle.json")
-		// Bundles are public: no token.
-		code, out, errOut = runClientCLI(t, "", "document", "bundle", d.digest, "-o", bundle, "--server", w.url)
+		// Bundles are for the parties to the document: the exporter's token.
+		code, out, errOut = w.ucx(t, "exporter", "", "document", "bundle", d.digest, "-o", bundle)
 		if code != 0 {
 			t.Fatalf("document bundle %s: exit %d\n%s%s", d.kind, code, out, errOut)
 		}
@@ -296,7 +296,7 @@ func TestClientKeys_SealRefusals(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "--key") {
 		t.Fatalf("approve with a missing key file: exit %d %q", code, errOut)
 	}
-	if code, _, errOut := runClientCLI(t, "", "document", "bundle", "sha256:"+strings.Repeat("0", 64), "--server", w.url); code != 1 || !strings.Contains(errOut, "not_found") {
+	if code, _, errOut := w.ucx(t, "exporter", "", "document", "bundle", "sha256:"+strings.Repeat("0", 64)); code != 1 || !strings.Contains(errOut, "not_found") {
 		t.Fatalf("bundle of no document: exit %d %q", code, errOut)
 	}
 }
