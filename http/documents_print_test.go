@@ -38,7 +38,7 @@ func TestDocuments_PrintIsAnOfficialDocumentWithoutInternalIDs(t *testing.T) {
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
 			d := docOf(t, w, tc.kind, tc.id)
-			r := w.raw("", "GET", "/documents/"+d.Digest+"/print", "")
+			r := w.raw("customs.viewer", "GET", "/documents/"+d.Digest+"/print", "")
 			page := string(r.body)
 			if r.status != 200 {
 				t.Fatalf("print: %d %s", r.status, page)
