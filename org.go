@@ -79,6 +79,10 @@ type Org struct {
 	// Manufacturer fields.
 	Brands  []string  `json:"brands,omitempty"`
 	WMIs    []string  `json:"wmis,omitempty"` // declared WMIs; they route requests and override vin's table
+	// PendingWMIs are WMIs the manufacturer declared that the built-in
+	// table or another organisation gives to another maker: claims that
+	// route nothing until the operator confirms them (R2).
+	PendingWMIs []string `json:"pending_wmis,omitempty"`
 	Outlets []*Outlet `json:"outlets,omitempty"`
 
 	// Exporter fields (R8, R10).
@@ -214,6 +218,25 @@ type OrgFilter struct {
 	Limit  int
 }
 
+// WMIClaim is a manufacturer's declaration of a WMI that the built-in
+// table (vin) or another organisation's declaration gives to another
+// maker. Until the operator confirms it the WMI routes where it did: a
+// manufacturer cannot take over another maker's cars by declaring their
+// WMI (R2).
+type WMIClaim struct {
+	ID      int64  `json:"id"`
+	WMI     string `json:"wmi"`
+	OrgID   int64  `json:"org_id"`
+	OrgName string `json:"org_name"`
+	// Holder is the maker the WMI was given to when it was claimed.
+	Holder    string    `json:"holder"`
+	ClaimedBy int64     `json:"claimed_by,omitempty"`
+	ClaimedAt time.Time `json:"claimed_at"`
+	// State is pending, confirmed or refused (the last two only in the
+	// answer of a decision: decided claims are kept as audit events).
+	State string `json:"state"`
+}
+
 // EventFilter pages an audit trail, newest first.
 type EventFilter struct {
 	Offset int
@@ -233,10 +256,21 @@ type OrgService interface {
 	// SetStanding changes an exporter's credit standing (R8). Only an
 	// authority may. Returns EFORBIDDEN, ENOTFOUND, EINVALID.
 	SetStanding(ctx context.Context, p *Principal, orgID int64, s Standing, reason string) (*Org, error)
-	// AddOutlet adds an overseas outlet to the caller's own manufacturer.
+	// AddOutlet adds an overseas outlet to a manufacturer: an act of its
+	// admin (or the operator's), ot.OrgID naming it (0: the caller's).
 	AddOutlet(ctx context.Context, p *Principal, ot *Outlet) error
-	// SetWMIs replaces the caller's own manufacturer's declared WMIs.
-	SetWMIs(ctx context.Context, p *Principal, wmis []string) (*Org, error)
+	// SetWMIs replaces a manufacturer's declared WMIs: an act of its admin
+	// (or the operator's). A WMI that the built-in table or another
+	// organisation gives to another maker becomes a pending claim that
+	// routes nothing until the operator confirms it (R2).
+	SetWMIs(ctx context.Context, p *Principal, orgID int64, wmis []string) (*Org, error)
+	// WMIClaims lists the pending WMI claims, oldest first, for the
+	// operator.
+	WMIClaims(ctx context.Context, p *Principal) ([]*WMIClaim, error)
+	// DecideWMIClaim confirms (the WMI then routes to the claimant) or
+	// refuses a pending claim; only the operator's admin may, and a
+	// refusal needs a note.
+	DecideWMIClaim(ctx context.Context, p *Principal, id int64, confirm bool, note string) (*WMIClaim, error)
 
 	// CreateUser adds a user with a password to the caller's own
 	// organisation; only its admin may. The operator never chooses another

@@ -41,6 +41,15 @@ func TestAuthorization_Matrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
+		// Two pending WMI claims of maker2's: LRW (the table's Tesla) and
+		// LM1 (maker's).
+		if _, err := w.c("maker2.admin").SetWMIs(ctx, nil, w.orgs["maker2"].ID, []string{maker2WMI, "LRW", "LM1"}); err != nil {
+			t.Fatal(err)
+		}
+		claims, err := db.WMIClaims(ctx, w.users["operator.admin"])
+		if err != nil || len(claims) != 2 {
+			t.Fatalf("claims: %v %v", claims, err)
+		}
 		exporterID, makerID := id(w.orgs["exporter"].ID), id(w.orgs["maker"].ID)
 		credit := &ucx.CreditEvent{ExporterID: w.orgs["exporter"].ID, Code: "false_information",
 			OccurredOn: ucx.DateOf(testNow).AddDays(-3), Evidence: "matrix"}
@@ -76,10 +85,15 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"PUT", "/api/v1/orgs/" + exporterID + "/standing", func() string {
 				return `{"standing":"warned","reason":"late filings"}`
 			}, actors("authority"), false},
+			// Declaring outlets and WMIs is an act of the manufacturer's
+			// admin or the operator's (R2, R3): a member may not.
 			{"POST", "/api/v1/orgs/" + makerID + "/outlets", func() string {
 				return `{"country":"KZ","provider":"Testa Astana","address":"Mangilik El 1, Astana"}`
-			}, actors("maker"), false},
-			{"PUT", "/api/v1/orgs/" + makerID + "/wmis", func() string { return `{"wmis":["LM1"]}` }, actors("maker"), false},
+			}, []string{"maker.admin", "operator.admin"}, false},
+			{"PUT", "/api/v1/orgs/" + makerID + "/wmis", func() string { return `{"wmis":["LM1"]}` }, []string{"maker.admin", "operator.admin"}, false},
+			{"GET", "/api/v1/wmi-claims", nil, only(every, "operator."), false},
+			{"POST", "/api/v1/wmi-claims/" + id(claims[0].ID) + "/confirm", func() string { return `{"note":"checked"}` }, []string{"operator.admin"}, true},
+			{"POST", "/api/v1/wmi-claims/" + id(claims[1].ID) + "/refuse", func() string { return `{"note":"not theirs"}` }, []string{"operator.admin"}, true},
 			{"POST", "/api/v1/users", func() string {
 				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), testPassword)
 			}, []string{"exporter.admin"}, false},

@@ -147,11 +147,11 @@ func FuzzAPIBodies(f *testing.F) {
 			`{"standing":"warned","reason":"late deregistration"}`, `{"standing":"normal","reason":""}`,
 			`{"standing":"suspended","reason":"` + strings.Repeat("r", 3000) + `"}`,
 		}},
-		{"POST", path("/api/v1/orgs/%d/outlets", w.orgs["maker"].ID), "maker.member", []string{
+		{"POST", path("/api/v1/orgs/%d/outlets", w.orgs["maker"].ID), "maker.admin", []string{
 			`{"country":"AE","provider":"Testa Gulf","address":"Al Quoz 3, Dubai","contact":"+971 4 000 0000"}`,
 			`{"country":"CN","provider":"P","address":"A"}`, `{"country":"","provider":"","address":""}`,
 		}},
-		{"PUT", path("/api/v1/orgs/%d/wmis", w.orgs["maker2"].ID), "maker2.member", []string{
+		{"PUT", path("/api/v1/orgs/%d/wmis", w.orgs["maker2"].ID), "maker2.admin", []string{
 			`{"wmis":["LM2"]}`, `{"wmis":["LM2","LM2"]}`, `{"wmis":["LM1"]}`, `{"wmis":[]}`, `{"wmis":["lm2"]}`,
 		}},
 		{"POST", "/api/v1/users", "exporter.admin", []string{

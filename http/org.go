@@ -26,6 +26,9 @@ func (s *Server) registerOrgRoutes() {
 	s.handle("PUT /api/v1/orgs/{id}/standing", s.authenticate(s.handleSetStanding))
 	s.handle("POST /api/v1/orgs/{id}/outlets", s.authenticate(s.handleAddOutlet))
 	s.handle("PUT /api/v1/orgs/{id}/wmis", s.authenticate(s.handleSetWMIs))
+	s.handle("GET /api/v1/wmi-claims", s.authenticate(s.handleWMIClaims))
+	s.handle("POST /api/v1/wmi-claims/{id}/confirm", s.authenticate(s.handleDecideWMIClaim(true)))
+	s.handle("POST /api/v1/wmi-claims/{id}/refuse", s.authenticate(s.handleDecideWMIClaim(false)))
 	s.handle("POST /api/v1/users", s.authenticate(s.handleCreateUser))
 	s.handle("POST /api/v1/invitations/accept", s.handleAcceptInvitation)
 	s.handle("GET /api/v1/orgs/{id}/events", s.authenticate(s.handleOrgEvents))
@@ -345,21 +348,9 @@ func (s *Server) handleSetStanding(w http.ResponseWriter, r *http.Request, p *uc
 	writeJSON(w, http.StatusOK, o)
 }
 
-// ownOrg checks that the {id} in the path is the caller's own
-// organisation: outlets and WMIs are changed by the manufacturer itself.
-func ownOrg(r *http.Request, p *ucx.Principal) error {
+func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
-	}
-	if id != p.OrgID {
-		return ucx.Errorf(ucx.EFORBIDDEN, "an organisation changes only its own outlets and WMIs")
-	}
-	return nil
-}
-
-func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	if err := ownOrg(r, p); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -369,7 +360,7 @@ func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.
 		return
 	}
 	ot := in.outlet()
-	ot.OrgID = p.OrgID
+	ot.OrgID = id
 	if err := s.OrgService.AddOutlet(r.Context(), p, ot); err != nil {
 		s.Error(w, r, err)
 		return
@@ -378,7 +369,8 @@ func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.
 }
 
 func (s *Server) handleSetWMIs(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	if err := ownOrg(r, p); err != nil {
+	id, err := pathID(r, "id")
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -394,12 +386,49 @@ func (s *Server) handleSetWMIs(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 	for i, wmi := range in.WMIs {
 		in.WMIs[i] = strings.ToUpper(strings.TrimSpace(wmi))
 	}
-	o, err := s.OrgService.SetWMIs(r.Context(), p, in.WMIs)
+	o, err := s.OrgService.SetWMIs(r.Context(), p, id, in.WMIs)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, o)
+}
+
+// WMIClaimDecision is the body of POST /api/v1/wmi-claims/{id}/confirm
+// and …/refuse.
+type WMIClaimDecision struct {
+	Note string `json:"note,omitempty"`
+}
+
+func (s *Server) handleWMIClaims(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	cs, err := s.OrgService.WMIClaims(r.Context(), p)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ListResponse[*ucx.WMIClaim]{Items: nonNil(cs), Total: len(cs), Limit: len(cs)})
+}
+
+// handleDecideWMIClaim confirms or refuses a pending WMI claim (R2).
+func (s *Server) handleDecideWMIClaim(confirm bool) func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		var in WMIClaimDecision
+		if err := s.decodeJSON(w, r, &in, true); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		c, err := s.OrgService.DecideWMIClaim(r.Context(), p, id, confirm, in.Note)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c)
+	}
 }
 
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -629,16 +658,40 @@ func (c *Client) AddOutlet(ctx context.Context, p *ucx.Principal, ot *ucx.Outlet
 }
 
 // SetWMIs replaces the caller's manufacturer's declared WMIs.
-func (c *Client) SetWMIs(ctx context.Context, p *ucx.Principal, wmis []string) (*ucx.Org, error) {
-	orgID, err := c.ownOrgID(ctx, p)
-	if err != nil {
-		return nil, err
+func (c *Client) SetWMIs(ctx context.Context, p *ucx.Principal, orgID int64, wmis []string) (*ucx.Org, error) {
+	if orgID == 0 {
+		var err error
+		if orgID, err = c.ownOrgID(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	if wmis == nil {
 		wmis = []string{}
 	}
 	var out ucx.Org
 	if _, err := c.do(ctx, &call{method: "PUT", path: idPath("/api/v1/orgs/%d/wmis", orgID), in: WMIsRequest{WMIs: wmis}, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// WMIClaims lists the pending WMI claims (the operator's).
+func (c *Client) WMIClaims(ctx context.Context, _ *ucx.Principal) ([]*ucx.WMIClaim, error) {
+	var out ListResponse[*ucx.WMIClaim]
+	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/wmi-claims", out: &out}); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// DecideWMIClaim confirms or refuses a pending WMI claim.
+func (c *Client) DecideWMIClaim(ctx context.Context, _ *ucx.Principal, id int64, confirm bool, note string) (*ucx.WMIClaim, error) {
+	action := "refuse"
+	if confirm {
+		action = "confirm"
+	}
+	var out ucx.WMIClaim
+	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/wmi-claims/%d/", id) + action, in: WMIClaimDecision{Note: note}, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -145,16 +145,31 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, keys("authority.act"), nil},
 			{"AddOutlet", func(t *testing.T, p *ucx.Principal, _ string) error {
-				return db.AddOutlet(ctx, p, &ucx.Outlet{Country: "KG", Provider: "Bishkek Service", Address: "Chui 1"})
-			}, keys("maker.act", "maker2.act"), nil},
+				return db.AddOutlet(ctx, p, &ucx.Outlet{OrgID: w.maker.ID, Country: "KG", Provider: "Bishkek Service", Address: "Chui 1"})
+			}, keys("maker.admin", "operator.admin"), nil},
 			{"SetWMIs", func(t *testing.T, p *ucx.Principal, _ string) error {
-				wmi := w.makerWMI
-				if p != nil && p.OrgID == w.maker2.ID {
-					wmi = w.maker2WMI
-				}
-				_, err := db.SetWMIs(ctx, p, []string{wmi})
+				_, err := db.SetWMIs(ctx, p, w.maker.ID, []string{w.makerWMI})
 				return err
-			}, keys("maker.act", "maker2.act"), nil},
+			}, keys("maker.admin", "operator.admin"), nil},
+			{"WMIClaims", func(t *testing.T, p *ucx.Principal, _ string) error {
+				_, err := db.WMIClaims(ctx, p)
+				return err
+			}, keys("operator.*"), nil},
+			{"DecideWMIClaim", func(t *testing.T, p *ucx.Principal, _ string) error {
+				o, err := db.SetWMIs(ctx, w.users["maker.admin"], w.maker.ID, []string{w.makerWMI, "LRW"})
+				if err != nil || len(o.PendingWMIs) != 1 {
+					t.Fatalf("claiming LRW: %+v %v", o, err)
+				}
+				cs, err := db.WMIClaims(ctx, w.operatorAdmin)
+				if err != nil || len(cs) != 1 {
+					t.Fatalf("claims: %v %v", cs, err)
+				}
+				_, err = db.DecideWMIClaim(ctx, p, cs[0].ID, false, "not Tesla")
+				if err != nil { // withdraw the claim for the next caller
+					db.SetWMIs(ctx, w.users["maker.admin"], w.maker.ID, []string{w.makerWMI})
+				}
+				return err
+			}, keys("operator.admin"), nil},
 			{"CreateUser", func(t *testing.T, p *ucx.Principal, key string) error {
 				return db.CreateUser(ctx, p, &ucx.User{Username: "u." + key, Role: ucx.RoleViewer}, testPassword)
 			}, keys("*.admin"), nil},

@@ -296,8 +296,9 @@ func scanOrg(sc interface{ Scan(...any) error }) (*ucx.Org, error) {
 	return &o, nil
 }
 
-// orgDetails fills in the WMIs and outlets of a page of organisations with
-// two queries, however many organisations there are.
+// orgDetails fills in the WMIs, pending WMI claims and outlets of a page
+// of organisations with three queries, however many organisations there
+// are.
 func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
 	if len(orgs) == 0 {
 		return nil
@@ -320,6 +321,23 @@ func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
 			return err
 		}
 		byID[id].WMIs = append(byID[id].WMIs, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, "SELECT org_id, wmi FROM wmi_claims WHERE org_id IN ("+in+") ORDER BY wmi", ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var w string
+		if err := rows.Scan(&id, &w); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[id].PendingWMIs = append(byID[id].PendingWMIs, w)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -432,27 +450,62 @@ func (db *DB) SetStanding(ctx context.Context, p *ucx.Principal, orgID int64, s 
 	return o, nil
 }
 
-// AddOutlet adds an overseas after-sales outlet (R3) to the caller's own
-// manufacturer; only its members and admins may, since the outlets are what
-// its confirmations promise. ot.OrgID is set to the caller's organisation;
-// naming another is EFORBIDDEN.
+// mayDeclare checks that p may change the declarations (outlets, WMIs) of
+// manufacturer orgID: its own admin, or the operator's admin. Declaring
+// where a maker's cars are serviced and which VINs are its own is what its
+// confirmations rest on (R2, R3), so a member may not.
+func mayDeclare(p *ucx.Principal, orgID int64, what string) error {
+	if err := signedIn(p); err != nil {
+		return err
+	}
+	if p.Role == ucx.RoleAdmin && (p.OrgKind == ucx.KindOperator || p.OrgKind == ucx.KindManufacturer && p.OrgID == orgID) {
+		return nil
+	}
+	if p.OrgKind == ucx.KindManufacturer && p.OrgID == orgID {
+		return ucx.Errorf(ucx.EFORBIDDEN, "declaring %s is an act of the manufacturer's admin (R2, R3); ask your organisation's admin", what)
+	}
+	return ucx.Errorf(ucx.EFORBIDDEN, "only a manufacturer's own admin (or the platform operator) declares its %s (R2, R3)", what)
+}
+
+// manufacturer reads orgID and refuses any other kind.
+func (tx *Tx) manufacturer(ctx context.Context, orgID int64) (*ucx.Org, error) {
+	o, err := tx.orgByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Kind != ucx.KindManufacturer {
+		return nil, ucx.Errorf(ucx.ERULE, "%s is a %s; only a manufacturer has WMIs and after-sales outlets (R2, R3)", o.Name, o.Kind)
+	}
+	return o, nil
+}
+
+// AddOutlet adds an overseas after-sales outlet (R3) to a manufacturer:
+// ot.OrgID, or the caller's own organisation when 0. Only its admin (or
+// the operator's admin) may, since the outlets are what its confirmations
+// promise. Returns EFORBIDDEN, ENOTFOUND, ERULE for an organisation that
+// is not a manufacturer, or EINVALID.
 func (db *DB) AddOutlet(ctx context.Context, p *ucx.Principal, ot *ucx.Outlet) error {
 	const op = "sqlstore.AddOutlet"
-	if err := mustAct(p, ucx.KindManufacturer, "add after-sales outlets, to their own network (R3)"); err != nil {
+	if err := signedIn(p); err != nil {
 		return err
 	}
 	if ot == nil {
 		return ucx.FieldErrorf(ucx.EINVALID, "outlet", "the outlet is missing")
 	}
-	if ot.OrgID != 0 && ot.OrgID != p.OrgID {
-		return ucx.Errorf(ucx.EFORBIDDEN, "a manufacturer adds outlets to its own network only")
+	if ot.OrgID == 0 {
+		ot.OrgID = p.OrgID
+	}
+	if err := mayDeclare(p, ot.OrgID, "after-sales outlets"); err != nil {
+		return err
 	}
 	normalizeOutlet(ot)
 	if err := checkOutlet(ot); err != nil {
 		return err
 	}
-	ot.OrgID = p.OrgID
 	return db.Update(ctx, op, func(tx *Tx) error {
+		if _, err := tx.manufacturer(ctx, ot.OrgID); err != nil {
+			return err
+		}
 		if err := tx.insertOutlet(ctx, ot); err != nil {
 			return err
 		}
@@ -460,40 +513,87 @@ func (db *DB) AddOutlet(ctx context.Context, p *ucx.Principal, ot *ucx.Outlet) e
 	})
 }
 
-// SetWMIs replaces the WMIs the caller's own manufacturer declares. Declared
-// WMIs route confirmation requests before the built-in table does (R2), so
-// only the manufacturer itself may declare them, and a WMI another
-// manufacturer has declared is an ECONFLICT.
-func (db *DB) SetWMIs(ctx context.Context, p *ucx.Principal, wmis []string) (*ucx.Org, error) {
+// SetWMIs replaces the WMIs manufacturer orgID declares. Declared WMIs
+// route confirmation requests before the built-in table does (R2), so
+// declaring them is an act of the manufacturer's admin (or the operator's
+// admin). A WMI that the built-in table gives to another maker, or that
+// another organisation has declared, does not route on the manufacturer's
+// word: it becomes a pending claim (Org.PendingWMIs, WMIClaims) that the
+// operator confirms or refuses, and its VINs keep going where they went.
+// A claim the operator confirmed once stays confirmed. The operator's own
+// declaration needs no confirmation, but it too cannot take a WMI another
+// organisation has declared (ECONFLICT: remove it there first).
+func (db *DB) SetWMIs(ctx context.Context, p *ucx.Principal, orgID int64, wmis []string) (*ucx.Org, error) {
 	const op = "sqlstore.SetWMIs"
-	if err := mustAct(p, ucx.KindManufacturer, "declare WMIs, for their own vehicles (R2)"); err != nil {
+	if err := signedIn(p); err != nil {
+		return nil, err
+	}
+	if orgID == 0 {
+		orgID = p.OrgID
+	}
+	if err := mayDeclare(p, orgID, "WMIs"); err != nil {
 		return nil, err
 	}
 	wmis, err := normalizeWMIs(wmis)
 	if err != nil {
 		return nil, err
 	}
+	operator := p.OrgKind == ucx.KindOperator
 	var o *ucx.Org
 	err = db.Update(ctx, op, func(tx *Tx) error {
-		if err := tx.checkWMIsFree(ctx, p.OrgID, wmis); err != nil {
-			return err
-		}
-		cur, err := tx.orgByID(ctx, p.OrgID)
+		cur, err := tx.manufacturer(ctx, orgID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM org_wmis WHERE org_id = ?", p.OrgID); err != nil {
+		var direct, pending []string
+		holders := map[string]string{}
+		for _, w := range wmis {
+			holder, declared, err := tx.wmiHolder(ctx, cur, w)
+			if err != nil {
+				return err
+			}
+			switch {
+			case holder == "":
+				direct = append(direct, w)
+			case operator && declared:
+				return ucx.FieldErrorf(ucx.ECONFLICT, "wmis", "WMI %s is declared by %s; a WMI belongs to one manufacturer, so remove it there first", w, holder)
+			case operator:
+				direct = append(direct, w)
+				if err := tx.recordWMIConfirmation(ctx, p, w, orgID, "declared by the operator"); err != nil {
+					return err
+				}
+			default:
+				confirmed, err := tx.wmiConfirmed(ctx, w, orgID)
+				if err != nil {
+					return err
+				}
+				if confirmed && !declared {
+					direct = append(direct, w)
+				} else {
+					pending = append(pending, w)
+					holders[w] = holder
+				}
+			}
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM org_wmis WHERE org_id = ?", orgID); err != nil {
 			return err
 		}
-		for _, w := range wmis {
-			if _, err := tx.Exec(ctx, "INSERT INTO org_wmis (wmi, org_id) VALUES (?, ?)", w, p.OrgID); err != nil {
+		for _, w := range direct {
+			if _, err := tx.Exec(ctx, "INSERT INTO org_wmis (wmi, org_id) VALUES (?, ?)", w, orgID); err != nil {
 				return err
 			}
 		}
-		if err := tx.event(ctx, p, actOrgWMIs, entityOrg, p.OrgID, 0, strings.Join(cur.WMIs, " "), strings.Join(wmis, " "), ""); err != nil {
+		note := ""
+		if len(pending) > 0 {
+			note = "waiting for the operator's confirmation (R2): " + strings.Join(pending, " ")
+		}
+		if err := tx.event(ctx, p, actOrgWMIs, entityOrg, orgID, 0, strings.Join(cur.WMIs, " "), strings.Join(direct, " "), note); err != nil {
 			return err
 		}
-		o, err = tx.orgByID(ctx, p.OrgID)
+		if err := tx.replaceClaims(ctx, p, orgID, pending, holders, cur.PendingWMIs); err != nil {
+			return err
+		}
+		o, err = tx.orgByID(ctx, orgID)
 		return err
 	})
 	return o, err

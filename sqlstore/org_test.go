@@ -150,12 +150,13 @@ func TestSetStanding(t *testing.T) {
 	})
 }
 
-func TestOutletsAndWMIs_OnlyTheManufacturerItself(t *testing.T) {
+func TestOutletsAndWMIs_OnlyTheManufacturersAdmin(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
+		makerAdmin := w.users["maker.admin"]
 		ot := &ucx.Outlet{Country: "uz", Provider: "Testa Tashkent", Address: "Amir Temur 15"}
-		if err := db.AddOutlet(ctx, w.makerMember, ot); err != nil || ot.ID == 0 || ot.OrgID != w.maker.ID {
+		if err := db.AddOutlet(ctx, makerAdmin, ot); err != nil || ot.ID == 0 || ot.OrgID != w.maker.ID {
 			t.Fatalf("AddOutlet = %+v, %v", ot, err)
 		}
 		for _, tc := range []struct {
@@ -165,23 +166,22 @@ func TestOutletsAndWMIs_OnlyTheManufacturerItself(t *testing.T) {
 		}{
 			{w.makerViewer, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
 			{w.expAdmin, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
-			{w.makerMember, ucx.Outlet{OrgID: w.maker2.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
-			{w.makerMember, ucx.Outlet{Country: "SU", Provider: "P", Address: "A"}, ucx.EINVALID},
+			{w.makerMember, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{makerAdmin, ucx.Outlet{OrgID: w.maker2.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{makerAdmin, ucx.Outlet{Country: "SU", Provider: "P", Address: "A"}, ucx.EINVALID},
+			{w.operatorAdmin, ucx.Outlet{OrgID: w.exporter.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.ERULE},
 		} {
 			ot := tc.ot
 			wantCode(t, db.AddOutlet(ctx, tc.p, &ot), tc.code)
 		}
 
-		o, err := db.SetWMIs(ctx, w.makerMember, []string{"lm1", "LM3"})
-		if err != nil || strings.Join(o.WMIs, ",") != "LM1,LM3" {
+		_, err := db.SetWMIs(ctx, w.makerMember, w.maker.ID, []string{"LM1", "LM3"})
+		wantCode(t, err, ucx.EFORBIDDEN)
+		o, err := db.SetWMIs(ctx, makerAdmin, w.maker.ID, []string{"lm1", "LM3"})
+		if err != nil || strings.Join(o.WMIs, ",") != "LM1,LM3" || len(o.PendingWMIs) != 0 {
 			t.Fatalf("SetWMIs = %+v, %v", o, err)
 		}
-		_, err = db.SetWMIs(ctx, w.maker2Mem, []string{"LM3"})
-		wantCode(t, err, ucx.ECONFLICT)
-		if !strings.Contains(ucx.ErrorMessage(err), w.maker.Name) {
-			t.Errorf("conflict %q does not name the manufacturer holding the WMI", ucx.ErrorMessage(err))
-		}
-		_, err = db.SetWMIs(ctx, w.authMember, []string{"LM9ABC"})
+		_, err = db.SetWMIs(ctx, w.authMember, w.maker.ID, []string{"LM9ABC"})
 		wantCode(t, err, ucx.EFORBIDDEN)
 		// LM3 now routes to the maker.
 		if a := w.create(t, w.expMember, w.input("LM3", oldReg)); a.ManufacturerID != w.maker.ID {

@@ -83,6 +83,7 @@ func newClientCmds() []*cobra.Command {
 		newKeyCmd(f),
 		newDocumentCmd(f),
 		newUserCmd(f),
+		newWMICmd(f),
 	}
 	for _, c := range cmds {
 		f.register(c)

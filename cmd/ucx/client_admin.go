@@ -65,3 +65,70 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 	cmd.AddCommand(create)
 	return cmd
 }
+
+// newWMICmd is `ucx wmi`: the operator's review of WMI claims (R2).
+func newWMICmd(f *clientFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "wmi",
+		Short: "review manufacturers' claims to WMIs the table gives to another maker (the operator's)",
+		Long: `A manufacturer that declares a WMI which the built-in table, or another
+organisation, gives to another maker gets a pending claim: the WMI routes no
+confirmation request to it until the platform operator confirms the claim
+(R2). claims lists them; confirm and refuse decide them (the operator's admin).
+
+Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
+	}
+	claims := &cobra.Command{
+		Use:   "claims",
+		Short: "list the pending WMI claims, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			cs, err := c.WMIClaims(cmd.Context(), nil)
+			if err != nil {
+				return clientErr(err)
+			}
+			return printList(cmd, f, cs, len(cs), 0, len(cs), []string{"ID", "WMI", "CLAIMANT", "GIVEN TO", "CLAIMED"}, func(c *ucx.WMIClaim) []string {
+				return []string{id64(c.ID), c.WMI, c.OrgName + " (" + id64(c.OrgID) + ")", c.Holder, timeStr(&c.ClaimedAt)}
+			})
+		},
+	}
+	decide := func(confirm bool) *cobra.Command {
+		var note string
+		use, short := "confirm ID [--note TEXT]", "confirm a claim: the WMI's VINs route to the claimant from now on"
+		if !confirm {
+			use, short = "refuse ID --note TEXT", "refuse a claim, saying why (the claimant reads it in its audit trail)"
+		}
+		d := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := parseID("ID", args[0])
+				if err != nil {
+					return err
+				}
+				c, err := f.client()
+				if err != nil {
+					return err
+				}
+				cl, err := c.DecideWMIClaim(cmd.Context(), nil, id, confirm, note)
+				if err != nil {
+					return clientErr(err)
+				}
+				if f.json {
+					return printJSON(cmd.OutOrStdout(), cl)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "claim %d: WMI %s of %s %s\n", cl.ID, cl.WMI, cl.OrgName, cl.State)
+				return nil
+			},
+		}
+		d.Flags().StringVar(&note, "note", "", "why (required to refuse)")
+		return d
+	}
+	cmd.AddCommand(claims, decide(true), decide(false))
+	return cmd
+}

@@ -17,20 +17,7 @@ import (
 func TestUserCreateCmd_PrintsTheInvitationLink(t *testing.T) {
 	w := newClientWorld(t)
 	ctx := context.Background()
-	op := &ucx.Org{Kind: ucx.KindOperator, Name: "ucx 平台运营中心"}
-	admin := &ucx.User{Username: "operator.admin", Role: ucx.RoleAdmin}
-	if err := w.db.Bootstrap(ctx, op, admin, clientTestPassword); err != nil {
-		t.Fatal(err)
-	}
-	p, err := w.db.Authenticate(ctx, "operator.admin", clientTestPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err := w.db.CreateToken(ctx, p, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.tokens["operator.admin"] = secret
+	p := w.operator(t)
 	orgs, _, err := w.db.FindOrgs(ctx, p, ucx.OrgFilter{Kind: ucx.KindExporter})
 	if err != nil || len(orgs) != 1 {
 		t.Fatalf("exporter: %v %v", orgs, err)
@@ -54,5 +41,73 @@ func TestUserCreateCmd_PrintsTheInvitationLink(t *testing.T) {
 
 	if code, _, errOut := w.ucx(t, "exporter", "", "user", "create", "--username", "x.y", "--role", "viewer"); code != 1 || !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("a member inviting: exit %d %s, want 1 forbidden", code, errOut)
+	}
+}
+
+// operator adds the platform operator with an admin whose token is
+// w.tokens["operator.admin"], and returns the admin.
+func (w *clientWorld) operator(t *testing.T) *ucx.Principal {
+	t.Helper()
+	ctx := context.Background()
+	op := &ucx.Org{Kind: ucx.KindOperator, Name: "ucx 平台运营中心"}
+	admin := &ucx.User{Username: "operator.admin", Role: ucx.RoleAdmin}
+	if err := w.db.Bootstrap(ctx, op, admin, clientTestPassword); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.db.Authenticate(ctx, "operator.admin", clientTestPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := w.db.CreateToken(ctx, p, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.tokens["operator.admin"] = secret
+	return p
+}
+
+// TestWMICmd_TheOperatorListsAndDecidesClaims: a manufacturer's claim to
+// the table's Tesla WMI is listed by `ucx wmi claims`; refusing without a
+// note is refused by the server (exit 1); `ucx wmi confirm` confirms it.
+func TestWMICmd_TheOperatorListsAndDecidesClaims(t *testing.T) {
+	w := newClientWorld(t)
+	ctx := context.Background()
+	op := w.operator(t)
+	makers, _, err := w.db.FindOrgs(ctx, op, ucx.OrgFilter{Kind: ucx.KindManufacturer})
+	if err != nil || len(makers) != 1 {
+		t.Fatalf("maker: %v %v", makers, err)
+	}
+	admin := &ucx.User{OrgID: makers[0].ID, Username: "maker.admin", Role: ucx.RoleAdmin}
+	if err := w.db.Bootstrap(ctx, nil, admin, clientTestPassword); err != nil {
+		t.Fatal(err)
+	}
+	ma, err := w.db.Authenticate(ctx, "maker.admin", clientTestPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := w.db.SetWMIs(ctx, ma, makers[0].ID, []string{"LM1", "LRW"}); err != nil || len(o.PendingWMIs) != 1 {
+		t.Fatalf("claim: %+v %v", o, err)
+	}
+	code, out, errOut := w.ucx(t, "operator.admin", "", "wmi", "claims")
+	if code != 0 || !strings.Contains(out, "LRW") || !strings.Contains(out, "Tesla") {
+		t.Fatalf("wmi claims: exit %d\n%s%s", code, out, errOut)
+	}
+	cs, err := w.db.WMIClaims(ctx, op)
+	if err != nil || len(cs) != 1 {
+		t.Fatal(cs, err)
+	}
+	id := strconv.FormatInt(cs[0].ID, 10)
+	if code, _, errOut := w.ucx(t, "operator.admin", "", "wmi", "refuse", id); code != 1 || !strings.Contains(errOut, "note") {
+		t.Fatalf("refuse without a note: exit %d %s, want 1 naming note", code, errOut)
+	}
+	if code, _, errOut := w.ucx(t, "maker", "", "wmi", "confirm", id); code != 1 || !strings.Contains(errOut, "forbidden") {
+		t.Fatalf("a manufacturer confirming: exit %d %s, want 1 forbidden", code, errOut)
+	}
+	code, out, errOut = w.ucx(t, "operator.admin", "", "wmi", "confirm", id, "--note", "agreement seen")
+	if code != 0 || !strings.Contains(out, "confirmed") {
+		t.Fatalf("confirm: exit %d %s %s", code, out, errOut)
+	}
+	if o, _ := w.db.FindOrgByID(ctx, op, makers[0].ID); strings.Join(o.WMIs, ",") != "LM1,LRW" {
+		t.Errorf("WMIs after the confirmation: %v", o.WMIs)
 	}
 }
