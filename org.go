@@ -77,13 +77,13 @@ type Org struct {
 	Region string `json:"region,omitempty"`
 
 	// Manufacturer fields.
-	Brands  []string  `json:"brands,omitempty"`
-	WMIs    []string  `json:"wmis,omitempty"` // declared WMIs; they route requests and override vin's table
+	Brands []string `json:"brands,omitempty"`
+	WMIs   []string `json:"wmis,omitempty"` // declared WMIs; they route requests and override vin's table
 	// PendingWMIs are WMIs the manufacturer declared that the built-in
 	// table or another organisation gives to another maker: claims that
 	// route nothing until the operator confirms them (R2).
-	PendingWMIs []string `json:"pending_wmis,omitempty"`
-	Outlets []*Outlet `json:"outlets,omitempty"`
+	PendingWMIs []string  `json:"pending_wmis,omitempty"`
+	Outlets     []*Outlet `json:"outlets,omitempty"`
 
 	// Exporter fields (R8, R10).
 	FilingNumber  string   `json:"filing_number,omitempty"`
