@@ -104,9 +104,10 @@ func (s *Server) Verify(ctx context.Context, doc []byte) (*bundle.Verification, 
 // know of a document it holds: its state today (a licence valid, cleared,
 // expired, revoked or relying on a revoked letter) and, for a licence,
 // whether customs cleared it. A document held nowhere here is left as the
-// bundle says.
+// bundle says, and so is one that did not verify (valid or revoked): the
+// record speaks of the genuine document, not of what was shown.
 func (s *Server) recordFacts(ctx context.Context, v *bundle.Verification) error {
-	if v.Facts == nil || v.Digest == "" {
+	if v.Facts == nil || v.Digest == "" || (v.Verdict != bundle.VerdictValid && v.Verdict != bundle.VerdictRevoked) {
 		return nil
 	}
 	st, err := s.DocumentService.DocumentState(ctx, v.Digest)
