@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -345,4 +346,109 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkVerifyPageAtRate drives the public /verify page at a fixed
+// rate (UCX_BENCH_RATE a second, default 200), as a QR code's readers
+// would, on a server with a real store (a SQLite file, WAL, as ucx serve
+// runs it), sealing, the transparency log and WebVerify wired as
+// cmd/ucx wires them, and one issued licence: "digest" is GET
+// /verify?digest=… (the bundle built with its log proof, then
+// Server.Verify), "upload" a POST of the licence's bundle as a file.
+// Latency is measured from each request's scheduled time (no coordinated
+// omission). b.N requests are sent; use -benchtime Nx.
+func BenchmarkVerifyPageAtRate(b *testing.B) {
+	rate := 200.0
+	if s := os.Getenv("UCX_BENCH_RATE"); s != "" {
+		if r, err := strconv.ParseFloat(s, 64); err == nil && r > 0 {
+			rate = r
+		}
+	}
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	db.Now = func() time.Time { return testNow }
+	w := newWorld(b, db)
+	w.server.Logger = discardLogger()
+	integrate, _ := withLog(b, w, 0)
+	lic := w.licensed()
+	integrate()
+	d := docOf(b, w, ucx.DocLicence, lic.ID)
+	bundleJSON := marshalBundle(b, w.bundleOf(b, d.Digest))
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "licence.bundle.json")
+	fw.Write(bundleJSON)
+	mw.Close()
+	rt := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute, DisableCompression: true}
+	b.Cleanup(rt.CloseIdleConnections)
+
+	requests := map[string]func() *http.Request{
+		"digest": func() *http.Request {
+			req, _ := http.NewRequest("GET", w.ts.URL+"/verify?digest="+url.QueryEscape(d.Digest)+"&lang=ru", nil)
+			return req
+		},
+		"upload": func() *http.Request {
+			req, _ := http.NewRequest("POST", w.ts.URL+"/verify", bytes.NewReader(form.Bytes()))
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			return req
+		},
+	}
+	for _, name := range []string{"digest", "upload"} {
+		newReq := requests[name]
+		b.Run(name, func(b *testing.B) {
+			var next, failed atomic.Int64
+			var lat latencies
+			interval := time.Duration(float64(time.Second) / rate)
+			b.ResetTimer()
+			start, cpu0 := time.Now(), cpuTime()
+			var wg sync.WaitGroup
+			for g := 0; g < 64; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					local := make([]time.Duration, 0, 256)
+					var answer bytes.Buffer
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(b.N) {
+							break
+						}
+						due := start.Add(time.Duration(i) * interval)
+						time.Sleep(time.Until(due))
+						resp, err := rt.RoundTrip(newReq())
+						if err == nil {
+							answer.Reset()
+							_, err = answer.ReadFrom(resp.Body)
+							resp.Body.Close()
+							if resp.StatusCode != 200 || !bytes.Contains(answer.Bytes(), []byte(`data-verdict="valid"`)) {
+								err = fmt.Errorf("%d", resp.StatusCode)
+							}
+						}
+						if err != nil {
+							failed.Add(1)
+						}
+						local = append(local, time.Since(due))
+					}
+					lat.add(local)
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d of %d requests failed", n, b.N)
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/req")
+			b.ReportMetric(float64(lat.quantile(0.50).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat.quantile(0.99).Microseconds())/1000, "p99-ms")
+		})
+	}
 }

@@ -18,7 +18,7 @@ import (
 
 // withLog serves the world's store's log as `ucx serve` does and returns
 // the integrate step and the pinned verifier.
-func withLog(t *testing.T, w *world, seed byte) (func(), note.Verifier) {
+func withLog(t testing.TB, w *world, seed byte) (func(), note.Verifier) {
 	t.Helper()
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	key[0] ^= seed
@@ -41,7 +41,7 @@ func withLog(t *testing.T, w *world, seed byte) (func(), note.Verifier) {
 	}, v
 }
 
-func (w *world) bundleOf(t *testing.T, digest string) *bundle.Bundle {
+func (w *world) bundleOf(t testing.TB, digest string) *bundle.Bundle {
 	t.Helper()
 	r := w.raw("authority.viewer", "GET", "/api/v1/documents/"+digest+"/bundle", "")
 	if r.status != 200 {

@@ -38,7 +38,7 @@ func noPrivateKey(t *testing.T, what string, body []byte) {
 
 // digestOf returns the sealed confirmation's digest of request id, from
 // the store.
-func docOf(t *testing.T, w *world, kind string, id int64) *ucx.Document {
+func docOf(t testing.TB, w *world, kind string, id int64) *ucx.Document {
 	t.Helper()
 	d, err := w.db.DocumentFor(context.Background(), kind, id)
 	if err != nil {

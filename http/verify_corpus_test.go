@@ -64,7 +64,7 @@ func forge(t *testing.T, genuine *bundle.Bundle, doc []byte, edit func(map[strin
 	return b
 }
 
-func marshalBundle(t *testing.T, bu *bundle.Bundle) []byte {
+func marshalBundle(t testing.TB, bu *bundle.Bundle) []byte {
 	b, err := json.Marshal(bu)
 	if err != nil {
 		t.Fatal(err)
