@@ -2,9 +2,7 @@ package ucx
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // State is where an application stands in the export workflow.
@@ -172,7 +170,7 @@ func (in *ApplicationInput) Validate() error {
 		if len(f.val) > 200 {
 			return FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name)
 		}
-		if err := checkText(f.name, f.val); err != nil {
+		if err := CheckText(f.name, f.val, OneLine); err != nil {
 			return err
 		}
 	}
@@ -486,18 +484,6 @@ type LicenceService interface {
 	// RecordClearance records customs clearance of a licence, once (R15),
 	// and sets the deregistration deadline two months later (R16).
 	RecordClearance(ctx context.Context, p *Principal, licenceID int64, port, declaration string) (*Licence, error)
-}
-
-// checkText refuses text no database can store as given: invalid UTF-8
-// (a file saved in GBK, say) and NUL characters, which PostgreSQL rejects.
-func checkText(field, s string) error {
-	if !utf8.ValidString(s) {
-		return FieldErrorf(EINVALID, field, "%s is not valid UTF-8 text; save the file as UTF-8", field)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return FieldErrorf(EINVALID, field, "%s contains a NUL character; remove it", field)
-	}
-	return nil
 }
 
 func upperASCII(s string) string {

@@ -163,7 +163,7 @@ type CreditReport struct {
 type StandingDecision struct {
 	Action   string   `json:"action"` // confirm, override or clear
 	Standing Standing `json:"standing,omitempty"`
-	Reason   string   `json:"reason"`
+	Reason   string   `json:"reason" text:"multiline"`
 }
 
 // WhatIfRow is one exporter's standing now and under other thresholds.

@@ -33,7 +33,7 @@ const IdempotencyHeader = "Idempotency-Key"
 type RefusalRequest struct {
 	Version *int   `json:"version,omitempty"`
 	Code    string `json:"code"`
-	Text    string `json:"text"`
+	Text    string `json:"text" text:"multiline"`
 }
 
 // validate checks the refusal's code and text length.

@@ -54,8 +54,8 @@ func (s *Server) creditAndID(w http.ResponseWriter, r *http.Request) (ucx.Credit
 
 // NegativeItemRequest is the body of PUT /api/v1/negative-list/{code}.
 type NegativeItemRequest struct {
-	DescriptionZH string `json:"description_zh"`
-	DescriptionEN string `json:"description_en"`
+	DescriptionZH string `json:"description_zh" text:"multiline"`
+	DescriptionEN string `json:"description_en" text:"multiline"`
 	Weight        int    `json:"weight"`
 	Source        string `json:"source"`
 	Provisional   bool   `json:"provisional"`
@@ -65,7 +65,7 @@ type NegativeItemRequest struct {
 type CreditEventRequest struct {
 	Code       string   `json:"code"`
 	OccurredOn ucx.Date `json:"occurred_on"`
-	Evidence   string   `json:"evidence"`
+	Evidence   string   `json:"evidence" text:"multiline"`
 	// ApplicationID and LicenceID optionally name the filing or the issued
 	// licence the conduct concerns; a licence makes its issuer count in
 	// R6's naming of agencies.
@@ -76,7 +76,7 @@ type CreditEventRequest struct {
 // CreditNoteRequest is the body of an appeal (note) or an annulment
 // (reason).
 type CreditNoteRequest struct {
-	Note string `json:"note"`
+	Note string `json:"note" text:"multiline"`
 }
 
 // WhatIfRequest is the body of POST /api/v1/credit/what-if: other

@@ -160,6 +160,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, optio
 
 // decodeStrict unmarshals data into v, refusing unknown fields and trailing
 // data, and turns encoding/json's errors into ucx errors naming the field.
+// Every string the body holds must then pass ucx's one text rule
+// (checkBodyText): UTF-8, no NUL or other control character.
 func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -172,7 +174,7 @@ func decodeStrict(data []byte, v any) error {
 	if !jsonSpace(data[dec.InputOffset():]) {
 		return ucx.Errorf(ucx.EINVALID, "the body holds more than one JSON value")
 	}
-	return nil
+	return checkBodyText(data, v)
 }
 
 // jsonSpace reports whether b is only JSON's white space.

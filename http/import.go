@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/sheet"
@@ -105,6 +106,9 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (string, []b
 	if len(data) == 0 {
 		return "", nil, ucx.FieldErrorf(ucx.EINVALID, "file", "the file is empty")
 	}
+	if err := ucx.CheckText("filename", name, ucx.OneLine); err != nil {
+		return "", nil, err
+	}
 	return uploadName(name, mediaType, data), data, nil
 }
 
@@ -125,7 +129,11 @@ func uploadName(name, mediaType string, data []byte) string {
 		name = ""
 	}
 	if len(name) > 200 {
-		name = name[len(name)-200:]
+		cut := len(name) - 200
+		for cut < len(name) && !utf8.RuneStart(name[cut]) {
+			cut++ // keep the name UTF-8: cut between characters
+		}
+		name = name[cut:]
 	}
 	if name != "" {
 		return name

@@ -235,7 +235,7 @@ func orgInputOf(o *ucx.Org) *OrgInput {
 // StandingRequest is the body of PUT /api/v1/orgs/{id}/standing (R8).
 type StandingRequest struct {
 	Standing ucx.Standing `json:"standing"`
-	Reason   string       `json:"reason"`
+	Reason   string       `json:"reason" text:"multiline"`
 }
 
 // WMIsRequest is the body of PUT /api/v1/orgs/{id}/wmis.

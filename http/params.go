@@ -63,11 +63,15 @@ func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// queryString reads a text query parameter of at most 200 bytes.
+// queryString reads a text query parameter of at most 200 bytes, one line
+// of UTF-8 text (ucx.CheckText).
 func queryString(q url.Values, name string) (string, error) {
 	s := strings.TrimSpace(q.Get(name))
 	if len(s) > 200 {
 		return "", ucx.FieldErrorf(ucx.EINVALID, name, "%s is longer than 200 bytes", name)
+	}
+	if err := ucx.CheckText(name, s, ucx.OneLine); err != nil {
+		return "", err
 	}
 	return s, nil
 }

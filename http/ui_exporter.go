@@ -307,11 +307,17 @@ func (s *Server) uiPathID(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 }
 
 // uiParseForm reads a posted form of at most limit bytes; a form that
-// cannot be read is an error page, and false.
+// cannot be read, or a value that is not text (checkFormText: not UTF-8, a
+// NUL or another control character), is an error page naming the field,
+// and false.
 func (s *Server) uiParseForm(w http.ResponseWriter, r *http.Request, p *ucx.Principal, limit int64) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
+		return false
+	}
+	if err := checkFormText(r.PostForm); err != nil {
+		s.uiError(w, r, p, err)
 		return false
 	}
 	return true

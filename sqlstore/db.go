@@ -231,13 +231,21 @@ type Tx struct {
 // Now returns the transaction's instant.
 func (tx *Tx) Now() time.Time { return tx.now }
 
-// Exec runs a statement written with ? placeholders.
+// Exec runs a statement written with ? placeholders. Its text arguments
+// must pass ucx's text rule (checkArgs), on both engines alike.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkArgs(query, args); err != nil {
+		return nil, err
+	}
 	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
 }
 
-// Query runs a query written with ? placeholders.
+// Query runs a query written with ? placeholders. Its text arguments must
+// pass ucx's text rule (checkArgs).
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkArgs(query, args); err != nil {
+		return nil, err
+	}
 	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 }
 
@@ -252,8 +260,12 @@ func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // InsertID runs an INSERT … RETURNING id (both engines support RETURNING)
-// and returns the new id.
+// and returns the new id. Its text arguments must pass ucx's text rule
+// (checkArgs).
 func (tx *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
+	if err := checkArgs(query, args); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := tx.tx.QueryRowContext(ctx, tx.db.q(query+" RETURNING id"), args...).Scan(&id)
 	return id, err
