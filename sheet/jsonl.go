@@ -36,6 +36,27 @@ type jsonReader struct {
 	vals    []string
 	bad     []string // keys whose value was an object
 	fields  []string
+	names   map[string]string // key → column name (columnName), for keys seen
+	unknown []string          // keys no column of the table has
+}
+
+// name resolves a key to its column name, remembering the answer and any
+// key the table does not know.
+func (js *jsonReader) name(k string) string {
+	if n, ok := js.names[k]; ok {
+		return n
+	}
+	n, known := columnName(k)
+	if js.names == nil {
+		js.names = map[string]string{}
+	}
+	if len(js.names) < 1000 {
+		js.names[k] = n
+		if !known && n != "" {
+			js.unknown = append(js.unknown, k)
+		}
+	}
+	return n
 }
 
 // newJSONL reads ahead to the first line that is a JSON object, so that a
@@ -59,7 +80,7 @@ func newJSONL(br *bufio.Reader) (*Reader, error) {
 		}
 		if keys, _, _, err := decodeObject(line, nil, nil, nil); err == nil {
 			for _, k := range keys {
-				r.addColumn(canon(k))
+				r.addColumn(r.js.name(k))
 			}
 			found = true
 			break
@@ -158,7 +179,7 @@ func (r *Reader) nextJSONL() bool {
 		return true
 	}
 	for i, k := range js.keys {
-		js.keys[i] = canon(k)
+		js.keys[i] = js.name(k)
 		r.addColumn(js.keys[i])
 	}
 	row.lay = r.lay
@@ -171,7 +192,7 @@ func (r *Reader) nextJSONL() bool {
 	}
 	row.fields = js.fields
 	for _, k := range js.bad {
-		row.Problems = append(row.Problems, ucx.Reason{Rule: RuleInput, Code: CodeBadValue, Severity: ucx.Reject, Field: canon(k),
+		row.Problems = append(row.Problems, ucx.Reason{Rule: RuleInput, Code: CodeBadValue, Severity: ucx.Reject, Field: js.name(k),
 			Message: "the value is a JSON object; give a string, a number, true/false or null"})
 	}
 	return true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/vin"
+	"golang.org/x/text/width"
 )
 
 // The columns the reader turns into a ucx.Vehicle. Every other column is
@@ -98,19 +99,46 @@ type layout struct {
 	names []string       // canonical names, in file order ("" for an unnamed column)
 	index map[string]int // canonical name → position (first occurrence)
 	known [numFields]int // position of each known column, -1 when absent
+	// unknown holds the headings, as written, that no column of the
+	// table has (columnName), in file order.
+	unknown []string
 }
 
-// canon normalises a column name: trimmed (including a byte-order mark),
-// lower case, inner spaces and hyphens as underscores. It does not allocate
-// for a name that is already canonical.
+// canon normalises a column name: full-width forms as their ASCII
+// (ＶＩＮ is VIN), trimmed (including a byte-order mark and a * marking a
+// required column), lower case, inner spaces and hyphens as one
+// underscore. It does not allocate for a name that is already canonical.
 func canon(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return '_'
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			s = width.Fold.String(s)
+			break
 		}
-		return unicode.ToLower(r)
-	}, s)
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
+	s = strings.TrimSpace(strings.Trim(s, "*"))
+	if !strings.Contains(s, "  ") && !strings.Contains(s, "__") && !strings.Contains(s, " -") && !strings.Contains(s, "- ") {
+		return strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' {
+				return '_'
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		if r == ' ' || r == '-' || r == '_' {
+			if !under {
+				b.WriteByte('_')
+			}
+			under = true
+			continue
+		}
+		under = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 func knownField(name string) int {
@@ -122,29 +150,36 @@ func knownField(name string) int {
 	return -1
 }
 
-// newLayout builds the layout of a header row. A known column named twice
-// is an error, since the reader could only guess which one is meant; a
-// missing vin column is an error, since no row could be identified.
+// newLayout builds the layout of a header row, resolving each heading
+// through the table of columns (columnName). A policy column named twice
+// (vin and 车架号, say) is an error, since the reader could only guess which
+// one is meant; a missing vin column is an error, since no row could be
+// identified. Headings the table does not know are kept, under their
+// normalised name, and listed in unknown.
 func newLayout(header []string) (*layout, error) {
 	l := &layout{names: make([]string, len(header)), index: make(map[string]int, len(header))}
 	for f := range l.known {
 		l.known[f] = -1
 	}
 	for i, h := range header {
-		name := canon(h)
+		name, known := columnName(h)
 		l.names[i] = name
 		if name == "" {
 			continue
 		}
 		if j, dup := l.index[name]; dup {
 			if knownField(name) >= 0 {
-				return nil, &ucx.Error{Code: ucx.EINVALID, Field: name, Message: "the column " + quoteValue(name) + " appears twice in the header (columns " + itoa(j+1) + " and " + itoa(i+1) + "); keep one"}
+				return nil, &ucx.Error{Code: ucx.EINVALID, Field: name, Message: "the header names the column " + name + " twice: " +
+					quoteValue(strings.TrimSpace(header[j])) + " (column " + itoa(j+1) + ") and " + quoteValue(strings.TrimSpace(header[i])) + " (column " + itoa(i+1) + "); keep one"}
 			}
 			continue
 		}
 		l.index[name] = i
 		if f := knownField(name); f >= 0 {
 			l.known[f] = i
+		}
+		if !known {
+			l.unknown = append(l.unknown, strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		}
 	}
 	if l.known[fVIN] < 0 {
@@ -173,13 +208,33 @@ func missingVIN(found []string) error {
 	if n == 0 {
 		b.WriteString("none")
 	}
-	return &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "no vin column: the header row names " + b.String() + "; add a column headed vin with each vehicle's 17-character VIN"}
+	return &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "no vin column: the header row names " + b.String() + "; add a column headed vin (or 车架号, VIN码) with each vehicle's 17-character VIN"}
+}
+
+// unknownNote is the note for the headings no column of the table has.
+func unknownNote(unknown []string) string {
+	if len(unknown) == 0 {
+		return ""
+	}
+	q := make([]string, 0, min(len(unknown), 8))
+	for i, h := range unknown {
+		if i == 8 {
+			q = append(q, "…")
+			break
+		}
+		q = append(q, quoteValue(h))
+	}
+	what := "the column " + q[0] + " is not one ucx reads and is ignored"
+	if len(unknown) > 1 {
+		what = "the columns " + strings.Join(q, ", ") + " are not ones ucx reads and are ignored"
+	}
+	return what + "; the columns it reads are " + acceptedNames() + ", under these names or their Chinese and English headings (docs/check.md lists them all)"
 }
 
 // with returns a copy of l with one more column, for JSON Lines, whose keys
 // may differ from line to line.
 func (l *layout) with(name string) *layout {
-	n := &layout{names: append(slices.Clip(l.names), name), index: maps.Clone(l.index), known: l.known}
+	n := &layout{names: append(slices.Clip(l.names), name), index: maps.Clone(l.index), known: l.known, unknown: l.unknown}
 	if n.index == nil {
 		n.index = make(map[string]int)
 	}
@@ -232,7 +287,8 @@ func (r *Row) Value(name string) (string, bool) {
 	}
 	i, ok := r.lay.index[name]
 	if !ok {
-		i, ok = r.lay.index[canon(name)]
+		n, _ := columnName(name)
+		i, ok = r.lay.index[n]
 		if !ok {
 			return "", false
 		}

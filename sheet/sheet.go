@@ -115,6 +115,10 @@ type Reader struct {
 	err    error // sticky: the file can no longer be read
 	closer io.Closer
 
+	// CSV and JSON Lines
+	dec *decoder // between the file and the reader, or nil
+	enc string   // the encoding converted from at the start, "" for UTF-8
+
 	// CSV
 	csv    *csv.Reader
 	bomLen int64
@@ -180,21 +184,74 @@ func NewReader(src io.Reader, f Format) (*Reader, error) {
 	if bytes.HasPrefix(prefix, oleMagic) {
 		return nil, &ucx.Error{Code: ucx.EINVALID, Message: "this is an old binary Excel (.xls) workbook, which cannot be read; save it from Excel as .xlsx or as CSV UTF-8"}
 	}
-	if f == Auto {
-		f = Sniff(prefix)
-	}
-	switch f {
-	case XLSX:
+	if f == XLSX || f == Auto && Sniff(prefix) == XLSX {
 		xf, err := excelize.OpenReader(br)
 		if err != nil {
 			return nil, workbookError(err)
 		}
 		return newXLSX(xf)
-	case JSONL:
-		return newJSONL(br)
-	default:
-		return newCSV(br, prefix)
 	}
+	br, dec, enc, err := decodeText(br)
+	if err != nil {
+		return nil, err
+	}
+	if enc != "" {
+		if prefix, err = br.Peek(512); err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
+		}
+	}
+	if f == Auto {
+		f = Sniff(prefix)
+	}
+	var r *Reader
+	if f == JSONL {
+		r, err = newJSONL(br)
+	} else {
+		r, err = newCSV(br, prefix)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.dec, r.enc = dec, enc
+	return r, nil
+}
+
+// Encoding returns the encoding the text was converted from: GB18030 (a
+// CSV saved by Excel on a Chinese Windows, GBK being part of it), UTF-16
+// (Excel's "Unicode Text"), or UTF-8 when it was read as it is. For a
+// stream it may change from UTF-8 to GB18030 as reading goes on, since the
+// choice is made at the first byte that is not ASCII. XLSX is UTF-8.
+func (r *Reader) Encoding() string {
+	if r.enc != "" {
+		return r.enc
+	}
+	if r.dec != nil && r.dec.enc == EncodingGB18030 {
+		return EncodingGB18030
+	}
+	return EncodingUTF8
+}
+
+// Notes returns what a user should know about how the file was read,
+// though no row is wrong for it: that the text was converted from GB18030
+// or UTF-16, and the headings that name no column ucx reads (which are
+// ignored, and are often a misspelt column). Call it after reading the
+// rows for the encoding of a stream to be known.
+func (r *Reader) Notes() []string {
+	var notes []string
+	switch r.Encoding() {
+	case EncodingGB18030:
+		notes = append(notes, "the file is not UTF-8 text but GB18030 (GBK), as Excel saves CSV on a Chinese Windows, and was converted from GB18030; save it as CSV UTF-8 to avoid the conversion")
+	case EncodingUTF16:
+		notes = append(notes, "the file is UTF-16 text (Excel's Unicode Text) and was converted from UTF-16")
+	}
+	unknown := r.lay.unknown
+	if r.js != nil {
+		unknown = r.js.unknown
+	}
+	if n := unknownNote(unknown); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
 }
 
 // Format returns the format being read.
@@ -253,6 +310,12 @@ func (r *Reader) Err() error { return r.err }
 // Offset returns how many bytes of the input have been consumed, for
 // progress reports, or -1 when the format does not tell (XLSX).
 func (r *Reader) Offset() int64 {
+	if r.enc == EncodingUTF16 {
+		return -1
+	}
+	if r.dec != nil && r.dec.enc == EncodingGB18030 {
+		return r.dec.raw
+	}
 	switch r.format {
 	case CSV:
 		return r.bomLen + r.csv.InputOffset()

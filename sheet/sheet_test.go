@@ -140,7 +140,6 @@ func TestUnreadableValuesAreProblemsNamingTheColumnAndTheFix(t *testing.T) {
 		{"inspection_report", "有", CodeBadYesNo, "leave the cell empty"},
 		{"destination", "Russia", CodeBadCountry, "e.g. RU"},
 		{"destination", "R1", CodeBadCountry, "alpha-2"},
-		{"brand", "\xb1\xc8\xd1\xc7\xb5\xcf", CodeNotUTF8, "CSV UTF-8"}, // 比亚迪 in GBK
 	}
 	for _, tt := range tests {
 		t.Run(tt.column+"="+tt.value, func(t *testing.T) {
@@ -248,7 +247,7 @@ func TestMissingVINColumnIsAFileError(t *testing.T) {
 		f    Format
 	}{
 		{"csv", []byte("registration_date,brand\n2026-01-01,BYD\n"), CSV},
-		{"csv sniffed", []byte("chassis_number,brand\nX,BYD\n"), Auto},
+		{"csv sniffed", []byte("serial_no,brand\nX,BYD\n"), Auto},
 		{"jsonl", []byte(`{"registration_date":"2026-01-01"}` + "\n"), JSONL},
 		{"xlsx", workbook(t, [][]any{{"registration_date", "brand"}, {"2026-01-01", "BYD"}}), XLSX},
 		{"empty csv", nil, CSV},
@@ -275,7 +274,7 @@ func TestNotAVehicleFileIsAFileError(t *testing.T) {
 		{"binary as csv", "UTF-8", []byte("\x00\x01\x02,\xff\xfe\n"), CSV},
 		{"broken zip", "XLSX", []byte("PK\x03\x04 this is not really a zip"), Auto},
 		{"no json object", "JSON Lines", []byte("{not json\n[1,2]\n"), JSONL},
-		{"known column twice", "appears twice", []byte("vin,brand,Brand\n" + vinA + ",a,b\n"), CSV},
+		{"known column twice", "twice", []byte("vin,brand,Brand\n" + vinA + ",a,b\n"), CSV},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,7 +304,7 @@ func TestUnknownColumnsAreKeptForValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := r.Columns(), []string{"vin", "contract_no", "buyer", ""}; !slices.Equal(got, want) {
+	if got, want := r.Columns(), []string{"vin", "contract_number", "buyer", ""}; !slices.Equal(got, want) {
 		t.Errorf("Columns() = %q, want %q", got, want)
 	}
 	rows := drain(t, r)
