@@ -14,14 +14,14 @@ func TestHeadingsInChineseAndEnglishNameTheirColumns(t *testing.T) {
 		{"车架号", ColVIN},
 		{"VIN码", ColVIN},
 		{"vin码", ColVIN},
-		{"ＶＩＮ", ColVIN},           // full-width letters
-		{"\ufeff车架号", ColVIN},      // a byte-order mark glued to the first heading
-		{"　车架号　", ColVIN},          // full-width spaces around
-		{"车架号*", ColVIN},           // a required column's star
-		{"车架号 VIN", ColVIN},        // the template's two languages
-		{"车架号(VIN)", ColVIN},       // …in brackets
-		{"车架号（VIN）", ColVIN},      // …full-width brackets
-		{"车架号\nvin", ColVIN},       // …on two lines of the cell
+		{"ＶＩＮ", ColVIN},       // full-width letters
+		{"\ufeff车架号", ColVIN}, // a byte-order mark glued to the first heading
+		{"　车架号　", ColVIN},     // full-width spaces around
+		{"车架号*", ColVIN},      // a required column's star
+		{"车架号 VIN", ColVIN},   // the template's two languages
+		{"车架号(VIN)", ColVIN},  // …in brackets
+		{"车架号（VIN）", ColVIN},  // …full-width brackets
+		{"车架号\nvin", ColVIN},  // …on two lines of the cell
 		{"注册登记日期", ColRegistrationDate},
 		{"初次登记日期", ColRegistrationDate},
 		{"Registration  Date", ColRegistrationDate},

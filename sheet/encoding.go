@@ -121,7 +121,6 @@ func utf8Counts(b []byte) (multi, bad int) {
 	return multi, bad
 }
 
-
 func encodingError(line int) error {
 	return &ucx.Error{Code: ucx.EINVALID, Message: "line " + itoa(line) + " is neither UTF-8 nor GB18030 (GBK) text; save the file from Excel as CSV UTF-8 (另存为 CSV UTF-8) and read it again"}
 }
