@@ -148,6 +148,9 @@ func runCheck(cmd *cobra.Command, name string, opts checkOptions) error {
 	c := newChecker(opts)
 	st, readErr, outErr := c.run(r, cmd.OutOrStdout(), prog)
 	prog.clear()
+	for _, note := range r.Notes() {
+		fmt.Fprintf(stderr, "ucx check: note: %s\n", note)
+	}
 	st.report(stderr, time.Since(start))
 
 	switch {

@@ -184,7 +184,9 @@ func TestCheck_SampleFileHasEveryOutcome(t *testing.T) {
 // text with quotes, control characters, line breaks and invalid UTF-8.
 func TestCheck_JSONLinesAgreeWithTheDecisionsFieldByField(t *testing.T) {
 	tricky := "vin,registration_date,application_date,destination,brand,model,transfer_date,banned_cases\n" +
-		vin1 + ",2025-07-05,2026-01-01,RU,BYD,Song,2025-12-20,\n" +
+		// Enough UTF-8 for the stray bytes below to stay problems of
+		// their rows rather than make the file neither UTF-8 nor GB18030.
+		vin1 + ",2025-07-05,2026-01-01,RU,BYD,Song " + strings.Repeat("宋", 60) + ",2025-12-20,\n" +
 		"\"lgx\"\"\\back\x01\x1f\u2028\xff\xfe end\",2026-01-01,,KZ,\"two\nlines\",\"tab\there\",,\n" +
 		vin2 + ",2026.02.30,2026-03-01,Ру,\"\xb1\xc8\xd1\xc7\",M,,\"seized;\x7f<script>\"\n" +
 		vin3 + ",2025-01-01,2024-12-31,ae,Chery,Tiggo,2026-01-05,encumbered\n" +
@@ -706,5 +708,44 @@ func BenchmarkCheckJSONL(b *testing.B) {
 		if _, rerr, werr := c.run(r, io.Discard, nil); rerr != nil || werr != nil {
 			b.Fatal(rerr, werr)
 		}
+	}
+}
+
+// A CSV saved by Excel on a Chinese Windows (GBK, Chinese headings) is
+// decided as the UTF-8 sample with English headings is, row for row, with a
+// note that it was converted.
+func TestCheck_GBKFileWithChineseHeadingsDecidesAsTheUTF8Sample(t *testing.T) {
+	args := []string{"check", "--as-of", "2026-03-01", "--format", "csv"}
+	code, want, _ := runCLI(t, nil, append(args, sampleFile)...)
+	if code != exitOK {
+		t.Fatalf("sample: exit %d", code)
+	}
+	code, got, errOut := runCLI(t, nil, append(args, "../../testdata/vehicles-gbk.csv")...)
+	if code != exitOK {
+		t.Fatalf("gbk: exit %d: %s", code, errOut)
+	}
+	if got != want {
+		t.Errorf("decisions differ:\n%s\nwant\n%s", got, want)
+	}
+	if !strings.Contains(errOut, "note: ") || !strings.Contains(errOut, "converted from GB18030") {
+		t.Errorf("stderr %q has no note of the conversion", errOut)
+	}
+	// Through standard input too, where the format is sniffed.
+	gbk, err := os.ReadFile("../../testdata/vehicles-gbk.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, got, errOut = runCLI(t, gbk, append(args, "-")...); code != exitOK || got != want {
+		t.Errorf("stdin: exit %d, stderr %s, same decisions %v", code, errOut, got == want)
+	}
+}
+
+// A file that is neither UTF-8 nor GB18030 is one error naming the line,
+// not a problem on every row.
+func TestCheck_TextNeitherUTF8NorGB18030IsOneErrorNamingTheLine(t *testing.T) {
+	src := "vin,brand\n" + vin1 + ",BYD\n" + vin2 + ",Citro\xebn\xff\n" + vin3 + ",Ch\xe9ry\xff\n"
+	code, out, errOut := runCLI(t, nil, "check", writeFile(t, "latin1.csv", []byte(src)))
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "line 3 is neither UTF-8 nor GB18030") || strings.Count(errOut, "neither") != 1 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and one error naming line 3", code, out, errOut)
 	}
 }
