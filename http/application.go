@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 func (s *Server) registerApplicationRoutes() {
@@ -22,22 +23,9 @@ func (s *Server) registerApplicationRoutes() {
 	s.handle("POST /api/v1/applications/{id}/refuse", s.authenticate(s.handleRefuseLicence))
 }
 
-// IdempotencyHeader names the header that makes POST /api/v1/applications
-// safe to retry: the same key from the same organisation returns the first
-// request's application (200) instead of filing it twice (201).
-const IdempotencyHeader = "Idempotency-Key"
-
-// RefusalRequest is the body of a refusal: of a confirmation by a
-// manufacturer, or of a licence by an authority. Code is one of
-// ucx.RefusalCodes; the text explains it to the exporter.
-type RefusalRequest struct {
-	Version *int   `json:"version,omitempty"`
-	Code    string `json:"code"`
-	Text    string `json:"text" text:"multiline"`
-}
-
-// validate checks the refusal's code and text length.
-func (in *RefusalRequest) validate() error {
+// validateRefusal trims the refusal's code and text and checks them: the
+// code one of ucx.RefusalCodes, the text at most 2000 bytes.
+func validateRefusal(in *wire.RefusalRequest) error {
 	in.Code, in.Text = strings.TrimSpace(in.Code), strings.TrimSpace(in.Text)
 	if _, ok := ucx.RefusalCodes[in.Code]; !ok {
 		return ucx.FieldErrorf(ucx.EINVALID, "code", "code must be one of %s", refusalCodeList())
@@ -51,7 +39,7 @@ func (in *RefusalRequest) validate() error {
 // readRefusal reads a refusal request: the id in the path, the body, the
 // version it acts on (If-Match or the body's) and the checked code and
 // text.
-func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, version int, in RefusalRequest, err error) {
+func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, version int, in wire.RefusalRequest, err error) {
 	if id, err = pathID(r, "id"); err != nil {
 		return
 	}
@@ -61,7 +49,7 @@ func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, 
 	if version, err = requestVersion(r, in.Version); err != nil {
 		return
 	}
-	err = in.validate()
+	err = validateRefusal(&in)
 	return
 }
 
@@ -78,7 +66,7 @@ func refusalCodeList() string {
 // retry (the network failed after the server answered) gets the first
 // answer's application with 200, never a second filing.
 func (s *Server) handleCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	key := r.Header.Get(IdempotencyHeader)
+	key := r.Header.Get(wire.IdempotencyHeader)
 	if err := validIdempotencyKey(key); err != nil {
 		s.Error(w, r, err)
 		return
@@ -112,11 +100,11 @@ func validIdempotencyKey(key string) error {
 		return nil
 	}
 	if len(key) > 200 {
-		return ucx.FieldErrorf(ucx.EINVALID, IdempotencyHeader, "the idempotency key is longer than 200 bytes")
+		return ucx.FieldErrorf(ucx.EINVALID, wire.IdempotencyHeader, "the idempotency key is longer than 200 bytes")
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] > '~' {
-			return ucx.FieldErrorf(ucx.EINVALID, IdempotencyHeader, "the idempotency key must be visible ASCII (a UUID is a good key)")
+			return ucx.FieldErrorf(ucx.EINVALID, wire.IdempotencyHeader, "the idempotency key must be visible ASCII (a UUID is a good key)")
 		}
 	}
 	return nil
@@ -133,7 +121,7 @@ func (s *Server) handleApplicationIndex(w http.ResponseWriter, r *http.Request, 
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Application]{Items: nonNil(apps), Total: total, Offset: f.Offset, Limit: f.Limit})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Application]{Items: nonNil(apps), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // applicationFilter reads the list's filters: state, vin, destination,
@@ -209,7 +197,7 @@ func (s *Server) versionedAction(w http.ResponseWriter, r *http.Request) (id int
 	if id, err = pathID(r, "id"); err != nil {
 		return 0, 0, err
 	}
-	var in versionBody
+	var in wire.VersionRequest
 	if err = s.decodeJSON(w, r, &in, true); err != nil {
 		return 0, 0, err
 	}
@@ -253,7 +241,7 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, p *ucx.P
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Event]{Items: nonNil(events), Total: len(events), Limit: len(events)})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Event]{Items: nonNil(events), Total: len(events), Limit: len(events)})
 }
 
 // handleIssueLicence issues the licence of an application under review
@@ -294,100 +282,4 @@ func (s *Server) handleRefuseLicence(w http.ResponseWriter, r *http.Request, p *
 	s.metrics.transition(actionRefuseLicence)
 	w.Header().Set("ETag", etag(app.Version))
 	writeJSON(w, http.StatusOK, app)
-}
-
-// Client methods: ucx.ApplicationService.
-
-// CreateApplication files an application; created is false when the
-// server returned an earlier filing with the same idempotency key.
-func (c *Client) CreateApplication(ctx context.Context, _ *ucx.Principal, in *ucx.ApplicationInput, opts ucx.CreateOptions) (*ucx.Application, bool, error) {
-	var app ucx.Application
-	cl := &call{method: "POST", path: "/api/v1/applications", in: in, out: &app}
-	if opts.IdempotencyKey != "" {
-		cl.header = map[string]string{IdempotencyHeader: opts.IdempotencyKey}
-	}
-	res, err := c.do(ctx, cl)
-	if err != nil {
-		return nil, false, err
-	}
-	return &app, res.status == http.StatusCreated, nil
-}
-
-// FindApplicationByID returns one application.
-func (c *Client) FindApplicationByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Application, error) {
-	var app ucx.Application
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/applications/%d", id), out: &app}); err != nil {
-		return nil, err
-	}
-	return &app, nil
-}
-
-// FindApplications lists applications matching f and the total count.
-func (c *Client) FindApplications(ctx context.Context, _ *ucx.Principal, f ucx.ApplicationFilter) ([]*ucx.Application, int, error) {
-	q := pageQuery(nil, f.Offset, f.Limit)
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	set("state", string(f.State))
-	set("vin", f.VIN)
-	set("destination", f.Destination)
-	set("outcome", f.Outcome)
-	set("q", f.Query)
-	if f.ExporterID != 0 {
-		q.Set("exporter_id", strconv.FormatInt(f.ExporterID, 10))
-	}
-	var out ListResponse[*ucx.Application]
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/applications", query: q, out: &out}); err != nil {
-		return nil, 0, err
-	}
-	return out.Items, out.Total, nil
-}
-
-// SubmitApplication submits a draft made against version.
-func (c *Client) SubmitApplication(ctx context.Context, _ *ucx.Principal, id int64, version int) (*ucx.Application, error) {
-	return c.applicationAction(ctx, idPath("/api/v1/applications/%d/submit", id), version)
-}
-
-// WithdrawApplication withdraws an application made against version.
-func (c *Client) WithdrawApplication(ctx context.Context, _ *ucx.Principal, id int64, version int) (*ucx.Application, error) {
-	return c.applicationAction(ctx, idPath("/api/v1/applications/%d/withdraw", id), version)
-}
-
-func (c *Client) applicationAction(ctx context.Context, path string, version int) (*ucx.Application, error) {
-	var app ucx.Application
-	if _, err := c.do(ctx, &call{method: "POST", path: path, in: versionBody{Version: &version}, out: &app}); err != nil {
-		return nil, err
-	}
-	return &app, nil
-}
-
-// Timeline lists an application's events, oldest first.
-func (c *Client) Timeline(ctx context.Context, _ *ucx.Principal, id int64) ([]*ucx.Event, error) {
-	var out ListResponse[*ucx.Event]
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/applications/%d/timeline", id), out: &out}); err != nil {
-		return nil, err
-	}
-	return out.Items, nil
-}
-
-// IssueLicence issues the licence for an application under review.
-func (c *Client) IssueLicence(ctx context.Context, _ *ucx.Principal, appID int64, version int) (*ucx.Licence, error) {
-	var lic ucx.Licence
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/applications/%d/licence", appID),
-		in: versionBody{Version: &version}, out: &lic}); err != nil {
-		return nil, err
-	}
-	return &lic, nil
-}
-
-// RefuseLicence refuses the licence for an application under review.
-func (c *Client) RefuseLicence(ctx context.Context, _ *ucx.Principal, appID int64, version int, code, text string) (*ucx.Application, error) {
-	var app ucx.Application
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/applications/%d/refuse", appID),
-		in: RefusalRequest{Version: &version, Code: code, Text: text}, out: &app}); err != nil {
-		return nil, err
-	}
-	return &app, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/vin"
@@ -30,7 +31,7 @@ import (
 // client signed in as its member whose transport keeps enough connections
 // for every goroutine. Its store is a SQLite file (WAL, as `ucx serve`
 // runs it), or on PostgreSQL a fresh schema of UCX_TEST_POSTGRES.
-func benchServer(b *testing.B, engine sqlstore.Engine) (*ucxhttp.Client, *sqlstore.DB) {
+func benchServer(b *testing.B, engine sqlstore.Engine) (*client.Client, *sqlstore.DB) {
 	b.Helper()
 	ctx := context.Background()
 	dsn := filepath.Join(b.TempDir(), "bench.db")
@@ -57,7 +58,7 @@ func benchServer(b *testing.B, engine sqlstore.Engine) (*ucxhttp.Client, *sqlsto
 	ts := httptest.NewServer(s.Handler())
 	b.Cleanup(ts.Close)
 
-	c := ucxhttp.NewClient(ts.URL, "")
+	c := client.New(ts.URL, "")
 	c.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute,
 		DisableCompression: true}} // the API answers uncompressed JSON: no need to ask for gzip
 	if _, err := c.Authenticate(ctx, "bench.member", testPassword); err != nil {
@@ -127,7 +128,7 @@ type requestBody struct{ bytes.Reader }
 func (*requestBody) Close() error { return nil }
 
 // newFiler returns a filer sending with c's transport and token.
-func newFiler(c *ucxhttp.Client) *filer {
+func newFiler(c *client.Client) *filer {
 	u, err := url.Parse(c.URL + "/api/v1/applications")
 	if err != nil {
 		panic(err)
@@ -196,7 +197,7 @@ func benchEngines(b *testing.B, fn func(b *testing.B, engine sqlstore.Engine)) {
 }
 
 // BenchmarkFileApplicationGoClient is BenchmarkFileApplication through the
-// Go client (ucxhttp.Client, as the CLI files), which also decodes every
+// Go client (client.Client, as the CLI files), which also decodes every
 // answer into a ucx.Application.
 func BenchmarkFileApplicationGoClient(b *testing.B) {
 	c, _ := benchServer(b, sqlstore.SQLite)

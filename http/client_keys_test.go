@@ -10,7 +10,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -38,7 +38,7 @@ func TestClient_NonCustodialSealing(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		anon := ucxhttp.NewClient(w.ts.URL, "") // the public routes need no token
+		anon := client.New(w.ts.URL, "") // the public routes need no token
 		makerKey, err := seal.GenerateKey(seal.Ed25519)
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/seal"
 )
 
@@ -32,14 +33,6 @@ func (s *Server) registerDocumentRoutes() {
 	s.handle("GET "+bundle.WellKnownPath, s.handleWellKnownRoot)
 	s.handle("GET /documents/{digest}/print", s.handlePrint)
 	s.handle("GET /documents/{digest}/pdf", s.handlePDF)
-}
-
-// IssueLicenceRequest is the body of POST /api/v1/applications/{id}/licence:
-// the version reviewed and, for an authority sealing offline, the
-// envelope of GET …/licence-document sealed with ucx seal.
-type IssueLicenceRequest struct {
-	Version  *int            `json:"version,omitempty"`
-	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 func (s *Server) documents() (ucx.DocumentService, error) {
@@ -131,7 +124,7 @@ func (s *Server) handleRevokeDocument(w http.ResponseWriter, r *http.Request, p 
 		s.Error(w, r, err)
 		return
 	}
-	var in RevokeRequest
+	var in wire.RevokeRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -276,7 +269,7 @@ func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundl
 	if s.Log == nil || !ok {
 		return nil, nil
 	}
-	incl := make([]*LogInclusion, len(digests))
+	incl := make([]*wire.LogInclusion, len(digests))
 	last := int64(-1)
 	for i, dg := range digests {
 		idx, entry, err := dl.DocumentLeaf(ctx, dg)
@@ -286,7 +279,7 @@ func (s *Server) documentLogProof(ctx context.Context, digests []string) (*bundl
 		if err != nil {
 			return nil, err
 		}
-		incl[i] = &LogInclusion{Index: idx, Entry: entry}
+		incl[i] = &wire.LogInclusion{Index: idx, Entry: entry}
 		last = max(last, idx)
 	}
 	deadline := time.Now().Add(logProofWait)
@@ -337,7 +330,7 @@ func (s *Server) laterEntries(ctx context.Context, from, size int64) ([][]byte, 
 	}
 	out := make([][]byte, 0, size-from)
 	for from < size {
-		es, err := s.Log.LogEntries(ctx, from, min(size, from+MaxLogEntries))
+		es, err := s.Log.LogEntries(ctx, from, min(size, from+wire.MaxLogEntries))
 		if err != nil {
 			return nil, err
 		}
@@ -438,7 +431,7 @@ func (s *Server) issueLicenceBody(w http.ResponseWriter, r *http.Request) (id in
 	if id, err = pathID(r, "id"); err != nil {
 		return 0, 0, nil, err
 	}
-	var in IssueLicenceRequest
+	var in wire.IssueLicenceRequest
 	if err = s.decodeJSON(w, r, &in, true); err != nil {
 		return 0, 0, nil, err
 	}

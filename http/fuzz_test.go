@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -77,7 +77,7 @@ func FuzzAPIBodies(f *testing.F) {
 	draft2 := w.draft()
 	app := mustJSON(w.input(makerWMI, recentReg))
 	oldApp := mustJSON(w.input(makerWMI, oldReg))
-	check := mustJSON(ucxhttp.CheckRequest{Vehicle: w.input(makerWMI, recentReg).Vehicle, Destination: "RU"})
+	check := mustJSON(wire.CheckRequest{Vehicle: w.input(makerWMI, recentReg).Vehicle, Destination: "RU"})
 	path := func(format string, id int64) string { return fmt.Sprintf(format, id) }
 
 	endpoints := []fuzzEndpoint{
@@ -189,13 +189,13 @@ func FuzzAPIBodies(f *testing.F) {
 		case status >= 500:
 			t.Fatalf("%s %s with body %q: status %d %s\nserver log:\n%s", e.method, e.path, clipBody(body), status, clipBody(data), logs.take())
 		case status >= 400:
-			var er ucxhttp.ErrorResponse
+			var er wire.ErrorResponse
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&er); err != nil || er.Error.Code == "" || er.Error.Message == "" {
 				t.Fatalf("%s %s with body %q: status %d, body %q is not the error shape (%v)", e.method, e.path, clipBody(body), status, clipBody(data), err)
 			}
-			if want := ucxhttp.ErrorStatusCode(er.Error.Code); want != status {
+			if want := wire.ErrorStatusCode(er.Error.Code); want != status {
 				t.Fatalf("%s %s: code %s answered %d, but the status table says %d", e.method, e.path, er.Error.Code, status, want)
 			}
 			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {

@@ -1,16 +1,18 @@
-// Package http is ucx's REST API (/api/v1, JSON) and the Go client that
-// speaks it. It imports net/http directly and is named after it, as wtf's
+// Package http is ucx's REST API (/api/v1, JSON) and its server. The Go
+// client that speaks it is package http/client, which needs nothing of this
+// package: the bodies both sides read are in package http/wire. It imports
+// net/http directly and is named after it, as wtf's
 // http package is: cmd/ucx sets the Server's service fields to the real
 // store and never needs to know how requests are routed.
 //
 // Every handler is thin: it decodes the request strictly, calls one method
 // of a root service interface with the caller's principal, and encodes the
 // answer. Validation, permissions and the workflow live once, below HTTP, so
-// the CLI (through Client), the web UI and the API all get the same answers.
+// the CLI (through client.Client), the web UI and the API all get the same answers.
 //
 // Every error has one shape, {"error": {"code", "message", "field"}}, and
-// one HTTP status, taken from the single table below. Internal details are
-// logged, never sent.
+// one HTTP status, taken from the single table in package wire
+// (wire.ErrorStatusCode). Internal details are logged, never sent.
 package http
 
 import (
@@ -25,68 +27,15 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
-// codes is the one table from ucx error codes to HTTP statuses. Handlers
-// never choose a status for an error themselves; they return the ucx error
-// and Error looks its status up here, so an error code always means the
-// same status everywhere.
-var codes = map[string]int{
-	ucx.EINVALID:      http.StatusBadRequest,
-	ucx.EUNAUTHORIZED: http.StatusUnauthorized,
-	ucx.EFORBIDDEN:    http.StatusForbidden,
-	ucx.ENOTFOUND:     http.StatusNotFound,
-	ucx.ECONFLICT:     http.StatusConflict,
-	ucx.ERULE:         http.StatusUnprocessableEntity,
-	ucx.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	ucx.ERATELIMIT:    http.StatusTooManyRequests,
-	ucx.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	ucx.EINTERNAL:     http.StatusInternalServerError,
-}
-
-// ErrorStatusCode returns the HTTP status for a ucx error code; an unknown
-// code is a bug and answers 500.
-func ErrorStatusCode(code string) int {
-	if s, ok := codes[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// FromErrorStatusCode is the reverse of ErrorStatusCode. The client uses it
-// when a response carries no error body it can read (a proxy's page, say),
-// so callers still get a code they can switch on.
-func FromErrorStatusCode(status int) string {
-	for code, s := range codes {
-		if s == status {
-			return code
-		}
-	}
-	if status >= 500 {
-		return ucx.EINTERNAL
-	}
-	return ucx.EINVALID
-}
-
-// ErrorResponse is the body of every error answer.
-type ErrorResponse struct {
-	Error ErrorBody `json:"error"`
-}
-
-// ErrorBody is what a client may know of an error: a stable code to switch
-// on, a message for people, and the offending input field when there is one.
-type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-// Error writes err in the one error shape with the status from the codes
-// table. Internal errors are logged in full with the request's route, and
+// Error writes err in the one error shape (wire.ErrorResponse) with the
+// status from wire's codes table. Internal errors are logged in full with the request's route, and
 // the client reads only "Internal error.".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ucx.ErrorCode(err)
-	status := ErrorStatusCode(code)
+	status := wire.ErrorStatusCode(code)
 	if info := infoFrom(r.Context()); info != nil {
 		info.err = err
 	}
@@ -102,7 +51,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if d := ucx.RetryAfter(err); code == ucx.ERATELIMIT && d > 0 && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", itoa(int(math.Ceil(d.Seconds()))))
 	}
-	writeJSON(w, status, ErrorResponse{Error: ErrorBody{
+	writeJSON(w, status, wire.ErrorResponse{Error: wire.ErrorBody{
 		Code:    code,
 		Message: ucx.ErrorMessage(err),
 		Field:   ucx.ErrorField(err),

@@ -2,19 +2,18 @@ package http
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sheet"
 )
 
@@ -181,7 +180,7 @@ func (s *Server) handleImportRows(w http.ResponseWriter, r *http.Request, p *ucx
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.ImportRow]{Items: nonNil(rows), Total: imp.Processed, Offset: offset, Limit: limit})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.ImportRow]{Items: nonNil(rows), Total: imp.Processed, Offset: offset, Limit: limit})
 }
 
 // importCSVHeader is the header of the per-row results download.
@@ -237,50 +236,4 @@ func importCSVRecord(row *ucx.ImportRow) []string {
 		reasons[i] = rs.Rule + " " + rs.Code + ": " + rs.Message
 	}
 	return sheet.SafeRecord([]string{strconv.Itoa(row.Row), row.VIN, row.Status, appID, row.Outcome, strings.Join(reasons, "; ")})
-}
-
-// Client methods: ucx.ImportService over HTTP.
-
-// StartImport uploads a CSV or XLSX file of applications and returns the
-// queued import.
-func (c *Client) StartImport(ctx context.Context, _ *ucx.Principal, filename string, data []byte) (*ucx.Import, error) {
-	ct := contentTypeCSV
-	if strings.HasSuffix(strings.ToLower(filename), ".xlsx") || bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		ct = contentTypeXLSX
-	}
-	q := url.Values{}
-	if filename != "" {
-		q.Set("filename", path.Base(strings.ReplaceAll(filename, `\`, "/")))
-	}
-	var imp ucx.Import
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/imports", query: q,
-		raw: bytes.NewReader(data), contentType: ct, out: &imp}); err != nil {
-		return nil, err
-	}
-	return &imp, nil
-}
-
-// FindImportByID returns an import with its progress.
-func (c *Client) FindImportByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Import, error) {
-	var imp ucx.Import
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/imports/%d", id), out: &imp}); err != nil {
-		return nil, err
-	}
-	return &imp, nil
-}
-
-// ImportRows returns a page of per-row results, in row order.
-func (c *Client) ImportRows(ctx context.Context, _ *ucx.Principal, id int64, offset, limit int) ([]*ucx.ImportRow, error) {
-	var out ListResponse[*ucx.ImportRow]
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/imports/%d/rows", id),
-		query: pageQuery(nil, offset, limit), out: &out}); err != nil {
-		return nil, err
-	}
-	return out.Items, nil
-}
-
-// DownloadImportRows writes every row's result as CSV to w.
-func (c *Client) DownloadImportRows(ctx context.Context, id int64, w io.Writer) error {
-	_, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/imports/%d/rows.csv", id), rawOut: w})
-	return err
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -192,7 +193,7 @@ func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
 
 	// A page larger than the ceiling is lowered to it, and says so.
 	r := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=100000", imp.ID), "")
-	var page ucxhttp.ListResponse[*ucx.ImportRow]
+	var page wire.ListResponse[*ucx.ImportRow]
 	if r.status != 200 || json.Unmarshal(r.body, &page) != nil || page.Limit != 500 || len(page.Items) != 500 || page.Total != n {
 		t.Fatalf("rows?limit=100000: %d, limit %d, %d items, total %d", r.status, page.Limit, len(page.Items), page.Total)
 	}

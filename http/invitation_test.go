@@ -11,7 +11,8 @@ import (
 
 	"github.com/ucxdev/ucx/sqlstore"
 
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb: the
@@ -33,7 +34,7 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		if r.status != 201 {
 			t.Fatalf("invitation: %d %s", r.status, r.body)
 		}
-		var out ucxhttp.UserResponse
+		var out wire.UserResponse
 		if err := json.Unmarshal(r.body, &out); err != nil || out.Invitation == nil {
 			t.Fatalf("answer %s: %v", r.body, err)
 		}
@@ -69,7 +70,7 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
 			t.Fatalf("accepting the invitation: %d, want 303 with the session cookie", resp.StatusCode)
 		}
-		if _, err := ucxhttp.NewClient(w.ts.URL, "").Login(t.Context(), "zhang.min", "a fine password"); err != nil {
+		if _, err := client.New(w.ts.URL, "").Login(t.Context(), "zhang.min", "a fine password"); err != nil {
 			t.Fatalf("API login with the chosen password: %v", err)
 		}
 		if resp, body := post("another password!", "another password!"); resp.StatusCode != 400 || !strings.Contains(body, "used already") {

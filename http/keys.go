@@ -1,12 +1,11 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 func (s *Server) registerKeyRoutes() {
@@ -16,26 +15,6 @@ func (s *Server) registerKeyRoutes() {
 	// Public: an offline verifier fetches them once and keeps them.
 	s.handle("GET /api/v1/trust-list", s.handleTrustList)
 	s.handle("GET /api/v1/trust-root", s.handleTrustRoot)
-}
-
-// KeyRequest is the body of POST /api/v1/keys: either a public key made
-// with ucx keygen (non-custodial, the default: the platform never sees the
-// private key), or custodial true for a key the platform generates and
-// holds encrypted (alg ed25519 or sm2-sm3).
-type KeyRequest struct {
-	PublicKeyPEM string    `json:"public_key_pem,omitempty" text:"multiline"`
-	NotAfter     time.Time `json:"not_after,omitzero"`
-	Custodial    bool      `json:"custodial,omitempty"`
-	Alg          string    `json:"alg,omitempty"`
-}
-
-// RevokeRequest is the body of the key and document revocations.
-type RevokeRequest struct {
-	Reason string `json:"reason" text:"multiline"`
-	// Envelope, for a document revocation only: the revocation record
-	// (GET …/revocation-document) sealed offline. Without it the
-	// custodial key seals.
-	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 func (s *Server) keys() (ucx.KeyService, error) {
@@ -56,7 +35,7 @@ func (s *Server) handleKeyIndex(w http.ResponseWriter, r *http.Request, p *ucx.P
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Key]{Items: nonNil(keys), Total: len(keys), Limit: len(keys)})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Key]{Items: nonNil(keys), Total: len(keys), Limit: len(keys)})
 }
 
 // handleCreateKey registers a public key or creates a custodial one. The
@@ -68,7 +47,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, err)
 		return
 	}
-	var in KeyRequest
+	var in wire.KeyRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -99,7 +78,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, err)
 		return
 	}
-	var in RevokeRequest
+	var in wire.RevokeRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return

@@ -1,25 +1,17 @@
 package http
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 func (s *Server) registerLicenceRoutes() {
 	s.handle("GET /api/v1/licences", s.authenticate(s.handleLicenceIndex))
 	s.handle("GET /api/v1/licences/{id}", s.authenticate(s.handleLicenceView))
 	s.handle("POST /api/v1/licences/{id}/clearance", s.authenticate(s.handleClearance))
-}
-
-// ClearanceRequest is the body of POST /api/v1/licences/{id}/clearance:
-// the exit port and the customs declaration number (R15). A licence is
-// consumed once; a second clearance is ECONFLICT (409).
-type ClearanceRequest struct {
-	Port              string `json:"port"`
-	DeclarationNumber string `json:"declaration_number"`
 }
 
 // handleLicenceIndex lists licences; customs looks one up by number or by
@@ -46,7 +38,7 @@ func (s *Server) handleLicenceIndex(w http.ResponseWriter, r *http.Request, p *u
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Licence]{Items: nonNil(lics), Total: total, Offset: f.Offset, Limit: f.Limit})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Licence]{Items: nonNil(lics), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func (s *Server) handleLicenceView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -69,7 +61,7 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, err)
 		return
 	}
-	var in ClearanceRequest
+	var in wire.ClearanceRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -90,41 +82,4 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request, p *ucx.
 	}
 	s.metrics.transition(actionClear)
 	writeJSON(w, http.StatusOK, lic)
-}
-
-// Client methods: ucx.LicenceService.
-
-// FindLicenceByID returns one licence.
-func (c *Client) FindLicenceByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Licence, error) {
-	var lic ucx.Licence
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/licences/%d", id), out: &lic}); err != nil {
-		return nil, err
-	}
-	return &lic, nil
-}
-
-// FindLicences lists licences by number or VIN, and the total count.
-func (c *Client) FindLicences(ctx context.Context, _ *ucx.Principal, f ucx.LicenceFilter) ([]*ucx.Licence, int, error) {
-	q := pageQuery(nil, f.Offset, f.Limit)
-	if f.Number != "" {
-		q.Set("number", f.Number)
-	}
-	if f.VIN != "" {
-		q.Set("vin", f.VIN)
-	}
-	var out ListResponse[*ucx.Licence]
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/licences", query: q, out: &out}); err != nil {
-		return nil, 0, err
-	}
-	return out.Items, out.Total, nil
-}
-
-// RecordClearance records customs clearance of a licence, once (R15).
-func (c *Client) RecordClearance(ctx context.Context, _ *ucx.Principal, licenceID int64, port, declaration string) (*ucx.Licence, error) {
-	var lic ucx.Licence
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/licences/%d/clearance", licenceID),
-		in: ClearanceRequest{Port: port, DeclarationNumber: declaration}, out: &lic}); err != nil {
-		return nil, err
-	}
-	return &lic, nil
 }

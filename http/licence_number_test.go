@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -37,7 +37,7 @@ func TestLicences_ByNumberOnlyForItsParties(t *testing.T) {
 			{"customs.member", lic.Number + "9", false},
 		} {
 			r := w.raw(tc.user, "GET", "/api/v1/licences?number="+url.QueryEscape(tc.query), "")
-			var list ucxhttp.ListResponse[*ucx.Licence]
+			var list wire.ListResponse[*ucx.Licence]
 			if r.status != 200 || json.Unmarshal(r.body, &list) != nil {
 				t.Fatalf("%s: %d %s", tc.user, r.status, r.body)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -111,7 +112,7 @@ func TestLimits_RowsPerUpload(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		base, _ := limitedServer(t, w, ucxhttp.Limits{MaxImportRows: 5})
-		c := ucxhttp.NewClient(base, w.tokens["exporter.member"])
+		c := client.New(base, w.tokens["exporter.member"])
 		ctx := context.Background()
 
 		_, err := c.StartImport(ctx, nil, "six.csv", []byte(w.importCSV(5))) // 5 + 1 bad row
@@ -152,7 +153,7 @@ func TestLimits_DefaultRowLimitApplies(t *testing.T) {
 	for i := 0; i <= ucxhttp.DefaultMaxImportRows; i++ {
 		b.WriteString("V" + strconv.Itoa(i) + "\n")
 	}
-	c := ucxhttp.NewClient(base, w.tokens["exporter.member"])
+	c := client.New(base, w.tokens["exporter.member"])
 	_, err := c.StartImport(context.Background(), nil, "big.csv", []byte(b.String()))
 	if ucx.ErrorCode(err) != ucx.ETOOLARGE {
 		t.Fatalf("%d rows with the default limit: %v, want too_large", ucxhttp.DefaultMaxImportRows+1, err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
-	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -20,31 +20,6 @@ import (
 // it exists for. Everything served is either signed (checkpoints) or
 // checkable against something signed (proofs, entries), so serving it to
 // strangers leaks nothing a verifier does not need.
-
-// MaxLogEntries is the most entries GET /api/v1/log/entries returns at
-// once, the store's own ceiling: a monitor pages through the log in
-// ranges of this size.
-const MaxLogEntries = 1000
-
-// LogEntries is the body of GET /api/v1/log/entries.
-type LogEntries struct {
-	Entries []tlog.Entry `json:"entries"`
-}
-
-// LogInclusion is an inclusion proof as the log serves it and a bundle
-// carries it; the type lives in the bundle package, which verifies it
-// without the web server.
-type LogInclusion = bundle.Inclusion
-
-// LogConsistency is a consistency proof: the tree of From leaves is a
-// prefix of the tree of To leaves. Checkpoint, when present, is the signed
-// checkpoint of size To.
-type LogConsistency struct {
-	From       int64    `json:"from"`
-	To         int64    `json:"to"`
-	Hashes     [][]byte `json:"hashes"`
-	Checkpoint string   `json:"checkpoint,omitempty"`
-}
 
 func (s *Server) registerLogRoutes() {
 	s.handle("GET /api/v1/log/key", s.handleLogKey)
@@ -145,7 +120,7 @@ func (s *Server) handleLogInclusion(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	var p LogInclusion
+	var p wire.LogInclusion
 	switch {
 	case (hashArg == "") == (indexArg == ""):
 		s.Error(w, r, ucx.Errorf(ucx.EINVALID, "name the leaf by exactly one of index or hash"))
@@ -210,7 +185,7 @@ func (s *Server) handleLogConsistency(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	p := LogConsistency{From: from}
+	p := wire.LogConsistency{From: from}
 	if !sized {
 		cp, err := l.LatestCheckpoint(ctx)
 		if err != nil {
@@ -255,9 +230,9 @@ func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if !ok || end-start > MaxLogEntries {
+	if !ok || end-start > wire.MaxLogEntries {
 		// start + MaxLogEntries, without overflowing past the largest index.
-		end = start + min(MaxLogEntries, math.MaxInt64-start)
+		end = start + min(wire.MaxLogEntries, math.MaxInt64-start)
 	}
 	if end < start {
 		s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "end", "end (%d) is before start (%d)", end, start))
@@ -271,7 +246,7 @@ func (s *Server) handleLogEntries(w http.ResponseWriter, r *http.Request) {
 	if es == nil {
 		es = []tlog.Entry{}
 	}
-	writeJSON(w, http.StatusOK, LogEntries{Entries: es})
+	writeJSON(w, http.StatusOK, wire.LogEntries{Entries: es})
 }
 
 // writeProof answers a proof: cached for good when it is for a tree size

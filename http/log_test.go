@@ -18,6 +18,8 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -27,7 +29,7 @@ func logEntryJSON(i int) []byte {
 }
 
 // logFixture is a store holding n integrated entries, served over HTTP.
-func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*ucxhttp.Client, note.Verifier, tlog.SignedCheckpoint) {
+func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*client.Client, note.Verifier, tlog.SignedCheckpoint) {
 	tb.Helper()
 	ctx := context.Background()
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
@@ -56,7 +58,7 @@ func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*ucxhttp.Client, note.Ve
 	s.Logger = discardLogger()
 	ts := httptest.NewServer(s.Handler())
 	tb.Cleanup(ts.Close)
-	c := ucxhttp.NewClient(ts.URL, "")
+	c := client.New(ts.URL, "")
 	c.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 	return c, verifier, cp
 }
@@ -129,7 +131,7 @@ func TestLogAPI_ServesVerifiableProofsAndEntries(t *testing.T) {
 		}
 
 		es, err := c.LogEntries(ctx, 100, 5000)
-		if err != nil || len(es) != ucxhttp.MaxLogEntries || es[0].Index != 100 || string(es[999].Entry) != string(logEntryJSON(1099)) {
+		if err != nil || len(es) != wire.MaxLogEntries || es[0].Index != 100 || string(es[999].Entry) != string(logEntryJSON(1099)) {
 			t.Fatalf("entries 100..: %d, %v", len(es), err)
 		}
 		if es, err := c.LogEntries(ctx, n-3, n+10); err != nil || len(es) != 3 {
@@ -183,9 +185,9 @@ func TestLogAPI_RefusesBadParametersClearly(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		var er ucxhttp.ErrorResponse
+		var er wire.ErrorResponse
 		json.Unmarshal(body, &er)
-		if resp.StatusCode != ucxhttp.ErrorStatusCode(tc.code) || er.Error.Code != tc.code || er.Error.Field != tc.field || !strings.Contains(er.Error.Message, tc.says) {
+		if resp.StatusCode != wire.ErrorStatusCode(tc.code) || er.Error.Code != tc.code || er.Error.Field != tc.field || !strings.Contains(er.Error.Message, tc.says) {
 			t.Errorf("GET %s = %d %s; want %s field %q saying %q", tc.path, resp.StatusCode, body, tc.code, tc.field, tc.says)
 		}
 	}
@@ -197,7 +199,7 @@ func TestLogAPI_RefusesBadParametersClearly(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var es ucxhttp.LogEntries
+	var es wire.LogEntries
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &es) != nil || len(es.Entries) != 0 {
 		t.Errorf("entries from the largest index: %d %s; want 200 and none", resp.StatusCode, body)
 	}

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"math"
 	"net/http"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 func (s *Server) registerAuthRoutes() {
@@ -51,47 +51,7 @@ func (s *Server) handleOrgEvents(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Event]{Items: nonNil(es), Total: total, Offset: f.Offset, Limit: f.Limit})
-}
-
-// Me is the caller as the API shows it (GET /api/v1/me, and in a login
-// answer): who, for which organisation, with which role.
-type Me struct {
-	UserID   int64       `json:"user_id"`
-	Username string      `json:"username"`
-	OrgID    int64       `json:"org_id"`
-	OrgKind  ucx.OrgKind `json:"org_kind"`
-	Role     ucx.Role    `json:"role"`
-}
-
-func meOf(p *ucx.Principal) *Me {
-	return &Me{UserID: p.UserID, Username: p.Username, OrgID: p.OrgID, OrgKind: p.OrgKind, Role: p.Role}
-}
-
-// Principal returns the principal m describes.
-func (m *Me) Principal() *ucx.Principal {
-	return &ucx.Principal{UserID: m.UserID, Username: m.Username, OrgID: m.OrgID, OrgKind: m.OrgKind, Role: m.Role}
-}
-
-// LoginRequest is the body of POST /api/v1/auth/login.
-type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	// TokenName labels the token in lists; "login" when empty.
-	TokenName string `json:"token_name,omitempty"`
-}
-
-// TokenRequest is the body of POST /api/v1/tokens.
-type TokenRequest struct {
-	Name string `json:"name"`
-}
-
-// TokenResponse carries a new token's secret, shown this once and never
-// again: the server keeps only its hash.
-type TokenResponse struct {
-	Secret    string     `json:"secret"`
-	Token     *ucx.Token `json:"token"`
-	Principal *Me        `json:"principal,omitempty"`
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Event]{Items: nonNil(es), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // handleLogin exchanges a username and password for an API token, for
@@ -101,7 +61,7 @@ type TokenResponse struct {
 // failures from anywhere (sqlstore.LockAfterFailures). The 429 says when
 // to retry.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	var in LoginRequest
+	var in wire.LoginRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -145,15 +105,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, TokenResponse{Secret: secret, Token: tok, Principal: meOf(p)})
+	writeJSON(w, http.StatusCreated, wire.TokenResponse{Secret: secret, Token: tok, Principal: wire.MeOf(p)})
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	writeJSON(w, http.StatusOK, meOf(p))
+	writeJSON(w, http.StatusOK, wire.MeOf(p))
 }
 
 func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	var in TokenRequest
+	var in wire.TokenRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -168,7 +128,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *uc
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, TokenResponse{Secret: secret, Token: tok})
+	writeJSON(w, http.StatusCreated, wire.TokenResponse{Secret: secret, Token: tok})
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -183,90 +143,6 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *uc
 	}
 	s.tokens.clear()
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// OutletInput is an overseas service outlet as a client sends it; the id
-// and organisation are the server's to set.
-type OutletInput struct {
-	Country  string `json:"country"`
-	Provider string `json:"provider"`
-	Address  string `json:"address"`
-	Contact  string `json:"contact,omitempty"`
-}
-
-func (in *OutletInput) outlet() *ucx.Outlet {
-	return &ucx.Outlet{Country: ucx.NormalizeCountry(in.Country), Provider: strings.TrimSpace(in.Provider),
-		Address: strings.TrimSpace(in.Address), Contact: strings.TrimSpace(in.Contact)}
-}
-
-// OrgInput is an organisation as the operator creates it (POST
-// /api/v1/orgs). Ids and times are the server's to set.
-type OrgInput struct {
-	Kind          ucx.OrgKind   `json:"kind"`
-	Name          string        `json:"name"`
-	NameEN        string        `json:"name_en,omitempty"`
-	Region        string        `json:"region,omitempty"`
-	Brands        []string      `json:"brands,omitempty"`
-	WMIs          []string      `json:"wmis,omitempty"`
-	Outlets       []OutletInput `json:"outlets,omitempty"`
-	FilingNumber  string        `json:"filing_number,omitempty"`
-	FilingExpires ucx.Date      `json:"filing_expires,omitempty"`
-	Standing      ucx.Standing  `json:"standing,omitempty"`
-}
-
-func (in *OrgInput) org() *ucx.Org {
-	o := &ucx.Org{Kind: in.Kind, Name: strings.TrimSpace(in.Name), NameEN: in.NameEN, Region: in.Region,
-		Brands: in.Brands, WMIs: in.WMIs, FilingNumber: in.FilingNumber, FilingExpires: in.FilingExpires, Standing: in.Standing}
-	for i := range in.Outlets {
-		o.Outlets = append(o.Outlets, in.Outlets[i].outlet())
-	}
-	return o
-}
-
-func orgInputOf(o *ucx.Org) *OrgInput {
-	in := &OrgInput{Kind: o.Kind, Name: o.Name, NameEN: o.NameEN, Region: o.Region, Brands: o.Brands, WMIs: o.WMIs,
-		FilingNumber: o.FilingNumber, FilingExpires: o.FilingExpires, Standing: o.Standing}
-	for _, ot := range o.Outlets {
-		in.Outlets = append(in.Outlets, OutletInput{Country: ot.Country, Provider: ot.Provider, Address: ot.Address, Contact: ot.Contact})
-	}
-	return in
-}
-
-// StandingRequest is the body of PUT /api/v1/orgs/{id}/standing (R8).
-type StandingRequest struct {
-	Standing ucx.Standing `json:"standing"`
-	Reason   string       `json:"reason" text:"multiline"`
-}
-
-// WMIsRequest is the body of PUT /api/v1/orgs/{id}/wmis.
-type WMIsRequest struct {
-	WMIs []string `json:"wmis"`
-}
-
-// UserRequest is the body of POST /api/v1/users. OrgID defaults to the
-// caller's own organisation.
-type UserRequest struct {
-	OrgID       int64    `json:"org_id,omitempty"`
-	Username    string   `json:"username"`
-	DisplayName string   `json:"display_name,omitempty"`
-	Role        ucx.Role `json:"role"`
-	// Password is for an admin adding a colleague to its own organisation;
-	// left out, the user is invited (a one-time set-password token). The
-	// platform operator always invites.
-	Password string `json:"password,omitempty"`
-}
-
-// UserResponse is the answer of POST /api/v1/users: the user, and the
-// invitation when it was made without a password (its token shown once).
-type UserResponse struct {
-	*ucx.User
-	Invitation *ucx.Invitation `json:"invitation,omitempty"`
-}
-
-// AcceptInvitationRequest is the body of POST /api/v1/invitations/accept.
-type AcceptInvitationRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
 }
 
 func (s *Server) handleOrgIndex(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -289,16 +165,16 @@ func (s *Server) handleOrgIndex(w http.ResponseWriter, r *http.Request, p *ucx.P
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.Org]{Items: nonNil(orgs), Total: total, Offset: f.Offset, Limit: f.Limit})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Org]{Items: nonNil(orgs), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func (s *Server) handleCreateOrg(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	var in OrgInput
+	var in wire.OrgInput
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	o := in.org()
+	o := in.Org()
 	if err := s.OrgService.CreateOrg(r.Context(), p, o); err != nil {
 		s.Error(w, r, err)
 		return
@@ -326,7 +202,7 @@ func (s *Server) handleSetStanding(w http.ResponseWriter, r *http.Request, p *uc
 		s.Error(w, r, err)
 		return
 	}
-	var in StandingRequest
+	var in wire.StandingRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -354,12 +230,12 @@ func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.
 		s.Error(w, r, err)
 		return
 	}
-	var in OutletInput
+	var in wire.OutletInput
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	ot := in.outlet()
+	ot := in.Outlet()
 	ot.OrgID = id
 	if err := s.OrgService.AddOutlet(r.Context(), p, ot); err != nil {
 		s.Error(w, r, err)
@@ -374,7 +250,7 @@ func (s *Server) handleSetWMIs(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		s.Error(w, r, err)
 		return
 	}
-	var in WMIsRequest
+	var in wire.WMIsRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -394,19 +270,13 @@ func (s *Server) handleSetWMIs(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 	writeJSON(w, http.StatusOK, o)
 }
 
-// WMIClaimDecision is the body of POST /api/v1/wmi-claims/{id}/confirm
-// and …/refuse.
-type WMIClaimDecision struct {
-	Note string `json:"note,omitempty"`
-}
-
 func (s *Server) handleWMIClaims(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	cs, err := s.OrgService.WMIClaims(r.Context(), p)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.WMIClaim]{Items: nonNil(cs), Total: len(cs), Limit: len(cs)})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.WMIClaim]{Items: nonNil(cs), Total: len(cs), Limit: len(cs)})
 }
 
 // handleDecideWMIClaim confirms or refuses a pending WMI claim (R2).
@@ -417,7 +287,7 @@ func (s *Server) handleDecideWMIClaim(confirm bool) func(w http.ResponseWriter, 
 			s.Error(w, r, err)
 			return
 		}
-		var in WMIClaimDecision
+		var in wire.WMIClaimDecision
 		if err := s.decodeJSON(w, r, &in, true); err != nil {
 			s.Error(w, r, err)
 			return
@@ -432,7 +302,7 @@ func (s *Server) handleDecideWMIClaim(confirm bool) func(w http.ResponseWriter, 
 }
 
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	var in UserRequest
+	var in wire.UserRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -460,7 +330,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *ucx
 			s.Error(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, UserResponse{User: u})
+		writeJSON(w, http.StatusCreated, wire.UserResponse{User: u})
 		return
 	}
 	inv, err := s.OrgService.InviteUser(r.Context(), p, u)
@@ -469,7 +339,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, p *ucx
 		return
 	}
 	inv.URL = s.invitationURL(r, inv.Token)
-	writeJSON(w, http.StatusCreated, UserResponse{User: u, Invitation: inv})
+	writeJSON(w, http.StatusCreated, wire.UserResponse{User: u, Invitation: inv})
 }
 
 // invitationURL is the web page that accepts an invitation.
@@ -482,7 +352,7 @@ func (s *Server) invitationURL(r *http.Request, token string) string {
 // invitation's token (no sign-in: the token is the credential) and
 // answers the user as GET /me would.
 func (s *Server) handleAcceptInvitation(w http.ResponseWriter, r *http.Request) {
-	var in AcceptInvitationRequest
+	var in wire.AcceptInvitationRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -499,7 +369,7 @@ func (s *Server) handleAcceptInvitation(w http.ResponseWriter, r *http.Request) 
 	if info := infoFrom(r.Context()); info != nil {
 		info.principal = p
 	}
-	writeJSON(w, http.StatusOK, meOf(p))
+	writeJSON(w, http.StatusOK, wire.MeOf(p))
 }
 
 // nonNil makes an empty page encode as [] rather than null.
@@ -511,226 +381,3 @@ func nonNil[T any](s []T) []T {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// Client methods: ucx.OrgService over HTTP, and the login.
-
-// Login exchanges a username and password for a new API token. The token
-// is returned, not kept: call SetToken to use it.
-func (c *Client) Login(ctx context.Context, username, password string) (*TokenResponse, error) {
-	var out TokenResponse
-	_, err := c.do(ctx, &call{method: "POST", path: "/api/v1/auth/login",
-		in: LoginRequest{Username: username, Password: password, TokenName: "ucx login"}, out: &out})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// OrgEvents reads an organisation's audit trail (its admins only).
-func (c *Client) OrgEvents(ctx context.Context, _ *ucx.Principal, orgID int64, f ucx.EventFilter) ([]*ucx.Event, int, error) {
-	var out ListResponse[*ucx.Event]
-	path := idPath("/api/v1/orgs/%d/events", orgID) + "?offset=" + itoa(f.Offset)
-	if f.Limit > 0 {
-		path += "&limit=" + itoa(f.Limit)
-	}
-	if _, err := c.do(ctx, &call{method: "GET", path: path, out: &out}); err != nil {
-		return nil, 0, err
-	}
-	return out.Items, out.Total, nil
-}
-
-// Authenticate logs in and from then on sends the new token.
-func (c *Client) Authenticate(ctx context.Context, username, password string) (*ucx.Principal, error) {
-	tr, err := c.Login(ctx, username, password)
-	if err != nil {
-		return nil, err
-	}
-	c.SetToken(tr.Secret)
-	if tr.Principal == nil {
-		return nil, &ucx.Error{Code: ucx.EINTERNAL, Message: "the login answer names no principal"}
-	}
-	return tr.Principal.Principal(), nil
-}
-
-// Me returns the principal the client's token stands for.
-func (c *Client) Me(ctx context.Context) (*ucx.Principal, error) {
-	var m Me
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/me", out: &m}); err != nil {
-		return nil, err
-	}
-	return m.Principal(), nil
-}
-
-// PrincipalByToken returns the principal of secret (GET /api/v1/me with it).
-func (c *Client) PrincipalByToken(ctx context.Context, secret string) (*ucx.Principal, error) {
-	var m Me
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/me", token: &secret, out: &m}); err != nil {
-		return nil, err
-	}
-	return m.Principal(), nil
-}
-
-// CreateToken makes a token for the caller and returns its secret, once.
-func (c *Client) CreateToken(ctx context.Context, _ *ucx.Principal, name string) (string, *ucx.Token, error) {
-	var out TokenResponse
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/tokens", in: TokenRequest{Name: name}, out: &out}); err != nil {
-		return "", nil, err
-	}
-	return out.Secret, out.Token, nil
-}
-
-// RevokeToken revokes a token.
-func (c *Client) RevokeToken(ctx context.Context, _ *ucx.Principal, id int64) error {
-	_, err := c.do(ctx, &call{method: "DELETE", path: idPath("/api/v1/tokens/%d", id)})
-	return err
-}
-
-// CreateOrg creates an organisation and fills in o's id and creation time.
-func (c *Client) CreateOrg(ctx context.Context, _ *ucx.Principal, o *ucx.Org) error {
-	var out ucx.Org
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/orgs", in: orgInputOf(o), out: &out}); err != nil {
-		return err
-	}
-	*o = out
-	return nil
-}
-
-// FindOrgByID returns an organisation with its outlets.
-func (c *Client) FindOrgByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.Org, error) {
-	var out ucx.Org
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/orgs/%d", id), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// FindOrgs lists organisations and the total count.
-func (c *Client) FindOrgs(ctx context.Context, _ *ucx.Principal, f ucx.OrgFilter) ([]*ucx.Org, int, error) {
-	q := pageQuery(nil, f.Offset, f.Limit)
-	if f.Kind != "" {
-		q.Set("kind", string(f.Kind))
-	}
-	var out ListResponse[*ucx.Org]
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/orgs", query: q, out: &out}); err != nil {
-		return nil, 0, err
-	}
-	return out.Items, out.Total, nil
-}
-
-// SetStanding changes an exporter's credit standing (R8).
-func (c *Client) SetStanding(ctx context.Context, _ *ucx.Principal, orgID int64, st ucx.Standing, reason string) (*ucx.Org, error) {
-	var out ucx.Org
-	if _, err := c.do(ctx, &call{method: "PUT", path: idPath("/api/v1/orgs/%d/standing", orgID),
-		in: StandingRequest{Standing: st, Reason: reason}, out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// ownOrgID is the caller's organisation: from p when given, else asked.
-func (c *Client) ownOrgID(ctx context.Context, p *ucx.Principal) (int64, error) {
-	if p != nil && p.OrgID != 0 {
-		return p.OrgID, nil
-	}
-	me, err := c.Me(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return me.OrgID, nil
-}
-
-// AddOutlet adds an outlet to the caller's manufacturer and fills in its id.
-func (c *Client) AddOutlet(ctx context.Context, p *ucx.Principal, ot *ucx.Outlet) error {
-	orgID := ot.OrgID
-	if orgID == 0 {
-		var err error
-		if orgID, err = c.ownOrgID(ctx, p); err != nil {
-			return err
-		}
-	}
-	var out ucx.Outlet
-	in := OutletInput{Country: ot.Country, Provider: ot.Provider, Address: ot.Address, Contact: ot.Contact}
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/orgs/%d/outlets", orgID), in: in, out: &out}); err != nil {
-		return err
-	}
-	*ot = out
-	return nil
-}
-
-// SetWMIs replaces the caller's manufacturer's declared WMIs.
-func (c *Client) SetWMIs(ctx context.Context, p *ucx.Principal, orgID int64, wmis []string) (*ucx.Org, error) {
-	if orgID == 0 {
-		var err error
-		if orgID, err = c.ownOrgID(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	if wmis == nil {
-		wmis = []string{}
-	}
-	var out ucx.Org
-	if _, err := c.do(ctx, &call{method: "PUT", path: idPath("/api/v1/orgs/%d/wmis", orgID), in: WMIsRequest{WMIs: wmis}, out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// WMIClaims lists the pending WMI claims (the operator's).
-func (c *Client) WMIClaims(ctx context.Context, _ *ucx.Principal) ([]*ucx.WMIClaim, error) {
-	var out ListResponse[*ucx.WMIClaim]
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/wmi-claims", out: &out}); err != nil {
-		return nil, err
-	}
-	return out.Items, nil
-}
-
-// DecideWMIClaim confirms or refuses a pending WMI claim.
-func (c *Client) DecideWMIClaim(ctx context.Context, _ *ucx.Principal, id int64, confirm bool, note string) (*ucx.WMIClaim, error) {
-	action := "refuse"
-	if confirm {
-		action = "confirm"
-	}
-	var out ucx.WMIClaim
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/wmi-claims/%d/", id) + action, in: WMIClaimDecision{Note: note}, out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// CreateUser adds a user and fills in its id.
-func (c *Client) CreateUser(ctx context.Context, _ *ucx.Principal, u *ucx.User, password string) error {
-	if password == "" {
-		return ucx.FieldErrorf(ucx.EINVALID, "password", "the password is required; to add a user without one, invite them")
-	}
-	out := UserResponse{User: &ucx.User{}}
-	in := UserRequest{OrgID: u.OrgID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Password: password}
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/users", in: in, out: &out}); err != nil {
-		return err
-	}
-	*u = *out.User
-	return nil
-}
-
-// InviteUser adds a user without a password and returns the invitation,
-// whose URL the server fills in.
-func (c *Client) InviteUser(ctx context.Context, _ *ucx.Principal, u *ucx.User) (*ucx.Invitation, error) {
-	out := UserResponse{User: &ucx.User{}}
-	in := UserRequest{OrgID: u.OrgID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/users", in: in, out: &out}); err != nil {
-		return nil, err
-	}
-	*u = *out.User
-	if out.Invitation == nil {
-		return nil, ucx.Errorf(ucx.EINTERNAL, "the server answered no invitation")
-	}
-	return out.Invitation, nil
-}
-
-// AcceptInvitation sets an invited user's password with the token.
-func (c *Client) AcceptInvitation(ctx context.Context, token, password string) (*ucx.Principal, error) {
-	var out Me
-	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/invitations/accept", in: AcceptInvitationRequest{Token: token, Password: password}, out: &out}); err != nil {
-		return nil, err
-	}
-	return out.Principal(), nil
-}

@@ -18,15 +18,6 @@ const (
 	maxLimit     = 500
 )
 
-// ListResponse is the shape of every list answer: one page of items, the
-// total that matched the filter, and the page asked for.
-type ListResponse[T any] struct {
-	Items  []T `json:"items"`
-	Total  int `json:"total"`
-	Offset int `json:"offset"`
-	Limit  int `json:"limit"`
-}
-
 // pathID reads the {name} wildcard as a positive record id. Anything else
 // (letters, zero, a negative number, an overflow) is EINVALID naming the
 // wildcard, never a lookup that cannot succeed.
@@ -74,12 +65,6 @@ func queryString(q url.Values, name string) (string, error) {
 		return "", err
 	}
 	return s, nil
-}
-
-// versionBody is the optional body of a workflow action that takes only
-// the version the caller last saw.
-type versionBody struct {
-	Version *int `json:"version"`
 }
 
 // requestVersion returns the version a workflow action is made against:

@@ -1,11 +1,10 @@
 package http
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 func (s *Server) registerRequestRoutes() {
@@ -13,18 +12,6 @@ func (s *Server) registerRequestRoutes() {
 	s.handle("GET /api/v1/requests/{id}", s.authenticate(s.handleRequestView))
 	s.handle("POST /api/v1/requests/{id}/approve", s.authenticate(s.handleApproveRequest))
 	s.handle("POST /api/v1/requests/{id}/refuse", s.authenticate(s.handleRefuseRequest))
-}
-
-// ApprovalRequest is the body of POST /api/v1/requests/{id}/approve: the
-// version the manufacturer reviewed and the outlets that will serve the
-// vehicle in its destination (R3).
-type ApprovalRequest struct {
-	Version   *int    `json:"version,omitempty"`
-	OutletIDs []int64 `json:"outlet_ids"`
-	// Envelope, for a manufacturer sealing offline: the document of GET
-	// …/document?outlet=… sealed with ucx seal. Without it the platform
-	// seals with the manufacturer's custodial key (documents.go).
-	Envelope json.RawMessage `json:"envelope,omitempty"`
 }
 
 // handleRequestIndex is a manufacturer's inbox (or, for the others, the
@@ -51,7 +38,7 @@ func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *u
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*ucx.ConfirmationRequest]{Items: nonNil(reqs), Total: total, Offset: f.Offset, Limit: f.Limit})
+	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.ConfirmationRequest]{Items: nonNil(reqs), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func (s *Server) handleRequestView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -75,7 +62,7 @@ func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p 
 		s.Error(w, r, err)
 		return
 	}
-	var in ApprovalRequest
+	var in wire.ApprovalRequest
 	if err := s.decodeJSON(w, r, &in, false); err != nil {
 		s.Error(w, r, err)
 		return
@@ -124,48 +111,4 @@ func (s *Server) handleRefuseRequest(w http.ResponseWriter, r *http.Request, p *
 	s.metrics.transition(actionRefuseRequest)
 	w.Header().Set("ETag", etag(cr.Version))
 	writeJSON(w, http.StatusOK, cr)
-}
-
-// Client methods: ucx.RequestService.
-
-// FindRequests lists confirmation requests and the total count.
-func (c *Client) FindRequests(ctx context.Context, _ *ucx.Principal, f ucx.RequestFilter) ([]*ucx.ConfirmationRequest, int, error) {
-	q := pageQuery(nil, f.Offset, f.Limit)
-	if f.State != "" {
-		q.Set("state", string(f.State))
-	}
-	var out ListResponse[*ucx.ConfirmationRequest]
-	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/requests", query: q, out: &out}); err != nil {
-		return nil, 0, err
-	}
-	return out.Items, out.Total, nil
-}
-
-// FindRequestByID returns one confirmation request.
-func (c *Client) FindRequestByID(ctx context.Context, _ *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {
-	var cr ucx.ConfirmationRequest
-	if _, err := c.do(ctx, &call{method: "GET", path: idPath("/api/v1/requests/%d", id), out: &cr}); err != nil {
-		return nil, err
-	}
-	return &cr, nil
-}
-
-// ApproveRequest approves a request with the chosen outlets.
-func (c *Client) ApproveRequest(ctx context.Context, _ *ucx.Principal, id int64, version int, outletIDs []int64) (*ucx.ConfirmationRequest, error) {
-	var cr ucx.ConfirmationRequest
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/requests/%d/approve", id),
-		in: ApprovalRequest{Version: &version, OutletIDs: outletIDs}, out: &cr}); err != nil {
-		return nil, err
-	}
-	return &cr, nil
-}
-
-// RefuseRequest refuses a request with a code and an explanation.
-func (c *Client) RefuseRequest(ctx context.Context, _ *ucx.Principal, id int64, version int, code, text string) (*ucx.ConfirmationRequest, error) {
-	var cr ucx.ConfirmationRequest
-	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/requests/%d/refuse", id),
-		in: RefusalRequest{Version: &version, Code: code, Text: text}, out: &cr}); err != nil {
-		return nil, err
-	}
-	return &cr, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // openAPI is the checked-in OpenAPI 3.1 description of every route. A test
@@ -25,11 +26,6 @@ func (s *Server) registerSystemRoutes() {
 	s.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
 }
 
-// HealthResponse is the body of GET /healthz.
-type HealthResponse struct {
-	Status string `json:"status"` // "ok" or "unavailable"
-}
-
 // handleHealthz answers a load balancer: 200 when the store answers within
 // two seconds, 503 otherwise. The reason is logged, not sent: the endpoint
 // is public.
@@ -39,11 +35,11 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		if err := s.Health(ctx); err != nil {
 			s.logger().WarnContext(r.Context(), "health check failed", "err", err.Error())
-			writeJSON(w, ErrorStatusCode(ucx.EUNAVAILABLE), HealthResponse{Status: "unavailable"})
+			writeJSON(w, wire.ErrorStatusCode(ucx.EUNAVAILABLE), wire.HealthResponse{Status: "unavailable"})
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, wire.HealthResponse{Status: "ok"})
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -133,7 +135,7 @@ func TestHealthz_ReportsTheStore(t *testing.T) {
 	// And over a real store.
 	db := mustOpenDB(t, sqlstore.SQLite)
 	w := newWorld(t, db)
-	if err := ucxhttp.NewClient(w.ts.URL, "").Health(context.Background()); err != nil {
+	if err := client.New(w.ts.URL, "").Health(context.Background()); err != nil {
 		t.Fatalf("Health over a live store: %v", err)
 	}
 	db.Close()
@@ -218,7 +220,7 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	c := ucxhttp.NewClient(ts.URL, "")
+	c := client.New(ts.URL, "")
 	ctx := context.Background()
 
 	for i := 0; i < 3; i++ {
@@ -327,7 +329,7 @@ func TestClient_ReturnsTheServersErrorCodeMessageAndField(t *testing.T) {
 	if _, _, err := w.c("operator.admin").FindApplications(ctx, nil, ucx.ApplicationFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 		t.Fatalf("operator lists applications: %v, want forbidden", err)
 	}
-	dead := ucxhttp.NewClient("http://127.0.0.1:1", "x")
+	dead := client.New("http://127.0.0.1:1", "x")
 	if _, err := dead.Me(ctx); ucx.ErrorCode(err) != ucx.EUNAVAILABLE {
 		t.Fatalf("unreachable server: %v, want unavailable", err)
 	}
@@ -343,7 +345,7 @@ func TestCheck_DecidesWithoutStoring(t *testing.T) {
 	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
 	ctx := context.Background()
 	in := w.input(makerWMI, recentReg)
-	d, err := w.c("exporter.member").Check(ctx, &ucxhttp.CheckRequest{Vehicle: in.Vehicle, Certificate: in.Certificate,
+	d, err := w.c("exporter.member").Check(ctx, &wire.CheckRequest{Vehicle: in.Vehicle, Certificate: in.Certificate,
 		Destination: "ru", InspectionReport: in.InspectionReport})
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +354,7 @@ func TestCheck_DecidesWithoutStoring(t *testing.T) {
 		t.Fatalf("decision: %+v", d)
 	}
 	old := w.input(makerWMI, oldReg)
-	d, err = w.c("maker.viewer").Check(ctx, &ucxhttp.CheckRequest{Vehicle: old.Vehicle, Certificate: old.Certificate, Destination: "KZ",
+	d, err = w.c("maker.viewer").Check(ctx, &wire.CheckRequest{Vehicle: old.Vehicle, Certificate: old.Certificate, Destination: "KZ",
 		InspectionReport: "x", ApplicationDate: ucx.MustDate(2026, 6, 1)})
 	if err != nil || d.Outcome != ucx.Clear || d.LetterRequired {
 		t.Fatalf("old car: %+v %v", d, err)
@@ -399,12 +401,12 @@ func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T)
 	defer ts.Close()
 
 	// Revoked through this server: refused at once.
-	c := ucxhttp.NewClient(ts.URL, w.tokens["exporter.admin"])
+	c := client.New(ts.URL, w.tokens["exporter.admin"])
 	secret, tok, err := c.CreateToken(ctx, nil, "here")
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := ucxhttp.NewClient(ts.URL, secret)
+	user := client.New(ts.URL, secret)
 	if _, err := user.Me(ctx); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
@@ -420,7 +422,7 @@ func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	user = ucxhttp.NewClient(ts.URL, secret)
+	user = client.New(ts.URL, secret)
 	if _, err := user.Me(ctx); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
@@ -465,7 +467,7 @@ func TestPanic_IsALogged500InTheErrorShape(t *testing.T) {
 		if err != nil {
 			t.Fatalf("request %d: %v (the server must survive a panic)", i, err)
 		}
-		var er ucxhttp.ErrorResponse
+		var er wire.ErrorResponse
 		json.NewDecoder(resp.Body).Decode(&er)
 		resp.Body.Close()
 		if resp.StatusCode != 500 || er.Error.Code != ucx.EINTERNAL || er.Error.Message != "Internal error." {

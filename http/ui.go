@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 //go:embed templates/*.html
@@ -367,7 +368,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, p *ucx.Principa
 		s.logger().ErrorContext(r.Context(), "internal error", "method", r.Method, "route", r.Pattern, "err", err.Error())
 	}
 	pg := &uiErrorPage{uiBase: s.newBase(r, p, "error", "error."+code), Code: code}
-	pg.status = ErrorStatusCode(code)
+	pg.status = wire.ErrorStatusCode(code)
 	pg.Message = pg.errText(err)
 	s.render(w, r, pg)
 }

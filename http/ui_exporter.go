@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // uiDashboardPage is an exporter's overview: applications by state and the
@@ -258,7 +259,7 @@ func (b *uiBase) formError(f *uiForm, err error) {
 		return
 	}
 	b.fieldError(f, err)
-	b.status = ErrorStatusCode(ucx.ErrorCode(err))
+	b.status = wire.ErrorStatusCode(ucx.ErrorCode(err))
 }
 
 // fieldError puts a service error beside the form control it names
@@ -415,8 +416,8 @@ func (s *Server) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *
 		_, err = s.LicenceService.IssueLicence(ctx, p, id, version)
 	case "refuse":
 		done = "licence_refused"
-		in := RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
-		if err = in.validate(); err == nil {
+		in := wire.RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
+		if err = validateRefusal(&in); err == nil {
 			_, err = s.LicenceService.RefuseLicence(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:
@@ -474,7 +475,7 @@ func (s *Server) uiStartImport(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 	case ucx.EINVALID, ucx.ETOOLARGE:
 		pg := &uiImportNewPage{uiBase: s.newBase(r, p, "import_new", "title.import_new"), Form: newUIForm()}
 		pg.Form.Errors["file"] = pg.errText(err)
-		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		pg.status = wire.ErrorStatusCode(ucx.ErrorCode(err))
 		s.render(w, r, pg)
 	default:
 		s.uiError(w, r, p, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/docpdf"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // uiVerifyMaxBytes bounds a pasted or uploaded document: a verification
@@ -168,7 +169,7 @@ func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
 		default:
 			pg.Form.Errors[field] = pg.errText(err)
 		}
-		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		pg.status = wire.ErrorStatusCode(ucx.ErrorCode(err))
 		s.render(w, r, pg)
 		return
 	}
@@ -198,7 +199,7 @@ func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := uiVerifyInput(w, r, pg.Form)
 	if err != nil {
-		pg.status = ErrorStatusCode(ucx.ErrorCode(err))
+		pg.status = wire.ErrorStatusCode(ucx.ErrorCode(err))
 		switch {
 		case ucx.ErrorCode(err) == ucx.ETOOLARGE:
 			pg.Form.Errors["document"] = pg.T("verify.toolarge")
@@ -224,7 +225,7 @@ func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVe
 			s.uiError(w, r, nil, err)
 		default:
 			pg.Form.Errors["document"] = pg.verifyInputError(doc, err)
-			pg.status = ErrorStatusCode(code)
+			pg.status = wire.ErrorStatusCode(code)
 			s.render(w, r, pg)
 		}
 		return

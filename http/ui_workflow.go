@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // uiInboxPage is a manufacturer's pending confirmation requests, oldest
@@ -106,8 +107,8 @@ func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.
 		}
 	case "refuse":
 		done = "refused"
-		in := RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
-		if err = in.validate(); err == nil {
+		in := wire.RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
+		if err = validateRefusal(&in); err == nil {
 			_, err = s.RequestService.RefuseRequest(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:

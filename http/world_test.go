@@ -20,6 +20,8 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/vin"
@@ -113,10 +115,10 @@ type world struct {
 	db      *sqlstore.DB
 	server  *ucxhttp.Server
 	ts      *httptest.Server
-	orgs    map[string]*ucx.Org        // "exporter", "maker2", …
-	clients map[string]*ucxhttp.Client // "exporter.member", …
-	tokens  map[string]string          // the same users' token secrets
-	users   map[string]*ucx.Principal  // the same users as principals
+	orgs    map[string]*ucx.Org       // "exporter", "maker2", …
+	clients map[string]*client.Client // "exporter.member", …
+	tokens  map[string]string         // the same users' token secrets
+	users   map[string]*ucx.Principal // the same users as principals
 	serial  int
 	makerRU int64 // outlet ids
 	makerKZ int64
@@ -138,7 +140,7 @@ const (
 func newWorld(t testing.TB, db *sqlstore.DB) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{t: t, db: db, orgs: map[string]*ucx.Org{}, clients: map[string]*ucxhttp.Client{},
+	w := &world{t: t, db: db, orgs: map[string]*ucx.Org{}, clients: map[string]*client.Client{},
 		tokens: map[string]string{}, users: map[string]*ucx.Principal{}}
 	lw := &logWriter{t: t}
 	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
@@ -191,7 +193,7 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 			if err != nil {
 				t.Fatalf("bootstrap %s: %v", u.Username, err)
 			}
-			c := ucxhttp.NewClient(w.ts.URL, "")
+			c := client.New(w.ts.URL, "")
 			p, err := c.Authenticate(ctx, u.Username, testPassword)
 			if err != nil {
 				t.Fatalf("login %s over HTTP: %v", u.Username, err)
@@ -219,7 +221,7 @@ func newWorld(t testing.TB, db *sqlstore.DB) *world {
 }
 
 // c returns the client of user ("exporter.member").
-func (w *world) c(user string) *ucxhttp.Client {
+func (w *world) c(user string) *client.Client {
 	c, ok := w.clients[user]
 	if !ok {
 		w.t.Fatalf("no user %s in the world", user)
@@ -335,15 +337,15 @@ type response struct {
 
 // errorBody decodes the API's error shape, failing the test when the body
 // does not have it.
-func (r *response) errorBody(t testing.TB) ucxhttp.ErrorBody {
+func (r *response) errorBody(t testing.TB) wire.ErrorBody {
 	t.Helper()
-	var er ucxhttp.ErrorResponse
+	var er wire.ErrorResponse
 	dec := json.NewDecoder(strings.NewReader(string(r.body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&er); err != nil || er.Error.Code == "" || er.Error.Message == "" {
 		t.Fatalf("status %d: body %q is not the error shape (%v)", r.status, r.body, err)
 	}
-	if got := ucxhttp.ErrorStatusCode(er.Error.Code); got != r.status {
+	if got := wire.ErrorStatusCode(er.Error.Code); got != r.status {
 		t.Fatalf("error code %s answered with status %d, but the table says %d", er.Error.Code, r.status, got)
 	}
 	return er.Error

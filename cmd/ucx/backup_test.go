@@ -19,7 +19,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
-	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -78,16 +78,16 @@ func TestBackupRestore_SealedStoreVerifiesAndAnOlderOneIsARollback(t *testing.T)
 	if b, err := os.ReadFile(credsFile); err != nil || json.Unmarshal(b, &creds) != nil {
 		t.Fatalf("reading the demo credentials: %v", err)
 	}
-	client := func(user string) *http.Client {
+	clientOf := func(user string) *client.Client {
 		for _, c := range creds {
 			if c.Username == user {
-				return http.NewClient(m.URL(), c.Token)
+				return client.New(m.URL(), c.Token)
 			}
 		}
 		t.Fatalf("no demo user %s", user)
 		return nil
 	}
-	exporter, maker, authority := client("huayun-export"), client("byd-compliance"), client("gd-licensing")
+	exporter, maker, authority := clientOf("huayun-export"), clientOf("byd-compliance"), clientOf("gd-licensing")
 	me, err := maker.Me(ctx)
 	if err != nil {
 		t.Fatal(err)

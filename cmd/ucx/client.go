@@ -16,7 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // defaultServer is where the client commands look for ucx serve when
@@ -55,7 +56,7 @@ func (f *clientFlags) serverURL() string {
 // client returns an API client with the caller's token. Without a token
 // there is nothing to send, which is a usage error (exit 2), not a trip to
 // the server to be told so.
-func (f *clientFlags) client() (*ucxhttp.Client, error) {
+func (f *clientFlags) client() (*client.Client, error) {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("UCX_TOKEN")
@@ -63,7 +64,7 @@ func (f *clientFlags) client() (*ucxhttp.Client, error) {
 	if token == "" {
 		return nil, usageErr(errors.New("no API token: pass --token or set UCX_TOKEN (`ucx login` prints one)"))
 	}
-	c := ucxhttp.NewClient(f.serverURL(), token)
+	c := client.New(f.serverURL(), token)
 	c.UserAgent = "ucx-cli"
 	return c, nil
 }
@@ -116,7 +117,7 @@ func clientErr(err error) error {
 		text += " (field " + f + ")"
 	}
 	exit := exitFound
-	if ucxhttp.ErrorStatusCode(code) >= 500 {
+	if wire.ErrorStatusCode(code) >= 500 {
 		exit = exitInternal
 	}
 	return &exitError{code: exit, err: errors.New(text)}
@@ -187,7 +188,7 @@ func timeStr(t *time.Time) string {
 func printList[T any](cmd *cobra.Command, f *clientFlags, items []T, total, offset, limit int, header []string, row func(T) []string) error {
 	w := cmd.OutOrStdout()
 	if f.json {
-		return printJSON(w, ucxhttp.ListResponse[T]{Items: items, Total: total, Offset: offset, Limit: limit})
+		return printJSON(w, wire.ListResponse[T]{Items: items, Total: total, Offset: offset, Limit: limit})
 	}
 	t := newTable(w, header...)
 	for _, it := range items {
@@ -239,7 +240,7 @@ Exit status: 0 signed in, 1 refused (wrong password, too many attempts),
 			if err != nil {
 				return err
 			}
-			c := ucxhttp.NewClient(f.serverURL(), "")
+			c := client.New(f.serverURL(), "")
 			c.UserAgent = "ucx-cli"
 			tr, err := c.Login(cmd.Context(), username, password)
 			if err != nil {

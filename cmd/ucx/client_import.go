@@ -12,6 +12,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 )
 
 // newImportCmd is `ucx import`: upload a month of an exporter's cars as
@@ -102,7 +103,7 @@ the server refused the file, 2 usage, 3 server failure.`,
 // saveResults downloads the per-row results to a file, writing a temporary
 // file first so that a cut download never leaves half a file under the
 // name asked for.
-func saveResults(cmd *cobra.Command, c *ucxhttp.Client, id int64, path string) error {
+func saveResults(cmd *cobra.Command, c *client.Client, id int64, path string) error {
 	tmp, err := os.CreateTemp(dirOf(path), ".ucx-results-*")
 	if err != nil {
 		return usageErr(err)

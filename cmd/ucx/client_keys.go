@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -202,12 +202,12 @@ The bundle is saved as served and not checked here; ucx verify does that.`,
 // publicClient is a client for the public routes: it sends the token when
 // there is one and goes without when there is none, rather than refusing
 // as f.client does.
-func publicClient(f *clientFlags) *ucxhttp.Client {
+func publicClient(f *clientFlags) *client.Client {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("UCX_TOKEN")
 	}
-	c := ucxhttp.NewClient(f.serverURL(), token)
+	c := client.New(f.serverURL(), token)
 	c.UserAgent = "ucx-cli"
 	return c
 }
@@ -245,7 +245,7 @@ type sealed struct {
 // a flag, so that a seal can never name an organisation the token does
 // not act for. The seal time is this machine's clock: the server refuses
 // a seal dated more than a few minutes ahead of its own.
-func (s *localSealer) seal(ctx context.Context, c *ucxhttp.Client, doc []byte) ([]byte, *sealed, error) {
+func (s *localSealer) seal(ctx context.Context, c *client.Client, doc []byte) ([]byte, *sealed, error) {
 	me, err := c.Me(ctx)
 	if err != nil {
 		return nil, nil, clientErr(err)
@@ -266,7 +266,7 @@ func (s *localSealer) seal(ctx context.Context, c *ucxhttp.Client, doc []byte) (
 // sealFetched fetches the platform's document with fetch and seals it
 // here. A nil sealer (no --key) does nothing: the platform seals with the
 // custodial key.
-func (s *localSealer) sealFetched(ctx context.Context, c *ucxhttp.Client, fetch func() ([]byte, error)) ([]byte, *sealed, error) {
+func (s *localSealer) sealFetched(ctx context.Context, c *client.Client, fetch func() ([]byte, error)) ([]byte, *sealed, error) {
 	if s == nil {
 		return nil, nil, nil
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxbundle "github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
@@ -121,7 +123,7 @@ func (w *clientWorld) awaitingRequest(t *testing.T) (appID, reqID string) {
 		t.Fatalf("app file: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = w.ucx(t, "maker", "", "request", "list", "--state", "pending", "--json")
-	var inbox http.ListResponse[*ucx.ConfirmationRequest]
+	var inbox wire.ListResponse[*ucx.ConfirmationRequest]
 	if code != 0 || json.Unmarshal([]byte(out), &inbox) != nil {
 		t.Fatalf("request list: exit %d\n%s", code, out)
 	}
@@ -303,7 +305,7 @@ func TestClientKeys_SealRefusals(t *testing.T) {
 
 func mustPrincipal(t *testing.T, w *clientWorld, user string) *ucx.Principal {
 	t.Helper()
-	c := http.NewClient(w.url, w.tokens[user])
+	c := client.New(w.url, w.tokens[user])
 	p, err := c.Me(context.Background())
 	if err != nil {
 		t.Fatal(err)

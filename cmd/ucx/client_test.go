@@ -19,6 +19,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/vin"
@@ -196,7 +197,7 @@ func TestClientCmds_WholeWorkflowFromTheCommandLine(t *testing.T) {
 	}
 
 	code, out, _ = w.ucx(t, "maker", "", "request", "list", "--json")
-	var inbox http.ListResponse[*ucx.ConfirmationRequest]
+	var inbox wire.ListResponse[*ucx.ConfirmationRequest]
 	if code != 0 || json.Unmarshal([]byte(out), &inbox) != nil || inbox.Total != 1 {
 		t.Fatalf("request list --json: exit %d\n%s", code, out)
 	}
@@ -378,7 +379,7 @@ func TestClientCmds_RefusalsFromTheCommandLine(t *testing.T) {
 	// A near-new car: the manufacturer refuses its letter.
 	file("2026-01-16")
 	code, out, _ := w.ucx(t, "maker", "", "request", "list", "--json")
-	var inbox http.ListResponse[*ucx.ConfirmationRequest]
+	var inbox wire.ListResponse[*ucx.ConfirmationRequest]
 	if code != 0 || json.Unmarshal([]byte(out), &inbox) != nil || len(inbox.Items) != 1 {
 		t.Fatalf("request list: exit %d\n%s", code, out)
 	}

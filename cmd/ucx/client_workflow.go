@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 )
 
 // newRequestCmd is `ucx request`: a manufacturer's inbox of confirmation
@@ -137,7 +137,7 @@ envelope sent back. The private key never leaves this machine. Without
 		use: "refuse ID --code CODE --text TEXT", short: "refuse, with a reason code and an explanation",
 		long: "refuse refuses a request.", idName: "the request id",
 		versionHelp: "the version you last read (default: the current one)",
-		do: func(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int, code, text string) error {
+		do: func(cmd *cobra.Command, c *client.Client, id int64, given int, code, text string) error {
 			version, err := requestVersion(cmd, c, id, given)
 			if err != nil {
 				return err
@@ -155,7 +155,7 @@ envelope sent back. The private key never leaves this machine. Without
 }
 
 // requestVersion is the version given, or else the request's current one.
-func requestVersion(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int) (int, error) {
+func requestVersion(cmd *cobra.Command, c *client.Client, id int64, given int) (int, error) {
 	if given != 0 {
 		return given, nil
 	}
@@ -269,7 +269,7 @@ authority's custodial key.`,
 		use: "refuse APP_ID --code CODE --text TEXT", short: "refuse the licence of an application under review",
 		long: "refuse refuses a licence.", idName: "the application id",
 		versionHelp: "the application version you reviewed (default: the current one)",
-		do: func(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int, code, text string) error {
+		do: func(cmd *cobra.Command, c *client.Client, id int64, given int, code, text string) error {
 			version, err := appVersion(cmd, c, id, given)
 			if err != nil {
 				return err
@@ -403,7 +403,7 @@ usage, 3 server failure.`,
 
 // findLicence finds a licence the caller may see by its number, or by
 // its id when the argument is all digits (licence numbers never are).
-func findLicence(cmd *cobra.Command, c *ucxhttp.Client, arg string) (*ucx.Licence, error) {
+func findLicence(cmd *cobra.Command, c *client.Client, arg string) (*ucx.Licence, error) {
 	arg = strings.TrimSpace(arg)
 	if arg != "" && strings.Trim(arg, "0123456789") == "" {
 		id, err := parseID("the licence id", arg)
@@ -427,7 +427,7 @@ func findLicence(cmd *cobra.Command, c *ucxhttp.Client, arg string) (*ucx.Licenc
 }
 
 // appVersion is the version given, or else the application's current one.
-func appVersion(cmd *cobra.Command, c *ucxhttp.Client, id int64, given int) (int, error) {
+func appVersion(cmd *cobra.Command, c *client.Client, id int64, given int) (int, error) {
 	if given != 0 {
 		return given, nil
 	}
@@ -518,7 +518,7 @@ Exit status: 0 recorded, 1 the server refused, 2 usage, 3 server failure.`,
 // version is found, and what the server is asked.
 type refuseSpec struct {
 	use, short, long, idName, versionHelp string
-	do                                    func(cmd *cobra.Command, c *ucxhttp.Client, id int64, version int, code, text string) error
+	do                                    func(cmd *cobra.Command, c *client.Client, id int64, version int, code, text string) error
 }
 
 // newRefuseCmd builds a `refuse ID --code CODE --text TEXT` command: both

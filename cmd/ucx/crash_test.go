@@ -25,7 +25,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
-	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/vin"
 )
@@ -125,7 +125,7 @@ func crashTest(t *testing.T, path string) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 	for round := 0; round <= rounds; round++ {
 		child, url := startChild(t, path, "--log-key", logKey)
-		client := http.NewClient(url, cred.Token)
+		api := client.New(url, cred.Token)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {
@@ -139,7 +139,7 @@ func crashTest(t *testing.T, path string) {
 					default:
 					}
 					in := crashApplication(nextVIN())
-					app, _, err := client.CreateApplication(ctx, nil, in, ucx.CreateOptions{})
+					app, _, err := api.CreateApplication(ctx, nil, in, ucx.CreateOptions{})
 					mu.Lock()
 					if err == nil {
 						acked = append(acked, ack{app.ID, app.Vehicle.VIN})
@@ -401,8 +401,8 @@ func importCrashTest(t *testing.T, path string, rows int) {
 	}
 
 	child, url := startChild(t, path, "--log-key", logKey)
-	client := http.NewClient(url, cred.Token)
-	im, err := client.StartImport(ctx, nil, "cars.csv", []byte(csv.String()))
+	api := client.New(url, cred.Token)
+	im, err := api.StartImport(ctx, nil, "cars.csv", []byte(csv.String()))
 	if err != nil {
 		child.Process.Kill()
 		child.Wait()
@@ -410,7 +410,7 @@ func importCrashTest(t *testing.T, path string, rows int) {
 	}
 	// Kill the server once the import has filed a batch but not all.
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		got, err := client.FindImportByID(ctx, nil, im.ID)
+		got, err := api.FindImportByID(ctx, nil, im.ID)
 		if err == nil && got.State == ucx.ImportRunning && got.Processed > 0 {
 			break
 		}
@@ -451,10 +451,10 @@ func importCrashTest(t *testing.T, path string, rows int) {
 		child.Process.Signal(syscall.SIGTERM)
 		child.Wait()
 	}()
-	client = http.NewClient(url, cred.Token)
+	api = client.New(url, cred.Token)
 	var got *ucx.Import
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if got, err = client.FindImportByID(ctx, nil, im.ID); err == nil && got.State == ucx.ImportDone {
+		if got, err = api.FindImportByID(ctx, nil, im.ID); err == nil && got.State == ucx.ImportDone {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -462,12 +462,12 @@ func importCrashTest(t *testing.T, path string, rows int) {
 		}
 	}
 	if got.Total != rows || got.Processed != rows || got.Filed != rows || got.Rejected != 0 {
-		rs, _ := client.ImportRows(ctx, nil, im.ID, 0, 1)
+		rs, _ := api.ImportRows(ctx, nil, im.ID, 0, 1)
 		t.Fatalf("resumed import = %+v; want all %d rows filed once; first row %+v", got, rows, rs[0])
 	}
 	n := 0
 	for offset := 0; ; offset += 500 {
-		page, err := client.ImportRows(ctx, nil, im.ID, offset, 500)
+		page, err := api.ImportRows(ctx, nil, im.ID, offset, 500)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,7 +28,8 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -203,7 +204,7 @@ func (m *Main) startLog(ctx context.Context) {
 type monitorState = tlog.MonitorState
 
 // logClient adapts the API client to tlog.LogClient.
-type logClient struct{ c *ucxhttp.Client }
+type logClient struct{ c *client.Client }
 
 func (l logClient) LogKey(ctx context.Context) (string, error)        { return l.c.LogKey(ctx) }
 func (l logClient) LogCheckpoint(ctx context.Context) ([]byte, error) { return l.c.LogCheckpoint(ctx) }
@@ -391,9 +392,9 @@ be asked (--once; when following, the monitor retries).`,
 			if interval <= 0 {
 				return usageErr(errors.New("--interval must be positive"))
 			}
-			c := ucxhttp.NewClient(server, "")
+			c := client.New(server, "")
 			c.UserAgent = "ucx-log-monitor"
-			m := &monitor{Monitor: &tlog.Monitor{Client: logClient{c}, Watch: watch, Proofs: proofs, Workers: workers, Batch: ucxhttp.MaxLogEntries},
+			m := &monitor{Monitor: &tlog.Monitor{Client: logClient{c}, Watch: watch, Proofs: proofs, Workers: workers, Batch: wire.MaxLogEntries},
 				server: c.URL, state: statePath, out: cmd.OutOrStdout()}
 			if pub != "" {
 				m.Key = pub

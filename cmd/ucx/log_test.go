@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/tlog"
@@ -450,7 +451,7 @@ func TestServe_LogKeyIsMadeOnceAndRequiredToMatch(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("log key file: %v, %v", st, err)
 	}
-	c := http.NewClient(m.URL(), "")
+	c := client.New(m.URL(), "")
 	vkey, err := c.LogKey(context.Background())
 	if err != nil || vkey != m.LogVerifierKey || !strings.HasPrefix(vkey, logTestOrigin+"+") {
 		t.Fatalf("GET /api/v1/log/key = %q, %v; want %q", vkey, err, m.LogVerifierKey)

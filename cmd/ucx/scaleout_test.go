@@ -19,6 +19,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
 	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -89,7 +90,7 @@ func TestScaleOut_TwoServersOnOnePostgreSQL(t *testing.T) {
 	}
 	a, b := servers[0], servers[1]
 	exporter, _ := world.Login("huayun-export")
-	on := func(m *Main, token string) *http.Client { return http.NewClient(m.URL(), token) }
+	on := func(m *Main, token string) *client.Client { return client.New(m.URL(), token) }
 	expA, expB := on(a, exporter.Token), on(b, exporter.Token)
 
 	t.Run("FiledThroughOneReadThroughTheOther", func(t *testing.T) {
@@ -206,7 +207,7 @@ func TestScaleOut_TwoServersOnOnePostgreSQL(t *testing.T) {
 				fmt.Fprintf(&csv, "%s,BYD,Seal,%s,%s,RU,BYD,Seal,%s,%s,CMA-1,OOO Scale,HT-%d-%d\n", v, reg, reg, reg, reg, i, j)
 			}
 			csv.WriteString("LGXSKWDL0XBAD0000,BYD,Seal,2025-01-16,2025-02-01,RU,BYD,Seal,2025-01-16,2025-02-01,CMA-1,OOO Scale,HT-BAD\n")
-			im, err := []*http.Client{expA, expB}[i%2].StartImport(ctx, nil, fmt.Sprintf("scale-%d.csv", i), []byte(csv.String()))
+			im, err := []*client.Client{expA, expB}[i%2].StartImport(ctx, nil, fmt.Sprintf("scale-%d.csv", i), []byte(csv.String()))
 			if err != nil {
 				t.Fatalf("queueing import %d: %v", i, err)
 			}
@@ -261,7 +262,7 @@ func TestScaleOut_TwoServersOnOnePostgreSQL(t *testing.T) {
 					errs  [2]error
 					won   [2]*ucx.Application
 				)
-				for i, c := range []*http.Client{expA, expB} {
+				for i, c := range []*client.Client{expA, expB} {
 					wg.Go(func() {
 						<-start
 						if action == "submit" {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
-	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -76,7 +76,7 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 		return ""
 	}
 	// The authority sees every state of the workflow in the demo.
-	auth := http.NewClient(m.URL(), token("gd-licensing"))
+	auth := client.New(m.URL(), token("gd-licensing"))
 	// The demo's year of history (demo/history.go) is filed by exporters
 	// of its own; the workflow's 48 applications are the two demo
 	// exporters'.
@@ -109,7 +109,7 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 		}
 	}
 	// An exporter sees only its own.
-	exp := http.NewClient(m.URL(), token("huayun-export"))
+	exp := client.New(m.URL(), token("huayun-export"))
 	mine, n, err := exp.FindApplications(ctx, nil, ucx.ApplicationFilter{Limit: 500})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,8 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
-	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/vin"
 )
 
@@ -87,10 +88,10 @@ func TestSoak_MixedLoadKeepsMemoryAndGoroutinesBounded(t *testing.T) {
 	// ephemeral ports with TIME_WAIT over a long soak.
 	transport := &nethttp.Transport{MaxIdleConnsPerHost: 32, IdleConnTimeout: time.Minute}
 	defer transport.CloseIdleConnections()
-	client := func(user string) *http.Client {
+	clientOf := func(user string) *client.Client {
 		for _, c := range creds {
 			if c.Username == user {
-				cl := http.NewClient(m.URL(), c.Token)
+				cl := client.New(m.URL(), c.Token)
 				cl.HTTPClient = &nethttp.Client{Transport: transport, Timeout: 30 * time.Second}
 				return cl
 			}
@@ -98,7 +99,7 @@ func TestSoak_MixedLoadKeepsMemoryAndGoroutinesBounded(t *testing.T) {
 		t.Fatalf("no demo user %s", user)
 		return nil
 	}
-	exporter, maker, authority := client("huayun-export"), client("byd-compliance"), client("gd-licensing")
+	exporter, maker, authority := clientOf("huayun-export"), clientOf("byd-compliance"), clientOf("gd-licensing")
 	ctx := context.Background()
 	me, err := maker.Me(ctx)
 	if err != nil {
@@ -215,7 +216,7 @@ func TestSoak_MixedLoadKeepsMemoryAndGoroutinesBounded(t *testing.T) {
 			return
 		}
 	}
-	checkIn := &http.CheckRequest{Vehicle: crashApplication("LGXSKWDL0T0000000").Vehicle, Destination: "KZ"}
+	checkIn := &wire.CheckRequest{Vehicle: crashApplication("LGXSKWDL0T0000000").Vehicle, Destination: "KZ"}
 	checkIn.Vehicle.VIN = soakVIN(0)
 	check := func() {
 		start := time.Now()
@@ -349,7 +350,7 @@ func (s *soakStats) record(op string, start time.Time, err error) {
 		return
 	}
 	code := ucx.ErrorCode(err)
-	if http.ErrorStatusCode(code) >= 500 {
+	if wire.ErrorStatusCode(code) >= 500 {
 		s.fiveXX++
 		if len(s.firstFails) < 5 {
 			s.firstFails = append(s.firstFails, op+": "+err.Error())

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ucxdev/ucx"
-	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 )
 
 // statsFlags are the period both `ucx stats` and `ucx stats what-if` read.
@@ -81,10 +81,10 @@ failed or could not be reached.`,
 			if tableName != "" && !slices.Contains(ucx.FigureNames, tableName) {
 				return usageErr(fmt.Errorf("--table must be one of %s, not %q", strings.Join(ucx.FigureNames, ", "), tableName))
 			}
-			var c *ucxhttp.Client
+			var c *client.Client
 			if public {
 				// The public figures need no credentials; none are sent.
-				c = ucxhttp.NewClient(f.serverURL(), "")
+				c = client.New(f.serverURL(), "")
 				c.UserAgent = "ucx-cli"
 			} else if c, err = f.client(); err != nil {
 				return err

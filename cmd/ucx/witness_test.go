@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -103,7 +103,7 @@ func TestWitness_CosignsTheLogAndRefusesARewrittenOrForkedHistory(t *testing.T) 
 		defer m.Close()
 		logV, _ := tlog.ParseVerifierKey(s.vkey)
 		witnesses := []note.Verifier{w1.verifier, w2.verifier}
-		c := http.NewClient(m.URL(), "")
+		c := client.New(m.URL(), "")
 		// cosigned waits until the served checkpoint has size entries and
 		// both cosignatures.
 		cosigned := func(size int64) []byte {
@@ -180,7 +180,7 @@ func TestWitness_CosignsTheLogAndRefusesARewrittenOrForkedHistory(t *testing.T) 
 				t.Fatalf("the forked server does not report the witnesses' refusal:\n%s", forkLogs.String())
 			}
 		}
-		fmsg, err := http.NewClient(fm.URL(), "").LogCheckpoint(ctx)
+		fmsg, err := client.New(fm.URL(), "").LogCheckpoint(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package http
+package client
 
 import (
 	"context"
@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/tlog"
 )
 
-// The client side of the transparency log's routes (log.go). They need no
+// The client side of the transparency log's routes (http/log.go). They need no
 // token; a Client made with an empty one reads the log as any stranger can.
 
 // limitWriter collects at most max bytes and fails past that, so a hostile
@@ -63,19 +64,19 @@ func sizeQuery(q url.Values, name string, n int64) {
 // LogInclusionProof calls GET /api/v1/log/proof/inclusion for leaf index
 // in the tree of size leaves; a negative size asks for the latest
 // checkpoint, which the answer then carries.
-func (c *Client) LogInclusionProof(ctx context.Context, index, size int64) (*LogInclusion, error) {
+func (c *Client) LogInclusionProof(ctx context.Context, index, size int64) (*wire.LogInclusion, error) {
 	q := url.Values{"index": {strconv.FormatInt(index, 10)}}
 	sizeQuery(q, "size", size)
-	var p LogInclusion
+	var p wire.LogInclusion
 	_, err := c.do(ctx, &call{method: "GET", path: "/api/v1/log/proof/inclusion", query: q, out: &p})
 	return &p, err
 }
 
 // LogInclusionProofByHash is LogInclusionProof for the leaf with leafHash.
-func (c *Client) LogInclusionProofByHash(ctx context.Context, leafHash []byte, size int64) (*LogInclusion, error) {
+func (c *Client) LogInclusionProofByHash(ctx context.Context, leafHash []byte, size int64) (*wire.LogInclusion, error) {
 	q := url.Values{"hash": {hex.EncodeToString(leafHash)}}
 	sizeQuery(q, "size", size)
-	var p LogInclusion
+	var p wire.LogInclusion
 	_, err := c.do(ctx, &call{method: "GET", path: "/api/v1/log/proof/inclusion", query: q, out: &p})
 	return &p, err
 }
@@ -83,10 +84,10 @@ func (c *Client) LogInclusionProofByHash(ctx context.Context, leafHash []byte, s
 // LogConsistencyProof calls GET /api/v1/log/proof/consistency from the
 // tree of from leaves to that of to; a negative to asks for the latest
 // checkpoint, which the answer then carries.
-func (c *Client) LogConsistencyProof(ctx context.Context, from, to int64) (*LogConsistency, error) {
+func (c *Client) LogConsistencyProof(ctx context.Context, from, to int64) (*wire.LogConsistency, error) {
 	q := url.Values{"from": {strconv.FormatInt(from, 10)}}
 	sizeQuery(q, "to", to)
-	var p LogConsistency
+	var p wire.LogConsistency
 	_, err := c.do(ctx, &call{method: "GET", path: "/api/v1/log/proof/consistency", query: q, out: &p})
 	return &p, err
 }
@@ -95,7 +96,7 @@ func (c *Client) LogConsistencyProof(ctx context.Context, from, to int64) (*LogC
 // most MaxLogEntries, and only those a checkpoint covers.
 func (c *Client) LogEntries(ctx context.Context, start, end int64) ([]tlog.Entry, error) {
 	q := url.Values{"start": {strconv.FormatInt(start, 10)}, "end": {strconv.FormatInt(end, 10)}}
-	var out LogEntries
+	var out wire.LogEntries
 	_, err := c.do(ctx, &call{method: "GET", path: "/api/v1/log/entries", query: q, out: &out})
 	return out.Entries, err
 }

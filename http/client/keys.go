@@ -1,4 +1,4 @@
-package http
+package client
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
-// The client side of sealing (keys.go, documents.go). Non-custodial
+// The client side of sealing (http/keys.go, http/documents.go). Non-custodial
 // sealing is a round trip: fetch the canonical document the platform
 // would store (ConfirmationToSeal, LicenceToSeal), seal it on the caller's
 // machine with the seal package, and send the envelope back
@@ -43,7 +44,7 @@ func (c *Client) getBounded(ctx context.Context, path string, query url.Values) 
 func (c *Client) RegisterKey(ctx context.Context, _ *ucx.Principal, publicKeyPEM string, notAfter time.Time) (*ucx.Key, error) {
 	var k ucx.Key
 	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/keys",
-		in: KeyRequest{PublicKeyPEM: publicKeyPEM, NotAfter: notAfter}, out: &k}); err != nil {
+		in: wire.KeyRequest{PublicKeyPEM: publicKeyPEM, NotAfter: notAfter}, out: &k}); err != nil {
 		return nil, err
 	}
 	return &k, nil
@@ -55,7 +56,7 @@ func (c *Client) RegisterKey(ctx context.Context, _ *ucx.Principal, publicKeyPEM
 func (c *Client) CreateCustodialKey(ctx context.Context, _ *ucx.Principal, alg string, notAfter time.Time) (*ucx.Key, error) {
 	var k ucx.Key
 	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/keys",
-		in: KeyRequest{Custodial: true, Alg: alg, NotAfter: notAfter}, out: &k}); err != nil {
+		in: wire.KeyRequest{Custodial: true, Alg: alg, NotAfter: notAfter}, out: &k}); err != nil {
 		return nil, err
 	}
 	return &k, nil
@@ -66,7 +67,7 @@ func (c *Client) CreateCustodialKey(ctx context.Context, _ *ucx.Principal, alg s
 func (c *Client) RevokeKey(ctx context.Context, _ *ucx.Principal, id, reason string) (*ucx.Key, error) {
 	var k ucx.Key
 	if _, err := c.do(ctx, &call{method: "POST", path: "/api/v1/keys/" + url.PathEscape(id) + "/revoke",
-		in: RevokeRequest{Reason: reason}, out: &k}); err != nil {
+		in: wire.RevokeRequest{Reason: reason}, out: &k}); err != nil {
 		return nil, err
 	}
 	return &k, nil
@@ -75,7 +76,7 @@ func (c *Client) RevokeKey(ctx context.Context, _ *ucx.Principal, id, reason str
 // FindKeys calls GET /api/v1/keys: the caller's organisation's keys,
 // revoked ones included.
 func (c *Client) FindKeys(ctx context.Context, _ *ucx.Principal) ([]*ucx.Key, error) {
-	var out ListResponse[*ucx.Key]
+	var out wire.ListResponse[*ucx.Key]
 	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/keys", out: &out}); err != nil {
 		return nil, err
 	}
@@ -122,7 +123,7 @@ func (c *Client) LicenceToSeal(ctx context.Context, _ *ucx.Principal, appID int6
 func (c *Client) ApproveRequestSealed(ctx context.Context, _ *ucx.Principal, id int64, version int, outletIDs []int64, envelope []byte) (*ucx.ConfirmationRequest, error) {
 	var cr ucx.ConfirmationRequest
 	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/requests/%d/approve", id),
-		in: ApprovalRequest{Version: &version, OutletIDs: outletIDs, Envelope: envelope}, out: &cr}); err != nil {
+		in: wire.ApprovalRequest{Version: &version, OutletIDs: outletIDs, Envelope: envelope}, out: &cr}); err != nil {
 		return nil, err
 	}
 	return &cr, nil
@@ -133,7 +134,7 @@ func (c *Client) ApproveRequestSealed(ctx context.Context, _ *ucx.Principal, id 
 func (c *Client) IssueLicenceSealed(ctx context.Context, _ *ucx.Principal, appID int64, version int, envelope []byte) (*ucx.Licence, error) {
 	var lic ucx.Licence
 	if _, err := c.do(ctx, &call{method: "POST", path: idPath("/api/v1/applications/%d/licence", appID),
-		in: IssueLicenceRequest{Version: &version, Envelope: envelope}, out: &lic}); err != nil {
+		in: wire.IssueLicenceRequest{Version: &version, Envelope: envelope}, out: &lic}); err != nil {
 		return nil, err
 	}
 	return &lic, nil

@@ -1,4 +1,9 @@
-package http
+// Package client is the Go client of ucx's REST API: Client implements the
+// root service interfaces over HTTP, so the CLI and the tests call the
+// same methods the server's store answers. It imports the wire types
+// (package http/wire) but not the server (package http), so a program that
+// only talks to a ucx server links none of it.
+package client
 
 import (
 	"bytes"
@@ -15,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // Client is the Go client of the REST API. It implements ucx.OrgService,
@@ -31,7 +37,7 @@ import (
 type Client struct {
 	// URL is the server's base URL, e.g. http://127.0.0.1:8080.
 	URL string
-	// HTTPClient sends the requests; NewClient sets one with a timeout.
+	// HTTPClient sends the requests; New sets one with a timeout.
 	HTTPClient *http.Client
 	// UserAgent names the program in the server's logs.
 	UserAgent string
@@ -49,9 +55,9 @@ var (
 	_ ucx.ImportService      = (*Client)(nil)
 )
 
-// NewClient returns a client of the server at baseURL that authenticates
+// New returns a client of the server at baseURL that authenticates
 // with token (which may be empty, to log in first).
-func NewClient(baseURL, token string) *Client {
+func New(baseURL, token string) *Client {
 	return &Client{
 		URL:        strings.TrimRight(baseURL, "/"),
 		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
@@ -109,7 +115,7 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 	if cl.in != nil {
 		var buf bytes.Buffer
 		if err := json.NewEncoder(&buf).Encode(cl.in); err != nil {
-			return result{}, &ucx.Error{Code: ucx.EINVALID, Op: "http.Client", Message: "the request cannot be encoded as JSON", Err: err}
+			return result{}, &ucx.Error{Code: ucx.EINVALID, Op: "client.Client", Message: "the request cannot be encoded as JSON", Err: err}
 		}
 		body, contentType = &buf, "application/json"
 	} else if cl.raw != nil {
@@ -117,7 +123,7 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, cl.method, u, body)
 	if err != nil {
-		return result{}, &ucx.Error{Code: ucx.EINVALID, Op: "http.Client", Message: fmt.Sprintf("bad server URL %q: %v", c.URL, err), Err: err}
+		return result{}, &ucx.Error{Code: ucx.EINVALID, Op: "client.Client", Message: fmt.Sprintf("bad server URL %q: %v", c.URL, err), Err: err}
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -142,7 +148,7 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return result{}, &ucx.Error{Code: ucx.EUNAVAILABLE, Op: "http.Client",
+		return result{}, &ucx.Error{Code: ucx.EUNAVAILABLE, Op: "client.Client",
 			Message: fmt.Sprintf("cannot reach the ucx server at %s: %v", c.URL, unwrapURLError(err)), Err: err}
 	}
 	defer func() {
@@ -156,11 +162,11 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 	switch {
 	case cl.rawOut != nil:
 		if _, err := io.Copy(cl.rawOut, resp.Body); err != nil {
-			return res, &ucx.Error{Code: ucx.EUNAVAILABLE, Op: "http.Client", Message: "the download was interrupted: " + err.Error(), Err: err}
+			return res, &ucx.Error{Code: ucx.EUNAVAILABLE, Op: "client.Client", Message: "the download was interrupted: " + err.Error(), Err: err}
 		}
 	case cl.out != nil && resp.StatusCode != http.StatusNoContent:
 		if err := json.NewDecoder(resp.Body).Decode(cl.out); err != nil {
-			return res, &ucx.Error{Code: ucx.EINTERNAL, Op: "http.Client", Message: "the server's answer cannot be read", Err: err}
+			return res, &ucx.Error{Code: ucx.EINTERNAL, Op: "client.Client", Message: "the server's answer cannot be read", Err: err}
 		}
 	}
 	return res, nil
@@ -171,7 +177,7 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 // code its status stands for.
 func decodeError(resp *http.Response) error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var er ErrorResponse
+	var er wire.ErrorResponse
 	if err := json.Unmarshal(data, &er); err == nil && er.Error.Code != "" {
 		return &ucx.Error{Code: er.Error.Code, Message: er.Error.Message, Field: er.Error.Field}
 	}
@@ -182,7 +188,7 @@ func decodeError(resp *http.Response) error {
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}
-	return &ucx.Error{Code: FromErrorStatusCode(resp.StatusCode), Message: fmt.Sprintf("the server answered %d: %s", resp.StatusCode, msg)}
+	return &ucx.Error{Code: wire.FromErrorStatusCode(resp.StatusCode), Message: fmt.Sprintf("the server answered %d: %s", resp.StatusCode, msg)}
 }
 
 func unwrapURLError(err error) error {
@@ -213,7 +219,7 @@ func pageQuery(q url.Values, offset, limit int) url.Values {
 
 // Health calls GET /healthz: nil when the server and its store answer.
 func (c *Client) Health(ctx context.Context) error {
-	var h HealthResponse
+	var h wire.HealthResponse
 	_, err := c.do(ctx, &call{method: "GET", path: "/healthz", out: &h})
 	if err != nil && ucx.ErrorCode(err) == ucx.EINTERNAL {
 		return &ucx.Error{Code: ucx.EUNAVAILABLE, Message: "the server is not healthy", Err: err}
