@@ -526,8 +526,12 @@ type Import struct {
 	Filed      int         `json:"filed"`
 	Rejected   int         `json:"rejected"`
 	Error      string      `json:"error,omitempty"`
-	CreatedAt  time.Time   `json:"created_at"`
-	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+	// Notes is what the reader noted about the file though no row is wrong
+	// for it: that it was converted from GB18030 or UTF-16, headings that
+	// name no column.
+	Notes      []string   `json:"notes,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // ImportRow is the result for one data row of an import.

@@ -330,6 +330,7 @@ var uiZH = map[string]string{
 	"import.upload": "上传并导入", "import.file": "文件", "import.progress": "进度",
 	"import.counts": "已处理 %s / %s 行：受理 %s，退回 %s", "import.download": "下载逐行结果（CSV）",
 	"import.row": "行", "import.status": "结果", "import.reasons": "原因",
+	"import.notes": "关于文件的说明：", "import.template": "下载导入模板（XLSX，中英文表头、数据验证与示例行）",
 	"istate.queued": "排队中", "istate.running": "处理中", "istate.done": "已完成", "istate.failed": "失败",
 	"irow.filed": "已受理", "irow.rejected": "已退回",
 
@@ -580,6 +581,7 @@ var uiEN = map[string]string{
 	"import.upload": "Upload and import", "import.file": "File", "import.progress": "Progress",
 	"import.counts": "%s of %s rows processed: %s filed, %s rejected", "import.download": "Download per-row results (CSV)",
 	"import.row": "Row", "import.status": "Result", "import.reasons": "Reasons",
+	"import.notes": "About the file:", "import.template": "Download the import template (XLSX, Chinese and English headings, data validation and an example row)",
 	"istate.queued": "queued", "istate.running": "running", "istate.done": "done", "istate.failed": "failed",
 	"irow.filed": "filed", "irow.rejected": "rejected",
 

@@ -31,16 +31,19 @@ const (
 	RowRejected = "rejected"
 )
 
-const importColumns = "id, exporter_id, user_id, filename, state, total, processed, filed, rejected, error, created_at, finished_at"
+const importColumns = "id, exporter_id, user_id, filename, state, total, processed, filed, rejected, error, notes, created_at, finished_at"
 
 func scanImport(sc interface{ Scan(...any) error }) (*ucx.Import, error) {
 	var im ucx.Import
-	var state string
+	var state, notes string
 	var created int64
 	var finished sql.NullInt64
 	if err := sc.Scan(&im.ID, &im.ExporterID, &im.UserID, &im.Filename, &state, &im.Total, &im.Processed, &im.Filed, &im.Rejected,
-		&im.Error, &created, &finished); err != nil {
+		&im.Error, &notes, &created, &finished); err != nil {
 		return nil, err
+	}
+	if notes != "" {
+		im.Notes = strings.Split(notes, "\n")
 	}
 	im.State, im.CreatedAt, im.FinishedAt = ucx.ImportState(state), fromMicros(created), optTime(finished)
 	return &im, nil
@@ -75,13 +78,25 @@ func (db *DB) StartImport(ctx context.Context, p *ucx.Principal, filename string
 		}
 		return nil, ucx.FieldErrorf(ucx.EINVALID, "file", "the file cannot be read; give a CSV (UTF-8), XLSX or JSON Lines file with a header row naming at least vin")
 	}
+	// Read to the end without parsing the values, so that text that turns
+	// out to be neither UTF-8 nor GB18030 is refused now, naming its line,
+	// and the notes (the encoding converted from) are known.
+	for r.NextRaw() {
+	}
+	readErr, notes := r.Err(), r.Notes()
 	r.Close()
-	im := &ucx.Import{ExporterID: p.OrgID, UserID: p.UserID, Filename: filename, State: ucx.ImportQueued}
+	if readErr != nil {
+		if ucx.ErrorCode(readErr) == ucx.EINVALID {
+			return nil, readErr
+		}
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "file", "the file cannot be read to its end; save it again as CSV UTF-8 or XLSX")
+	}
+	im := &ucx.Import{ExporterID: p.OrgID, UserID: p.UserID, Filename: filename, State: ucx.ImportQueued, Notes: notes}
 	err = db.Update(ctx, op, func(tx *Tx) error {
 		im.CreatedAt = tx.now
 		var err error
-		im.ID, err = tx.InsertID(ctx, "INSERT INTO imports (exporter_id, user_id, filename, state, created_at) VALUES (?, ?, ?, ?, ?)",
-			p.OrgID, p.UserID, filename, string(ucx.ImportQueued), micros(tx.now))
+		im.ID, err = tx.InsertID(ctx, "INSERT INTO imports (exporter_id, user_id, filename, state, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			p.OrgID, p.UserID, filename, string(ucx.ImportQueued), strings.Join(notes, "\n"), micros(tx.now))
 		if err != nil {
 			return err
 		}

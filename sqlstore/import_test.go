@@ -17,6 +17,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/sqlstore"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 const importHeader = "vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh,submit\n"
@@ -557,6 +558,81 @@ func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
 		}
 		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
 			t.Errorf("after it finished: ProcessImports = %d, %v; want nothing left", n, err)
+		}
+	})
+}
+
+// importHeaderZH is importHeader in the headings of a Chinese exporter's sheet.
+const importHeaderZH = "车架号,品牌,车型,注册登记日期,过户日期,目的国,证书品牌,证书车型,证书注册日期,证书过户日期,检测报告,买方,合同编号,能源类型,电池容量,是否提交\r\n"
+
+// A CSV saved by Excel on a Chinese Windows (GBK, Chinese headings, CRLF)
+// is filed as the same sheet in UTF-8 with English headings is, row for
+// row, and the import notes that it was converted.
+func TestImport_GBKFileWithChineseHeadingsFilesAsTheUTF8One(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		sheetOf := func() string {
+			bad := []byte(w.vinFor(w.makerWMI))
+			bad[8] ^= 1
+			return importLine(w.vinFor(w.makerWMI), oldReg, "") +
+				importLine(string(bad), oldReg, "") +
+				importLine(w.vinFor(w.makerWMI), recentReg, "是") +
+				strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1)
+		}
+		chinese := func(s string) string { return strings.ReplaceAll(s, "Testa", "长安") }
+		en := runImport(t, w, w.expMember, importHeader+chinese(strings.ReplaceAll(sheetOf(), "是", "yes")))
+		gbk, err := simplifiedchinese.GBK.NewEncoder().String(importHeaderZH + strings.ReplaceAll(chinese(sheetOf()), "\n", "\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zh := runImport(t, w, w.expMember, gbk)
+		if zh.State != ucx.ImportDone || zh.Filed != en.Filed || zh.Rejected != en.Rejected || en.Filed != 2 {
+			t.Fatalf("gbk import %+v, utf-8 import %+v; want the same counts, 2 filed", zh, en)
+		}
+		if len(zh.Notes) != 1 || !strings.Contains(zh.Notes[0], "converted from GB18030") || len(en.Notes) != 0 {
+			t.Errorf("notes %q and %q; want one of the conversion for the GBK file only", zh.Notes, en.Notes)
+		}
+		enRows, err := db.ImportRows(ctx, w.expMember, en.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zhRows, err := db.ImportRows(ctx, w.expMember, zh.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range enRows {
+			a, b := zhRows[i], enRows[i]
+			if a.Status != b.Status || a.Outcome != b.Outcome || len(a.Reasons) != len(b.Reasons) ||
+				len(a.Reasons) > 0 && (a.Reasons[0].Code != b.Reasons[0].Code || a.Reasons[0].Field != b.Reasons[0].Field) {
+				t.Errorf("row %d: gbk %+v, utf-8 %+v", i+1, a, b)
+			}
+			if a.ApplicationID != 0 {
+				app, err := db.FindApplicationByID(ctx, w.expMember, a.ApplicationID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if app.Vehicle.Brand != "长安" || app.Buyer != "OOO Avto" {
+					t.Errorf("row %d filed with brand %q, buyer %q; want 长安, OOO Avto", i+1, app.Vehicle.Brand, app.Buyer)
+				}
+			}
+		}
+	})
+}
+
+// A file that is neither UTF-8 nor GB18030 is refused at upload with one
+// error naming the line, and nothing is stored.
+func TestStartImport_TextNeitherUTF8NorGB18030IsRefusedNamingTheLine(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		src := importHeader + importLine(w.vinFor(w.makerWMI), oldReg, "") + strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "Testa", "Citro\xebn\xff", 2)
+		_, err := db.StartImport(context.Background(), w.expMember, "cars.csv", []byte(src))
+		wantCode(t, err, ucx.EINVALID)
+		if msg := ucx.ErrorMessage(err); !strings.Contains(msg, "line 3 is neither UTF-8 nor GB18030") {
+			t.Errorf("message %q does not name line 3", msg)
+		}
+		if n := count(t, db, "imports"); n != 0 {
+			t.Errorf("%d imports stored, want 0", n)
 		}
 	})
 }

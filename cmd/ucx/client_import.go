@@ -139,6 +139,9 @@ func printImport(w io.Writer, imp *ucx.Import) {
 		fmt.Fprintf(w, " (%s)", imp.Error)
 	}
 	fmt.Fprintln(w)
+	for _, n := range imp.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 }
 
 // progressBar draws the import's progress on a terminal, in place; on
