@@ -71,6 +71,13 @@ func TestImport_UploadFollowAndDownloadResults(t *testing.T) {
 			t.Fatalf("rows page: %d %s", page.status, page.body)
 		}
 
+		// The results are a download of text others' rows put in: never
+		// sniffed into something a browser would run.
+		dl := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows.csv", imp.ID), "")
+		if dl.status != 200 || !strings.HasPrefix(dl.header.Get("Content-Type"), "text/csv") || dl.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("rows.csv: %d, Content-Type %q, X-Content-Type-Options %q; want text/csv and nosniff", dl.status, dl.header.Get("Content-Type"), dl.header.Get("X-Content-Type-Options"))
+		}
+
 		var buf bytes.Buffer
 		if err := c.DownloadImportRows(ctx, imp.ID, &buf); err != nil {
 			t.Fatal(err)

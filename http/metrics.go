@@ -2,6 +2,7 @@ package http
 
 import (
 	"bufio"
+	"crypto/subtle"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ucxdev/ucx"
 )
 
 // latencyBuckets are the histogram's upper bounds in seconds. They bracket
@@ -161,10 +164,41 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// handleMetrics serves GET /metrics. It is unauthenticated, like most
-// Prometheus targets: it reveals counts and timings, never records. Put it
-// behind the network's own access rules where that matters.
+// handleMetrics serves GET /metrics on Handler: 404 when the metrics are
+// served elsewhere (MetricsElsewhere), else serveMetrics.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.MetricsElsewhere {
+		s.Error(w, r, ucx.Errorf(ucx.ENOTFOUND, "there is no %s", r.URL.Path))
+		return
+	}
+	s.serveMetrics(w, r)
+}
+
+// MetricsHandler serves GET /metrics alone, for a listener of its own
+// (ucx serve --metrics-addr); every other path is 404. The token, when
+// set, is asked for here too.
+func (s *Server) MetricsHandler() http.Handler {
+	s.once.Do(s.build)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.instrument("GET /metrics", s.serveMetrics))
+	mux.Handle("/", s.instrument("metrics unmatched", func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, ucx.Errorf(ucx.ENOTFOUND, "there is no %s here; this address serves GET /metrics only", r.URL.Path))
+	}))
+	return mux
+}
+
+// serveMetrics writes the metrics in Prometheus's text format. They reveal
+// counts and timings, never records; still, with MetricsToken set only a
+// caller presenting it reads them (401 otherwise, the token compared in
+// constant time).
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.MetricsToken != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.MetricsToken)) != 1 {
+			s.Error(w, r, ucx.Errorf(ucx.EUNAUTHORIZED, "the metrics need the metrics token: send Authorization: Bearer <token>"))
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	bw := bufio.NewWriter(w)
 	s.metrics.writeTo(bw)

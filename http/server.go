@@ -80,6 +80,14 @@ type Server struct {
 	// to /metrics (the transparency log's re-derivations, say), so that
 	// figures kept outside this package are scraped with the rest.
 	ExtraMetrics func(w io.Writer)
+	// MetricsToken, when set, is the bearer token GET /metrics asks for
+	// (Authorization: Bearer <token>); without it the metrics are open
+	// to anyone who reaches the address, as is usual for Prometheus.
+	MetricsToken string
+	// MetricsElsewhere takes GET /metrics off Handler (it answers 404
+	// there): the metrics are served by MetricsHandler on an address of
+	// their own, such as one only the monitoring network reaches.
+	MetricsElsewhere bool
 	// Logger receives one line per request and every internal error.
 	Logger *slog.Logger
 

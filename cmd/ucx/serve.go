@@ -54,6 +54,14 @@ type Config struct {
 	// addresses, comma-separated) whose X-Forwarded-For names the client
 	// the limits and the audit see (http.ClientAddr).
 	TrustedProxies string
+	// MetricsAddr, when set, serves GET /metrics on this address alone
+	// and takes it off Addr. MetricsTokenFile holds the bearer token
+	// /metrics asks for (else UCX_METRICS_TOKEN, read into
+	// MetricsToken). With neither, /metrics is open on Addr, as the demo
+	// wants; the server warns outside the demo.
+	MetricsAddr      string
+	MetricsTokenFile string
+	MetricsToken     string
 
 	// The transparency log (log.go): the Ed25519 key file that signs its
 	// checkpoints (made on first start when absent), the log's origin,
@@ -95,10 +103,13 @@ type Main struct {
 
 	standingsDone chan struct{} // the daily standings refresh (serve_oversight.go)
 
-	ln     net.Listener
-	srv    *nethttp.Server
-	bg     context.CancelFunc
-	bgDone chan struct{}
+	ln  net.Listener
+	srv *nethttp.Server
+	// metricsLn and metricsSrv serve /metrics on --metrics-addr.
+	metricsLn  net.Listener
+	metricsSrv *nethttp.Server
+	bg         context.CancelFunc
+	bgDone     chan struct{}
 	// logDone is closed when the log integrator has stopped.
 	logDone chan struct{}
 	// logAudit re-derives the log at start and on a schedule; auditDone
@@ -134,6 +145,13 @@ func (m *Main) Open(ctx context.Context) error {
 	proxies, err := http.ParseTrustedProxies(c.TrustedProxies)
 	if err != nil {
 		return usageErr(fmt.Errorf("--trusted-proxy: %w", err))
+	}
+	metricsToken, err := readMetricsToken(c)
+	if err != nil {
+		return err
+	}
+	if c.MetricsAddr == "" && metricsToken == "" && !c.Demo {
+		m.Logger.Warn("/metrics is open to anyone who reaches --addr: serve it on an address of its own (--metrics-addr) or ask a token for it (--metrics-token-file or UCX_METRICS_TOKEN)")
 	}
 	if publicURL == "" {
 		m.Logger.Warn("no public address (--public-url or UCX_PUBLIC_URL): printed documents' QR codes and links point at the address each request came in on, which people elsewhere cannot open")
@@ -223,6 +241,8 @@ func (m *Main) Open(ctx context.Context) error {
 		api.LoginsPerMinute = c.LoginsPerMinute
 	}
 	api.TrustedProxies = proxies
+	api.MetricsToken = metricsToken
+	api.MetricsElsewhere = c.MetricsAddr != ""
 	m.API = api
 
 	m.ln, err = net.Listen("tcp", c.Addr)
@@ -242,6 +262,22 @@ func (m *Main) Open(ctx context.Context) error {
 			m.Logger.Error("the HTTP server stopped", "err", err)
 		}
 	}()
+
+	if c.MetricsAddr != "" {
+		if m.metricsLn, err = net.Listen("tcp", c.MetricsAddr); err != nil {
+			return usageErr(fmt.Errorf("--metrics-addr %s: %w", c.MetricsAddr, err))
+		}
+		m.metricsSrv = &nethttp.Server{
+			Handler:           api.MetricsHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		}
+		go func() {
+			if err := m.metricsSrv.Serve(m.metricsLn); err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+				m.Logger.Error("the metrics server stopped", "err", err)
+			}
+		}()
+	}
 
 	bgctx, cancel := context.WithCancel(context.Background())
 	m.bg = cancel
@@ -264,6 +300,33 @@ func (m *Main) Open(ctx context.Context) error {
 // URL is the base URL the server listens on.
 func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
 
+// MetricsURL is the base URL of the --metrics-addr listener, "" without
+// one.
+func (m *Main) MetricsURL() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return "http://" + m.metricsLn.Addr().String()
+}
+
+// readMetricsToken reads the token /metrics asks for from
+// --metrics-token-file (a 0600 file or systemd credential, the flag naming
+// the file, never the token) or c.MetricsToken (UCX_METRICS_TOKEN).
+func readMetricsToken(c Config) (string, error) {
+	if c.MetricsTokenFile == "" {
+		return strings.TrimSpace(c.MetricsToken), nil
+	}
+	b, err := os.ReadFile(c.MetricsTokenFile)
+	if err != nil {
+		return "", usageErr(fmt.Errorf("--metrics-token-file: %w", err))
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", usageErr(fmt.Errorf("--metrics-token-file %s is empty", c.MetricsTokenFile))
+	}
+	return tok, nil
+}
+
 // Close stops accepting, lets requests in flight finish within the
 // shutdown timeout, then stops background work and waits for it (an import
 // batch commits or rolls back whole), writes the final checkpoint, and
@@ -285,6 +348,9 @@ func (m *Main) Close() error {
 			m.srv.Close() // cut what is left rather than hang
 			err = fmt.Errorf("requests still running after --shutdown-timeout %s: %w", timeout, err)
 		}
+	}
+	if m.metricsSrv != nil {
+		m.metricsSrv.Shutdown(ctx) // a scrape is short; the error adds nothing to the main server's
 	}
 	if m.bg != nil {
 		m.bg()
@@ -421,6 +487,9 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.DurationVar(&m.Config.LogRederiveInterval, "log-rederive-interval", env.duration("UCX_LOG_REDERIVE_INTERVAL", defaultLogRederiveInterval), "how often the whole transparency log is re-derived from its entries, besides at start; a mismatch is logged as an error, counted in /metrics and fails /healthz (UCX_LOG_REDERIVE_INTERVAL)")
 	f.StringArrayVar(&m.Config.Witnesses, "witness", strings.Fields(os.Getenv("UCX_WITNESSES")), "a witness asked to cosign each new checkpoint, as URL,KEY: its add-checkpoint prefix and its published key, or a file holding the key (repeatable; UCX_WITNESSES, space-separated)")
 	f.IntVar(&m.Config.LoginsPerMinute, "logins-per-minute", env.int("UCX_LOGINS_PER_MINUTE", http.DefaultLoginsPerMinute), "login attempts a minute per client address and username; an address may fail ten times as often over all usernames (UCX_LOGINS_PER_MINUTE)")
+	f.StringVar(&m.Config.MetricsAddr, "metrics-addr", envOr("UCX_METRICS_ADDR", ""), "serve GET /metrics on this address alone, e.g. 10.0.0.5:9090, and not on --addr (UCX_METRICS_ADDR; default: on --addr)")
+	f.StringVar(&m.Config.MetricsTokenFile, "metrics-token-file", envOr("UCX_METRICS_TOKEN_FILE", ""), "file holding the bearer token GET /metrics asks for (UCX_METRICS_TOKEN_FILE; else the token itself in UCX_METRICS_TOKEN; default: no token)")
+	m.Config.MetricsToken = os.Getenv("UCX_METRICS_TOKEN")
 	f.StringVar(&m.Config.TrustedProxies, "trusted-proxy", envOr("UCX_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, as CIDR,…: the rightmost hop that is not one of them is the client the rate limits and the audit see; empty takes the TCP peer (UCX_TRUSTED_PROXIES)")
 	f.Float64Var(&m.Config.Limits.TokenRate, "rate-per-token", env.float("UCX_RATE_PER_TOKEN", DefaultTokenRate), "requests a second per API token or session, per process; 0 turns it off (UCX_RATE_PER_TOKEN)")
 	f.IntVar(&m.Config.Limits.TokenBurst, "rate-per-token-burst", env.int("UCX_RATE_PER_TOKEN_BURST", 2*DefaultTokenRate), "requests a token may send at once (UCX_RATE_PER_TOKEN_BURST)")

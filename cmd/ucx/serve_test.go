@@ -202,3 +202,105 @@ func TestServe_PublicURL(t *testing.T) {
 		t.Fatalf("a public address without a scheme = %v, want a usage error naming --public-url", err)
 	}
 }
+
+// TestServe_MetricsOnTheirOwnAddressAndBehindAToken: /metrics is open on
+// --addr by default (with a warning outside the demo); --metrics-addr
+// moves it to an address of its own (404 on --addr), and a metrics token
+// is asked for wherever it is served.
+func TestServe_MetricsOnTheirOwnAddressAndBehindAToken(t *testing.T) {
+	get := func(t *testing.T, url, token string) int {
+		t.Helper()
+		req, err := nethttp.NewRequest("GET", url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := nethttp.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	open := func(t *testing.T, c Config) (*Main, string) {
+		t.Helper()
+		var logs strings.Builder
+		c.Addr, c.DB = "127.0.0.1:0", ":memory:"
+		m := &Main{Config: c, Stdout: io.Discard, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		if err := m.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		return m, logs.String()
+	}
+	tokenFile := filepath.Join(t.TempDir(), "metrics.token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret-scrape\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("OpenByDefaultWithAWarning", func(t *testing.T) {
+		m, logs := open(t, Config{})
+		if got := get(t, m.URL()+"/metrics", ""); got != 200 {
+			t.Errorf("/metrics on --addr: %d, want 200", got)
+		}
+		if !strings.Contains(logs, "--metrics-addr") {
+			t.Errorf("no warning that /metrics is open: %s", logs)
+		}
+	})
+	t.Run("DemoWarnsNot", func(t *testing.T) {
+		_, logs := open(t, Config{Demo: true})
+		if strings.Contains(logs, "--metrics-addr") {
+			t.Errorf("the demo warns about open metrics: %s", logs)
+		}
+	})
+	t.Run("OwnAddress", func(t *testing.T) {
+		m, logs := open(t, Config{MetricsAddr: "127.0.0.1:0"})
+		if got := get(t, m.URL()+"/metrics", ""); got != 404 {
+			t.Errorf("/metrics on --addr with --metrics-addr: %d, want 404", got)
+		}
+		if got := get(t, m.MetricsURL()+"/metrics", ""); got != 200 {
+			t.Errorf("/metrics on --metrics-addr: %d, want 200", got)
+		}
+		if got := get(t, m.MetricsURL()+"/api/v1/orgs", ""); got != 404 {
+			t.Errorf("the API on --metrics-addr: %d, want 404", got)
+		}
+		if strings.Contains(logs, "open to anyone") {
+			t.Errorf("warning with --metrics-addr: %s", logs)
+		}
+	})
+	t.Run("TokenFromFile", func(t *testing.T) {
+		m, _ := open(t, Config{MetricsTokenFile: tokenFile})
+		for _, tt := range []struct {
+			token string
+			want  int
+		}{{"", 401}, {"wrong", 401}, {"s3cret-scrape", 200}} {
+			if got := get(t, m.URL()+"/metrics", tt.token); got != tt.want {
+				t.Errorf("/metrics with token %q: %d, want %d", tt.token, got, tt.want)
+			}
+		}
+	})
+	t.Run("TokenOnOwnAddress", func(t *testing.T) {
+		m, _ := open(t, Config{MetricsAddr: "127.0.0.1:0", MetricsToken: "from-env"})
+		if got := get(t, m.MetricsURL()+"/metrics", ""); got != 401 {
+			t.Errorf("/metrics on --metrics-addr without the token: %d, want 401", got)
+		}
+		if got := get(t, m.MetricsURL()+"/metrics", "from-env"); got != 200 {
+			t.Errorf("/metrics on --metrics-addr with the token: %d, want 200", got)
+		}
+	})
+	t.Run("EmptyTokenFileRefused", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "empty")
+		os.WriteFile(empty, nil, 0o600)
+		m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: ":memory:", MetricsTokenFile: empty}, Stdout: io.Discard,
+			Logger: slog.New(slog.DiscardHandler)}
+		err := m.Open(context.Background())
+		m.Close()
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "--metrics-token-file") {
+			t.Fatalf("an empty token file = %v, want a usage error naming --metrics-token-file", err)
+		}
+	})
+}
