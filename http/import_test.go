@@ -205,3 +205,52 @@ func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
 		t.Fatalf("rows?limit=100000: %d, limit %d, %d items, total %d", r.status, page.Limit, len(page.Items), page.Total)
 	}
 }
+
+// TestImport_ResultsCSVNeutralisesFormulas files rows whose VIN and brand
+// are spreadsheet formulas (OWASP's CSV injection: =, +, -, @) and checks
+// that no cell of the results CSV the exporter downloads would run as one.
+func TestImport_ResultsCSVNeutralisesFormulas(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		c := w.c("exporter.member")
+		var b strings.Builder
+		b.WriteString(importHeader)
+		for _, evil := range []string{`"=HYPERLINK(""http://evil.example"",""x"")"`, "@SUM(1+1)", "+cmd|' /C calc'!A0", "-2+3"} {
+			b.WriteString(strings.Replace(importLine(evil, oldReg), ",Testa,", ",@SUM(9),", 1))
+		}
+		b.WriteString(strings.Replace(importLine(w.vinFor(makerWMI), oldReg), ",Testa,", ",=1+2,", 1))
+		imp, err := c.StartImport(ctx, nil, "evil.csv", []byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ProcessImports(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := c.DownloadImportRows(ctx, imp.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("results CSV does not parse: %v", err)
+		}
+		if len(recs) != 6 {
+			t.Fatalf("results CSV has %d records, want header + 5: %q", len(recs), recs)
+		}
+		sawEvil := false
+		for _, rec := range recs[1:] {
+			for _, cell := range rec {
+				if strings.Contains(cell, "HYPERLINK") || strings.Contains(cell, "SUM(") {
+					sawEvil = true
+				}
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					t.Errorf("cell %q of %q would run as a formula", cell, rec)
+				}
+			}
+		}
+		if !sawEvil {
+			t.Fatalf("the formulas do not come back at all (neutralised or not), so the test proves nothing: %q", recs)
+		}
+	})
+}

@@ -749,3 +749,31 @@ func TestCheck_TextNeitherUTF8NorGB18030IsOneErrorNamingTheLine(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and one error naming line 3", code, out, errOut)
 	}
 }
+
+// TestCheck_CSVOutputNeutralisesFormulas checks a file whose cells are
+// spreadsheet formulas: the CSV ucx check writes echoes them (the VIN, the
+// reasons) with an apostrophe first, so no cell runs as a formula.
+func TestCheck_CSVOutputNeutralisesFormulas(t *testing.T) {
+	_, out, _ := runCLI(t, nil, "check", "--as-of", "2026-03-01", "--format", "csv", "testdata/formulas.csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("output does not parse as CSV: %v\n%s", err, out)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want header + 3:\n%s", len(recs), out)
+	}
+	echoed := 0
+	for _, rec := range recs[1:] {
+		for _, cell := range rec {
+			if u := strings.ToUpper(cell); strings.Contains(u, "HYPERLINK") || strings.Contains(u, "SUM(") || strings.Contains(u, "CALC") {
+				echoed++
+			}
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q of %q would run as a formula", cell, rec)
+			}
+		}
+	}
+	if echoed < 3 {
+		t.Fatalf("the VINs are not echoed (%d cells), so the test proves nothing:\n%s", echoed, out)
+	}
+}
