@@ -22,6 +22,7 @@ func (s *Server) registerImportRoutes() {
 	s.handle("GET /api/v1/imports/{id}", s.authenticate(s.handleImportView))
 	s.handle("GET /api/v1/imports/{id}/rows", s.authenticate(s.handleImportRows))
 	s.handle("GET /api/v1/imports/{id}/rows.csv", s.authenticate(s.handleImportRowsCSV))
+	s.handle("GET /api/v1/import/template.xlsx", s.authenticate(s.handleImportTemplate))
 }
 
 // Content types of the two upload formats.

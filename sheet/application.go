@@ -88,7 +88,12 @@ func (r *Row) Application() (*ucx.ApplicationInput, error) {
 	if s := val(ColManufactureDate); s != "" {
 		d, err := ucx.ParseDate(s)
 		if err != nil {
-			return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.manufacture_date", "%s", ucx.ErrorMessage(err))
+			// A workbook's date cell holds its serial number.
+			xd, ok := cellDate(s, r.date1904)
+			if !r.xlsx || !ok {
+				return nil, ucx.FieldErrorf(ucx.EINVALID, "vehicle.manufacture_date", "%s", ucx.ErrorMessage(err))
+			}
+			d = xd
 		}
 		in.Vehicle.ManufactureDate = d
 	}

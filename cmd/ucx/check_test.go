@@ -775,5 +775,23 @@ func TestCheck_CSVOutputNeutralisesFormulas(t *testing.T) {
 	}
 	if echoed < 3 {
 		t.Fatalf("the VINs are not echoed (%d cells), so the test proves nothing:\n%s", echoed, out)
+
+// ucx import --template writes the template without a server, and ucx
+// check reads it as it is: its example row is clear.
+func TestImportTemplate_WrittenByTheCLIAndCheckedClear(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "模板.xlsx")
+	if code, _, errOut := runCLI(t, nil, "import", "--template", path); code != exitOK {
+		t.Fatalf("import --template: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, nil, "check", "--as-of", "2026-03-01", path)
+	if code != exitOK {
+		t.Fatalf("check: exit %d: %s", code, errOut)
+	}
+	lines := decodeLines(t, out)
+	if len(lines) != 1 || lines[0].Outcome != "clear" || lines[0].VIN != sheet.TemplateExample[sheet.ColVIN] || strings.Contains(errOut, "note:") {
+		t.Fatalf("check of the template: %v, stderr %q; want the example row clear and no note", lines, errOut)
+	}
+	if code, _, _ := runCLI(t, nil, "import", "--template", path, "extra.csv"); code != exitUsage {
+		t.Errorf("--template with a file to import: exit %d, want usage", code)
 	}
 }

@@ -13,17 +13,18 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/sheet"
 )
 
 // newImportCmd is `ucx import`: upload a month of an exporter's cars as
 // one CSV or XLSX file, follow the server's progress, and keep the per-row
 // results to fix the rejected rows.
 func newImportCmd(f *clientFlags) *cobra.Command {
-	var results string
+	var results, template string
 	var wait bool
 	var poll time.Duration
 	cmd := &cobra.Command{
-		Use:   "import FILE.csv|FILE.xlsx",
+		Use:   "import FILE.csv|FILE.xlsx | import --template FILE.xlsx",
 		Short: "file applications in bulk from a CSV or XLSX file",
 		Long: `import uploads a file of applications (one row a car; the columns are
 those of POST /api/v1/applications, found by header name), follows the
@@ -31,11 +32,23 @@ server's progress (a progress bar on a terminal), prints the summary, and
 with --results saves every row's result as CSV: filed with its application
 id, or rejected with the reasons, row by row.
 
+--template FILE.xlsx writes the import template instead, with no server:
+every column with its Chinese and English heading, data validation and an
+example row (docs/check.md).
+
 Exit status: 0 every row filed, 1 some rows rejected, the import failed or
 the server refused the file, 2 usage, 3 server failure.`,
-		Example: "  ucx import november.xlsx --results november-results.csv",
-		Args:    cobra.ExactArgs(1),
+		Example: "  ucx import november.xlsx --results november-results.csv\n  ucx import --template 导入模板.xlsx",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if template != "" {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if template != "" {
+				return writeTemplate(cmd, template)
+			}
 			name := args[0]
 			if st, err := os.Stat(name); err != nil {
 				return usageErr(err)
@@ -94,6 +107,7 @@ the server refused the file, 2 usage, 3 server failure.`,
 		},
 	}
 	cmd.Flags().StringVar(&results, "results", "", "save every row's result to this CSV file")
+	cmd.Flags().StringVar(&template, "template", "", "write the import template (XLSX) to this file and exit")
 	cmd.Flags().BoolVar(&wait, "wait", true, "follow the import until it is done (--wait=false returns at once)")
 	cmd.Flags().DurationVar(&poll, "poll", 500*time.Millisecond, "how often to ask for progress")
 	cmd.Flags().MarkHidden("poll")
@@ -181,4 +195,30 @@ func (b *progressBar) done() {
 	if b.drawn {
 		fmt.Fprint(b.w, "\r\033[K")
 	}
+}
+
+// writeTemplate writes sheet.Template to path, through a temporary file so
+// that a failed write leaves no half a workbook.
+func writeTemplate(cmd *cobra.Command, path string) error {
+	data, err := sheet.Template()
+	if err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	tmp, err := os.CreateTemp(dirOf(path), ".ucx-template-*")
+	if err != nil {
+		return usageErr(err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return usageErr(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return usageErr(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return usageErr(err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "import template written to %s\n", path)
+	return nil
 }
