@@ -775,6 +775,8 @@ func TestCheck_CSVOutputNeutralisesFormulas(t *testing.T) {
 	}
 	if echoed < 3 {
 		t.Fatalf("the VINs are not echoed (%d cells), so the test proves nothing:\n%s", echoed, out)
+	}
+}
 
 // ucx import --template writes the template without a server, and ucx
 // check reads it as it is: its example row is clear.
