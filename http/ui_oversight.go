@@ -32,6 +32,10 @@ type uiFiguresPage struct {
 	FiguresJS string
 	APIBase   string // /api/v1/figures or /api/v1/public/figures
 	Query     string // from=…&to=…, for the download links
+	// The whole links to the figures of the period shown, built here:
+	// a query put into an href by the template is escaped as one value
+	// (from%3d…%26to%3d…), which the API reads as no period at all.
+	AllXLSX, AllCSV, PublicURL string
 }
 
 // uiChart is one chart with its table and downloads.
@@ -144,6 +148,9 @@ func (s *Server) renderFigures(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 	}
 	q := url.Values{"from": {from.String()}, "to": {to.String()}}
 	pg.Query = q.Encode()
+	pg.AllXLSX = pg.APIBase + "?" + pg.Query + "&format=xlsx"
+	pg.AllCSV = pg.APIBase + "?" + pg.Query + "&format=csv"
+	pg.PublicURL = "/figures?" + pg.Query
 	for _, spec := range uiChartSpecs {
 		t := figs.Table(spec.table)
 		if t == nil {

@@ -63,3 +63,39 @@ func TestUI_CreditPages(t *testing.T) {
 		t.Errorf("/oversight without sign-in: %d, want a redirect to sign in", a.status)
 	}
 }
+
+// The dashboards' "download all" links export the period shown, their
+// query written once: from and to are parameters of their own, not one
+// escaped string (which the API read as no period, the default year).
+func TestUI_FiguresDownloadAllExportsThePeriodShown(t *testing.T) {
+	w := uiWorld(t)
+	auth := newUIUser(t, w.ts.URL).login("authority.member")
+	for _, tt := range []struct {
+		u    *uiUser
+		path string
+	}{{auth, "/oversight"}, {newUIUser(t, w.ts.URL), "/figures"}} {
+		a := tt.u.get(tt.path + "?from=2025-03-01&to=2025-06-30")
+		if a.status != http.StatusOK {
+			t.Fatalf("%s: %d", tt.path, a.status)
+		}
+		for _, format := range []string{"xlsx", "csv"} {
+			i := strings.Index(a.body, "format="+format+`" download>`)
+			if i < 0 {
+				t.Fatalf("%s: no download-all link for %s", tt.path, format)
+			}
+			start := strings.LastIndex(a.body[:i], `href="`) + len(`href="`)
+			href := strings.ReplaceAll(a.body[start:i+len("format="+format)], "&amp;", "&")
+			u, err := url.Parse(href)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			if q.Get("from") != "2025-03-01" || q.Get("to") != "2025-06-30" || q.Get("format") != format {
+				t.Errorf("%s: download all %s is %q: from %q, to %q; want the period shown", tt.path, format, href, q.Get("from"), q.Get("to"))
+			}
+			if code := w.raw("authority.member", "GET", strings.TrimPrefix(href, w.ts.URL), "").status; code != http.StatusOK {
+				t.Errorf("%s: %s answers %d", tt.path, href, code)
+			}
+		}
+	}
+}
