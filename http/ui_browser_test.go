@@ -548,3 +548,27 @@ func TestBrowser_BulkUploadProgressAndOtherPages(t *testing.T) {
 	b.setLang("en")
 	b.shot("17-public-verify-en")
 }
+
+// The flash of a done action is shown, and the address no longer carries
+// ?done=, so a shared or reloaded link does not repeat it.
+func TestBrowser_FlashLeavesTheAddress(t *testing.T) {
+	ctx := newBrowser(t)
+	site := newDemoSite(t)
+	b := &tab{t: t, ctx: ctx, site: site}
+	b.login("huayun-export")
+	b.open("/applications?done=submitted")
+	b.run("see the flash", chromedp.WaitVisible(css(`p.flash`)))
+	if msg := b.text("p.flash"); msg == "" {
+		t.Fatal("no flash text")
+	}
+	b.run("wait for the script", chromedp.Poll[chromedp.Void](`!location.search.includes("done=")`, chromedp.WithPollingTimeout(5*time.Second)))
+	loc := get(b, "location", chromedp.Location())
+	if strings.Contains(loc, "done=") || !strings.HasSuffix(loc, "/applications") {
+		t.Errorf("address after the flash %q, want /applications without done", loc)
+	}
+	b.run("reload", chromedp.Reload())
+	n := get(b, "flashes", chromedp.Evaluate[int](`document.querySelectorAll("p.flash").length`))
+	if n != 0 {
+		t.Errorf("the flash is shown again after a reload")
+	}
+}

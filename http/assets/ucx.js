@@ -8,6 +8,16 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // --- A flash (?done=…) is said once: the address loses its done, so a
+  // link copied or a page reloaded does not announce the action again. ---
+  if (window.history && history.replaceState && window.URL) {
+    var here = new URL(window.location.href);
+    if (here.searchParams.has("done")) {
+      here.searchParams.delete("done");
+      history.replaceState(history.state, "", here.pathname + here.search + here.hash);
+    }
+  }
+
   // --- Filing form: the certificate fields follow "same as above". ---
   var same = $("f-cert_same"), certFields = $("cert-fields");
   if (same && certFields) {
