@@ -24,6 +24,7 @@ import (
 	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/vin"
 )
 
@@ -36,7 +37,7 @@ func benchServer(b *testing.B, engine sqlstore.Engine) (*client.Client, *sqlstor
 	ctx := context.Background()
 	dsn := filepath.Join(b.TempDir(), "bench.db")
 	if engine == sqlstore.Postgres {
-		dsn = freshPostgresSchema(b)
+		dsn = sqlstoretest.FreshPostgres(b)
 	}
 	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {

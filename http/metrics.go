@@ -40,13 +40,15 @@ var actions = []string{actionFile, actionSubmit, actionWithdraw, actionApprove, 
 
 // metrics is the server's Prometheus instrumentation, written by hand: a
 // request counter by route and status, a latency histogram by route, and
-// workflow transitions by action. Every hot-path update is an atomic add on
+// workflow transitions by action, and the requests being answered now.
+// Every hot-path update is an atomic add on
 // memory allocated when the route was registered; only /metrics sorts and
 // formats.
 type metrics struct {
 	mu          sync.Mutex
 	routes      map[string]*routeMetrics
 	transitions map[string]*atomic.Uint64
+	inFlight    atomic.Int64 // requests inside a route's handler, this scrape's own included
 }
 
 // routeMetrics holds one route's counters. Statuses are indexed by code
@@ -110,6 +112,10 @@ func (m *metrics) writeTo(w *bufio.Writer) {
 	}
 	m.mu.Unlock()
 	sort.Strings(names)
+
+	w.WriteString("# HELP ucx_http_requests_in_flight HTTP requests being answered now (this scrape included): what a shutdown waits for.\n")
+	w.WriteString("# TYPE ucx_http_requests_in_flight gauge\n")
+	fmt.Fprintf(w, "ucx_http_requests_in_flight %d\n", m.inFlight.Load())
 
 	w.WriteString("# HELP ucx_http_requests_total HTTP requests answered, by route pattern and status.\n")
 	w.WriteString("# TYPE ucx_http_requests_total counter\n")

@@ -325,6 +325,8 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
 	rm := s.metrics.route(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.metrics.inFlight.Add(1)
+		defer s.metrics.inFlight.Add(-1)
 		iw := &instrumented{statusWriter: statusWriter{ResponseWriter: w}}
 		sw, info := &iw.statusWriter, &iw.info
 		ctx := ucx.WithClientAddr(context.WithValue(r.Context(), infoKey{}, info), s.clientAddr(r))

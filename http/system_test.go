@@ -182,6 +182,7 @@ func TestMetrics_CountsRequestsLatencyAndTransitions(t *testing.T) {
 		`ucx_http_request_duration_seconds_count{route="GET /api/v1/applications/{id}"} 2`,
 		`ucx_workflow_transitions_total{action="file"} 1`,
 		"# TYPE ucx_http_request_duration_seconds histogram",
+		"ucx_http_requests_in_flight 1\n", // the scrape itself
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

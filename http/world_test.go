@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ucxdev/ucx"
@@ -24,6 +22,7 @@ import (
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/vin"
 )
 
@@ -49,44 +48,25 @@ var (
 
 const testPassword = "correct horse battery"
 
-// engines runs fn once per store engine: SQLite always, PostgreSQL when
-// UCX_TEST_POSTGRES holds a DSN (CI sets it).
+// engines runs fn once per store engine (sqlstoretest.Engines: SQLite
+// always, PostgreSQL when UCX_TEST_POSTGRES holds a DSN), each store fresh,
+// migrated and at testNow.
 func engines(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, mustOpenDB(t, sqlstore.SQLite)) })
-	t.Run("postgres", func(t *testing.T) {
-		if os.Getenv("UCX_TEST_POSTGRES") == "" {
-			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
-		}
-		fn(t, mustOpenDB(t, sqlstore.Postgres))
-	})
+	sqlstoretest.Engines(t, func(t *testing.T, db *sqlstore.DB) { fn(t, atTestNow(db)) })
 }
 
-// mustOpenDB opens a fresh, migrated store, closed when the test ends.
+// mustOpenDB opens a fresh, migrated store (sqlstoretest.MustOpen) at
+// testNow, closed when the test ends.
 func mustOpenDB(tb testing.TB, engine sqlstore.Engine) *sqlstore.DB {
 	tb.Helper()
-	ctx := context.Background()
-	dsn := ":memory:"
-	if engine == sqlstore.Postgres {
-		dsn = freshPostgresSchema(tb)
-	}
-	db, err := sqlstore.Open(ctx, dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	db.Now = func() time.Time { return testNow }
-	return db
+	return atTestNow(sqlstoretest.MustOpen(tb, engine))
 }
 
-// freshPostgresSchema creates a uniquely named schema and returns a DSN
-// whose search_path points at it, dropped when the test ends.
-func freshPostgresSchema(tb testing.TB) string {
-	tb.Helper()
-	return sqlstoretest.PostgresDSN(tb, os.Getenv("UCX_TEST_POSTGRES"))
+// atTestNow sets db's clock to testNow.
+func atTestNow(db *sqlstore.DB) *sqlstore.DB {
+	db.Now = func() time.Time { return testNow }
+	return db
 }
 
 // logWriter sends the server's log lines to the test's log, so an internal

@@ -445,7 +445,21 @@ func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
 		}
 		done <- im
 	}()
-	time.Sleep(300 * time.Millisecond) // the import's COPY now waits on the uncommitted VIN
+	// Commit once the import waits on the uncommitted VIN: a backend of
+	// this database other than ours waits for a lock.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := other.QueryRow(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the import never waited on the uncommitted VIN")
+		}
+	}
 	if err := other.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}

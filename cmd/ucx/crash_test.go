@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
+	"io"
 	"math/rand/v2"
 	"net"
 	nethttp "net/http"
@@ -27,6 +27,7 @@ import (
 	"github.com/ucxdev/ucx/demo"
 	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/vin"
 )
 
@@ -58,20 +59,7 @@ func TestCrash_AcknowledgedApplicationsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
-	t.Run("sqlite", func(t *testing.T) { crashTest(t, filepath.Join(t.TempDir(), "crash.db")) })
-	t.Run("postgres", func(t *testing.T) {
-		if os.Getenv("UCX_TEST_POSTGRES") == "" {
-			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
-		}
-		crashTest(t, freshPostgresDSN(t))
-	})
-}
-
-// freshPostgresDSN creates a uniquely named schema on UCX_TEST_POSTGRES and
-// returns a DSN whose search_path points at it, dropped when the test ends.
-func freshPostgresDSN(t *testing.T) string {
-	t.Helper()
-	return sqlstoretest.PostgresDSN(t, os.Getenv("UCX_TEST_POSTGRES"))
+	sqlstoretest.DSNs(t, crashTest)
 }
 
 func crashTest(t *testing.T, path string) {
@@ -311,7 +299,13 @@ func TestShutdown_SIGTERMFinishesTheRequestInFlightAndExitsZero(t *testing.T) {
 	fmt.Fprintf(conn, "POST /api/v1/applications HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
 		addr, cred.Token, len(body))
 	conn.Write(body[:len(body)/2])
-	time.Sleep(200 * time.Millisecond) // the server has the headers: the request is in flight
+	// The server has the headers when the request is in flight: the scrape
+	// and the filing.
+	for deadline := time.Now().Add(10 * time.Second); inFlight(t, url) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the filing never got in flight")
+		}
+	}
 
 	start := time.Now()
 	child.Process.Signal(syscall.SIGTERM)
@@ -366,10 +360,8 @@ func TestCrash_ImportRunningAtSIGKILLFinishesAfterRestart(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { importCrashTest(t, filepath.Join(t.TempDir(), "import.db"), 20000) })
 	t.Run("postgres", func(t *testing.T) {
-		if os.Getenv("UCX_TEST_POSTGRES") == "" {
-			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
-		}
-		importCrashTest(t, freshPostgresDSN(t), 30000)
+		sqlstoretest.SkipWithoutPostgres(t)
+		importCrashTest(t, sqlstoretest.FreshPostgres(t), 30000)
 	})
 }
 
@@ -485,4 +477,25 @@ func importCrashTest(t *testing.T, path string, rows int) {
 		t.Fatalf("%d import rows, want %d", n, rows)
 	}
 	t.Logf("import killed at %d of %d rows, finished after restart", processed, rows)
+}
+
+// inFlight reads ucx_http_requests_in_flight from the server's /metrics
+// (the scrape itself counts); -1 when it cannot.
+func inFlight(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := nethttp.Get(url + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "ucx_http_requests_in_flight "); ok {
+			n, err := strconv.Atoi(v)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }

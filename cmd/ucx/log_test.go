@@ -126,23 +126,10 @@ func monitorOnce(t *testing.T, url string, extra ...string) (int, string, string
 	return runClientCLI(t, "", append([]string{"log", "monitor", "--server", url, "--once"}, extra...)...)
 }
 
-// logEngines runs fn with a fresh database DSN per engine: a SQLite file,
-// and a PostgreSQL schema when UCX_TEST_POSTGRES is set.
-func logEngines(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "ucx.db")) })
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("UCX_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("PostgreSQL half skipped: set UCX_TEST_POSTGRES to a DSN to run it")
-		}
-		fn(t, freshSchema(t, base))
-	})
-}
-
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	return sqlstoretest.PostgresDSN(t, base)
-}
+// logEngines runs fn with a fresh database DSN per engine
+// (sqlstoretest.DSNs): a SQLite file, and a PostgreSQL schema when
+// UCX_TEST_POSTGRES is set.
+var logEngines = sqlstoretest.DSNs
 
 // TestLogMonitor_FollowsTheLogAndResumesFromItsState: a first run verifies
 // everything and saves its state; later runs check only what is new,

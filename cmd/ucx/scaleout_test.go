@@ -21,6 +21,7 @@ import (
 	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
 	"github.com/ucxdev/ucx/sqlstore"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 )
 
 // TestScaleOut_TwoServersOnOnePostgreSQL runs two `ucx serve` (two Main
@@ -40,7 +41,7 @@ func TestScaleOut_TwoServersOnOnePostgreSQL(t *testing.T) {
 		t.Skip("scale-out test skipped: set UCX_TEST_POSTGRES to a PostgreSQL DSN to run it")
 	}
 	ctx := context.Background()
-	dsn := freshPostgresDSN(t)
+	dsn := sqlstoretest.FreshPostgres(t)
 	dir := t.TempDir()
 
 	// Migrate and seed once, as `ucx migrate` and an operator would; the

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -135,7 +136,7 @@ func TestWitness_CosignsTheLogAndRefusesARewrittenOrForkedHistory(t *testing.T) 
 		// history of the same size and then longer.
 		forkDSN := filepath.Join(t.TempDir(), "fork.db")
 		if strings.HasPrefix(dsn, "postgres") {
-			forkDSN = freshSchema(t, os.Getenv("UCX_TEST_POSTGRES"))
+			forkDSN = sqlstoretest.FreshPostgres(t)
 		}
 		fork := newLogServer(t, forkDSN, logTestKey(7))
 		fork.append(t, 1, 37)
