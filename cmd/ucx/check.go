@@ -767,11 +767,19 @@ func padLeft(b, s []byte, width int) []byte {
 	return append(b, s...)
 }
 
-// padTo fills the column that started at b[start:] to width characters.
+// padTo fills the column that started at b[start:] to width display
+// columns (displayWidth).
 // Text wider than the column is left whole and shifts the rest of the line:
 // a long, invalid VIN stays readable.
 func padTo(b []byte, start, width int) []byte {
-	if gap := width - utf8.RuneCount(b[start:]); gap > 0 {
+	w := len(b) - start
+	for _, c := range b[start:] {
+		if c >= utf8.RuneSelf {
+			w = displayWidth(string(b[start:]))
+			break
+		}
+	}
+	if gap := width - w; gap > 0 {
 		b = append(b, blanks[:gap]...)
 	}
 	return b
