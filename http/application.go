@@ -3,10 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http/wire"
@@ -23,24 +20,11 @@ func (s *Server) registerApplicationRoutes() {
 	s.handle("POST /api/v1/applications/{id}/refuse", s.authenticate(s.handleRefuseLicence))
 }
 
-// validateRefusal trims the refusal's code and text and checks them: the
-// code one of ucx.RefusalCodes, the text at most 2000 bytes.
-func validateRefusal(in *wire.RefusalRequest) error {
-	in.Code, in.Text = strings.TrimSpace(in.Code), strings.TrimSpace(in.Text)
-	if _, ok := ucx.RefusalCodes[in.Code]; !ok {
-		return ucx.FieldErrorf(ucx.EINVALID, "code", "code must be one of %s", refusalCodeList())
-	}
-	if len(in.Text) > 2000 {
-		return ucx.FieldErrorf(ucx.EINVALID, "text", "the text is longer than 2000 bytes")
-	}
-	return nil
-}
-
 // readRefusal reads a refusal request: the id in the path, the body, the
 // version it acts on (If-Match or the body's) and the checked code and
 // text.
 func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, version int, in wire.RefusalRequest, err error) {
-	if id, err = pathID(r, "id"); err != nil {
+	if id, err = wire.PathID(r, "id"); err != nil {
 		return
 	}
 	if err = s.decodeJSON(w, r, &in, false); err != nil {
@@ -49,17 +33,8 @@ func (s *Server) readRefusal(w http.ResponseWriter, r *http.Request) (id int64, 
 	if version, err = requestVersion(r, in.Version); err != nil {
 		return
 	}
-	err = validateRefusal(&in)
+	err = wire.ValidateRefusal(&in)
 	return
-}
-
-func refusalCodeList() string {
-	codes := make([]string, 0, len(ucx.RefusalCodes))
-	for c := range ucx.RefusalCodes {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	return strings.Join(codes, ", ")
 }
 
 // handleCreateApplication files an application. With an Idempotency-Key a
@@ -111,7 +86,7 @@ func validIdempotencyKey(key string) error {
 }
 
 func (s *Server) handleApplicationIndex(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	f, err := applicationFilter(r.URL.Query())
+	f, err := wire.ApplicationFilter(r.URL.Query())
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -124,60 +99,8 @@ func (s *Server) handleApplicationIndex(w http.ResponseWriter, r *http.Request, 
 	writeJSON(w, http.StatusOK, wire.ListResponse[*ucx.Application]{Items: nonNil(apps), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
-// applicationFilter reads the list's filters: state, vin, destination,
-// outcome, exporter_id, q, offset and limit. Each is checked, so a typo
-// is a 400 naming it rather than a silently empty list.
-func applicationFilter(q url.Values) (ucx.ApplicationFilter, error) {
-	var f ucx.ApplicationFilter
-	var err error
-	if f.Offset, f.Limit, err = paging(q); err != nil {
-		return f, err
-	}
-	if st := q.Get("state"); st != "" {
-		f.State = ucx.State(st)
-		if !f.State.Valid() {
-			return f, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be one of %s", stateList())
-		}
-	}
-	if o := q.Get("outcome"); o != "" {
-		if _, ok := ucx.ParseOutcome(o); !ok {
-			return f, ucx.FieldErrorf(ucx.EINVALID, "outcome", "outcome must be clear, letter-required, blocked or invalid")
-		}
-		f.Outcome = o
-	}
-	if f.VIN, err = queryString(q, "vin"); err != nil {
-		return f, err
-	}
-	f.VIN = strings.ToUpper(f.VIN)
-	if d := q.Get("destination"); d != "" {
-		f.Destination = ucx.NormalizeCountry(d)
-		if !ucx.ValidCountry(f.Destination) {
-			return f, ucx.FieldErrorf(ucx.EINVALID, "destination", "destination must be an ISO 3166-1 alpha-2 code such as RU")
-		}
-	}
-	if e := q.Get("exporter_id"); e != "" {
-		id, err := strconv.ParseInt(e, 10, 64)
-		if err != nil || id <= 0 {
-			return f, ucx.FieldErrorf(ucx.EINVALID, "exporter_id", "exporter_id must be a positive integer record id")
-		}
-		f.ExporterID = id
-	}
-	if f.Query, err = queryString(q, "q"); err != nil {
-		return f, err
-	}
-	return f, nil
-}
-
-func stateList() string {
-	names := make([]string, len(ucx.States))
-	for i, st := range ucx.States {
-		names[i] = string(st)
-	}
-	return strings.Join(names, ", ")
-}
-
 func (s *Server) handleApplicationView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -194,7 +117,7 @@ func (s *Server) handleApplicationView(w http.ResponseWriter, r *http.Request, p
 // versionedAction reads the {id} and the version of a workflow action
 // whose body, if any, is {"version": N}.
 func (s *Server) versionedAction(w http.ResponseWriter, r *http.Request) (id int64, version int, err error) {
-	if id, err = pathID(r, "id"); err != nil {
+	if id, err = wire.PathID(r, "id"); err != nil {
 		return 0, 0, err
 	}
 	var in wire.VersionRequest
@@ -231,7 +154,7 @@ func (s *Server) applicationAction(w http.ResponseWriter, r *http.Request, p *uc
 }
 
 func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return

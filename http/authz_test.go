@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -18,22 +19,22 @@ import (
 // a 500 — in the one error shape, and a refused change changes nothing
 // (the allowed caller's later success with the original version proves it).
 func TestAuthorization_Matrix(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
 
 		// The records the matrix acts on, all of exporter's and maker's.
-		viewApp, viewReq := w.awaiting()
-		submitApp, withdrawApp := w.draft(), w.draft()
-		_, approveReq := w.awaiting()
-		_, refuseReq := w.awaiting()
-		issueApp, refuseApp := w.underReview(), w.underReview()
-		lic := w.licensed()
-		_, tok, err := w.c("exporter.member").CreateToken(ctx, nil, "to revoke")
+		viewApp, viewReq := w.Awaiting()
+		submitApp, withdrawApp := w.Draft(), w.Draft()
+		_, approveReq := w.Awaiting()
+		_, refuseReq := w.Awaiting()
+		issueApp, refuseApp := w.UnderReview(), w.UnderReview()
+		lic := w.Licensed()
+		_, tok, err := w.C("exporter.member").CreateToken(ctx, nil, "to revoke")
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp, err := w.c("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.importCSV(1)))
+		imp, err := w.C("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.ImportCSV(1)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,17 +44,17 @@ func TestAuthorization_Matrix(t *testing.T) {
 		id := func(n int64) string { return fmt.Sprint(n) }
 		// Two pending WMI claims of maker2's: LRW (the table's Tesla) and
 		// LM1 (maker's).
-		if _, err := w.c("maker2.admin").SetWMIs(ctx, nil, w.orgs["maker2"].ID, []string{maker2WMI, "LRW", "LM1"}); err != nil {
+		if _, err := w.C("maker2.admin").SetWMIs(ctx, nil, w.Orgs["maker2"].ID, []string{webtest.Maker2WMI, "LRW", "LM1"}); err != nil {
 			t.Fatal(err)
 		}
-		claims, err := db.WMIClaims(ctx, w.users["operator.admin"])
+		claims, err := db.WMIClaims(ctx, w.Users["operator.admin"])
 		if err != nil || len(claims) != 2 {
 			t.Fatalf("claims: %v %v", claims, err)
 		}
-		exporterID, makerID := id(w.orgs["exporter"].ID), id(w.orgs["maker"].ID)
-		credit := &ucx.CreditEvent{ExporterID: w.orgs["exporter"].ID, Code: "false_information",
-			OccurredOn: ucx.DateOf(testNow).AddDays(-3), Evidence: "matrix"}
-		if err := db.RecordCreditEvent(ctx, w.users["authority.member"], credit); err != nil {
+		exporterID, makerID := id(w.Orgs["exporter"].ID), id(w.Orgs["maker"].ID)
+		credit := &ucx.CreditEvent{ExporterID: w.Orgs["exporter"].ID, Code: "false_information",
+			OccurredOn: ucx.DateOf(webtest.TestNow).AddDays(-3), Evidence: "matrix"}
+		if err := db.RecordCreditEvent(ctx, w.Users["authority.member"], credit); err != nil {
 			t.Fatal(err)
 		}
 
@@ -95,7 +96,7 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"POST", "/api/v1/wmi-claims/" + id(claims[0].ID) + "/confirm", func() string { return `{"note":"checked"}` }, []string{"operator.admin"}, true},
 			{"POST", "/api/v1/wmi-claims/" + id(claims[1].ID) + "/refuse", func() string { return `{"note":"not theirs"}` }, []string{"operator.admin"}, true},
 			{"POST", "/api/v1/users", func() string {
-				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), testPassword)
+				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), webtest.Password)
 			}, []string{"exporter.admin"}, false},
 			{"POST", "/api/v1/users", func() string {
 				return fmt.Sprintf(`{"org_id":%s,"username":"invited.user%d","role":"admin"}`, exporterID, unique())
@@ -105,7 +106,7 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"DELETE", "/api/v1/tokens/" + id(tok.ID), nil, []string{"exporter.member", "exporter.admin"}, true},
 
 			{"GET", "/api/v1/applications", nil, workflow, false},
-			{"POST", "/api/v1/applications", func() string { return mustJSON(w.input(makerWMI, oldReg)) },
+			{"POST", "/api/v1/applications", func() string { return webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.OldReg)) },
 				actors("exporter", "exporter2"), false},
 			{"GET", "/api/v1/applications/" + id(viewApp.ID), nil, readers, false},
 			{"GET", "/api/v1/applications/" + id(viewApp.ID) + "/timeline", nil, readers, false},
@@ -123,7 +124,7 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"GET", "/api/v1/requests", nil, workflow, false},
 			{"GET", "/api/v1/requests/" + id(viewReq.ID), nil, readers, false},
 			{"POST", "/api/v1/requests/" + id(approveReq.ID) + "/approve", func() string {
-				return fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, approveReq.Version, w.makerRU)
+				return fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, approveReq.Version, w.MakerRU)
 			}, actors("maker"), true},
 			{"POST", "/api/v1/requests/" + id(refuseReq.ID) + "/refuse", func() string {
 				return fmt.Sprintf(`{"version":%d,"code":"no_service_network","text":"none in RU"}`, refuseReq.Version)
@@ -135,10 +136,11 @@ func TestAuthorization_Matrix(t *testing.T) {
 				return `{"port":"Horgos","declaration_number":"DECL-1"}`
 			}, actors("customs"), true},
 
-			{"POST", "/api/v1/imports", func() string { return w.importCSV(1) }, actors("exporter", "exporter2"), false},
+			{"POST", "/api/v1/imports", func() string { return w.ImportCSV(1) }, actors("exporter", "exporter2"), false},
 			{"GET", "/api/v1/imports/" + id(imp.ID), nil, only(every, "exporter."), false},
 			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows", nil, only(every, "exporter."), false},
 			{"GET", "/api/v1/imports/" + id(imp.ID) + "/rows.csv", nil, only(every, "exporter."), false},
+			{"GET", "/api/v1/import/template.xlsx", nil, only(every, "exporter.", "exporter2."), false},
 
 			{"GET", "/api/v1/negative-list", nil, every, false},
 			{"PUT", "/api/v1/negative-list/matrix_item", func() string {
@@ -172,7 +174,7 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"GET", "/documents/" + lic.DocumentDigest + "/pdf", nil, readers, false},
 
 			{"POST", "/api/v1/check", func() string {
-				return mustJSON(map[string]any{"vehicle": w.input(makerWMI, recentReg).Vehicle, "destination": "RU"})
+				return webtest.MustJSON(map[string]any{"vehicle": w.Input(webtest.MakerWMI, webtest.RecentReg).Vehicle, "destination": "RU"})
 			}, every, false},
 		}
 
@@ -191,14 +193,14 @@ func TestAuthorization_Matrix(t *testing.T) {
 		for _, route := range sealingRoutes { // their own matrix: documents_test.go
 			covered[route] = true
 		}
-		for _, route := range w.server.Routes() {
+		for _, route := range w.Server.Routes() {
 			if !covered[route] && !public[route] {
 				t.Errorf("route %s is missing from the authorisation matrix", route)
 			}
 		}
 
 		for _, ep := range endpoints {
-			before := w.counts(t)
+			before := countsOf(t, w)
 			allowed := map[string]bool{}
 			for _, u := range ep.allowed {
 				allowed[u] = true
@@ -214,29 +216,29 @@ func TestAuthorization_Matrix(t *testing.T) {
 				if allowed[who] {
 					continue
 				}
-				r := w.raw(who, ep.method, ep.path, body())
+				r := w.Raw(who, ep.method, ep.path, body())
 				switch {
 				case who == "" || who == "bad":
-					if r.status != 401 {
-						t.Errorf("%s %s as %q: %d %s, want 401", ep.method, ep.path, who, r.status, r.body)
+					if r.Status != 401 {
+						t.Errorf("%s %s as %q: %d %s, want 401", ep.method, ep.path, who, r.Status, r.Body)
 						continue
 					}
-					if r.header.Get("WWW-Authenticate") == "" {
+					if r.Header.Get("WWW-Authenticate") == "" {
 						t.Errorf("%s %s as %q: 401 without WWW-Authenticate", ep.method, ep.path, who)
 					}
-				case r.status != 403 && r.status != 404:
-					t.Errorf("%s %s as %s: %d %s, want 403 or 404", ep.method, ep.path, who, r.status, r.body)
+				case r.Status != 403 && r.Status != 404:
+					t.Errorf("%s %s as %s: %d %s, want 403 or 404", ep.method, ep.path, who, r.Status, r.Body)
 					continue
 				}
-				r.errorBody(t)
+				r.ErrorBody(t)
 			}
-			if after := w.counts(t); after != before {
+			if after := countsOf(t, w); after != before {
 				t.Errorf("%s %s: refused requests changed the records: %+v, then %+v", ep.method, ep.path, before, after)
 			}
 			for _, who := range ep.allowed {
-				r := w.raw(who, ep.method, ep.path, body())
-				if r.status < 200 || r.status > 299 {
-					t.Errorf("%s %s as %s: %d %s, want 2xx", ep.method, ep.path, who, r.status, r.body)
+				r := w.Raw(who, ep.method, ep.path, body())
+				if r.Status < 200 || r.Status > 299 {
+					t.Errorf("%s %s as %s: %d %s, want 2xx", ep.method, ep.path, who, r.Status, r.Body)
 				}
 				if ep.once {
 					break
@@ -248,12 +250,12 @@ func TestAuthorization_Matrix(t *testing.T) {
 		// never appear in them.
 		for _, who := range []string{"exporter2.admin", "maker2.admin"} {
 			for _, path := range []string{"/api/v1/applications", "/api/v1/requests", "/api/v1/licences"} {
-				r := w.raw(who, "GET", path+"?limit=1000", "")
-				if r.status != 200 {
-					t.Fatalf("GET %s as %s: %d %s", path, who, r.status, r.body)
+				r := w.Raw(who, "GET", path+"?limit=1000", "")
+				if r.Status != 200 {
+					t.Fatalf("GET %s as %s: %d %s", path, who, r.Status, r.Body)
 				}
-				if owner := fmt.Sprintf(`"exporter_id":%s`, exporterID); strings.Contains(string(r.body), owner) {
-					t.Errorf("GET %s as %s lists exporter's records: %s", path, who, r.body)
+				if owner := fmt.Sprintf(`"exporter_id":%s`, exporterID); strings.Contains(string(r.Body), owner) {
+					t.Errorf("GET %s as %s lists exporter's records: %s", path, who, r.Body)
 				}
 			}
 		}
@@ -280,8 +282,8 @@ var public = map[string]bool{
 // everyone lists every user of the world: each organisation × each role.
 func everyone() []string {
 	var out []string
-	for _, o := range orgNames {
-		for _, r := range roles {
+	for _, o := range webtest.OrgNames {
+		for _, r := range webtest.Roles {
 			out = append(out, o+"."+string(r))
 		}
 	}
@@ -324,23 +326,23 @@ type counts struct {
 	apps, orgs, outlets int
 }
 
-func (w *world) counts(t *testing.T) counts {
+func countsOf(t *testing.T, w *webtest.World) counts {
 	t.Helper()
 	ctx := context.Background()
 	var c counts
 	for _, u := range []string{"exporter.admin", "exporter2.admin"} {
-		_, n, err := w.db.FindApplications(ctx, w.users[u], ucx.ApplicationFilter{Limit: 1})
+		_, n, err := w.DB.FindApplications(ctx, w.Users[u], ucx.ApplicationFilter{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.apps += n
 	}
-	_, n, err := w.db.FindOrgs(ctx, w.users["operator.admin"], ucx.OrgFilter{Limit: 1})
+	_, n, err := w.DB.FindOrgs(ctx, w.Users["operator.admin"], ucx.OrgFilter{Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.orgs = n
-	m, err := w.db.FindOrgByID(ctx, w.users["maker.admin"], w.orgs["maker"].ID)
+	m, err := w.DB.FindOrgByID(ctx, w.Users["maker.admin"], w.Orgs["maker"].ID)
 	if err != nil {
 		t.Fatal(err)
 	}

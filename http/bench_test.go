@@ -22,6 +22,7 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
@@ -47,22 +48,22 @@ func benchServer(b *testing.B, engine sqlstore.Engine) (*client.Client, *sqlstor
 	if err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	db.Now = func() time.Time { return testNow }
-	o := &ucx.Org{Kind: ucx.KindExporter, Name: "基准出口有限公司", FilingNumber: "GD-1", FilingExpires: today.AddDays(300)}
-	if err := db.Bootstrap(ctx, o, &ucx.User{Username: "bench.member", Role: ucx.RoleMember}, testPassword); err != nil {
+	db.Now = func() time.Time { return webtest.TestNow }
+	o := &ucx.Org{Kind: ucx.KindExporter, Name: "基准出口有限公司", FilingNumber: "GD-1", FilingExpires: webtest.Today.AddDays(300)}
+	if err := db.Bootstrap(ctx, o, &ucx.User{Username: "bench.member", Role: ucx.RoleMember}, webtest.Password); err != nil {
 		b.Fatal(err)
 	}
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
 	s.Policy = policy.Default()
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	ts := httptest.NewServer(s.Handler())
 	b.Cleanup(ts.Close)
 
 	c := client.New(ts.URL, "")
 	c.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute,
 		DisableCompression: true}} // the API answers uncompressed JSON: no need to ask for gzip
-	if _, err := c.Authenticate(ctx, "bench.member", testPassword); err != nil {
+	if _, err := c.Authenticate(ctx, "bench.member", webtest.Password); err != nil {
 		b.Fatal(err)
 	}
 	return c, db
@@ -74,7 +75,7 @@ func benchInput(n int64) *ucx.ApplicationInput {
 	v := fmt.Sprintf("LM1ABCDE0%08d", n)
 	d, _ := vin.CheckDigit(v)
 	v = v[:8] + string(d) + v[9:]
-	reg := oldReg
+	reg := webtest.OldReg
 	return &ucx.ApplicationInput{
 		Vehicle: ucx.VehicleDetails{VIN: v, Brand: "Testa", Model: "T1", Energy: ucx.EnergyPetrol,
 			RegistrationDate: reg, TransferDate: reg.AddDays(20)},
@@ -269,7 +270,7 @@ func BenchmarkFileApplicationStoreOnly(b *testing.B) {
 func benchStoreOnly(b *testing.B, engine sqlstore.Engine) {
 	_, db := benchServer(b, engine)
 	ctx := context.Background()
-	p, err := db.Authenticate(ctx, "bench.member", testPassword)
+	p, err := db.Authenticate(ctx, "bench.member", webtest.Password)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -375,14 +376,14 @@ func BenchmarkVerifyPageAtRate(b *testing.B) {
 	if err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	db.Now = func() time.Time { return testNow }
-	w := newWorld(b, db)
-	w.server.Logger = discardLogger()
-	integrate, _ := withLog(b, w, 0)
-	lic := w.licensed()
+	db.Now = func() time.Time { return webtest.TestNow }
+	w := webtest.NewWorld(b, db)
+	w.Server.Logger = webtest.DiscardLogger()
+	integrate, _ := webtest.WithLog(b, w, 0)
+	lic := w.Licensed()
 	integrate()
-	d := docOf(b, w, ucx.DocLicence, lic.ID)
-	bundleJSON := marshalBundle(b, w.bundleOf(b, d.Digest))
+	d := webtest.DocOf(b, w, ucx.DocLicence, lic.ID)
+	bundleJSON := webtest.MarshalBundle(b, w.BundleOf(b, d.Digest))
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
 	fw, _ := mw.CreateFormFile("file", "licence.bundle.json")
@@ -393,11 +394,11 @@ func BenchmarkVerifyPageAtRate(b *testing.B) {
 
 	requests := map[string]func() *http.Request{
 		"digest": func() *http.Request {
-			req, _ := http.NewRequest("GET", w.ts.URL+"/verify?digest="+url.QueryEscape(d.Digest)+"&lang=ru", nil)
+			req, _ := http.NewRequest("GET", w.TS.URL+"/verify?digest="+url.QueryEscape(d.Digest)+"&lang=ru", nil)
 			return req
 		},
 		"upload": func() *http.Request {
-			req, _ := http.NewRequest("POST", w.ts.URL+"/verify", bytes.NewReader(form.Bytes()))
+			req, _ := http.NewRequest("POST", w.TS.URL+"/verify", bytes.NewReader(form.Bytes()))
 			req.Header.Set("Content-Type", mw.FormDataContentType())
 			return req
 		},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 )
 
 // TestClientAddr_BelievesForwardedForOnlyFromTrustedProxies reads the
@@ -76,7 +77,7 @@ func TestParseTrustedProxies_RefusesWhatIsNotAnAddress(t *testing.T) {
 // writing its own X-Forwarded-For when it reaches the server directly.
 func TestLimits_BehindATrustedProxyEachClientHasItsOwnBucket(t *testing.T) {
 	s := ucxhttp.NewServer()
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	trusted, _ := ucxhttp.ParseTrustedProxies("10.0.0.1")
 	s.TrustedProxies = trusted
 	h := s.LimitedHandler(ucxhttp.Limits{AddressRate: 1, AddressBurst: 2})

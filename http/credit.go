@@ -2,10 +2,9 @@ package http
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // Credit routes (R6, R8). The handlers only parse and answer: who may read
@@ -44,7 +43,7 @@ func (s *Server) creditAndID(w http.ResponseWriter, r *http.Request) (ucx.Credit
 		s.Error(w, r, err)
 		return nil, 0, false
 	}
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return nil, 0, false
@@ -236,7 +235,7 @@ func (s *Server) handleNaming(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	from, to, err := s.period(r.URL.Query())
+	from, to, err := wire.Period(r.URL.Query(), ucx.DateOf(s.now()))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -247,31 +246,4 @@ func (s *Server) handleNaming(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, n)
-}
-
-// period reads from and to (YYYY-MM-DD) from the query. Absent, to is
-// today (China time) and from a year before it plus a day, so the default
-// is the last twelve months, both ends included.
-func (s *Server) period(q url.Values) (from, to ucx.Date, err error) {
-	to = ucx.DateOf(s.now())
-	if v := strings.TrimSpace(q.Get("to")); v != "" {
-		if to, err = ucx.ParseDate(v); err != nil {
-			return from, to, ucx.FieldErrorf(ucx.EINVALID, "to", "to must be a date, YYYY-MM-DD, not %q", clip(v))
-		}
-	}
-	y, m, d := to.Civil()
-	from, ok := ucx.NewDate(y-1, m, d)
-	if !ok { // 29 February
-		from, _ = ucx.NewDate(y-1, m, d-1)
-	}
-	from = from.AddDays(1)
-	if v := strings.TrimSpace(q.Get("from")); v != "" {
-		if from, err = ucx.ParseDate(v); err != nil {
-			return from, to, ucx.FieldErrorf(ucx.EINVALID, "from", "from must be a date, YYYY-MM-DD, not %q", clip(v))
-		}
-	}
-	if to.Before(from) {
-		return from, to, ucx.FieldErrorf(ucx.EINVALID, "from", "from (%s) is after to (%s)", from, to)
-	}
-	return from, to, nil
 }

@@ -61,7 +61,7 @@ func (s *Server) handleConfirmationToSeal(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, err)
 		return
 	}
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -70,7 +70,7 @@ func (s *Server) handleConfirmationToSeal(w http.ResponseWriter, r *http.Request
 	for _, v := range r.URL.Query()["outlet"] {
 		oid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || oid <= 0 {
-			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "outlet", "outlet must be a positive outlet id, not %q", clip(v)))
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "outlet", "outlet must be a positive outlet id, not %q", wire.Clip(v)))
 			return
 		}
 		outlets = append(outlets, oid)
@@ -89,7 +89,7 @@ func (s *Server) handleLicenceToSeal(w http.ResponseWriter, r *http.Request, p *
 		s.Error(w, r, err)
 		return
 	}
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -428,7 +428,7 @@ func (s *Server) approveSealed(r *http.Request, p *ucx.Principal, id int64, vers
 // issueLicenceBody reads the {id}, the version and the optional envelope
 // of POST /api/v1/applications/{id}/licence.
 func (s *Server) issueLicenceBody(w http.ResponseWriter, r *http.Request) (id int64, version int, env []byte, err error) {
-	if id, err = pathID(r, "id"); err != nil {
+	if id, err = wire.PathID(r, "id"); err != nil {
 		return 0, 0, nil, err
 	}
 	var in wire.IssueLicenceRequest

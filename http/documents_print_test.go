@@ -8,6 +8,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -19,9 +20,9 @@ import (
 // and none of the platform's internal record ids (application, request,
 // organisation ids), labelled or bare.
 func TestDocuments_PrintIsAnOfficialDocumentWithoutInternalIDs(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	lic := w.licensed()
-	root, err := seal.ParsePublicKeyPEM(w.raw("", "GET", "/api/v1/trust-root", "").body)
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	lic := w.Licensed()
+	root, err := seal.ParsePublicKeyPEM(w.Raw("", "GET", "/api/v1/trust-root", "").Body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,17 +32,17 @@ func TestDocuments_PrintIsAnOfficialDocumentWithoutInternalIDs(t *testing.T) {
 		want []string
 	}{
 		{ucx.DocLicence, lic.ID, []string{"二手车出口许可证 Used-car export licence", "许可证号 Licence number", lic.Number,
-			w.orgs["exporter"].Name, w.orgs["exporter"].FilingNumber, w.orgs["authority"].Name, lic.Schedule[0].VIN,
+			w.Orgs["exporter"].Name, w.Orgs["exporter"].FilingNumber, w.Orgs["authority"].Name, lic.Schedule[0].VIN,
 			lic.Destination, lic.IssuedOn.String(), lic.ValidUntil.String(), "所依据的确认书 Confirmations relied on"}},
 		{ucx.DocConfirmation, lic.ConfirmationIDs[0], []string{"售后维修服务确认书 After-Sales Service Confirmation",
-			w.orgs["maker"].Name, lic.Schedule[0].VIN, lic.Destination, "海外售后服务网点 Overseas service outlets", "Testa Rus Service"}},
+			w.Orgs["maker"].Name, lic.Schedule[0].VIN, lic.Destination, "海外售后服务网点 Overseas service outlets", "Testa Rus Service"}},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
-			d := docOf(t, w, tc.kind, tc.id)
-			r := w.raw("customs.viewer", "GET", "/documents/"+d.Digest+"/print", "")
-			page := string(r.body)
-			if r.status != 200 {
-				t.Fatalf("print: %d %s", r.status, page)
+			d := webtest.DocOf(t, w, tc.kind, tc.id)
+			r := w.Raw("customs.viewer", "GET", "/documents/"+d.Digest+"/print", "")
+			page := string(r.Body)
+			if r.Status != 200 {
+				t.Fatalf("print: %d %s", r.Status, page)
 			}
 			env, err := seal.ParseEnvelope(d.Envelope)
 			if err != nil {
@@ -60,7 +61,7 @@ func TestDocuments_PrintIsAnOfficialDocumentWithoutInternalIDs(t *testing.T) {
 				}
 			}
 			ids := map[string]int64{"application": lic.ApplicationID, "licence": lic.ID, "request": lic.ConfirmationIDs[0],
-				"exporter": w.orgs["exporter"].ID, "authority": w.orgs["authority"].ID, "maker": w.orgs["maker"].ID}
+				"exporter": w.Orgs["exporter"].ID, "authority": w.Orgs["authority"].ID, "maker": w.Orgs["maker"].ID}
 			for name, id := range ids {
 				for _, pat := range []string{`>\s*%d\s*<`, `\(%d\)`} {
 					if regexp.MustCompile(fmt.Sprintf(pat, id)).MatchString(stripVehicleNumbers(page)) {

@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -36,36 +36,25 @@ func noPrivateKey(t *testing.T, what string, body []byte) {
 	}
 }
 
-// digestOf returns the sealed confirmation's digest of request id, from
-// the store.
-func docOf(t testing.TB, w *world, kind string, id int64) *ucx.Document {
-	t.Helper()
-	d, err := w.db.DocumentFor(context.Background(), kind, id)
-	if err != nil {
-		t.Fatalf("no sealed %s %d: %v", kind, id, err)
-	}
-	return d
-}
-
 func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		lic := w.licensed()
-		d := docOf(t, w, ucx.DocLicence, lic.ID)
-		conf := docOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		lic := w.Licensed()
+		d := webtest.DocOf(t, w, ucx.DocLicence, lic.ID)
+		conf := webtest.DocOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
 
 		for _, doc := range []*ucx.Document{d, conf} {
-			r := w.raw("exporter.viewer", "GET", "/api/v1/documents/"+doc.Digest+"/bundle", "")
-			if r.status != 200 {
-				t.Fatalf("bundle: %d %s", r.status, r.body)
+			r := w.Raw("exporter.viewer", "GET", "/api/v1/documents/"+doc.Digest+"/bundle", "")
+			if r.Status != 200 {
+				t.Fatalf("bundle: %d %s", r.Status, r.Body)
 			}
-			noPrivateKey(t, "the bundle", r.body)
-			bu, err := bundle.Parse(r.body)
+			noPrivateKey(t, "the bundle", r.Body)
+			bu, err := bundle.Parse(r.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Offline: the pinned root key from /trust-root, nothing else.
-			root, err := seal.ParsePublicKeyPEM(w.raw("", "GET", "/api/v1/trust-root", "").body)
+			root, err := seal.ParsePublicKeyPEM(w.Raw("", "GET", "/api/v1/trust-root", "").Body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,114 +70,114 @@ func TestDocuments_SealedWorkflowVerifiesOfflineFromItsBundle(t *testing.T) {
 			if v, err := bundle.VerifyBundle(bu, bundle.Options{NoLog: true}); err != nil || v.OK || v.Verdict != bundle.VerdictCannotCheck || v.Reason != string(bundle.ReasonUnknownRoot) {
 				t.Fatalf("VerifyBundle(%s) unpinned = %+v, %v", doc.Kind, v, err)
 			}
-			if got := w.raw("customs.viewer", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.status != 200 || !bytes.Equal(got.body, doc.Envelope) {
-				t.Fatalf("GET document: %d %s", got.status, got.body)
+			if got := w.Raw("customs.viewer", "GET", "/api/v1/documents/"+strings.TrimPrefix(doc.Digest, "sha256:"), ""); got.Status != 200 || !bytes.Equal(got.Body, doc.Envelope) {
+				t.Fatalf("GET document: %d %s", got.Status, got.Body)
 			}
 		}
 
 		// Verification over the API: valid, then tampered.
-		r := w.raw("", "POST", "/api/v1/verify", string(d.Envelope))
+		r := w.Raw("", "POST", "/api/v1/verify", string(d.Envelope))
 		var v bundle.Verification
-		if r.status != 200 || json.Unmarshal(r.body, &v) != nil || !v.OK || v.Digest != d.Digest || len(v.Seals) != 1 || v.Seals[0].OrgName != w.orgs["authority"].Name {
-			t.Fatalf("verify: %d %s", r.status, r.body)
+		if r.Status != 200 || json.Unmarshal(r.Body, &v) != nil || !v.OK || v.Digest != d.Digest || len(v.Seals) != 1 || v.Seals[0].OrgName != w.Orgs["authority"].Name {
+			t.Fatalf("verify: %d %s", r.Status, r.Body)
 		}
 		tampered := strings.Replace(string(d.Envelope), lic.Number, "UCX-2026-999999", 1)
-		r = w.raw("", "POST", "/api/v1/verify", tampered)
-		if json.Unmarshal(r.body, &v) != nil || v.OK || v.Integrity.Reason != string(seal.ReasonTampered) {
-			t.Fatalf("verify tampered: %d %s", r.status, r.body)
+		r = w.Raw("", "POST", "/api/v1/verify", tampered)
+		if json.Unmarshal(r.Body, &v) != nil || v.OK || v.Integrity.Reason != string(seal.ReasonTampered) {
+			t.Fatalf("verify tampered: %d %s", r.Status, r.Body)
 		}
-		if r := w.raw("", "POST", "/api/v1/verify", `{"not":"an envelope"}`); r.status != 400 {
-			t.Fatalf("verify garbage: %d %s", r.status, r.body)
+		if r := w.Raw("", "POST", "/api/v1/verify", `{"not":"an envelope"}`); r.Status != 400 {
+			t.Fatalf("verify garbage: %d %s", r.Status, r.Body)
 		}
 
 		// The print view: fields in both languages, the digest, a QR code.
-		r = w.raw("exporter.member", "GET", "/documents/"+d.Digest+"/print", "")
-		page := string(r.body)
-		if r.status != 200 || !strings.Contains(page, "许可证号 Licence number") || !strings.Contains(page, lic.Number) ||
+		r = w.Raw("exporter.member", "GET", "/documents/"+d.Digest+"/print", "")
+		page := string(r.Body)
+		if r.Status != 200 || !strings.Contains(page, "许可证号 Licence number") || !strings.Contains(page, lic.Number) ||
 			!strings.Contains(page, d.Digest) || !strings.Contains(page, "<svg") || !strings.Contains(page, "/verify?digest="+url.QueryEscape(d.Digest)+"&amp;vin="+lic.Schedule[0].VIN+"&amp;lang=ru") {
-			t.Fatalf("print view: %d %.400s", r.status, page)
+			t.Fatalf("print view: %d %.400s", r.Status, page)
 		}
 		// Public and showing text others filed: no script may run in it.
-		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
 			t.Errorf("print view CSP %q; want default-src 'none' and no script source", csp)
 		}
-		if r := w.raw("customs.viewer", "GET", "/api/v1/documents/sha256:"+strings.Repeat("0", 64), ""); r.status != 404 {
-			t.Fatalf("unknown digest: %d", r.status)
+		if r := w.Raw("customs.viewer", "GET", "/api/v1/documents/sha256:"+strings.Repeat("0", 64), ""); r.Status != 404 {
+			t.Fatalf("unknown digest: %d", r.Status)
 		}
 	})
 }
 
 func TestDocuments_NonCustodialApprovalOverHTTP(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		priv, err := seal.GenerateKey(seal.SM2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := mustJSON(map[string]any{"public_key_pem": string(priv.Public().MarshalPEM()), "not_after": testNow.AddDate(1, 0, 0)})
-		if r := w.raw("maker.member", "POST", "/api/v1/keys", body); r.status != 403 {
-			t.Fatalf("a member registers a key: %d %s", r.status, r.body)
+		body := webtest.MustJSON(map[string]any{"public_key_pem": string(priv.Public().MarshalPEM()), "not_after": webtest.TestNow.AddDate(1, 0, 0)})
+		if r := w.Raw("maker.member", "POST", "/api/v1/keys", body); r.Status != 403 {
+			t.Fatalf("a member registers a key: %d %s", r.Status, r.Body)
 		}
-		if r := w.raw("exporter.admin", "POST", "/api/v1/keys", body); r.status != 403 {
-			t.Fatalf("an exporter registers a key: %d %s", r.status, r.body)
+		if r := w.Raw("exporter.admin", "POST", "/api/v1/keys", body); r.Status != 403 {
+			t.Fatalf("an exporter registers a key: %d %s", r.Status, r.Body)
 		}
-		r := w.raw("maker.admin", "POST", "/api/v1/keys", body)
-		if r.status != 201 || !strings.Contains(string(r.body), priv.Public().ID()) {
-			t.Fatalf("register: %d %s", r.status, r.body)
+		r := w.Raw("maker.admin", "POST", "/api/v1/keys", body)
+		if r.Status != 201 || !strings.Contains(string(r.Body), priv.Public().ID()) {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
 		}
 
-		_, req := w.awaiting()
+		_, req := w.Awaiting()
 		path := fmt.Sprintf("/api/v1/requests/%d", req.ID)
-		tbs := w.raw("maker.member", "GET", fmt.Sprintf("%s/document?outlet=%d", path, w.makerRU), "")
-		if tbs.status != 200 || seal.CheckCanonical(tbs.body) != nil {
-			t.Fatalf("document to seal: %d %s", tbs.status, tbs.body)
+		tbs := w.Raw("maker.member", "GET", fmt.Sprintf("%s/document?outlet=%d", path, w.MakerRU), "")
+		if tbs.Status != 200 || seal.CheckCanonical(tbs.Body) != nil {
+			t.Fatalf("document to seal: %d %s", tbs.Status, tbs.Body)
 		}
-		if r := w.raw("maker2.member", "GET", fmt.Sprintf("%s/document?outlet=%d", path, w.makerRU), ""); r.status != 404 {
-			t.Fatalf("another maker reads the document: %d", r.status)
+		if r := w.Raw("maker2.member", "GET", fmt.Sprintf("%s/document?outlet=%d", path, w.MakerRU), ""); r.Status != 404 {
+			t.Fatalf("another maker reads the document: %d", r.Status)
 		}
-		e := seal.Envelope{Document: tbs.body}
-		if err := e.Sign(priv, fmt.Sprint(w.orgs["maker"].ID), testNow); err != nil {
+		e := seal.Envelope{Document: tbs.Body}
+		if err := e.Sign(priv, fmt.Sprint(w.Orgs["maker"].ID), webtest.TestNow); err != nil {
 			t.Fatal(err)
 		}
 		env, _ := e.Marshal()
-		approve := func(env []byte) *response {
-			return w.raw("maker.member", "POST", path+"/approve",
-				fmt.Sprintf(`{"version":%d,"outlet_ids":[%d],"envelope":%s}`, req.Version, w.makerRU, env))
+		approve := func(env []byte) *webtest.Response {
+			return w.Raw("maker.member", "POST", path+"/approve",
+				fmt.Sprintf(`{"version":%d,"outlet_ids":[%d],"envelope":%s}`, req.Version, w.MakerRU, env))
 		}
 		// A seal over another outlet choice is refused, and changes nothing.
 		bad := bytes.Replace(env, []byte(`"RU"`), []byte(`"KZ"`), 1)
-		if r := approve(bad); r.status != 422 || !strings.Contains(string(r.body), "tampered") {
-			t.Fatalf("tampered envelope: %d %s", r.status, r.body)
+		if r := approve(bad); r.Status != 422 || !strings.Contains(string(r.Body), "tampered") {
+			t.Fatalf("tampered envelope: %d %s", r.Status, r.Body)
 		}
-		if r := approve(env); r.status != 200 {
-			t.Fatalf("approve with envelope: %d %s", r.status, r.body)
+		if r := approve(env); r.Status != 200 {
+			t.Fatalf("approve with envelope: %d %s", r.Status, r.Body)
 		}
-		d := docOf(t, w, ucx.DocConfirmation, req.ID)
+		d := webtest.DocOf(t, w, ucx.DocConfirmation, req.ID)
 		if !bytes.Equal(d.Envelope, env) {
 			t.Fatalf("stored %s, sent %s", d.Envelope, env)
 		}
 
 		// Revocation by the issuer: verification then says revoked, with the time.
-		if r := w.raw("maker2.member", "POST", "/api/v1/documents/"+d.Digest+"/revoke", `{"reason":"x"}`); r.status != 403 {
-			t.Fatalf("another org revokes: %d %s", r.status, r.body)
+		if r := w.Raw("maker2.member", "POST", "/api/v1/documents/"+d.Digest+"/revoke", `{"reason":"x"}`); r.Status != 403 {
+			t.Fatalf("another org revokes: %d %s", r.Status, r.Body)
 		}
 		// The world's custodial key of maker seals the revocation.
-		r = w.raw("maker.member", "POST", "/api/v1/documents/"+d.Digest+"/revoke", `{"reason":"outlet closed"}`)
-		if r.status != 201 {
-			t.Fatalf("revoke: %d %s", r.status, r.body)
+		r = w.Raw("maker.member", "POST", "/api/v1/documents/"+d.Digest+"/revoke", `{"reason":"outlet closed"}`)
+		if r.Status != 201 {
+			t.Fatalf("revoke: %d %s", r.Status, r.Body)
 		}
 		var v bundle.Verification
-		r = w.raw("", "POST", "/api/v1/verify", string(env))
-		if json.Unmarshal(r.body, &v) != nil || v.OK || v.Status.Reason != string(seal.ReasonDocumentRevoked) || !strings.Contains(v.Status.Detail, "outlet closed") ||
+		r = w.Raw("", "POST", "/api/v1/verify", string(env))
+		if json.Unmarshal(r.Body, &v) != nil || v.OK || v.Status.Reason != string(seal.ReasonDocumentRevoked) || !strings.Contains(v.Status.Detail, "outlet closed") ||
 			!strings.Contains(v.Status.Detail, "revoked at 20") {
-			t.Fatalf("verify after revocation: %s", r.body)
+			t.Fatalf("verify after revocation: %s", r.Body)
 		}
 		// Offline too: the bundle carries the sealed revocation.
-		bu, err := bundle.Parse(w.raw("maker.viewer", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").body)
+		bu, err := bundle.Parse(w.Raw("maker.viewer", "GET", "/api/v1/documents/"+d.Digest+"/bundle", "").Body)
 		if err != nil || len(bu.Revocations) != 1 {
 			t.Fatalf("bundle after revocation: %+v %v", bu, err)
 		}
-		ver, err := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{w.root(t)}, NoLog: true})
+		ver, err := bundle.VerifyBundle(bu, bundle.Options{Roots: []*seal.PublicKey{w.Root(t)}, NoLog: true})
 		if err != nil || ver.Status.Reason != string(seal.ReasonDocumentRevoked) || ver.Verdict != bundle.VerdictRevoked {
 			t.Fatalf("offline verification after revocation: %+v %v", ver, err)
 		}
@@ -196,18 +185,18 @@ func TestDocuments_NonCustodialApprovalOverHTTP(t *testing.T) {
 }
 
 func TestDocuments_Authorization(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		_, req := w.awaiting()
-		app := w.underReview()
-		lic := w.licensed()
-		d := docOf(t, w, ucx.DocLicence, lic.ID)
-		keys := w.raw("authority.admin", "GET", "/api/v1/keys", "")
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		_, req := w.Awaiting()
+		app := w.UnderReview()
+		lic := w.Licensed()
+		d := webtest.DocOf(t, w, ucx.DocLicence, lic.ID)
+		keys := w.Raw("authority.admin", "GET", "/api/v1/keys", "")
 		var list struct{ Items []ucx.Key }
-		if keys.status != 200 || json.Unmarshal(keys.body, &list) != nil || len(list.Items) != 1 || !list.Items[0].Custodial {
-			t.Fatalf("keys: %d %s", keys.status, keys.body)
+		if keys.Status != 200 || json.Unmarshal(keys.Body, &list) != nil || len(list.Items) != 1 || !list.Items[0].Custodial {
+			t.Fatalf("keys: %d %s", keys.Status, keys.Body)
 		}
-		noPrivateKey(t, "GET /api/v1/keys", keys.body)
+		noPrivateKey(t, "GET /api/v1/keys", keys.Body)
 		keyID := url.PathEscape(list.Items[0].ID)
 		every := everyone()
 		for _, c := range []struct {
@@ -216,7 +205,7 @@ func TestDocuments_Authorization(t *testing.T) {
 			once               bool // the first allowed caller changes the record for good
 		}{
 			{"GET", "/api/v1/keys", "", every, false},
-			{"GET", fmt.Sprintf("/api/v1/requests/%d/document?outlet=%d", req.ID, w.makerRU), "", []string{"maker.admin", "maker.member"}, false},
+			{"GET", fmt.Sprintf("/api/v1/requests/%d/document?outlet=%d", req.ID, w.MakerRU), "", []string{"maker.admin", "maker.member"}, false},
 			{"GET", fmt.Sprintf("/api/v1/applications/%d/licence-document", app.ID), "", []string{"authority.admin", "authority.member"}, false},
 			{"GET", "/api/v1/documents/" + d.Digest + "/revocation-document?reason=x", "", []string{"authority.admin", "authority.member"}, false},
 			{"POST", "/api/v1/keys", `{"custodial":true}`, []string{"maker.admin", "maker2.admin", "authority.admin"}, false},
@@ -231,17 +220,17 @@ func TestDocuments_Authorization(t *testing.T) {
 				if allowed[who] {
 					continue
 				}
-				r := w.raw(who, c.method, c.path, c.body)
-				if r.status != 401 && r.status != 403 && r.status != 404 {
-					t.Errorf("%s %s as %q: %d %s", c.method, c.path, who, r.status, r.body)
+				r := w.Raw(who, c.method, c.path, c.body)
+				if r.Status != 401 && r.Status != 403 && r.Status != 404 {
+					t.Errorf("%s %s as %q: %d %s", c.method, c.path, who, r.Status, r.Body)
 				}
 			}
 			for _, who := range c.allowed {
-				r := w.raw(who, c.method, c.path, c.body)
-				if r.status < 200 || r.status > 299 {
-					t.Errorf("%s %s as %s: %d %s", c.method, c.path, who, r.status, r.body)
+				r := w.Raw(who, c.method, c.path, c.body)
+				if r.Status < 200 || r.Status > 299 {
+					t.Errorf("%s %s as %s: %d %s", c.method, c.path, who, r.Status, r.Body)
 				}
-				noPrivateKey(t, c.method+" "+c.path, r.body)
+				noPrivateKey(t, c.method+" "+c.path, r.Body)
 				if c.once {
 					break
 				}
@@ -254,20 +243,20 @@ func TestDocuments_Authorization(t *testing.T) {
 // when the server has one; without it they use the request's host and the
 // page says that the code is local.
 func TestDocuments_PrintUsesThePublicAddress(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	lic := w.licensed()
-	d := docOf(t, w, ucx.DocLicence, lic.ID)
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	lic := w.Licensed()
+	d := webtest.DocOf(t, w, ucx.DocLicence, lic.ID)
 	path := "/documents/" + d.Digest + "/print"
 	want := "/verify?digest=" + url.QueryEscape(d.Digest) + "&amp;vin=" + lic.Schedule[0].VIN + "&amp;lang=ru"
 
-	page := string(w.raw("exporter.member", "GET", path, "").body)
-	if !strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, w.ts.URL+want) {
-		t.Fatalf("without a public address the print view should link %s and say the QR is local: %.2000s", w.ts.URL+want, page)
+	page := string(w.Raw("exporter.member", "GET", path, "").Body)
+	if !strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, w.TS.URL+want) {
+		t.Fatalf("without a public address the print view should link %s and say the QR is local: %.2000s", w.TS.URL+want, page)
 	}
 
-	w.server.PublicURL = "https://ucx.example.cn"
-	page = string(w.raw("exporter.member", "GET", path, "").body)
-	if strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, "https://ucx.example.cn"+want) || strings.Contains(page, w.ts.URL+want) {
+	w.Server.PublicURL = "https://ucx.example.cn"
+	page = string(w.Raw("exporter.member", "GET", path, "").Body)
+	if strings.Contains(page, `id="qr-local"`) || !strings.Contains(page, "https://ucx.example.cn"+want) || strings.Contains(page, w.TS.URL+want) {
 		t.Fatalf("with a public address the print view should link only https://ucx.example.cn%s: %.2000s", want, page)
 	}
 }

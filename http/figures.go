@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sheet"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) registerFigureRoutes() {
 // query. The public variant never takes min_cell from the query: a reader
 // must not be able to lower the suppression.
 func (s *Server) figureFilter(q url.Values, public bool) (ucx.FigureFilter, error) {
-	from, to, err := s.period(q)
+	from, to, err := wire.Period(q, ucx.DateOf(s.now()))
 	if err != nil {
 		return ucx.FigureFilter{}, err
 	}
@@ -41,7 +42,7 @@ func (s *Server) figureFilter(q url.Values, public bool) (ucx.FigureFilter, erro
 		name string
 		dst  *int
 	}{{"near_zero_km", &f.Config.NearZeroKM}, {"small_below", &f.Config.SmallBelow}, {"large_from", &f.Config.LargeFrom}} {
-		if *k.dst, err = queryInt(q, k.name, 0, 0, 1_000_000); err != nil {
+		if *k.dst, err = wire.QueryInt(q, k.name, 0, 0, 1_000_000); err != nil {
 			return f, err
 		}
 	}

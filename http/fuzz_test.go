@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -63,21 +64,21 @@ func (l *serverLog) take() string {
 //
 // scripts/fuzz.sh runs it for FUZZTIME; `go test ./http` replays the seeds.
 func FuzzAPIBodies(f *testing.F) {
-	db := mustOpenDB(f, sqlstore.SQLite)
-	w := newWorld(f, db)
+	db := webtest.MustOpenDB(f, sqlstore.SQLite)
+	w := webtest.NewWorld(f, db)
 	logs := &serverLog{}
-	w.server.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w.Server.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	_, req := w.awaiting()
-	_, req2 := w.awaiting()
-	review := w.underReview()
-	review2 := w.underReview()
-	lic := w.licensed()
-	draft := w.draft()
-	draft2 := w.draft()
-	app := mustJSON(w.input(makerWMI, recentReg))
-	oldApp := mustJSON(w.input(makerWMI, oldReg))
-	check := mustJSON(wire.CheckRequest{Vehicle: w.input(makerWMI, recentReg).Vehicle, Destination: "RU"})
+	_, req := w.Awaiting()
+	_, req2 := w.Awaiting()
+	review := w.UnderReview()
+	review2 := w.UnderReview()
+	lic := w.Licensed()
+	draft := w.Draft()
+	draft2 := w.Draft()
+	app := webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.RecentReg))
+	oldApp := webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.OldReg))
+	check := webtest.MustJSON(wire.CheckRequest{Vehicle: w.Input(webtest.MakerWMI, webtest.RecentReg).Vehicle, Destination: "RU"})
 	path := func(format string, id int64) string { return fmt.Sprintf(format, id) }
 
 	endpoints := []fuzzEndpoint{
@@ -90,9 +91,9 @@ func FuzzAPIBodies(f *testing.F) {
 			`{"vehicle":null,"certificate":null}`, `null`, `{}`, `[]`, `"x"`, app[:len(app)/2],
 		}},
 		{"POST", path("/api/v1/requests/%d/approve", req.ID), "maker.member", []string{
-			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.makerRU),
-			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.makerKZ),
-			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d,%d,%d]}`, req.Version, w.makerRU, w.makerRU, w.maker2U),
+			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.MakerRU),
+			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.MakerKZ),
+			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d,%d,%d]}`, req.Version, w.MakerRU, w.MakerRU, w.Maker2U),
 			`{"version":1,"outlet_ids":[9223372036854775807]}`, `{"version":-1,"outlet_ids":[1]}`,
 			`{"version":1,"outlet_ids":[1],"envelope":{}}`, `{"version":1,"outlet_ids":[1],"envelope":"eyJ9"}`,
 			`{"version":1,"outlet_ids":[1],"envelope":null}`, `{"version":2147483648,"outlet_ids":[1]}`,
@@ -122,8 +123,8 @@ func FuzzAPIBodies(f *testing.F) {
 			`{"vehicle":{"vin":"` + strings.Repeat("Z", 4000) + `"}}`,
 		}},
 		{"POST", "/api/v1/auth/login", "", []string{
-			`{"username":"exporter.member","password":"` + testPassword + `"}`,
-			`{"username":"exporter.member","password":"` + testPassword + `","token_name":"fuzz"}`,
+			`{"username":"exporter.member","password":"` + webtest.Password + `"}`,
+			`{"username":"exporter.member","password":"` + webtest.Password + `","token_name":"fuzz"}`,
 			`{"username":"exporter.member","password":"wrong"}`,
 			`{"username":"` + strings.Repeat("u", 300) + `","password":"` + strings.Repeat("p", 2000) + `"}`,
 			`{"username":"","password":""}`,
@@ -143,20 +144,20 @@ func FuzzAPIBodies(f *testing.F) {
 		{"POST", path("/api/v1/applications/%d/withdraw", draft2.ID), "exporter.member", []string{
 			fmt.Sprintf(`{"version":%d}`, draft2.Version), `{"version":-9223372036854775808}`,
 		}},
-		{"PUT", path("/api/v1/orgs/%d/standing", w.orgs["exporter2"].ID), "authority.member", []string{
+		{"PUT", path("/api/v1/orgs/%d/standing", w.Orgs["exporter2"].ID), "authority.member", []string{
 			`{"standing":"warned","reason":"late deregistration"}`, `{"standing":"normal","reason":""}`,
 			`{"standing":"suspended","reason":"` + strings.Repeat("r", 3000) + `"}`,
 		}},
-		{"POST", path("/api/v1/orgs/%d/outlets", w.orgs["maker"].ID), "maker.admin", []string{
+		{"POST", path("/api/v1/orgs/%d/outlets", w.Orgs["maker"].ID), "maker.admin", []string{
 			`{"country":"AE","provider":"Testa Gulf","address":"Al Quoz 3, Dubai","contact":"+971 4 000 0000"}`,
 			`{"country":"CN","provider":"P","address":"A"}`, `{"country":"","provider":"","address":""}`,
 		}},
-		{"PUT", path("/api/v1/orgs/%d/wmis", w.orgs["maker2"].ID), "maker2.admin", []string{
+		{"PUT", path("/api/v1/orgs/%d/wmis", w.Orgs["maker2"].ID), "maker2.admin", []string{
 			`{"wmis":["LM2"]}`, `{"wmis":["LM2","LM2"]}`, `{"wmis":["LM1"]}`, `{"wmis":[]}`, `{"wmis":["lm2"]}`,
 		}},
 		{"POST", "/api/v1/users", "exporter.admin", []string{
-			`{"username":"fuzz.user","role":"viewer","password":"` + testPassword + `"}`,
-			`{"username":"fuzz.user2","role":"admin","password":"` + testPassword + `","org_id":1}`,
+			`{"username":"fuzz.user","role":"viewer","password":"` + webtest.Password + `"}`,
+			`{"username":"fuzz.user2","role":"admin","password":"` + webtest.Password + `","org_id":1}`,
 			`{"username":"fuzz user","role":"member","password":"` + strings.Repeat("p", 100) + `"}`,
 		}},
 	}
@@ -171,13 +172,13 @@ func FuzzAPIBodies(f *testing.F) {
 	// whose scheduling would make coverage differ from run to run — the
 	// fuzzer would take every input for a new one and spend its time
 	// minimising them.
-	handler := w.ts.Config.Handler
+	handler := w.TS.Config.Handler
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		e := endpoints[int(which)%len(endpoints)]
 		req := httptest.NewRequest(e.method, e.path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if e.user != "" {
-			req.Header.Set("Authorization", "Bearer "+w.tokens[e.user])
+			req.Header.Set("Authorization", "Bearer "+w.Tokens[e.user])
 		}
 		logs.take() // only this request's lines below
 		rec := httptest.NewRecorder()

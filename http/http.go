@@ -1,6 +1,10 @@
-// Package http is ucx's REST API (/api/v1, JSON) and its server. The Go
-// client that speaks it is package http/client, which needs nothing of this
-// package: the bodies both sides read are in package http/wire. It imports
+// Package http is ucx's REST API (/api/v1, JSON) and its server: routing,
+// authentication, instrumentation and metrics, rate limits. The server
+// mounts the web UI, package http/html (web.go), which never imports this
+// package: it gets the services and what only the server has as fields.
+// The Go client that speaks the API is package http/client, which needs
+// nothing of this package: the bodies both sides read, and the request
+// readers the API and the UI share, are in package http/wire. It imports
 // net/http directly and is named after it, as wtf's
 // http package is: cmd/ucx sets the Server's service fields to the real
 // store and never needs to know how requests are routed.

@@ -145,7 +145,7 @@ func uploadName(name, mediaType string, data []byte) string {
 }
 
 func (s *Server) handleImportView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -161,12 +161,12 @@ func (s *Server) handleImportView(w http.ResponseWriter, r *http.Request, p *ucx
 // handleImportRows pages through an import's per-row results. Total is the
 // number of rows processed so far.
 func (s *Server) handleImportRows(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	offset, limit, err := paging(r.URL.Query())
+	offset, limit, err := wire.Paging(r.URL.Query())
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -192,12 +192,12 @@ var importCSVHeader = []string{"row", "vin", "status", "application_id", "outcom
 // rows are streamed a page at a time, so a large import is never held in
 // memory whole.
 func (s *Server) handleImportRowsCSV(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	rows, err := s.ImportService.ImportRows(r.Context(), p, id, 0, maxLimit)
+	rows, err := s.ImportService.ImportRows(r.Context(), p, id, 0, wire.MaxLimit)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -217,7 +217,7 @@ func (s *Server) handleImportRowsCSV(w http.ResponseWriter, r *http.Request, p *
 		offset += len(rows)
 		// Ask until a page comes back empty: the store may return fewer
 		// rows than asked for, so a short page proves nothing.
-		if rows, err = s.ImportService.ImportRows(r.Context(), p, id, offset, maxLimit); err != nil {
+		if rows, err = s.ImportService.ImportRows(r.Context(), p, id, offset, wire.MaxLimit); err != nil {
 			// The status is sent; all that can be done is to log it and
 			// cut the download short, which the client sees.
 			s.logger().ErrorContext(r.Context(), "import rows download", "import_id", id, "err", err.Error())

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sheet"
 )
 
@@ -13,12 +14,12 @@ import (
 // the upload page's link with the session cookie, and reads back as its
 // example row; others are refused.
 func TestImportTemplate_ServedToExportersAndLinkedFromTheUploadPage(t *testing.T) {
-	w := uiWorld(t)
-	a := w.raw("exporter.member", "GET", "/api/v1/import/template.xlsx", "")
-	if a.status != http.StatusOK || !strings.Contains(a.header.Get("Content-Type"), "spreadsheetml") || !strings.Contains(a.header.Get("Content-Disposition"), ".xlsx") {
-		t.Fatalf("exporter: %d %v", a.status, a.header)
+	w := webtest.UIWorld(t)
+	a := w.Raw("exporter.member", "GET", "/api/v1/import/template.xlsx", "")
+	if a.Status != http.StatusOK || !strings.Contains(a.Header.Get("Content-Type"), "spreadsheetml") || !strings.Contains(a.Header.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("exporter: %d %v", a.Status, a.Header)
 	}
-	r, err := sheet.NewReader(bytes.NewReader(a.body), sheet.Auto)
+	r, err := sheet.NewReader(bytes.NewReader(a.Body), sheet.Auto)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,18 +31,18 @@ func TestImportTemplate_ServedToExportersAndLinkedFromTheUploadPage(t *testing.T
 		user   string
 		status int
 	}{{"", http.StatusUnauthorized}, {"maker.member", http.StatusForbidden}, {"authority.member", http.StatusForbidden}} {
-		if a := w.raw(tt.user, "GET", "/api/v1/import/template.xlsx", ""); a.status != tt.status {
-			t.Errorf("%q: status %d, want %d", tt.user, a.status, tt.status)
+		if a := w.Raw(tt.user, "GET", "/api/v1/import/template.xlsx", ""); a.Status != tt.status {
+			t.Errorf("%q: status %d, want %d", tt.user, a.Status, tt.status)
 		} else {
-			a.errorBody(t)
+			a.ErrorBody(t)
 		}
 	}
-	u := newUIUser(t, w.ts.URL).login("exporter.member")
-	page := u.get("/imports/new")
-	if page.status != http.StatusOK || !strings.Contains(page.body, `href="/api/v1/import/template.xlsx"`) {
-		t.Fatalf("upload page %d has no link to the template", page.status)
+	u := webtest.NewUIUser(t, w.TS.URL).Login("exporter.member")
+	page := u.Get("/imports/new")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, `href="/api/v1/import/template.xlsx"`) {
+		t.Fatalf("upload page %d has no link to the template", page.Status)
 	}
-	if a := u.get("/api/v1/import/template.xlsx"); a.status != http.StatusOK || !strings.HasPrefix(a.body, "PK") {
-		t.Errorf("the link with the session cookie: %d", a.status)
+	if a := u.Get("/api/v1/import/template.xlsx"); a.Status != http.StatusOK || !strings.HasPrefix(a.Body, "PK") {
+		t.Errorf("the link with the session cookie: %d", a.Status)
 	}
 }

@@ -15,40 +15,20 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
-
-const importHeader = "vin,brand,model,registration_date,transfer_date,destination,cert_brand,cert_model,cert_registration_date,cert_transfer_date,inspection_report,buyer,contract_number,energy_type,battery_kwh\n"
-
-// importLine is one good CSV row for vin, registered on reg.
-func importLine(v string, reg ucx.Date) string {
-	tr := reg.AddDays(20)
-	return fmt.Sprintf("%s,Testa,T1 EV,%s,%s,RU,Testa,T1 EV,%s,%s,CMA-1,OOO Avto,HT-1,battery_electric,60\n", v, reg, tr, reg, tr)
-}
-
-// importCSV is a file of n good rows and one with a wrong check digit.
-func (w *world) importCSV(n int) string {
-	var b strings.Builder
-	b.WriteString(importHeader)
-	for i := 0; i < n; i++ {
-		b.WriteString(importLine(w.vinFor(makerWMI), oldReg))
-	}
-	bad := []byte(w.vinFor(makerWMI))
-	bad[8] ^= 1
-	b.WriteString(importLine(string(bad), oldReg))
-	return b.String()
-}
 
 // TestImport_UploadFollowAndDownloadResults uploads a CSV through the Go
 // client, processes the queue as `ucx serve` does in the background, and
 // reads the progress, the rows page by page, and the CSV of results.
 func TestImport_UploadFollowAndDownloadResults(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
-		c := w.c("exporter.member")
-		imp, err := c.StartImport(ctx, nil, `C:\Users\li\cars.csv`, []byte(w.importCSV(3)))
+		c := w.C("exporter.member")
+		imp, err := c.StartImport(ctx, nil, `C:\Users\li\cars.csv`, []byte(w.ImportCSV(3)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,16 +46,16 @@ func TestImport_UploadFollowAndDownloadResults(t *testing.T) {
 		if err != nil || len(rows) != 2 || rows[0].Row != 3 || rows[1].Status != "rejected" || len(rows[1].Reasons) == 0 {
 			t.Fatalf("rows from offset 2: %+v %v", rows, err)
 		}
-		page := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=1", imp.ID), "")
-		if page.status != 200 || !strings.Contains(string(page.body), `"total":4`) || !strings.Contains(string(page.body), `"limit":1`) {
-			t.Fatalf("rows page: %d %s", page.status, page.body)
+		page := w.Raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=1", imp.ID), "")
+		if page.Status != 200 || !strings.Contains(string(page.Body), `"total":4`) || !strings.Contains(string(page.Body), `"limit":1`) {
+			t.Fatalf("rows page: %d %s", page.Status, page.Body)
 		}
 
 		// The results are a download of text others' rows put in: never
 		// sniffed into something a browser would run.
-		dl := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows.csv", imp.ID), "")
-		if dl.status != 200 || !strings.HasPrefix(dl.header.Get("Content-Type"), "text/csv") || dl.header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Fatalf("rows.csv: %d, Content-Type %q, X-Content-Type-Options %q; want text/csv and nosniff", dl.status, dl.header.Get("Content-Type"), dl.header.Get("X-Content-Type-Options"))
+		dl := w.Raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows.csv", imp.ID), "")
+		if dl.Status != 200 || !strings.HasPrefix(dl.Header.Get("Content-Type"), "text/csv") || dl.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("rows.csv: %d, Content-Type %q, X-Content-Type-Options %q; want text/csv and nosniff", dl.Status, dl.Header.Get("Content-Type"), dl.Header.Get("X-Content-Type-Options"))
 		}
 
 		var buf bytes.Buffer
@@ -102,14 +82,14 @@ func TestImport_UploadFollowAndDownloadResults(t *testing.T) {
 // form, and refuses an empty file, a file that is not a sheet, and a file
 // over the upload limit (413), storing nothing.
 func TestImport_UploadForms(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
 	mw.WriteField("note", "november")
 	fw, _ := mw.CreateFormFile("file", "november.csv")
-	io.WriteString(fw, w.importCSV(1))
+	io.WriteString(fw, w.ImportCSV(1))
 	mw.Close()
 
 	tests := []struct {
@@ -117,7 +97,7 @@ func TestImport_UploadForms(t *testing.T) {
 		status                  int
 		field                   string
 	}{
-		{"RawCSV", w.importCSV(1), "text/csv", 202, ""},
+		{"RawCSV", w.ImportCSV(1), "text/csv", 202, ""},
 		{"Multipart", form.String(), mw.FormDataContentType(), 202, ""},
 		{"Empty", "", "text/csv", 400, "file"},
 		{"NotASheet", "hello\n", "text/csv", 400, "vin"},
@@ -126,15 +106,15 @@ func TestImport_UploadForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := w.raw("exporter.member", "POST", "/api/v1/imports?filename=cars.csv", tt.body, "Content-Type: "+tt.contentType)
-			if r.status != tt.status {
-				t.Fatalf("status %d %s, want %d", r.status, r.body, tt.status)
+			r := w.Raw("exporter.member", "POST", "/api/v1/imports?filename=cars.csv", tt.body, "Content-Type: "+tt.contentType)
+			if r.Status != tt.status {
+				t.Fatalf("status %d %s, want %d", r.Status, r.Body, tt.status)
 			}
-			if r.status >= 400 {
-				if eb := r.errorBody(t); eb.Field != tt.field {
+			if r.Status >= 400 {
+				if eb := r.ErrorBody(t); eb.Field != tt.field {
 					t.Fatalf("field %q (%s), want %q", eb.Field, eb.Message, tt.field)
 				}
-			} else if r.header.Get("Location") == "" {
+			} else if r.Header.Get("Location") == "" {
 				t.Fatal("202 without Location")
 			}
 		})
@@ -143,10 +123,10 @@ func TestImport_UploadForms(t *testing.T) {
 	// A server with a small upload limit refuses a larger file with 413.
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	s.MaxUploadBytes = 1 << 10
 	for _, ct := range []string{"text/csv", "multipart/form-data"} {
-		body := strings.Repeat(importLine(w.vinFor(makerWMI), oldReg), 40)
+		body := strings.Repeat(webtest.ImportLine(w.VINFor(webtest.MakerWMI), webtest.OldReg), 40)
 		if ct == "multipart/form-data" {
 			var b bytes.Buffer
 			m := multipart.NewWriter(&b)
@@ -156,7 +136,7 @@ func TestImport_UploadForms(t *testing.T) {
 			body, ct = b.String(), m.FormDataContentType()
 		}
 		req, _ := http.NewRequest("POST", "/api/v1/imports", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+w.tokens["exporter.member"])
+		req.Header.Set("Authorization", "Bearer "+w.Tokens["exporter.member"])
 		req.Header.Set("Content-Type", ct)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
@@ -169,12 +149,12 @@ func TestImport_UploadForms(t *testing.T) {
 // TestImport_ResultsCSVHasEveryRowPastOnePage downloads the results of an
 // import larger than one page of the store: every row must be there, once.
 func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 	ctx := context.Background()
-	c := w.c("exporter.member")
+	c := w.C("exporter.member")
 	const n = 1234
-	imp, err := c.StartImport(ctx, nil, "big.csv", []byte(w.importCSV(n-1)))
+	imp, err := c.StartImport(ctx, nil, "big.csv", []byte(w.ImportCSV(n-1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,10 +179,10 @@ func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
 	}
 
 	// A page larger than the ceiling is lowered to it, and says so.
-	r := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=100000", imp.ID), "")
+	r := w.Raw("exporter.member", "GET", fmt.Sprintf("/api/v1/imports/%d/rows?limit=100000", imp.ID), "")
 	var page wire.ListResponse[*ucx.ImportRow]
-	if r.status != 200 || json.Unmarshal(r.body, &page) != nil || page.Limit != 500 || len(page.Items) != 500 || page.Total != n {
-		t.Fatalf("rows?limit=100000: %d, limit %d, %d items, total %d", r.status, page.Limit, len(page.Items), page.Total)
+	if r.Status != 200 || json.Unmarshal(r.Body, &page) != nil || page.Limit != 500 || len(page.Items) != 500 || page.Total != n {
+		t.Fatalf("rows?limit=100000: %d, limit %d, %d items, total %d", r.Status, page.Limit, len(page.Items), page.Total)
 	}
 }
 
@@ -210,16 +190,16 @@ func TestImport_ResultsCSVHasEveryRowPastOnePage(t *testing.T) {
 // are spreadsheet formulas (OWASP's CSV injection: =, +, -, @) and checks
 // that no cell of the results CSV the exporter downloads would run as one.
 func TestImport_ResultsCSVNeutralisesFormulas(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
-		c := w.c("exporter.member")
+		c := w.C("exporter.member")
 		var b strings.Builder
-		b.WriteString(importHeader)
+		b.WriteString(webtest.ImportHeader)
 		for _, evil := range []string{`"=HYPERLINK(""http://evil.example"",""x"")"`, "@SUM(1+1)", "+cmd|' /C calc'!A0", "-2+3"} {
-			b.WriteString(strings.Replace(importLine(evil, oldReg), ",Testa,", ",@SUM(9),", 1))
+			b.WriteString(strings.Replace(webtest.ImportLine(evil, webtest.OldReg), ",Testa,", ",@SUM(9),", 1))
 		}
-		b.WriteString(strings.Replace(importLine(w.vinFor(makerWMI), oldReg), ",Testa,", ",=1+2,", 1))
+		b.WriteString(strings.Replace(webtest.ImportLine(w.VINFor(webtest.MakerWMI), webtest.OldReg), ",Testa,", ",=1+2,", 1))
 		imp, err := c.StartImport(ctx, nil, "evil.csv", []byte(b.String()))
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/ucxdev/ucx/sqlstore"
 
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 )
 
@@ -21,22 +22,22 @@ import (
 // password and signs the user in; the link works once; the exporter's
 // admins read the operator's act in their audit trail.
 func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		exporter := w.orgs["exporter"].ID
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		exporter := w.Orgs["exporter"].ID
 
-		r := w.raw("operator.admin", "POST", "/api/v1/users", fmt.Sprintf(`{"org_id":%d,"username":"op.spy","role":"admin","password":%q}`, exporter, testPassword))
-		if r.status != 403 || r.errorBody(t).Field != "password" || !strings.Contains(r.errorBody(t).Message, "never sets another organisation's passwords") {
-			t.Fatalf("operator choosing a password: %d %s, want 403 naming the rule", r.status, r.body)
+		r := w.Raw("operator.admin", "POST", "/api/v1/users", fmt.Sprintf(`{"org_id":%d,"username":"op.spy","role":"admin","password":%q}`, exporter, webtest.Password))
+		if r.Status != 403 || r.ErrorBody(t).Field != "password" || !strings.Contains(r.ErrorBody(t).Message, "never sets another organisation's passwords") {
+			t.Fatalf("operator choosing a password: %d %s, want 403 naming the rule", r.Status, r.Body)
 		}
 
-		r = w.raw("operator.admin", "POST", "/api/v1/users", fmt.Sprintf(`{"org_id":%d,"username":"zhang.min","role":"admin"}`, exporter))
-		if r.status != 201 {
-			t.Fatalf("invitation: %d %s", r.status, r.body)
+		r = w.Raw("operator.admin", "POST", "/api/v1/users", fmt.Sprintf(`{"org_id":%d,"username":"zhang.min","role":"admin"}`, exporter))
+		if r.Status != 201 {
+			t.Fatalf("invitation: %d %s", r.Status, r.Body)
 		}
 		var out wire.UserResponse
-		if err := json.Unmarshal(r.body, &out); err != nil || out.Invitation == nil {
-			t.Fatalf("answer %s: %v", r.body, err)
+		if err := json.Unmarshal(r.Body, &out); err != nil || out.Invitation == nil {
+			t.Fatalf("answer %s: %v", r.Body, err)
 		}
 		link, err := url.Parse(out.Invitation.URL)
 		if err != nil || link.Path != "/invite" || link.Query().Get("token") != out.Invitation.Token {
@@ -44,7 +45,7 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		}
 
 		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := noRedirect.Get(w.ts.URL + "/invite?" + link.RawQuery)
+		resp, err := noRedirect.Get(w.TS.URL + "/invite?" + link.RawQuery)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +56,7 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		}
 		post := func(pass, again string) (*http.Response, string) {
 			form := url.Values{"token": {out.Invitation.Token}, "password": {pass}, "password_repeat": {again}}
-			resp, err := noRedirect.PostForm(w.ts.URL+"/invite", form)
+			resp, err := noRedirect.PostForm(w.TS.URL+"/invite", form)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,21 +71,21 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
 			t.Fatalf("accepting the invitation: %d, want 303 with the session cookie", resp.StatusCode)
 		}
-		if _, err := client.New(w.ts.URL, "").Login(t.Context(), "zhang.min", "a fine password"); err != nil {
+		if _, err := client.New(w.TS.URL, "").Login(t.Context(), "zhang.min", "a fine password"); err != nil {
 			t.Fatalf("API login with the chosen password: %v", err)
 		}
 		if resp, body := post("another password!", "another password!"); resp.StatusCode != 400 || !strings.Contains(body, "used already") {
 			t.Fatalf("second use of the link: %d, want 400 saying it was used", resp.StatusCode)
 		}
-		r = w.raw("", "POST", "/api/v1/invitations/accept", fmt.Sprintf(`{"token":%q,"password":"yet another one"}`, out.Invitation.Token))
-		if r.status != 400 || r.errorBody(t).Field != "token" {
-			t.Fatalf("API accept of a used token: %d %s, want 400 naming token", r.status, r.body)
+		r = w.Raw("", "POST", "/api/v1/invitations/accept", fmt.Sprintf(`{"token":%q,"password":"yet another one"}`, out.Invitation.Token))
+		if r.Status != 400 || r.ErrorBody(t).Field != "token" {
+			t.Fatalf("API accept of a used token: %d %s, want 400 naming token", r.Status, r.Body)
 		}
 
-		r = w.raw("exporter.admin", "GET", fmt.Sprintf("/api/v1/orgs/%d/events", exporter), "")
-		for _, want := range []string{`"action":"user.invite"`, `"action":"user.create"`, `"action":"user.set_password"`, fmt.Sprintf(`"actor_org_id":%d`, w.orgs["operator"].ID)} {
-			if !strings.Contains(string(r.body), want) {
-				t.Errorf("exporter's audit trail lacks %s: %.400s", want, r.body)
+		r = w.Raw("exporter.admin", "GET", fmt.Sprintf("/api/v1/orgs/%d/events", exporter), "")
+		for _, want := range []string{`"action":"user.invite"`, `"action":"user.create"`, `"action":"user.set_password"`, fmt.Sprintf(`"actor_org_id":%d`, w.Orgs["operator"].ID)} {
+			if !strings.Contains(string(r.Body), want) {
+				t.Errorf("exporter's audit trail lacks %s: %.400s", want, r.Body)
 			}
 		}
 	})

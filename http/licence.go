@@ -20,15 +20,15 @@ func (s *Server) handleLicenceIndex(w http.ResponseWriter, r *http.Request, p *u
 	q := r.URL.Query()
 	var f ucx.LicenceFilter
 	var err error
-	if f.Offset, f.Limit, err = paging(q); err != nil {
+	if f.Offset, f.Limit, err = wire.Paging(q); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if f.Number, err = queryString(q, "number"); err != nil {
+	if f.Number, err = wire.QueryString(q, "number"); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if f.VIN, err = queryString(q, "vin"); err != nil {
+	if f.VIN, err = wire.QueryString(q, "vin"); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -42,7 +42,7 @@ func (s *Server) handleLicenceIndex(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleLicenceView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -56,7 +56,7 @@ func (s *Server) handleLicenceView(w http.ResponseWriter, r *http.Request, p *uc
 }
 
 func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -18,9 +19,9 @@ import (
 // exporter and a manufacturer get an empty list, never the licence, and a
 // number given in lower case or with spaces around it is the same number.
 func TestLicences_ByNumberOnlyForItsParties(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		lic := w.licensed()
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		lic := w.Licensed()
 		for _, tc := range []struct {
 			user  string
 			query string
@@ -36,32 +37,32 @@ func TestLicences_ByNumberOnlyForItsParties(t *testing.T) {
 			{"maker2.member", lic.Number, false},
 			{"customs.member", lic.Number + "9", false},
 		} {
-			r := w.raw(tc.user, "GET", "/api/v1/licences?number="+url.QueryEscape(tc.query), "")
+			r := w.Raw(tc.user, "GET", "/api/v1/licences?number="+url.QueryEscape(tc.query), "")
 			var list wire.ListResponse[*ucx.Licence]
-			if r.status != 200 || json.Unmarshal(r.body, &list) != nil {
-				t.Fatalf("%s: %d %s", tc.user, r.status, r.body)
+			if r.Status != 200 || json.Unmarshal(r.Body, &list) != nil {
+				t.Fatalf("%s: %d %s", tc.user, r.Status, r.Body)
 			}
 			if !tc.found {
-				if list.Total != 0 || len(list.Items) != 0 || strings.Contains(string(r.body), lic.Number) {
-					t.Errorf("%s looking up %q sees %s", tc.user, tc.query, r.body)
+				if list.Total != 0 || len(list.Items) != 0 || strings.Contains(string(r.Body), lic.Number) {
+					t.Errorf("%s looking up %q sees %s", tc.user, tc.query, r.Body)
 				}
 				continue
 			}
 			if list.Total != 1 || len(list.Items) != 1 || list.Items[0].ID != lic.ID {
-				t.Errorf("%s looking up %q: %s", tc.user, tc.query, r.body)
+				t.Errorf("%s looking up %q: %s", tc.user, tc.query, r.Body)
 			}
 		}
 		// Through the Go client, as the CLI asks.
-		found, n, err := w.c("exporter.member").FindLicences(context.Background(), nil, ucx.LicenceFilter{Number: lic.Number})
+		found, n, err := w.C("exporter.member").FindLicences(context.Background(), nil, ucx.LicenceFilter{Number: lic.Number})
 		if err != nil || n != 1 || found[0].Number != lic.Number {
 			t.Fatalf("client lookup: %d %v", n, err)
 		}
-		if found, n, err := w.c("exporter2.member").FindLicences(context.Background(), nil, ucx.LicenceFilter{Number: lic.Number}); err != nil || n != 0 || len(found) != 0 {
+		if found, n, err := w.C("exporter2.member").FindLicences(context.Background(), nil, ucx.LicenceFilter{Number: lic.Number}); err != nil || n != 0 || len(found) != 0 {
 			t.Fatalf("another exporter's client lookup: %d %v", n, err)
 		}
 		// Without a token: 401.
-		if r := w.raw("", "GET", "/api/v1/licences?number="+url.QueryEscape(lic.Number), ""); r.status != 401 {
-			t.Fatalf("no token: %d", r.status)
+		if r := w.Raw("", "GET", "/api/v1/licences?number="+url.QueryEscape(lic.Number), ""); r.Status != 401 {
+			t.Fatalf("no token: %d", r.Status)
 		}
 	})
 }

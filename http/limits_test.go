@@ -14,17 +14,18 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
 // limitedServer serves w's server behind l on its own loopback port, with a
 // clock the test moves; it returns the base URL and the clock's mover.
-func limitedServer(t *testing.T, w *world, l ucxhttp.Limits) (string, func(time.Duration)) {
+func limitedServer(t *testing.T, w *webtest.World, l ucxhttp.Limits) (string, func(time.Duration)) {
 	t.Helper()
 	var mu sync.Mutex
-	now := testNow
-	w.server.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	ts := httptest.NewServer(w.server.LimitedHandler(l))
+	now := webtest.TestNow
+	w.Server.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ts := httptest.NewServer(w.Server.LimitedHandler(l))
 	t.Cleanup(ts.Close)
 	return ts.URL, func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 }
@@ -45,8 +46,8 @@ func limitedGet(t *testing.T, base, path, token string) (int, string, string) {
 	body, _ := io.ReadAll(resp.Body)
 	code := ""
 	if resp.StatusCode >= 400 {
-		r := &response{status: resp.StatusCode, header: resp.Header, body: body}
-		code = r.errorBody(t).Code
+		r := &webtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+		code = r.ErrorBody(t).Code
 	}
 	return resp.StatusCode, resp.Header.Get("Retry-After"), code
 }
@@ -56,9 +57,9 @@ func limitedGet(t *testing.T, base, path, token string) (int, string, string) {
 // rate_limited with Retry-After, another token is not affected, /healthz is
 // never limited, and a second later the first token may go on.
 func TestLimits_RatePerTokenAnswers429WithRetryAfter(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
 	base, advance := limitedServer(t, w, ucxhttp.Limits{TokenRate: 1, TokenBurst: 3})
-	a, b := w.tokens["exporter.member"], w.tokens["exporter2.member"]
+	a, b := w.Tokens["exporter.member"], w.Tokens["exporter2.member"]
 	for i := 0; i < 3; i++ {
 		if st, _, _ := limitedGet(t, base, "/api/v1/me", a); st != 200 {
 			t.Fatalf("request %d within the burst: %d", i+1, st)
@@ -87,7 +88,7 @@ func TestLimits_RatePerTokenAnswers429WithRetryAfter(t *testing.T) {
 // requests at once whatever it sends: no token, a forged token, a real one.
 // A client cannot walk around the limit by inventing tokens.
 func TestLimits_RatePerAddressCoversEveryCredential(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
 	base, advance := limitedServer(t, w, ucxhttp.Limits{AddressRate: 0.5, AddressBurst: 2, TokenRate: 100})
 	if st, _, _ := limitedGet(t, base, "/api/v1/me", "forged-1"); st != 401 {
 		t.Fatalf("forged token: %d, want 401", st)
@@ -95,12 +96,12 @@ func TestLimits_RatePerAddressCoversEveryCredential(t *testing.T) {
 	if st, _, _ := limitedGet(t, base, "/api/v1/openapi.json", ""); st != 200 {
 		t.Fatalf("anonymous: %d", st)
 	}
-	st, retry, code := limitedGet(t, base, "/api/v1/me", w.tokens["exporter.member"])
+	st, retry, code := limitedGet(t, base, "/api/v1/me", w.Tokens["exporter.member"])
 	if st != 429 || code != ucx.ERATELIMIT || retry != "2" {
 		t.Fatalf("3rd request from the address: %d %s Retry-After %q, want 429 rate_limited Retry-After 2", st, code, retry)
 	}
 	advance(2 * time.Second)
-	if st, _, _ := limitedGet(t, base, "/api/v1/me", w.tokens["exporter.member"]); st != 200 {
+	if st, _, _ := limitedGet(t, base, "/api/v1/me", w.Tokens["exporter.member"]); st != 200 {
 		t.Fatalf("after the refill: %d", st)
 	}
 }
@@ -109,27 +110,27 @@ func TestLimits_RatePerAddressCoversEveryCredential(t *testing.T) {
 // too_large naming the file and the limit, before anything is stored, and
 // accepts one at the limit; on both engines.
 func TestLimits_RowsPerUpload(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		base, _ := limitedServer(t, w, ucxhttp.Limits{MaxImportRows: 5})
-		c := client.New(base, w.tokens["exporter.member"])
+		c := client.New(base, w.Tokens["exporter.member"])
 		ctx := context.Background()
 
-		_, err := c.StartImport(ctx, nil, "six.csv", []byte(w.importCSV(5))) // 5 + 1 bad row
+		_, err := c.StartImport(ctx, nil, "six.csv", []byte(w.ImportCSV(5))) // 5 + 1 bad row
 		if ucx.ErrorCode(err) != ucx.ETOOLARGE || ucx.ErrorField(err) != "file" || !strings.Contains(ucx.ErrorMessage(err), "more than 5 rows") {
 			t.Fatalf("6 rows over a 5-row limit: %v, want too_large on file naming the limit", err)
 		}
-		r := w.raw("exporter.member", "GET", "/api/v1/imports/1", "")
-		if r.status != 404 {
-			t.Fatalf("the refused upload was stored: GET /imports/1 = %d", r.status)
+		r := w.Raw("exporter.member", "GET", "/api/v1/imports/1", "")
+		if r.Status != 404 {
+			t.Fatalf("the refused upload was stored: GET /imports/1 = %d", r.Status)
 		}
-		imp, err := c.StartImport(ctx, nil, "five.csv", []byte(w.importCSV(4)))
+		imp, err := c.StartImport(ctx, nil, "five.csv", []byte(w.ImportCSV(4)))
 		if err != nil || imp.State != ucx.ImportQueued {
 			t.Fatalf("5 rows at a 5-row limit: %v", err)
 		}
 		// The raw answer is 413 with the API's error shape.
-		req, _ := http.NewRequest("POST", base+"/api/v1/imports?filename=six.csv", strings.NewReader(w.importCSV(5)))
-		req.Header.Set("Authorization", "Bearer "+w.tokens["exporter.member"])
+		req, _ := http.NewRequest("POST", base+"/api/v1/imports?filename=six.csv", strings.NewReader(w.ImportCSV(5)))
+		req.Header.Set("Authorization", "Bearer "+w.Tokens["exporter.member"])
 		req.Header.Set("Content-Type", "text/csv")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -146,20 +147,20 @@ func TestLimits_RowsPerUpload(t *testing.T) {
 // enforce DefaultMaxImportRows (a file one row over it is refused) and
 // that rates are off.
 func TestLimits_DefaultRowLimitApplies(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
 	base, _ := limitedServer(t, w, ucxhttp.Limits{})
 	var b strings.Builder
 	b.WriteString("vin\n")
 	for i := 0; i <= ucxhttp.DefaultMaxImportRows; i++ {
 		b.WriteString("V" + strconv.Itoa(i) + "\n")
 	}
-	c := client.New(base, w.tokens["exporter.member"])
+	c := client.New(base, w.Tokens["exporter.member"])
 	_, err := c.StartImport(context.Background(), nil, "big.csv", []byte(b.String()))
 	if ucx.ErrorCode(err) != ucx.ETOOLARGE {
 		t.Fatalf("%d rows with the default limit: %v, want too_large", ucxhttp.DefaultMaxImportRows+1, err)
 	}
 	for i := 0; i < 50; i++ {
-		if st, _, _ := limitedGet(t, base, "/api/v1/me", w.tokens["exporter.member"]); st != 200 {
+		if st, _, _ := limitedGet(t, base, "/api/v1/me", w.Tokens["exporter.member"]); st != 200 {
 			t.Fatalf("request %d with no rate configured: %d", i, st)
 		}
 	}

@@ -80,7 +80,7 @@ func logSize(q url.Values, name string) (int64, bool, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, false, ucx.FieldErrorf(ucx.EINVALID, name, "%s must be a tree size, an integer of 0 or more, not %q", name, clip(v))
+		return 0, false, ucx.FieldErrorf(ucx.EINVALID, name, "%s must be a tree size, an integer of 0 or more, not %q", name, wire.Clip(v))
 	}
 	return n, true, nil
 }
@@ -98,7 +98,7 @@ func parseLeafHash(v string) ([]byte, error) {
 			return h, nil
 		}
 	}
-	return nil, ucx.FieldErrorf(ucx.EINVALID, "hash", "hash must be a SHA-256 leaf hash in hex (64 digits) or base64, not %q", clip(v))
+	return nil, ucx.FieldErrorf(ucx.EINVALID, "hash", "hash must be a SHA-256 leaf hash in hex (64 digits) or base64, not %q", wire.Clip(v))
 }
 
 // handleLogInclusion serves an inclusion proof of one leaf, named by index
@@ -128,7 +128,7 @@ func (s *Server) handleLogInclusion(w http.ResponseWriter, r *http.Request) {
 	case indexArg != "":
 		p.Index, err = strconv.ParseInt(indexArg, 10, 64)
 		if err != nil || p.Index < 0 {
-			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "index", "index must be a leaf index, an integer of 0 or more, not %q", clip(indexArg)))
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, "index", "index must be a leaf index, an integer of 0 or more, not %q", wire.Clip(indexArg)))
 			return
 		}
 	default:

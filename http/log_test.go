@@ -19,6 +19,7 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/tlog"
@@ -55,7 +56,7 @@ func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*client.Client, note.Ver
 	}
 	s := ucxhttp.NewServer()
 	s.Log, s.LogVerifierKey = db, vkey
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	ts := httptest.NewServer(s.Handler())
 	tb.Cleanup(ts.Close)
 	c := client.New(ts.URL, "")
@@ -69,7 +70,7 @@ func logFixture(tb testing.TB, db *sqlstore.DB, n int) (*client.Client, note.Ver
 // to the checkpoint's root, consistency proofs between sizes verify, and
 // entries come back in order, capped.
 func TestLogAPI_ServesVerifiableProofsAndEntries(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		const n = 1203
 		c, verifier, cp := logFixture(t, db, n)
@@ -156,7 +157,7 @@ func refRootOf(n int) []byte {
 // TestLogAPI_RefusesBadParametersClearly: every malformed or impossible
 // request is a 4xx in the error shape with a message, never a 500.
 func TestLogAPI_RefusesBadParametersClearly(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
 	c, _, _ := logFixture(t, db, 10)
 	for _, tc := range []struct {
 		path, code, field, says string
@@ -205,7 +206,7 @@ func TestLogAPI_RefusesBadParametersClearly(t *testing.T) {
 	}
 	// A server without a log answers 503, not 404: the routes exist.
 	s := ucxhttp.NewServer()
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/log/checkpoint", nil))
 	if rec.Code != http.StatusServiceUnavailable {
@@ -264,7 +265,7 @@ func TestLogAPI_AnswersMatchTheirSchemas(t *testing.T) {
 	if err := json.Unmarshal(ucxhttp.OpenAPI(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	db := mustOpenDB(t, sqlstore.SQLite)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
 	c, _, _ := logFixture(t, db, 12)
 	for _, s := range []struct{ schema, path string }{
 		{"LogInclusion", "/api/v1/log/proof/inclusion?index=3"},

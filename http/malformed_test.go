@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -16,17 +17,17 @@ import (
 // oversized body) in the one error shape, naming the offending field when
 // there is one — never a 500 — and nothing is written.
 func TestMalformedInput_Is4xxNamingTheFieldAndWritesNothing(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		app, req := w.awaiting()
-		review := w.underReview()
-		lic := w.licensed()
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		app, req := w.Awaiting()
+		review := w.UnderReview()
+		lic := w.Licensed()
 		id := func(n int64) string { return fmt.Sprint(n) }
 		appPath, reqPath := "/api/v1/applications/"+id(app.ID), "/api/v1/requests/"+id(req.ID)
 		reviewPath, licPath := "/api/v1/applications/"+id(review.ID), "/api/v1/licences/"+id(lic.ID)
-		makerPath := "/api/v1/orgs/" + id(w.orgs["maker"].ID)
-		good := w.input(makerWMI, oldReg)
-		goodJSON := mustJSON(good)
+		makerPath := "/api/v1/orgs/" + id(w.Orgs["maker"].ID)
+		good := w.Input(webtest.MakerWMI, webtest.OldReg)
+		goodJSON := webtest.MustJSON(good)
 		huge := `{"buyer":"` + strings.Repeat("x", 2<<20) + `"}`
 
 		tests := []struct {
@@ -97,17 +98,17 @@ func TestMalformedInput_Is4xxNamingTheFieldAndWritesNothing(t *testing.T) {
 			{"OrgBadFilingDate", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"X","filing_expires":"soon"}`, nil, 400, "filing_expires"},
 			{"OrgIDGiven", "operator.admin", "POST", "/api/v1/orgs", `{"id":5,"kind":"customs","name":"X"}`, nil, 400, "id"},
 			{"OrgOutletNoProvider", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"manufacturer","name":"X","outlets":[{"country":"RU","address":"A"}]}`, nil, 400, "provider"},
-			{"StandingUnknown", "authority.member", "PUT", "/api/v1/orgs/" + id(w.orgs["exporter"].ID) + "/standing", `{"standing":"great"}`, nil, 400, "standing"},
-			{"StandingNumber", "authority.member", "PUT", "/api/v1/orgs/" + id(w.orgs["exporter"].ID) + "/standing", `{"standing":1}`, nil, 400, "standing"},
+			{"StandingUnknown", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter"].ID) + "/standing", `{"standing":"great"}`, nil, 400, "standing"},
+			{"StandingNumber", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter"].ID) + "/standing", `{"standing":1}`, nil, 400, "standing"},
 			{"OutletBadCountry", "maker.admin", "POST", makerPath + "/outlets", `{"country":"XX","provider":"P","address":"A"}`, nil, 400, "country"},
 			{"OutletNoAddress", "maker.admin", "POST", makerPath + "/outlets", `{"country":"RU","provider":"P"}`, nil, 400, "address"},
 			{"WMIsNotAList", "maker.admin", "PUT", makerPath + "/wmis", `{"wmis":"LM1"}`, nil, 400, "wmis"},
 			{"WMIsMissing", "maker.admin", "PUT", makerPath + "/wmis", `{}`, nil, 400, "wmis"},
 			{"WMIsWrongLength", "maker.admin", "PUT", makerPath + "/wmis", `{"wmis":["LM1X"]}`, nil, 400, "wmis"},
-			{"UserShortName", "exporter.admin", "POST", "/api/v1/users", `{"username":"a","role":"viewer","password":"` + testPassword + `"}`, nil, 400, "username"},
-			{"UserBadRole", "exporter.admin", "POST", "/api/v1/users", `{"username":"new.one","role":"god","password":"` + testPassword + `"}`, nil, 400, "role"},
+			{"UserShortName", "exporter.admin", "POST", "/api/v1/users", `{"username":"a","role":"viewer","password":"` + webtest.Password + `"}`, nil, 400, "username"},
+			{"UserBadRole", "exporter.admin", "POST", "/api/v1/users", `{"username":"new.one","role":"god","password":"` + webtest.Password + `"}`, nil, 400, "role"},
 			{"UserShortPassword", "exporter.admin", "POST", "/api/v1/users", `{"username":"new.one","role":"viewer","password":"short"}`, nil, 400, "password"},
-			{"UserOrgWord", "exporter.admin", "POST", "/api/v1/users", `{"org_id":"mine","username":"new.one","role":"viewer","password":"` + testPassword + `"}`, nil, 400, "org_id"},
+			{"UserOrgWord", "exporter.admin", "POST", "/api/v1/users", `{"org_id":"mine","username":"new.one","role":"viewer","password":"` + webtest.Password + `"}`, nil, 400, "org_id"},
 			{"TokenNoName", "exporter.member", "POST", "/api/v1/tokens", `{}`, nil, 400, "name"},
 			{"TokenNameNumber", "exporter.member", "POST", "/api/v1/tokens", `{"name":7}`, nil, 400, "name"},
 			{"RevokeTokenWord", "exporter.member", "DELETE", "/api/v1/tokens/mine", ``, nil, 400, "id"},
@@ -123,31 +124,31 @@ func TestMalformedInput_Is4xxNamingTheFieldAndWritesNothing(t *testing.T) {
 			{"UnknownPath", "exporter.member", "GET", "/api/v1/cars", "", nil, 404, ""},
 			{"WrongMethod", "exporter.member", "DELETE", "/api/v1/applications", "", nil, 400, ""},
 		}
-		before := w.counts(t)
-		appBefore, _ := w.db.FindApplicationByID(context.Background(), w.users["exporter.member"], app.ID)
+		before := countsOf(t, w)
+		appBefore, _ := w.DB.FindApplicationByID(context.Background(), w.Users["exporter.member"], app.ID)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := w.raw(tt.user, tt.method, tt.path, tt.body, tt.headers...)
-				if r.status != tt.status {
-					t.Fatalf("%s %s: status %d %s, want %d", tt.method, tt.path, r.status, clipBody(r.body), tt.status)
+				r := w.Raw(tt.user, tt.method, tt.path, tt.body, tt.headers...)
+				if r.Status != tt.status {
+					t.Fatalf("%s %s: status %d %s, want %d", tt.method, tt.path, r.Status, clipBody(r.Body), tt.status)
 				}
-				eb := r.errorBody(t)
+				eb := r.ErrorBody(t)
 				if eb.Field != tt.field {
 					t.Fatalf("%s %s: field %q (%s), want %q", tt.method, tt.path, eb.Field, eb.Message, tt.field)
 				}
 			})
 		}
-		if after := w.counts(t); after != before {
+		if after := countsOf(t, w); after != before {
 			t.Errorf("malformed requests changed the records: %+v, then %+v", before, after)
 		}
-		appAfter, _ := w.db.FindApplicationByID(context.Background(), w.users["exporter.member"], app.ID)
+		appAfter, _ := w.DB.FindApplicationByID(context.Background(), w.Users["exporter.member"], app.ID)
 		if appAfter.Version != appBefore.Version || appAfter.State != appBefore.State {
 			t.Errorf("application changed: version %d→%d, state %s→%s", appBefore.Version, appAfter.Version, appBefore.State, appAfter.State)
 		}
-		if l, _ := w.db.FindLicenceByID(context.Background(), w.users["customs.member"], lic.ID); l.ClearedAt != nil {
+		if l, _ := w.DB.FindLicenceByID(context.Background(), w.Users["customs.member"], lic.ID); l.ClearedAt != nil {
 			t.Errorf("licence cleared by a malformed request")
 		}
-		if r, _ := w.db.FindRequestByID(context.Background(), w.users["maker.member"], req.ID); r.State != ucx.ConfirmationPending {
+		if r, _ := w.DB.FindRequestByID(context.Background(), w.Users["maker.member"], req.ID); r.State != ucx.ConfirmationPending {
 			t.Errorf("request answered by a malformed request: %s", r.State)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -22,38 +23,38 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 	if err := json.Unmarshal(ucxhttp.OpenAPI(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 	ctx := context.Background()
-	lic := w.licensed()
-	w.c("customs.member").RecordClearance(ctx, nil, lic.ID, "Horgos", "D-1")
-	app, req := w.awaiting()
-	imp, err := w.c("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.importCSV(2)))
+	lic := w.Licensed()
+	w.C("customs.member").RecordClearance(ctx, nil, lic.ID, "Horgos", "D-1")
+	app, req := w.Awaiting()
+	imp, err := w.C("exporter.member").StartImport(ctx, nil, "cars.csv", []byte(w.ImportCSV(2)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.ProcessImports(ctx)
 	id := func(n int64) string { return fmt.Sprint(n) }
-	makerPath := "/api/v1/orgs/" + id(w.orgs["maker"].ID)
+	makerPath := "/api/v1/orgs/" + id(w.Orgs["maker"].ID)
 
 	samples := []struct {
 		schema, user, method, path, body string
 	}{
 		{"Health", "", "GET", "/healthz", ""},
 		{"Me", "exporter.member", "GET", "/api/v1/me", ""},
-		{"TokenResponse", "", "POST", "/api/v1/auth/login", `{"username":"maker.viewer","password":"` + testPassword + `"}`},
+		{"TokenResponse", "", "POST", "/api/v1/auth/login", `{"username":"maker.viewer","password":"` + webtest.Password + `"}`},
 		{"TokenResponse", "maker.viewer", "POST", "/api/v1/tokens", `{"name":"schema"}`},
 		{"OrgList", "exporter.member", "GET", "/api/v1/orgs?limit=500", ""},
 		{"Org", "exporter.member", "GET", makerPath, ""},
 		{"Org", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"新出口公司","filing_number":"F-1","filing_expires":"2027-01-01"}`},
-		{"Org", "authority.member", "PUT", "/api/v1/orgs/" + id(w.orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"late"}`},
+		{"Org", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"late"}`},
 		{"Outlet", "maker.admin", "POST", makerPath + "/outlets", `{"country":"UZ","provider":"Testa Tashkent","address":"Amir Temur 1"}`},
 		{"Org", "maker.admin", "PUT", makerPath + "/wmis", `{"wmis":["LM1","LM3","LRW"]}`},
 		{"WMIClaimList", "operator.member", "GET", "/api/v1/wmi-claims", ""},
-		{"UserResponse", "exporter.admin", "POST", "/api/v1/users", `{"username":"schema.user","role":"viewer","password":"` + testPassword + `"}`},
-		{"UserResponse", "operator.admin", "POST", "/api/v1/users", `{"org_id":` + id(w.orgs["exporter"].ID) + `,"username":"schema.invited","role":"admin"}`},
-		{"EventList", "exporter.admin", "GET", "/api/v1/orgs/" + id(w.orgs["exporter"].ID) + "/events", ""},
-		{"Application", "exporter.member", "POST", "/api/v1/applications", mustJSON(w.input(makerWMI, oldReg))},
+		{"UserResponse", "exporter.admin", "POST", "/api/v1/users", `{"username":"schema.user","role":"viewer","password":"` + webtest.Password + `"}`},
+		{"UserResponse", "operator.admin", "POST", "/api/v1/users", `{"org_id":` + id(w.Orgs["exporter"].ID) + `,"username":"schema.invited","role":"admin"}`},
+		{"EventList", "exporter.admin", "GET", "/api/v1/orgs/" + id(w.Orgs["exporter"].ID) + "/events", ""},
+		{"Application", "exporter.member", "POST", "/api/v1/applications", webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.OldReg))},
 		{"ApplicationList", "authority.member", "GET", "/api/v1/applications?limit=500", ""},
 		{"Application", "maker.member", "GET", "/api/v1/applications/" + id(app.ID), ""},
 		{"EventList", "exporter.member", "GET", "/api/v1/applications/" + id(lic.ApplicationID) + "/timeline", ""},
@@ -73,12 +74,12 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 	}
 	for _, s := range samples {
 		t.Run(s.schema+" "+s.method+" "+s.path, func(t *testing.T) {
-			r := w.raw(s.user, s.method, s.path, s.body)
-			if r.status >= 500 || (r.status >= 400) != (s.schema == "Error") {
-				t.Fatalf("%d %s", r.status, clipBody(r.body))
+			r := w.Raw(s.user, s.method, s.path, s.body)
+			if r.Status >= 500 || (r.Status >= 400) != (s.schema == "Error") {
+				t.Fatalf("%d %s", r.Status, clipBody(r.Body))
 			}
 			var v any
-			if err := json.Unmarshal(r.body, &v); err != nil {
+			if err := json.Unmarshal(r.Body, &v); err != nil {
 				t.Fatal(err)
 			}
 			for _, problem := range conform(doc, map[string]any{"$ref": "#/components/schemas/" + s.schema}, v, "$") {

@@ -36,13 +36,13 @@ func (s *Server) registerOrgRoutes() {
 
 // handleOrgEvents serves an organisation's audit trail to its admins.
 func (s *Server) handleOrgEvents(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	var f ucx.EventFilter
-	if f.Offset, f.Limit, err = paging(r.URL.Query()); err != nil {
+	if f.Offset, f.Limit, err = wire.Paging(r.URL.Query()); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -132,7 +132,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request, p *uc
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) handleOrgIndex(w http.ResponseWriter, r *http.Request, p *ucx.P
 	q := r.URL.Query()
 	var f ucx.OrgFilter
 	var err error
-	if f.Offset, f.Limit, err = paging(q); err != nil {
+	if f.Offset, f.Limit, err = wire.Paging(q); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -183,7 +183,7 @@ func (s *Server) handleCreateOrg(w http.ResponseWriter, r *http.Request, p *ucx.
 }
 
 func (s *Server) handleOrgView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -197,7 +197,7 @@ func (s *Server) handleOrgView(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 }
 
 func (s *Server) handleSetStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -225,7 +225,7 @@ func (s *Server) handleSetStanding(w http.ResponseWriter, r *http.Request, p *uc
 }
 
 func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -245,7 +245,7 @@ func (s *Server) handleAddOutlet(w http.ResponseWriter, r *http.Request, p *ucx.
 }
 
 func (s *Server) handleSetWMIs(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -282,7 +282,7 @@ func (s *Server) handleWMIClaims(w http.ResponseWriter, r *http.Request, p *ucx.
 // handleDecideWMIClaim confirms or refuses a pending WMI claim (R2).
 func (s *Server) handleDecideWMIClaim(confirm bool) func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-		id, err := pathID(r, "id")
+		id, err := wire.PathID(r, "id")
 		if err != nil {
 			s.Error(w, r, err)
 			return

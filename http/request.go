@@ -20,7 +20,7 @@ func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *u
 	q := r.URL.Query()
 	var f ucx.RequestFilter
 	var err error
-	if f.Offset, f.Limit, err = paging(q); err != nil {
+	if f.Offset, f.Limit, err = wire.Paging(q); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -42,7 +42,7 @@ func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleRequestView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -57,7 +57,7 @@ func (s *Server) handleRequestView(w http.ResponseWriter, r *http.Request, p *uc
 }
 
 func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	id, err := pathID(r, "id")
+	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/html"
 	"github.com/ucxdev/ucx/tlog"
 )
 
@@ -35,10 +36,11 @@ const (
 	LoginFailuresPerAddressFactor = 10
 )
 
-// SessionCookie is the name of the web UI's session cookie. The API
-// accepts it besides a bearer token so that the UI's scripts (the live
-// policy check) can call the API as the signed-in user.
-const SessionCookie = "ucx_session"
+// SessionCookie is the name of the web UI's session cookie
+// (html.SessionCookie). The API accepts it besides a bearer token so that
+// the UI's scripts (the live policy check) can call the API as the
+// signed-in user.
+const SessionCookie = html.SessionCookie
 
 // Server is the REST API. Its exported fields are set by cmd/ucx (and by
 // tests) before Handler is called; the server holds no state of its own
@@ -110,8 +112,9 @@ type Server struct {
 	Now func() time.Time
 
 	// WebVerify, when set, checks documents pasted or uploaded on the web
-	// UI's public /verify page (ui_verify.go); nil shows "not available yet".
-	WebVerify VerifyFunc
+	// UI's public /verify page (html.UI.WebVerify); nil shows "not
+	// available yet".
+	WebVerify html.VerifyFunc
 
 	once    sync.Once
 	metrics *metrics
@@ -121,7 +124,7 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 	routes  []string
 	mux     *http.ServeMux
-	web     *ui // the web UI's parsed templates and assets (ui.go)
+	web     *html.UI // the web UI (web.go)
 }
 
 // NewServer returns a server with the default limits. Set the service
@@ -201,7 +204,7 @@ func (s *Server) build() {
 	s.registerCreditRoutes()
 	s.registerFigureRoutes()
 	s.registerPolicyWhatIfRoutes()
-	s.registerUIRoutes() // the web UI (ui.go), outside s.routes
+	s.registerUIRoutes() // the web UI (web.go), outside s.routes
 
 	s.registerFallbacks()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -123,7 +124,7 @@ func TestHealthz_ReportsTheStore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := ucxhttp.NewServer()
 			s.Health = tt.health
-			s.Logger = discardLogger()
+			s.Logger = webtest.DiscardLogger()
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 			if rec.Code != tt.wantStatus || strings.TrimSpace(rec.Body.String()) != tt.wantBody {
@@ -133,15 +134,15 @@ func TestHealthz_ReportsTheStore(t *testing.T) {
 	}
 
 	// And over a real store.
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
-	if err := client.New(w.ts.URL, "").Health(context.Background()); err != nil {
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
+	if err := client.New(w.TS.URL, "").Health(context.Background()); err != nil {
 		t.Fatalf("Health over a live store: %v", err)
 	}
 	db.Close()
-	r := w.raw("", "GET", "/healthz", "")
-	if r.status != 503 {
-		t.Fatalf("GET /healthz after the store closed: %d %s, want 503", r.status, r.body)
+	r := w.Raw("", "GET", "/healthz", "")
+	if r.Status != 503 {
+		t.Fatalf("GET /healthz after the store closed: %d %s, want 503", r.Status, r.Body)
 	}
 }
 
@@ -154,17 +155,17 @@ var metricLine = regexp.MustCompile(`^[a-z_]+(\{([a-z_]+="[^"\\]*",?)+\})? [0-9.
 // raw path, so ids do not explode the series) and status, a cumulative
 // latency histogram per route, and workflow transitions.
 func TestMetrics_CountsRequestsLatencyAndTransitions(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	a := w.draft()
-	w.raw("exporter.member", "GET", "/api/v1/applications/"+itoa(a.ID), "")
-	w.raw("exporter.member", "GET", "/api/v1/applications/987654", "")
-	w.raw("", "GET", "/api/v1/applications", "")
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	a := w.Draft()
+	w.Raw("exporter.member", "GET", "/api/v1/applications/"+itoa(a.ID), "")
+	w.Raw("exporter.member", "GET", "/api/v1/applications/987654", "")
+	w.Raw("", "GET", "/api/v1/applications", "")
 
-	r := w.raw("", "GET", "/metrics", "")
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") {
-		t.Fatalf("GET /metrics: %d %q", r.status, r.header.Get("Content-Type"))
+	r := w.Raw("", "GET", "/metrics", "")
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("GET /metrics: %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
-	body := string(r.body)
+	body := string(r.Body)
 	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
 		if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
 			continue
@@ -210,13 +211,13 @@ func TestMetrics_CountsRequestsLatencyAndTransitions(t *testing.T) {
 // address for one username, then answers 429 with Retry-After, whether or
 // not the passwords were right, and allows again once the bucket refills.
 func TestLogin_RateLimitedPerAddress(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 	var mu sync.Mutex
-	now := testNow
+	now := webtest.TestNow
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	s.LoginsPerMinute = 3
 	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	ts := httptest.NewServer(s.Handler())
@@ -229,7 +230,7 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 			t.Fatalf("attempt %d with a wrong password: %v, want unauthorized", i+1, err)
 		}
 	}
-	_, err := c.Login(ctx, "exporter.member", testPassword)
+	_, err := c.Login(ctx, "exporter.member", webtest.Password)
 	if ucx.ErrorCode(err) != ucx.ERATELIMIT {
 		t.Fatalf("4th attempt in a minute: %v, want rate_limited", err)
 	}
@@ -246,8 +247,8 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 	mu.Lock()
 	now = now.Add(25 * time.Second) // 3 a minute: one token back every 20 s
 	mu.Unlock()
-	tr, err := c.Login(ctx, "exporter.member", testPassword)
-	if err != nil || tr.Secret == "" || tr.Principal.OrgID != w.orgs["exporter"].ID {
+	tr, err := c.Login(ctx, "exporter.member", webtest.Password)
+	if err != nil || tr.Secret == "" || tr.Principal.OrgID != w.Orgs["exporter"].ID {
 		t.Fatalf("login after the bucket refilled: %v", err)
 	}
 }
@@ -257,17 +258,17 @@ func TestLogin_RateLimitedPerAddress(t *testing.T) {
 // revoked) and the web UI's session cookie, which cross-site requests may
 // not use to change anything.
 func TestAuthentication_RefusesBadCredentialsAndAcceptsSessions(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 	ctx := context.Background()
-	secret, tok, err := w.c("exporter.member").CreateToken(ctx, nil, "soon revoked")
+	secret, tok, err := w.C("exporter.member").CreateToken(ctx, nil, "soon revoked")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.c("exporter.member").RevokeToken(ctx, nil, tok.ID); err != nil {
+	if err := w.C("exporter.member").RevokeToken(ctx, nil, tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	session, err := db.CreateSession(ctx, w.users["exporter.member"].UserID)
+	session, err := db.CreateSession(ctx, w.Users["exporter.member"].UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,8 +286,8 @@ func TestAuthentication_RefusesBadCredentialsAndAcceptsSessions(t *testing.T) {
 		{"UnknownToken", "GET", []string{"Authorization: Bearer ucx_0123456789"}, 401},
 		{"RevokedToken", "GET", []string{"Authorization: Bearer " + secret}, 401},
 		{"LongToken", "GET", []string{"Authorization: Bearer " + strings.Repeat("a", 4000)}, 401},
-		{"ValidToken", "GET", []string{"Authorization: Bearer " + w.tokens["exporter.member"]}, 200},
-		{"BearerIsCaseInsensitive", "GET", []string{"Authorization: bearer " + w.tokens["exporter.member"]}, 200},
+		{"ValidToken", "GET", []string{"Authorization: Bearer " + w.Tokens["exporter.member"]}, 200},
+		{"BearerIsCaseInsensitive", "GET", []string{"Authorization: bearer " + w.Tokens["exporter.member"]}, 200},
 		{"SessionCookie", "GET", []string{cookie}, 200},
 		{"UnknownSession", "GET", []string{"Cookie: " + ucxhttp.SessionCookie + "=nope"}, 401},
 		{"SessionSameOriginPOST", "POST", []string{cookie, "Sec-Fetch-Site: same-origin"}, 201},
@@ -298,14 +299,14 @@ func TestAuthentication_RefusesBadCredentialsAndAcceptsSessions(t *testing.T) {
 			if tt.method == "POST" {
 				path, body = "/api/v1/tokens", `{"name":"from the UI"}`
 			}
-			r := w.raw("", tt.method, path, body, tt.headers...)
-			if r.status != tt.status {
-				t.Fatalf("status %d %s, want %d", r.status, r.body, tt.status)
+			r := w.Raw("", tt.method, path, body, tt.headers...)
+			if r.Status != tt.status {
+				t.Fatalf("status %d %s, want %d", r.Status, r.Body, tt.status)
 			}
-			if r.status >= 400 {
-				r.errorBody(t)
+			if r.Status >= 400 {
+				r.ErrorBody(t)
 			}
-			if r.status == 401 && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+			if r.Status == 401 && !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatalf("401 without a Bearer challenge")
 			}
 		})
@@ -316,25 +317,25 @@ func TestAuthentication_RefusesBadCredentialsAndAcceptsSessions(t *testing.T) {
 // refusal crosses the wire intact, so callers switch on ucx.ErrorCode, and
 // that an unreachable server is EUNAVAILABLE.
 func TestClient_ReturnsTheServersErrorCodeMessageAndField(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
 	ctx := context.Background()
-	in := w.input(makerWMI, oldReg)
+	in := w.Input(webtest.MakerWMI, webtest.OldReg)
 	in.Destination = "XX"
-	_, _, err := w.c("exporter.member").CreateApplication(ctx, nil, in, ucx.CreateOptions{})
+	_, _, err := w.C("exporter.member").CreateApplication(ctx, nil, in, ucx.CreateOptions{})
 	if ucx.ErrorCode(err) != ucx.EINVALID || ucx.ErrorField(err) != "destination" || !strings.Contains(ucx.ErrorMessage(err), "ISO 3166") {
 		t.Fatalf("bad destination: code %q field %q message %q", ucx.ErrorCode(err), ucx.ErrorField(err), ucx.ErrorMessage(err))
 	}
-	if _, err := w.c("maker.member").FindApplicationByID(ctx, nil, 424242); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+	if _, err := w.C("maker.member").FindApplicationByID(ctx, nil, 424242); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 		t.Fatalf("unknown application: %v, want not_found", err)
 	}
-	if _, _, err := w.c("operator.admin").FindApplications(ctx, nil, ucx.ApplicationFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+	if _, _, err := w.C("operator.admin").FindApplications(ctx, nil, ucx.ApplicationFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 		t.Fatalf("operator lists applications: %v, want forbidden", err)
 	}
 	dead := client.New("http://127.0.0.1:1", "x")
 	if _, err := dead.Me(ctx); ucx.ErrorCode(err) != ucx.EUNAVAILABLE {
 		t.Fatalf("unreachable server: %v, want unavailable", err)
 	}
-	if p, err := w.c("customs.viewer").PrincipalByToken(ctx, w.tokens["maker.admin"]); err != nil || p.OrgID != w.orgs["maker"].ID || p.Role != ucx.RoleAdmin {
+	if p, err := w.C("customs.viewer").PrincipalByToken(ctx, w.Tokens["maker.admin"]); err != nil || p.OrgID != w.Orgs["maker"].ID || p.Role != ucx.RoleAdmin {
 		t.Fatalf("PrincipalByToken: %+v %v", p, err)
 	}
 }
@@ -343,24 +344,24 @@ func TestClient_ReturnsTheServersErrorCodeMessageAndField(t *testing.T) {
 // decision comes back (letter needed for a 53-day-old car, R1) and nothing
 // is filed.
 func TestCheck_DecidesWithoutStoring(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
 	ctx := context.Background()
-	in := w.input(makerWMI, recentReg)
-	d, err := w.c("exporter.member").Check(ctx, &wire.CheckRequest{Vehicle: in.Vehicle, Certificate: in.Certificate,
+	in := w.Input(webtest.MakerWMI, webtest.RecentReg)
+	d, err := w.C("exporter.member").Check(ctx, &wire.CheckRequest{Vehicle: in.Vehicle, Certificate: in.Certificate,
 		Destination: "ru", InspectionReport: in.InspectionReport})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Outcome != ucx.LetterRequired || d.DaysSinceRegistration != 53 || d.LetterFreeFrom != recentReg.AddDays(181) || d.Policy.ID == "" {
+	if d.Outcome != ucx.LetterRequired || d.DaysSinceRegistration != 53 || d.LetterFreeFrom != webtest.RecentReg.AddDays(181) || d.Policy.ID == "" {
 		t.Fatalf("decision: %+v", d)
 	}
-	old := w.input(makerWMI, oldReg)
-	d, err = w.c("maker.viewer").Check(ctx, &wire.CheckRequest{Vehicle: old.Vehicle, Certificate: old.Certificate, Destination: "KZ",
+	old := w.Input(webtest.MakerWMI, webtest.OldReg)
+	d, err = w.C("maker.viewer").Check(ctx, &wire.CheckRequest{Vehicle: old.Vehicle, Certificate: old.Certificate, Destination: "KZ",
 		InspectionReport: "x", ApplicationDate: ucx.MustDate(2026, 6, 1)})
 	if err != nil || d.Outcome != ucx.Clear || d.LetterRequired {
 		t.Fatalf("old car: %+v %v", d, err)
 	}
-	if _, n, _ := w.db.FindApplications(ctx, w.users["exporter.member"], ucx.ApplicationFilter{}); n != 0 {
+	if _, n, _ := w.DB.FindApplications(ctx, w.Users["exporter.member"], ucx.ApplicationFilter{}); n != 0 {
 		t.Fatalf("check stored %d applications", n)
 	}
 }
@@ -369,16 +370,16 @@ func TestCheck_DecidesWithoutStoring(t *testing.T) {
 // matches still answers in the API's error shape, and a wrong method names
 // the allowed ones.
 func TestRouting_UnknownPathAndWrongMethodUseTheErrorShape(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	r := w.raw("exporter.member", "GET", "/nowhere", "")
-	if r.status != 404 || r.errorBody(t).Code != ucx.ENOTFOUND {
-		t.Fatalf("GET /nowhere: %d %s", r.status, r.body)
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	r := w.Raw("exporter.member", "GET", "/nowhere", "")
+	if r.Status != 404 || r.ErrorBody(t).Code != ucx.ENOTFOUND {
+		t.Fatalf("GET /nowhere: %d %s", r.Status, r.Body)
 	}
-	r = w.raw("exporter.member", "PATCH", "/api/v1/applications/1", `{}`)
-	if r.status != 400 || r.header.Get("Allow") != "GET, HEAD" {
-		t.Fatalf("PATCH an application: %d Allow %q %s", r.status, r.header.Get("Allow"), r.body)
+	r = w.Raw("exporter.member", "PATCH", "/api/v1/applications/1", `{}`)
+	if r.Status != 400 || r.Header.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("PATCH an application: %d Allow %q %s", r.Status, r.Header.Get("Allow"), r.Body)
 	}
-	r.errorBody(t)
+	r.ErrorBody(t)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -388,21 +389,21 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // working at once; one revoked behind its back (by another server sharing
 // the store) stops working once the cache entry expires.
 func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	w := newWorld(t, db)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	w := webtest.NewWorld(t, db)
 	ctx := context.Background()
 	var mu sync.Mutex
-	now := testNow
+	now := webtest.TestNow
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService = db, db, db, db
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	s.TokenCacheTTL = 5 * time.Second
 	s.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 
 	// Revoked through this server: refused at once.
-	c := client.New(ts.URL, w.tokens["exporter.admin"])
+	c := client.New(ts.URL, w.Tokens["exporter.admin"])
 	secret, tok, err := c.CreateToken(ctx, nil, "here")
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +428,7 @@ func TestTokenCache_RevocationIsImmediateHereAndWithinTTLElsewhere(t *testing.T)
 	if _, err := user.Me(ctx); err != nil {
 		t.Fatalf("new token: %v", err)
 	}
-	if err := db.RevokeToken(ctx, w.users["exporter.admin"], tok.ID); err != nil {
+	if err := db.RevokeToken(ctx, w.Users["exporter.admin"], tok.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := user.Me(ctx); err != nil {

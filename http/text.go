@@ -3,8 +3,6 @@ package http
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
-	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -146,27 +144,4 @@ func hex4(b []byte, i int) (rune, bool) {
 	}
 	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 32)
 	return rune(n), err == nil
-}
-
-// checkFormText applies the text rule to every value of a posted form,
-// named by its control. Form values may span lines: a browser sends a
-// single-line input's value without line breaks, and a text area's with
-// them.
-func checkFormText(form url.Values) error {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := ucx.CheckText("a form field's name", k, ucx.OneLine); err != nil {
-			return err
-		}
-		for _, v := range form[k] {
-			if err := ucx.CheckText(k, v, ucx.MultiLine); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

@@ -2,15 +2,13 @@ package http_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -41,27 +39,27 @@ var badTexts = []struct {
 // same bodies with good text then succeed, so it is the text that was
 // refused and nothing else.
 func TestText_EveryOperationRefusesBadTextNamingTheFieldAndWritesNothing(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
-		_, req := w.awaiting()
-		review := w.underReview()
-		lic := w.licensed()
-		doc := docOf(t, w, ucx.DocLicence, lic.ID)
-		credit := &ucx.CreditEvent{ExporterID: w.orgs["exporter"].ID, Code: "false_information",
-			OccurredOn: ucx.DateOf(testNow).AddDays(-3), Evidence: "text"}
-		if err := db.RecordCreditEvent(ctx, w.users["authority.member"], credit); err != nil {
+		_, req := w.Awaiting()
+		review := w.UnderReview()
+		lic := w.Licensed()
+		doc := webtest.DocOf(t, w, ucx.DocLicence, lic.ID)
+		credit := &ucx.CreditEvent{ExporterID: w.Orgs["exporter"].ID, Code: "false_information",
+			OccurredOn: ucx.DateOf(webtest.TestNow).AddDays(-3), Evidence: "text"}
+		if err := db.RecordCreditEvent(ctx, w.Users["authority.member"], credit); err != nil {
 			t.Fatal(err)
 		}
-		keys, err := db.FindKeys(ctx, w.users["authority.admin"])
+		keys, err := db.FindKeys(ctx, w.Users["authority.admin"])
 		if err != nil || len(keys) == 0 {
 			t.Fatalf("authority keys: %v %v", keys, err)
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
-		exp := "/api/v1/exporters/" + id(w.orgs["exporter"].ID)
-		good := w.input(makerWMI, oldReg)
+		exp := "/api/v1/exporters/" + id(w.Orgs["exporter"].ID)
+		good := w.Input(webtest.MakerWMI, webtest.OldReg)
 		good.Buyer = "%s"
-		appBody := mustJSON(good)
+		appBody := webtest.MustJSON(good)
 
 		// Each body has one %s: the text under test, inside a JSON string.
 		ops := []struct {
@@ -72,12 +70,12 @@ func TestText_EveryOperationRefusesBadTextNamingTheFieldAndWritesNothing(t *test
 			{"CreateOrgName", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"customs","name":"%s"}`, "name", false, "满洲里海关"},
 			{"CreateOrgBrand", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"manufacturer","name":"品牌测试","brands":["Ok","%s"]}`, "brands[1]", false, "Fine"},
 			{"CreateOrgOutletAddress", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"manufacturer","name":"网点测试","outlets":[{"country":"RU","provider":"P","address":"%s"}]}`, "outlets[0].address", false, "Tverskaya 2"},
-			{"AddOutletProvider", "maker.admin", "POST", "/api/v1/orgs/" + id(w.orgs["maker"].ID) + "/outlets", `{"country":"KZ","provider":"%s","address":"Mangilik El 1"}`, "provider", false, "Testa Astana"},
-			{"SetWMI", "maker.admin", "PUT", "/api/v1/orgs/" + id(w.orgs["maker"].ID) + "/wmis", `{"wmis":["%s"]}`, "wmis[0]", false, makerWMI},
-			{"StandingReason", "authority.member", "PUT", "/api/v1/orgs/" + id(w.orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"%s"}`, "reason", true, "late filings"},
-			{"CreateUserDisplayName", "exporter.admin", "POST", "/api/v1/users", `{"username":"text.user","display_name":"%s","role":"viewer","password":"` + testPassword + `"}`, "display_name", false, "王小明"},
+			{"AddOutletProvider", "maker.admin", "POST", "/api/v1/orgs/" + id(w.Orgs["maker"].ID) + "/outlets", `{"country":"KZ","provider":"%s","address":"Mangilik El 1"}`, "provider", false, "Testa Astana"},
+			{"SetWMI", "maker.admin", "PUT", "/api/v1/orgs/" + id(w.Orgs["maker"].ID) + "/wmis", `{"wmis":["%s"]}`, "wmis[0]", false, webtest.MakerWMI},
+			{"StandingReason", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"%s"}`, "reason", true, "late filings"},
+			{"CreateUserDisplayName", "exporter.admin", "POST", "/api/v1/users", `{"username":"text.user","display_name":"%s","role":"viewer","password":"` + webtest.Password + `"}`, "display_name", false, "王小明"},
 			{"CreateTokenName", "exporter.member", "POST", "/api/v1/tokens", `{"name":"%s"}`, "name", false, "laptop"},
-			{"LoginTokenName", "", "POST", "/api/v1/auth/login", `{"username":"exporter.member","password":"` + testPassword + `","token_name":"%s"}`, "token_name", false, "script"},
+			{"LoginTokenName", "", "POST", "/api/v1/auth/login", `{"username":"exporter.member","password":"` + webtest.Password + `","token_name":"%s"}`, "token_name", false, "script"},
 			{"FileApplicationBuyer", "exporter.member", "POST", "/api/v1/applications", appBody, "buyer", false, "ООО Автоимпорт"},
 			{"RefuseRequestText", "maker.member", "POST", "/api/v1/requests/" + id(req.ID) + "/refuse", fmt.Sprintf(`{"version":%d,"code":"other","text":"%%s"}`, req.Version), "text", true, "no outlet\nin RU"},
 			{"RefuseLicenceText", "authority.member", "POST", "/api/v1/applications/" + id(review.ID) + "/refuse", fmt.Sprintf(`{"version":%d,"code":"data_mismatch","text":"%%s"}`, review.Version), "text", true, "brand differs"},
@@ -94,24 +92,24 @@ func TestText_EveryOperationRefusesBadTextNamingTheFieldAndWritesNothing(t *test
 			{"KeyPEM", "maker.admin", "POST", "/api/v1/keys", `{"public_key_pem":"%s"}`, "public_key_pem", true, ""},
 			{"CheckBrand", "exporter.member", "POST", "/api/v1/check", `{"vehicle":{"brand":"%s"},"destination":"RU"}`, "vehicle.brand", false, ""},
 		}
-		before := w.fingerprint(t)
+		before := w.Fingerprint(t)
 		for _, op := range ops {
 			for _, bad := range badTexts {
 				if bad.oneLine && op.multiLine {
 					continue
 				}
 				t.Run(op.name+"/"+bad.name, func(t *testing.T) {
-					r := w.raw(op.user, op.method, op.path, strings.Replace(op.body, "%s", bad.raw, 1))
-					if r.status != 400 {
-						t.Fatalf("%s %s with %s: status %d %s, want 400", op.method, op.path, bad.name, r.status, clipBody(r.body))
+					r := w.Raw(op.user, op.method, op.path, strings.Replace(op.body, "%s", bad.raw, 1))
+					if r.Status != 400 {
+						t.Fatalf("%s %s with %s: status %d %s, want 400", op.method, op.path, bad.name, r.Status, clipBody(r.Body))
 					}
-					if eb := r.errorBody(t); eb.Field != op.field || eb.Code != ucx.EINVALID {
+					if eb := r.ErrorBody(t); eb.Field != op.field || eb.Code != ucx.EINVALID {
 						t.Fatalf("%s %s with %s: %s field %q (%s), want invalid %q", op.method, op.path, bad.name, eb.Code, eb.Field, eb.Message, op.field)
 					}
 				})
 			}
 		}
-		if after := w.fingerprint(t); after != before {
+		if after := w.Fingerprint(t); after != before {
 			t.Fatalf("refused texts changed the database")
 		}
 		for _, op := range ops {
@@ -119,8 +117,8 @@ func TestText_EveryOperationRefusesBadTextNamingTheFieldAndWritesNothing(t *test
 				continue
 			}
 			goodText := strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(op.good)
-			if r := w.raw(op.user, op.method, op.path, strings.Replace(op.body, "%s", goodText, 1)); r.status >= 300 {
-				t.Errorf("%s with good text %q: %d %s", op.name, op.good, r.status, clipBody(r.body))
+			if r := w.Raw(op.user, op.method, op.path, strings.Replace(op.body, "%s", goodText, 1)); r.Status >= 300 {
+				t.Errorf("%s with good text %q: %d %s", op.name, op.good, r.Status, clipBody(r.Body))
 			}
 		}
 	})
@@ -129,100 +127,42 @@ func TestText_EveryOperationRefusesBadTextNamingTheFieldAndWritesNothing(t *test
 // TestText_QueryAndUploadNameRefuseBadText: the text rule holds for query
 // filters and an upload's file name too.
 func TestText_QueryAndUploadNameRefuseBadText(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		before := w.fingerprint(t)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		before := w.Fingerprint(t)
 		for _, tt := range []struct{ name, method, path, body, field string }{
 			{"SearchNUL", "GET", "/api/v1/applications?q=" + url.QueryEscape("LM1\x00"), "", "q"},
 			{"SearchGBK", "GET", "/api/v1/applications?q=" + url.QueryEscape("\xc9\xfa"), "", "q"},
-			{"UploadNameNUL", "POST", "/api/v1/imports?filename=" + url.QueryEscape("cars\x00.csv"), w.importCSV(1), "filename"},
-			{"UploadNameGBK", "POST", "/api/v1/imports?filename=" + url.QueryEscape("\xc9\xfa.csv"), w.importCSV(1), "filename"},
+			{"UploadNameNUL", "POST", "/api/v1/imports?filename=" + url.QueryEscape("cars\x00.csv"), w.ImportCSV(1), "filename"},
+			{"UploadNameGBK", "POST", "/api/v1/imports?filename=" + url.QueryEscape("\xc9\xfa.csv"), w.ImportCSV(1), "filename"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				r := w.raw("exporter.member", tt.method, tt.path, tt.body)
-				if r.status != 400 {
-					t.Fatalf("status %d %s, want 400", r.status, clipBody(r.body))
+				r := w.Raw("exporter.member", tt.method, tt.path, tt.body)
+				if r.Status != 400 {
+					t.Fatalf("status %d %s, want 400", r.Status, clipBody(r.Body))
 				}
-				if eb := r.errorBody(t); eb.Field != tt.field {
+				if eb := r.ErrorBody(t); eb.Field != tt.field {
 					t.Fatalf("field %q (%s), want %q", eb.Field, eb.Message, tt.field)
 				}
 			})
 		}
-		if after := w.fingerprint(t); after != before {
+		if after := w.Fingerprint(t); after != before {
 			t.Fatalf("refused texts changed the database")
 		}
 	})
-}
-
-// fingerprint hashes every row of every table, so a test can tell that
-// requests wrote nothing at all.
-func (w *world) fingerprint(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	h := sha256.New()
-	err := w.db.View(ctx, "test.fingerprint", func(tx *sqlstore.Tx) error {
-		q := "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-		if w.db.Engine() == sqlstore.Postgres {
-			q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
-		}
-		rs, err := tx.Query(ctx, q)
-		if err != nil {
-			return err
-		}
-		var tables []string
-		for rs.Next() {
-			var name string
-			if err := rs.Scan(&name); err != nil {
-				return err
-			}
-			tables = append(tables, name)
-		}
-		if err := rs.Close(); err != nil {
-			return err
-		}
-		for _, table := range tables {
-			rs, err := tx.Query(ctx, "SELECT * FROM "+table)
-			if err != nil {
-				return err
-			}
-			cols, _ := rs.Columns()
-			var rows []string
-			for rs.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rs.Scan(ptrs...); err != nil {
-					return err
-				}
-				rows = append(rows, fmt.Sprintf("%q", vals))
-			}
-			if err := rs.Close(); err != nil {
-				return err
-			}
-			sort.Strings(rows)
-			fmt.Fprintf(h, "%s %d\n%s\n", table, len(rows), strings.Join(rows, "\n"))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // TestText_WebFormsRefuseBadTextNamingTheField posts the web UI's forms
 // with a NUL, bytes that are not UTF-8 or a control character in one
 // value: each is a 400 page naming the field, and nothing is written.
 func TestText_WebFormsRefuseBadTextNamingTheField(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		_, req := w.awaiting()
-		lic := w.licensed()
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		_, req := w.Awaiting()
+		lic := w.Licensed()
 		app := url.Values{
-			"vin": {w.vinFor(makerWMI)}, "brand": {"Testa"}, "model": {"T1"}, "energy_type": {"petrol"},
-			"registration_date": {oldReg.String()}, "transfer_date": {oldReg.AddDays(10).String()},
+			"vin": {w.VINFor(webtest.MakerWMI)}, "brand": {"Testa"}, "model": {"T1"}, "energy_type": {"petrol"},
+			"registration_date": {webtest.OldReg.String()}, "transfer_date": {webtest.OldReg.AddDays(10).String()},
 			"cert_same": {"on"}, "destination": {"RU"}, "buyer": {"OOO Avto"}, "contract_number": {"HT-9"}, "action": {"draft"},
 		}
 		with := func(f url.Values, k, v string) url.Values {
@@ -240,28 +180,28 @@ func TestText_WebFormsRefuseBadTextNamingTheField(t *testing.T) {
 		}{
 			{"ApplicationBuyer", "exporter.member", "/applications", "buyer", app},
 			{"RequestRefusalText", "maker.member", fmt.Sprintf("/requests/%d/refuse", req.ID), "text", url.Values{"version": {version}, "code": {"other"}, "text": {"x"}}},
-			{"StandingReason", "authority.member", fmt.Sprintf("/exporters/%d/standing", w.orgs["exporter"].ID), "reason", url.Values{"standing": {"warned"}, "reason": {"x"}}},
+			{"StandingReason", "authority.member", fmt.Sprintf("/exporters/%d/standing", w.Orgs["exporter"].ID), "reason", url.Values{"standing": {"warned"}, "reason": {"x"}}},
 			{"ClearancePort", "customs.member", fmt.Sprintf("/licences/%d/clearance", lic.ID), "port", url.Values{"port": {"x"}, "declaration_number": {"520120260000001"}}},
-			{"CreditEvidence", "authority.member", fmt.Sprintf("/credit/%d/events", w.orgs["exporter"].ID), "evidence", url.Values{"code": {"false_information"}, "occurred_on": {"2026-03-01"}, "evidence": {"x"}}},
+			{"CreditEvidence", "authority.member", fmt.Sprintf("/credit/%d/events", w.Orgs["exporter"].ID), "evidence", url.Values{"code": {"false_information"}, "occurred_on": {"2026-03-01"}, "evidence": {"x"}}},
 		}
-		users := map[string]*uiUser{} // signed in first: a sign-in writes its session
+		users := map[string]*webtest.UIUser{} // signed in first: a sign-in writes its session
 		for _, f := range forms {
 			if users[f.user] == nil {
-				users[f.user] = newUIUser(t, w.ts.URL).login(f.user)
+				users[f.user] = webtest.NewUIUser(t, w.TS.URL).Login(f.user)
 			}
 		}
-		before := w.fingerprint(t)
+		before := w.Fingerprint(t)
 		for _, f := range forms {
 			for _, bad := range []struct{ name, value string }{{"NUL", "a\x00b"}, {"GBK", "\xc9\xfa"}, {"Escape", "a\x1b[31m"}} {
 				t.Run(f.name+"/"+bad.name, func(t *testing.T) {
-					got := users[f.user].post(f.path, with(f.form, f.field, bad.value))
-					if got.status != 400 || !strings.Contains(got.body, "："+f.field+" ") {
-						t.Fatalf("status %d, want 400 naming %s; body %.1500s", got.status, f.field, got.body)
+					got := users[f.user].Post(f.path, with(f.form, f.field, bad.value))
+					if got.Status != 400 || !strings.Contains(got.Body, "："+f.field+" ") {
+						t.Fatalf("status %d, want 400 naming %s; body %.1500s", got.Status, f.field, got.Body)
 					}
 				})
 			}
 		}
-		if after := w.fingerprint(t); after != before {
+		if after := w.Fingerprint(t); after != before {
 			t.Fatalf("refused form texts changed the database")
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 
 	ucxhttp "github.com/ucxdev/ucx/http"
@@ -23,13 +24,13 @@ import (
 // an address; and the lock is in the organisation's audit trail for its
 // admins.
 func TestLogin_ThrottlesTheAccountNotTheOffice(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		s := ucxhttp.NewServer()
 		s.OrgService, s.Sessions = db, db
-		s.Logger = discardLogger()
+		s.Logger = webtest.DiscardLogger()
 		s.LoginsPerMinute = 10
-		s.Now = func() time.Time { return testNow }
+		s.Now = func() time.Time { return webtest.TestNow }
 		s.TrustedProxies, _ = ucxhttp.ParseTrustedProxies("127.0.0.1,::1")
 		ts := httptest.NewServer(s.Handler())
 		defer ts.Close()
@@ -66,12 +67,12 @@ func TestLogin_ThrottlesTheAccountNotTheOffice(t *testing.T) {
 				login(fmt.Sprintf("198.51.100.%d", a), "exporter.member", fmt.Sprintf("guess %d-%d", a, i))
 			}
 		}
-		resp := login("203.0.113.50", "exporter.member", testPassword)
+		resp := login("203.0.113.50", "exporter.member", webtest.Password)
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("right password after 60 guesses from 6 addresses: %d (Retry-After %q), want 429 with Retry-After",
 				resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
-		wr, page := web("203.0.113.51", "exporter.member", testPassword)
+		wr, page := web("203.0.113.51", "exporter.member", webtest.Password)
 		if wr.StatusCode != http.StatusTooManyRequests || wr.Header.Get("Retry-After") == "" || !strings.Contains(page, "per-account") && !strings.Contains(page, "按账户") {
 			t.Fatalf("web sign-in of the locked account: %d, want 429 naming per-account throttling", wr.StatusCode)
 		}
@@ -81,19 +82,19 @@ func TestLogin_ThrottlesTheAccountNotTheOffice(t *testing.T) {
 		for i := 0; i < 10; i++ {
 			login(office, "exporter2.viewer", "typo")
 		}
-		if r := login(office, "exporter2.member", testPassword); r.StatusCode != http.StatusCreated {
+		if r := login(office, "exporter2.member", webtest.Password); r.StatusCode != http.StatusCreated {
 			t.Fatalf("a colleague at the office address: %d, want 201", r.StatusCode)
 		}
-		if r, _ := web(office, "exporter2.admin", testPassword); r.StatusCode != http.StatusSeeOther {
+		if r, _ := web(office, "exporter2.admin", webtest.Password); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a colleague signing in on the web at the office address: %d, want 303", r.StatusCode)
 		}
 
-		r := w.raw("exporter.admin", "GET", fmt.Sprintf("/api/v1/orgs/%d/events?limit=500", w.orgs["exporter"].ID), "")
-		if r.status != 200 || !strings.Contains(string(r.body), `"action":"user.locked"`) {
-			t.Fatalf("exporter's audit trail: %d %.300s, want the user.locked event", r.status, r.body)
+		r := w.Raw("exporter.admin", "GET", fmt.Sprintf("/api/v1/orgs/%d/events?limit=500", w.Orgs["exporter"].ID), "")
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"action":"user.locked"`) {
+			t.Fatalf("exporter's audit trail: %d %.300s, want the user.locked event", r.Status, r.Body)
 		}
-		if r := w.raw("exporter.member", "GET", fmt.Sprintf("/api/v1/orgs/%d/events", w.orgs["exporter"].ID), ""); r.status != 403 {
-			t.Errorf("a member reading the audit trail: %d, want 403", r.status)
+		if r := w.Raw("exporter.member", "GET", fmt.Sprintf("/api/v1/orgs/%d/events", w.Orgs["exporter"].ID), ""); r.Status != 403 {
+			t.Errorf("a member reading the audit trail: %d, want 403", r.Status)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/docpdf"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/tlog"
 )
@@ -125,25 +126,13 @@ func (s *Server) recordFacts(ctx context.Context, v *bundle.Verification) error 
 	return nil
 }
 
-// StoredVerification is a stored document's verification as a reader who
-// named it by digest or licence number may see it.
-type StoredVerification struct {
-	V *bundle.Verification
-	// Doc is the stored document; Full is set when the reader showed the
-	// holder's capability (a VIN on it), and V then has every fact.
-	Doc  *ucx.Document
-	Full bool
-	// VIN is the capability as shown, for links that carry it on.
-	VIN string
-}
-
 // verifyStored verifies the stored document named by digest or by
 // licence number with Verify, the verifier of every surface. Anyone may
 // ask: the answer is the verdict and the document's public facts
 // (bundle.Facts.Public), and every fact only when vin is one of the
 // document's vehicles (the holder's capability). A wrong VIN answers as no
 // VIN: it tells nothing but that it is not on the document.
-func (s *Server) verifyStored(r *http.Request, digest, licence, vin string) (*StoredVerification, error) {
+func (s *Server) verifyStored(r *http.Request, digest, licence, vin string) (*wire.StoredVerification, error) {
 	ds, err := s.documents()
 	if err != nil {
 		return nil, err
@@ -172,7 +161,7 @@ func (s *Server) verifyStored(r *http.Request, digest, licence, vin string) (*St
 	if err != nil {
 		return nil, err
 	}
-	out := &StoredVerification{V: v, Doc: d}
+	out := &wire.StoredVerification{V: v, Doc: d}
 	if v.Facts.HasVIN(vin) {
 		out.Full, out.VIN = true, strings.ToUpper(strings.TrimSpace(vin))
 	} else {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -17,9 +18,9 @@ import (
 // "not valid" verdict but a body it cannot read: 400 naming envelope,
 // like one that is not JSON. The API description says so for its 400.
 func TestVerify_UnreadableBodiesAre400AsTheOpenAPIDocumentSays(t *testing.T) {
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	lic := w.licensed()
-	env := docOf(t, w, ucx.DocLicence, lic.ID).Envelope
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	lic := w.Licensed()
+	env := webtest.DocOf(t, w, ucx.DocLicence, lic.ID).Envelope
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, env, "", "  "); err != nil {
 		t.Fatal(err)
@@ -32,8 +33,8 @@ func TestVerify_UnreadableBodiesAre400AsTheOpenAPIDocumentSays(t *testing.T) {
 	if bytes.Equal(reordered, env) {
 		reordered = append([]byte(" {\"x\":1,"), reordered[1:]...)
 	}
-	if r := w.raw("", "POST", "/api/v1/verify", string(env)); r.status != 200 {
-		t.Fatalf("the envelope as sealed: %d %s", r.status, clipBody(r.body))
+	if r := w.Raw("", "POST", "/api/v1/verify", string(env)); r.Status != 200 {
+		t.Fatalf("the envelope as sealed: %d %s", r.Status, clipBody(r.Body))
 	}
 	for _, tt := range []struct{ name, body, field string }{
 		{"PrettyPrinted", pretty.String(), "envelope"},
@@ -43,11 +44,11 @@ func TestVerify_UnreadableBodiesAre400AsTheOpenAPIDocumentSays(t *testing.T) {
 		{"PDFWithoutBundle", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", "document"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := w.raw("", "POST", "/api/v1/verify", tt.body)
-			if r.status != 400 {
-				t.Fatalf("status %d %s, want 400", r.status, clipBody(r.body))
+			r := w.Raw("", "POST", "/api/v1/verify", tt.body)
+			if r.Status != 400 {
+				t.Fatalf("status %d %s, want 400", r.Status, clipBody(r.Body))
 			}
-			if eb := r.errorBody(t); eb.Field != tt.field {
+			if eb := r.ErrorBody(t); eb.Field != tt.field {
 				t.Fatalf("field %q (%s), want %q", eb.Field, eb.Message, tt.field)
 			}
 		})

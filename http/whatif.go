@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 	"github.com/ucxdev/ucx/policy"
 )
 
@@ -95,11 +96,11 @@ func (s *Server) policyWhatIfInput(q url.Values, data []byte) (*policy.Policy, u
 			q.Set("limit", strconv.Itoa(env.Limit))
 		}
 	}
-	from, to, err := s.period(q)
+	from, to, err := wire.Period(q, ucx.DateOf(s.now()))
 	if err != nil {
 		return nil, zero, zero, 0, err
 	}
-	limit, err := queryInt(q, "limit", ucx.PolicyWhatIfLimit, 1, ucx.PolicyWhatIfLimit)
+	limit, err := wire.QueryInt(q, "limit", ucx.PolicyWhatIfLimit, 1, ucx.PolicyWhatIfLimit)
 	if err != nil {
 		return nil, zero, zero, 0, err
 	}

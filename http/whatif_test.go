@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -34,29 +35,29 @@ func policyDoc(t testing.TB, edit map[string]any) []byte {
 // letter-required, the others stay. It then checks the refusals and that
 // the applications read the same before and after.
 func TestPolicyWhatIf_API(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
 		var apps []*ucx.Application
-		for _, reg := range []ucx.Date{recentReg, today.AddDays(-200), oldReg} {
-			in := w.input(makerWMI, reg)
+		for _, reg := range []ucx.Date{webtest.RecentReg, webtest.Today.AddDays(-200), webtest.OldReg} {
+			in := w.Input(webtest.MakerWMI, reg)
 			in.Submit = true
-			apps = append(apps, w.file("exporter.member", in))
+			apps = append(apps, w.File("exporter.member", in))
 		}
-		w.draft() // no application date: not counted
+		w.Draft() // no application date: not counted
 		snapshot := func() string {
 			t.Helper()
-			list, total, err := w.c("authority.member").FindApplications(ctx, nil, ucx.ApplicationFilter{Limit: 500})
+			list, total, err := w.C("authority.member").FindApplications(ctx, nil, ucx.ApplicationFilter{Limit: 500})
 			if err != nil || total != 3 { // drafts are the exporter's own
 				t.Fatalf("applications: %d, %v", total, err)
 			}
-			return mustJSON(list)
+			return webtest.MustJSON(list)
 		}
 		before := snapshot()
 
 		doc := policyDoc(t, map[string]any{"version": "what-if-365", "letter_threshold_days": 365})
 		from, to := ucx.MustDate(2026, 1, 1), ucx.MustDate(2026, 3, 31)
-		res, err := w.c("authority.viewer").PolicyWhatIf(ctx, doc, from, to, 0)
+		res, err := w.C("authority.viewer").PolicyWhatIf(ctx, doc, from, to, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +72,7 @@ func TestPolicyWhatIf_API(t *testing.T) {
 		}
 		c := res.Cases
 		if len(c) != 1 || c[0].ApplicationID != apps[1].ID || c[0].VIN != apps[1].Vehicle.VIN ||
-			c[0].ExporterID != w.orgs["exporter"].ID || c[0].Now != ucx.Clear || c[0].Then != ucx.LetterRequired || len(c[0].Reasons) == 0 {
+			c[0].ExporterID != w.Orgs["exporter"].ID || c[0].Now != ucx.Clear || c[0].Then != ucx.LetterRequired || len(c[0].Reasons) == 0 {
 			t.Fatalf("cases %+v", c)
 		}
 		// The reference is the uploaded bytes' own hash.
@@ -85,20 +86,20 @@ func TestPolicyWhatIf_API(t *testing.T) {
 
 		// The envelope form, with the period in the body, says the same.
 		env := `{"policy":` + string(doc) + `,"from":"2026-01-01","to":"2026-03-31","limit":5}`
-		r := w.raw("authority.member", "POST", "/api/v1/policy/what-if?from=2020-01-01", env)
+		r := w.Raw("authority.member", "POST", "/api/v1/policy/what-if?from=2020-01-01", env)
 		var got ucx.PolicyWhatIf
-		if r.status != 200 || json.Unmarshal(r.body, &got) != nil || got.Changed != 1 || got.Limit != 5 || got.From != from {
-			t.Fatalf("envelope: %d %s", r.status, r.body)
+		if r.Status != 200 || json.Unmarshal(r.Body, &got) != nil || got.Changed != 1 || got.Limit != 5 || got.From != from {
+			t.Fatalf("envelope: %d %s", r.Status, r.Body)
 		}
 
 		// Refusals: only authorities; a broken document names its field.
 		for _, user := range []string{"exporter.admin", "maker.member", "customs.member", "operator.admin"} {
-			if r := w.raw(user, "POST", "/api/v1/policy/what-if", string(doc)); r.status != 403 {
-				t.Errorf("%s: %d %s", user, r.status, r.body)
+			if r := w.Raw(user, "POST", "/api/v1/policy/what-if", string(doc)); r.Status != 403 {
+				t.Errorf("%s: %d %s", user, r.Status, r.Body)
 			}
 		}
-		if r := w.raw("", "POST", "/api/v1/policy/what-if", string(doc)); r.status != 401 {
-			t.Errorf("no credentials: %d", r.status)
+		if r := w.Raw("", "POST", "/api/v1/policy/what-if", string(doc)); r.Status != 401 {
+			t.Errorf("no credentials: %d", r.Status)
 		}
 		bad := policyDoc(t, map[string]any{"letter_threshold_days": -5})
 		for _, tc := range []struct{ body, field string }{
@@ -108,17 +109,17 @@ func TestPolicyWhatIf_API(t *testing.T) {
 			{"", "policy"},
 			{"[1,2]", "policy"},
 		} {
-			r := w.raw("authority.member", "POST", "/api/v1/policy/what-if", tc.body)
-			if r.status != 400 {
-				t.Errorf("%.40q: %d %s", tc.body, r.status, r.body)
+			r := w.Raw("authority.member", "POST", "/api/v1/policy/what-if", tc.body)
+			if r.Status != 400 {
+				t.Errorf("%.40q: %d %s", tc.body, r.Status, r.Body)
 				continue
 			}
-			if e := r.errorBody(t); e.Field != tc.field {
+			if e := r.ErrorBody(t); e.Field != tc.field {
 				t.Errorf("%.40q: field %q (%s), want %q", tc.body, e.Field, e.Message, tc.field)
 			}
 		}
-		if r := w.raw("authority.member", "POST", "/api/v1/policy/what-if?from=2026-04-01&to=2026-03-01", string(doc)); r.status != 400 || r.errorBody(t).Field != "from" {
-			t.Errorf("reversed period: %d %s", r.status, r.body)
+		if r := w.Raw("authority.member", "POST", "/api/v1/policy/what-if?from=2026-04-01&to=2026-03-01", string(doc)); r.Status != 400 || r.ErrorBody(t).Field != "from" {
+			t.Errorf("reversed period: %d %s", r.Status, r.Body)
 		}
 
 		if after := snapshot(); after != before {

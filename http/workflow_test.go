@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -16,13 +17,13 @@ import (
 // (R3), the authority issues the licence (R14), customs clears it (R15) and
 // a second clearance of the same licence is refused (409).
 func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
-		exp, maker, auth, customs := w.c("exporter.member"), w.c("maker.member"), w.c("authority.member"), w.c("customs.member")
+		exp, maker, auth, customs := w.C("exporter.member"), w.C("maker.member"), w.C("authority.member"), w.C("customs.member")
 
 		// The exporter files a draft; the policy says a letter is needed.
-		in := w.input(makerWMI, recentReg)
+		in := w.Input(webtest.MakerWMI, webtest.RecentReg)
 		a, created, err := exp.CreateApplication(ctx, nil, in, ucx.CreateOptions{IdempotencyKey: "e2e-1"})
 		if err != nil || !created {
 			t.Fatalf("file: created=%v err=%v", created, err)
@@ -30,8 +31,8 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 		if a.State != ucx.StateDraft || a.Decision.Outcome != ucx.LetterRequired || !a.Decision.LetterRequired {
 			t.Fatalf("filed: state %s, outcome %s, letter %v; want draft, letter-required, true", a.State, a.Decision.Outcome, a.Decision.LetterRequired)
 		}
-		if a.ManufacturerID != w.orgs["maker"].ID {
-			t.Fatalf("routed to manufacturer %d, want maker %d", a.ManufacturerID, w.orgs["maker"].ID)
+		if a.ManufacturerID != w.Orgs["maker"].ID {
+			t.Fatalf("routed to manufacturer %d, want maker %d", a.ManufacturerID, w.Orgs["maker"].ID)
 		}
 
 		// Submitting sends it to the maker's inbox.
@@ -46,16 +47,16 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 		if err != nil || total != 1 || len(inbox) != 1 || inbox[0].ApplicationID != a.ID || inbox[0].VIN != in.Vehicle.VIN {
 			t.Fatalf("maker's inbox: %d of %d, err %v; want the one request for application %d", len(inbox), total, err, a.ID)
 		}
-		if other, total, err := w.c("maker2.member").FindRequests(ctx, nil, ucx.RequestFilter{}); err != nil || total != 0 || len(other) != 0 {
+		if other, total, err := w.C("maker2.member").FindRequests(ctx, nil, ucx.RequestFilter{}); err != nil || total != 0 || len(other) != 0 {
 			t.Fatalf("maker2's inbox: %d requests (err %v); another maker's request must not show", total, err)
 		}
 
 		// The maker approves, naming its Russian outlet.
-		cr, err := maker.ApproveRequest(ctx, nil, inbox[0].ID, inbox[0].Version, []int64{w.makerRU})
+		cr, err := maker.ApproveRequest(ctx, nil, inbox[0].ID, inbox[0].Version, []int64{w.MakerRU})
 		if err != nil {
 			t.Fatalf("approve: %v", err)
 		}
-		if cr.State != ucx.ConfirmationApproved || len(cr.OutletIDs) != 1 || cr.OutletIDs[0] != w.makerRU {
+		if cr.State != ucx.ConfirmationApproved || len(cr.OutletIDs) != 1 || cr.OutletIDs[0] != w.MakerRU {
 			t.Fatalf("approved request: %+v", cr)
 		}
 		a, err = exp.FindApplicationByID(ctx, nil, a.ID)
@@ -69,7 +70,7 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 			t.Fatalf("issue: %v", err)
 		}
 		if lic.Number == "" || lic.ApplicationID != a.ID || len(lic.Schedule) != 1 || lic.Schedule[0].VIN != in.Vehicle.VIN ||
-			lic.Schedule[0].RegistrationDate != recentReg {
+			lic.Schedule[0].RegistrationDate != webtest.RecentReg {
 			t.Fatalf("licence: %+v", lic)
 		}
 		if got, err := exp.FindLicenceByID(ctx, nil, lic.ID); err != nil || got.Number != lic.Number {
@@ -96,10 +97,10 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 		if ucx.ErrorCode(err) != ucx.ECONFLICT {
 			t.Fatalf("second clearance: %v, want conflict", err)
 		}
-		r := w.raw("customs.member", "POST", "/api/v1/licences/"+strconv.FormatInt(lic.ID, 10)+"/clearance",
+		r := w.Raw("customs.member", "POST", "/api/v1/licences/"+strconv.FormatInt(lic.ID, 10)+"/clearance",
 			`{"port":"Horgos","declaration_number":"DECL-3"}`)
-		if r.status != 409 || r.errorBody(t).Code != ucx.ECONFLICT {
-			t.Fatalf("second clearance over raw HTTP: %d %s, want 409 conflict", r.status, r.body)
+		if r.Status != 409 || r.ErrorBody(t).Code != ucx.ECONFLICT {
+			t.Fatalf("second clearance over raw HTTP: %d %s, want 409 conflict", r.Status, r.Body)
 		}
 
 		a, err = exp.FindApplicationByID(ctx, nil, a.ID)
@@ -122,7 +123,7 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 		}
 
 		// Every step was counted by action.
-		m := w.raw("", "GET", "/metrics", "")
+		m := w.Raw("", "GET", "/metrics", "")
 		for _, want := range []string{
 			`ucx_workflow_transitions_total{action="file"} 1`,
 			`ucx_workflow_transitions_total{action="submit"} 1`,
@@ -130,7 +131,7 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 			`ucx_workflow_transitions_total{action="issue"} 1`,
 			`ucx_workflow_transitions_total{action="clear"} 1`,
 		} {
-			if !strings.Contains(string(m.body), want) {
+			if !strings.Contains(string(m.Body), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
@@ -142,31 +143,31 @@ func TestWorkflow_FileApproveIssueClear_OverHTTP(t *testing.T) {
 // application (same id, same body) instead of filing twice, and that the
 // same key with a different application is refused.
 func TestCreateApplication_IdempotentRetryReturnsTheFirstFiling(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		body := mustJSON(w.input(makerWMI, oldReg))
-		first := w.raw("exporter.member", "POST", "/api/v1/applications", body, "Idempotency-Key: retry-me")
-		if first.status != 201 {
-			t.Fatalf("first POST: %d %s, want 201", first.status, first.body)
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		body := webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.OldReg))
+		first := w.Raw("exporter.member", "POST", "/api/v1/applications", body, "Idempotency-Key: retry-me")
+		if first.Status != 201 {
+			t.Fatalf("first POST: %d %s, want 201", first.Status, first.Body)
 		}
-		if first.header.Get("ETag") != `"1"` || !strings.HasPrefix(first.header.Get("Location"), "/api/v1/applications/") {
-			t.Fatalf("first POST headers: ETag %q Location %q", first.header.Get("ETag"), first.header.Get("Location"))
+		if first.Header.Get("ETag") != `"1"` || !strings.HasPrefix(first.Header.Get("Location"), "/api/v1/applications/") {
+			t.Fatalf("first POST headers: ETag %q Location %q", first.Header.Get("ETag"), first.Header.Get("Location"))
 		}
-		retry := w.raw("exporter.member", "POST", "/api/v1/applications", body, "Idempotency-Key: retry-me")
-		if retry.status != 200 {
-			t.Fatalf("retry: %d %s, want 200", retry.status, retry.body)
+		retry := w.Raw("exporter.member", "POST", "/api/v1/applications", body, "Idempotency-Key: retry-me")
+		if retry.Status != 200 {
+			t.Fatalf("retry: %d %s, want 200", retry.Status, retry.Body)
 		}
-		if string(retry.body) != string(first.body) {
-			t.Fatalf("retry body differs:\n first %s\n retry %s", first.body, retry.body)
+		if string(retry.Body) != string(first.Body) {
+			t.Fatalf("retry body differs:\n first %s\n retry %s", first.Body, retry.Body)
 		}
-		_, total, err := w.c("exporter.member").FindApplications(context.Background(), nil, ucx.ApplicationFilter{})
+		_, total, err := w.C("exporter.member").FindApplications(context.Background(), nil, ucx.ApplicationFilter{})
 		if err != nil || total != 1 {
 			t.Fatalf("applications after a retry: %d (err %v), want 1", total, err)
 		}
 
 		// The client reports the retry as not created, with the same id.
-		in := w.input(makerWMI, oldReg)
-		c := w.c("exporter.member")
+		in := w.Input(webtest.MakerWMI, webtest.OldReg)
+		c := w.C("exporter.member")
 		a1, created1, err1 := c.CreateApplication(context.Background(), nil, in, ucx.CreateOptions{IdempotencyKey: "client-key"})
 		a2, created2, err2 := c.CreateApplication(context.Background(), nil, in, ucx.CreateOptions{IdempotencyKey: "client-key"})
 		if err1 != nil || err2 != nil || !created1 || created2 || a1.ID != a2.ID {
@@ -174,9 +175,9 @@ func TestCreateApplication_IdempotentRetryReturnsTheFirstFiling(t *testing.T) {
 		}
 
 		// Reusing a key for another application is a conflict.
-		other := w.raw("exporter.member", "POST", "/api/v1/applications", mustJSON(w.input(makerWMI, oldReg)), "Idempotency-Key: retry-me")
-		if other.status != 409 || other.errorBody(t).Code != ucx.ECONFLICT {
-			t.Fatalf("same key, other body: %d %s, want 409", other.status, other.body)
+		other := w.Raw("exporter.member", "POST", "/api/v1/applications", webtest.MustJSON(w.Input(webtest.MakerWMI, webtest.OldReg)), "Idempotency-Key: retry-me")
+		if other.Status != 409 || other.ErrorBody(t).Code != ucx.ECONFLICT {
+			t.Fatalf("same key, other body: %d %s, want 409", other.Status, other.Body)
 		}
 	})
 }
@@ -186,14 +187,14 @@ func TestCreateApplication_IdempotentRetryReturnsTheFirstFiling(t *testing.T) {
 // body; a stale one is 409 and changes nothing; a missing one is 400 naming
 // version.
 func TestWorkflowAction_VersionFromIfMatchOrBody(t *testing.T) {
-	engines(t, func(t *testing.T, db *sqlstore.DB) {
-		w := newWorld(t, db)
-		a := w.draft()
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		a := w.Draft()
 		path := "/api/v1/applications/" + strconv.FormatInt(a.ID, 10)
 
-		get := w.raw("exporter.member", "GET", path, "")
-		if get.status != 200 || get.header.Get("ETag") != `"1"` {
-			t.Fatalf("GET: %d ETag %q, want 200 \"1\"", get.status, get.header.Get("ETag"))
+		get := w.Raw("exporter.member", "GET", path, "")
+		if get.Status != 200 || get.Header.Get("ETag") != `"1"` {
+			t.Fatalf("GET: %d ETag %q, want 200 \"1\"", get.Status, get.Header.Get("ETag"))
 		}
 
 		tests := []struct {
@@ -213,30 +214,30 @@ func TestWorkflowAction_VersionFromIfMatchOrBody(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				r := w.raw("exporter.member", "POST", path+"/submit", tt.body, tt.headers...)
-				if r.status != tt.wantCode {
-					t.Fatalf("status %d %s, want %d", r.status, r.body, tt.wantCode)
+				r := w.Raw("exporter.member", "POST", path+"/submit", tt.body, tt.headers...)
+				if r.Status != tt.wantCode {
+					t.Fatalf("status %d %s, want %d", r.Status, r.Body, tt.wantCode)
 				}
-				if eb := r.errorBody(t); eb.Field != tt.wantField {
+				if eb := r.ErrorBody(t); eb.Field != tt.wantField {
 					t.Fatalf("field %q, want %q (%s)", eb.Field, tt.wantField, eb.Message)
 				}
 			})
 		}
-		if got, _ := w.c("exporter.member").FindApplicationByID(context.Background(), nil, a.ID); got.Version != 1 || got.State != ucx.StateDraft {
+		if got, _ := w.C("exporter.member").FindApplicationByID(context.Background(), nil, a.ID); got.Version != 1 || got.State != ucx.StateDraft {
 			t.Fatalf("after refused actions: version %d state %s, want 1 draft", got.Version, got.State)
 		}
 
-		ok := w.raw("exporter.member", "POST", path+"/submit", "", `If-Match: "1"`)
-		if ok.status != 200 || ok.header.Get("ETag") != `"2"` {
-			t.Fatalf("submit with If-Match: %d ETag %q %s", ok.status, ok.header.Get("ETag"), ok.body)
+		ok := w.Raw("exporter.member", "POST", path+"/submit", "", `If-Match: "1"`)
+		if ok.Status != 200 || ok.Header.Get("ETag") != `"2"` {
+			t.Fatalf("submit with If-Match: %d ETag %q %s", ok.Status, ok.Header.Get("ETag"), ok.Body)
 		}
-		again := w.raw("exporter.member", "POST", path+"/withdraw", `{"version": 1}`)
-		if again.status != 409 {
-			t.Fatalf("withdraw with the old version: %d %s, want 409", again.status, again.body)
+		again := w.Raw("exporter.member", "POST", path+"/withdraw", `{"version": 1}`)
+		if again.Status != 409 {
+			t.Fatalf("withdraw with the old version: %d %s, want 409", again.Status, again.Body)
 		}
-		withdrawn := w.raw("exporter.member", "POST", path+"/withdraw", `{"version": 2}`)
-		if withdrawn.status != 200 || !strings.Contains(string(withdrawn.body), `"state":"withdrawn"`) {
-			t.Fatalf("withdraw with the current version: %d %s", withdrawn.status, withdrawn.body)
+		withdrawn := w.Raw("exporter.member", "POST", path+"/withdraw", `{"version": 2}`)
+		if withdrawn.Status != 200 || !strings.Contains(string(withdrawn.Body), `"state":"withdrawn"`) {
+			t.Fatalf("withdraw with the current version: %d %s", withdrawn.Status, withdrawn.Body)
 		}
 	})
 }

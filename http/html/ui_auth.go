@@ -1,8 +1,9 @@
-package http
+package html
 
 import (
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ucxdev/ucx"
@@ -16,7 +17,7 @@ type uiLoginPage struct {
 	Unavailable bool // the server cannot make sessions
 }
 
-func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm(),
 		Next: uiLocalPath(r.URL.Query().Get("next"), "/")}
 	_, ok := s.Sessions.(ucx.WebSessionService)
@@ -28,7 +29,7 @@ func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
 // (with its per-account lock) and the same per-address limiters, then sets the session cookie:
 // HttpOnly (no script reads it), SameSite=Lax (no cross-site post carries
 // it) and Secure over TLS. The user goes back where they were headed.
-func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiLogin(w http.ResponseWriter, r *http.Request) {
 	pg := &uiLoginPage{uiBase: s.newBase(r, nil, "login", "title.login"), Form: newUIForm()}
 	ws, ok := s.Sessions.(ucx.WebSessionService)
 	if !ok {
@@ -61,7 +62,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok, wait := s.loginAllowed(r, user); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", itoa(secs))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		pg.Error = pg.T("login.ratelimited", secs)
 		pg.status = http.StatusTooManyRequests
 		s.render(w, r, pg)
@@ -83,7 +84,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(r)
 		if code == ucx.ERATELIMIT {
 			secs := int(math.Ceil(ucx.RetryAfter(err).Seconds()))
-			w.Header().Set("Retry-After", itoa(max(secs, 1)))
+			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 			pg.Error = pg.T("login.locked", max(1, (secs+59)/60))
 			pg.status = http.StatusTooManyRequests
 			s.render(w, r, pg)
@@ -99,9 +100,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, nil, err)
 		return
 	}
-	if info := infoFrom(r.Context()); info != nil {
-		info.principal = p
-	}
+	s.observe(r, p, nil)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	http.Redirect(w, r, pg.Next, http.StatusSeeOther)
@@ -109,7 +108,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 
 // uiLogout ends the session in the store (so a copied cookie dies too) and
 // clears the cookie.
-func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiLogout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		if ws, ok := s.Sessions.(ucx.WebSessionService); ok {
 			if err := ws.DeleteSession(r.Context(), c.Value); err != nil {
@@ -130,7 +129,7 @@ type uiHomePage struct{ uiBase }
 // uiHome sends each party to where its work is: the exporter's dashboard,
 // the manufacturer's inbox, the authority's review queue, the customs
 // desk.
-func (s *Server) uiHome(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiHome(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	switch p.OrgKind {
 	case ucx.KindExporter:
 		s.uiDashboard(w, r, p)

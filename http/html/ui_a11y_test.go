@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ucxdev/ucx/http/webtest"
 	"golang.org/x/net/html"
 )
 
@@ -19,8 +20,8 @@ func TestUI_EveryFormControlHasALabelAndIsKeyboardReachable(t *testing.T) {
 	if got := unlabelled(t, `<form><input id="vin"><select name="s"></select><label>ok <input></label><input id="x" tabindex="3"><label for="x">x</label></form>`); len(got) != 3 {
 		t.Fatalf("the checker found %d problems in a page with three: %q", len(got), got)
 	}
-	w := uiWorld(t)
-	a, req := w.awaiting()
+	w := webtest.UIWorld(t)
+	a, req := w.Awaiting()
 	pages := []struct{ user, path string }{
 		{"", "/login"},
 		{"", "/verify"},
@@ -38,19 +39,19 @@ func TestUI_EveryFormControlHasALabelAndIsKeyboardReachable(t *testing.T) {
 	}
 	checked := 0
 	for _, p := range pages {
-		u := newUIUser(t, w.ts.URL)
+		u := webtest.NewUIUser(t, w.TS.URL)
 		if p.user != "" {
-			u.login(p.user)
+			u.Login(p.user)
 		}
-		ans := u.get(p.path)
-		if ans.status != http.StatusOK {
-			t.Errorf("%s %s: status %d", p.user, p.path, ans.status)
+		ans := u.Get(p.path)
+		if ans.Status != http.StatusOK {
+			t.Errorf("%s %s: status %d", p.user, p.path, ans.Status)
 			continue
 		}
-		for _, problem := range unlabelled(t, ans.body) {
+		for _, problem := range unlabelled(t, ans.Body) {
 			t.Errorf("%s %s: %s", p.user, p.path, problem)
 		}
-		checked += countControls(t, ans.body)
+		checked += countControls(t, ans.Body)
 	}
 	if checked < 20 {
 		t.Fatalf("only %d form controls seen on %d pages: the check is not looking at the forms", checked, len(pages))

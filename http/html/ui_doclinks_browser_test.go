@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/demo"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
@@ -33,8 +34,7 @@ func newSealedDemoSite(t *testing.T) *demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw := &logWriter{t: t}
-	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
+	lw := webtest.NewLogWriter(t)
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.KeyService, s.DocumentService = db, db

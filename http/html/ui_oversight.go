@@ -1,4 +1,4 @@
-package http
+package html
 
 // Oversight pages: the authorities' market dashboard and its
 // public twin, credit standings and events (R8), R6's public naming.
@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/wire"
 )
 
 // uiFiguresPage is the dashboard: the authorities' (full) or the public
@@ -97,18 +98,18 @@ var uiChartSpecs = []uiChartSpec{
 }
 
 // uiOversight is the authorities' dashboard.
-func (s *Server) uiOversight(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiOversight(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	s.renderFigures(w, r, p, false)
 }
 
 // uiPublicFigures is the public dashboard; it needs no sign-in.
-func (s *Server) uiPublicFigures(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiPublicFigures(w http.ResponseWriter, r *http.Request) {
 	s.renderFigures(w, r, s.optionalPrincipal(r), true)
 }
 
 // optionalPrincipal is the signed-in user of a public page, or nil: a
 // public page shows the navigation to whoever has a session.
-func (s *Server) optionalPrincipal(r *http.Request) *ucx.Principal {
+func (s *UI) optionalPrincipal(r *http.Request) *ucx.Principal {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" || s.Sessions == nil {
 		return nil
@@ -120,7 +121,7 @@ func (s *Server) optionalPrincipal(r *http.Request) *ucx.Principal {
 	return p
 }
 
-func (s *Server) renderFigures(w http.ResponseWriter, r *http.Request, p *ucx.Principal, public bool) {
+func (s *UI) renderFigures(w http.ResponseWriter, r *http.Request, p *ucx.Principal, public bool) {
 	title := "title.oversight"
 	if public {
 		title = "title.public_figures"
@@ -131,7 +132,7 @@ func (s *Server) renderFigures(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		s.uiError(w, r, p, ucx.Errorf(ucx.EUNAVAILABLE, "figures are not available on this server"))
 		return
 	}
-	from, to, err := s.period(r.URL.Query())
+	from, to, err := wire.Period(r.URL.Query(), ucx.DateOf(s.now()))
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -256,7 +257,7 @@ type uiCreditListPage struct {
 
 // uiCredit sends an exporter to its own record and shows an authority
 // every exporter's standing; to others the records do not exist.
-func (s *Server) uiCredit(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiCredit(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	if s.CreditService == nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EUNAVAILABLE, "credit records are not available on this server"))
 		return
@@ -286,7 +287,7 @@ func (s *Server) uiCredit(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 // ucx.CreditService exposes only inside a credit report: it reads the
 // first exporter's report (the defaults when there is no exporter, and
 // so nothing to list). The list is then a what-if under them.
-func (s *Server) thresholdsInForce(r *http.Request, p *ucx.Principal) (ucx.StandingThresholds, error) {
+func (s *UI) thresholdsInForce(r *http.Request, p *ucx.Principal) (ucx.StandingThresholds, error) {
 	if !p.Is(ucx.KindAuthority) {
 		return ucx.StandingThresholds{}, ucx.Errorf(ucx.EFORBIDDEN, "the list of credit records is for licensing authorities")
 	}
@@ -332,7 +333,7 @@ func (pg *uiCreditPage) ItemText(code string) string {
 	return code
 }
 
-func (s *Server) uiCreditRecord(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiCreditRecord(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "credit record")
 	if !ok {
 		return
@@ -340,7 +341,7 @@ func (s *Server) uiCreditRecord(w http.ResponseWriter, r *http.Request, p *ucx.P
 	s.renderCredit(w, r, p, id, nil, newUIForm())
 }
 
-func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, formErr error, f *uiForm) {
+func (s *UI) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, formErr error, f *uiForm) {
 	if s.CreditService == nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EUNAVAILABLE, "credit records are not available on this server"))
 		return
@@ -379,7 +380,7 @@ func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 // uiCreditPost handles the credit record's forms: record an event,
 // decide the standing, appeal or annul an event. A refusal or a bad field
 // shows the page again with the error beside its control.
-func (s *Server) uiCreditPost(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiCreditPost(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "credit record")
 	if !ok {
 		return
@@ -415,7 +416,7 @@ func (s *Server) uiCreditPost(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 			_, err = s.CreditService.AppealCreditEvent(ctx, p, eid, f.V("note"), action == "annul")
 		}
 	default:
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %s", clip(action)))
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %s", wire.Clip(action)))
 		return
 	}
 	if err != nil {
@@ -435,13 +436,13 @@ type uiNamingPage struct {
 	Naming *ucx.Naming
 }
 
-func (s *Server) uiNaming(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiNaming(w http.ResponseWriter, r *http.Request) {
 	p := s.optionalPrincipal(r)
 	if s.CreditService == nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EUNAVAILABLE, "credit records are not available on this server"))
 		return
 	}
-	from, to, err := s.period(r.URL.Query())
+	from, to, err := wire.Period(r.URL.Query(), ucx.DateOf(s.now()))
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return

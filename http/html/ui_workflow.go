@@ -1,4 +1,4 @@
-package http
+package html
 
 import (
 	"net/http"
@@ -18,8 +18,8 @@ type uiInboxPage struct {
 	Total int
 }
 
-func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	items, total, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: maxLimit})
+func (s *UI) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	items, total, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationPending, Limit: wire.MaxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -40,7 +40,7 @@ type uiRequestPage struct {
 	Chosen       map[int64]bool
 }
 
-func (s *Server) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "request")
 	if !ok {
 		return
@@ -48,7 +48,7 @@ func (s *Server) uiRequest(w http.ResponseWriter, r *http.Request, p *ucx.Princi
 	s.renderRequest(w, r, p, id, nil, newUIForm(), nil)
 }
 
-func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm, chosen map[int64]bool) {
+func (s *UI) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm, chosen map[int64]bool) {
 	ctx := r.Context()
 	cr, err := s.RequestService.FindRequestByID(ctx, p, id)
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 
 // uiRequestAction approves (with the outlets ticked) or refuses (with a
 // reason code and text) a request, at the version the page showed.
-func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "request")
 	if !ok {
 		return
@@ -84,7 +84,7 @@ func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.
 	for _, v := range r.PostForm["outlet"] {
 		oid, perr := strconv.ParseInt(v, 10, 64)
 		if perr != nil || oid <= 0 {
-			s.renderRequest(w, r, p, id, ucx.FieldErrorf(ucx.EINVALID, "outlet", "outlet %q is not one of the listed outlets; tick one from the list", clip(v)), f, chosen)
+			s.renderRequest(w, r, p, id, ucx.FieldErrorf(ucx.EINVALID, "outlet", "outlet %q is not one of the listed outlets; tick one from the list", wire.Clip(v)), f, chosen)
 			return
 		}
 		chosen[oid] = true
@@ -108,11 +108,11 @@ func (s *Server) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.
 	case "refuse":
 		done = "refused"
 		in := wire.RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
-		if err = validateRefusal(&in); err == nil {
+		if err = wire.ValidateRefusal(&in); err == nil {
 			_, err = s.RequestService.RefuseRequest(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use approve or refuse", clip(r.PathValue("action"))))
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use approve or refuse", wire.Clip(r.PathValue("action"))))
 		return
 	}
 	if err != nil {
@@ -141,12 +141,12 @@ type uiReviewPage struct {
 	Letters map[int64][]*ucx.ConfirmationRequest
 }
 
-func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	if p.OrgKind != ucx.KindAuthority {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "the review queue is the licensing authority's"))
 		return
 	}
-	items, total, err := s.ApplicationService.FindApplications(r.Context(), p, ucx.ApplicationFilter{State: ucx.StateUnderReview, Limit: maxLimit})
+	items, total, err := s.ApplicationService.FindApplications(r.Context(), p, ucx.ApplicationFilter{State: ucx.StateUnderReview, Limit: wire.MaxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -154,7 +154,7 @@ func (s *Server) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 	pg := &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total, Letters: map[int64][]*ucx.ConfirmationRequest{}}
 	// One page of approved requests, matched to the queue (as the
 	// application page does), so the reviewer can open each letter.
-	if reqs, _, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: maxLimit}); err == nil {
+	if reqs, _, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: wire.MaxLimit}); err == nil {
 		queued := map[int64]bool{}
 		for _, a := range items {
 			queued[a.ID] = true
@@ -184,17 +184,17 @@ type uiExporterRow struct {
 	Applications int
 }
 
-func (s *Server) uiExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	s.renderExporters(w, r, p, 0, nil, newUIForm())
 }
 
-func (s *Server) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formOrg int64, actionErr error, f *uiForm) {
+func (s *UI) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formOrg int64, actionErr error, f *uiForm) {
 	if p.OrgKind != ucx.KindAuthority {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "exporters' standings are the licensing authority's to see and set"))
 		return
 	}
 	ctx := r.Context()
-	orgs, _, err := s.OrgService.FindOrgs(ctx, p, ucx.OrgFilter{Kind: ucx.KindExporter, Limit: maxLimit})
+	orgs, _, err := s.OrgService.FindOrgs(ctx, p, ucx.OrgFilter{Kind: ucx.KindExporter, Limit: wire.MaxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -215,7 +215,7 @@ func (s *Server) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.
 }
 
 // uiSetStanding changes an exporter's credit standing with a reason.
-func (s *Server) uiSetStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiSetStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "organisation")
 	if !ok {
 		return
@@ -263,13 +263,13 @@ type uiCustomsPage struct {
 	ClearTotal int
 }
 
-func (s *Server) uiCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	f := newUIForm()
 	f.Values["q"] = strings.TrimSpace(r.URL.Query().Get("q"))
 	s.renderCustoms(w, r, p, 0, nil, f)
 }
 
-func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formLic int64, actionErr error, f *uiForm) {
+func (s *UI) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Principal, formLic int64, actionErr error, f *uiForm) {
 	if p.OrgKind != ucx.KindCustoms {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EFORBIDDEN, "the customs desk is for customs officers"))
 		return
@@ -294,7 +294,7 @@ func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 			}
 		}
 	}
-	all, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{Limit: maxLimit})
+	all, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{Limit: wire.MaxLimit})
 	if err != nil {
 		s.uiError(w, r, p, err)
 		return
@@ -311,7 +311,7 @@ func (s *Server) renderCustoms(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 
 // uiClearance records a licence's clearance (R15): port and declaration
 // number. A second clearance is refused by the service (ECONFLICT).
-func (s *Server) uiClearance(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiClearance(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "licence")
 	if !ok {
 		return

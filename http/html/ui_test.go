@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -16,111 +15,42 @@ import (
 
 	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/html"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 )
 
-// uiUser is a browser-like client of the web UI: a cookie jar and no
-// redirects followed, so each answer can be inspected as sent.
-type uiUser struct {
-	t    *testing.T
-	base string
-	c    *http.Client
-}
-
-func newUIUser(t *testing.T, base string) *uiUser {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	return &uiUser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-// uiAnswer is one response of the UI, body read.
-type uiAnswer struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func (u *uiUser) do(method, path string, form url.Values, headers ...string) *uiAnswer {
-	u.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u.base+path, body)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for _, h := range headers {
-		k, v, _ := strings.Cut(h, ":")
-		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-	}
-	resp, err := u.c.Do(req)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &uiAnswer{status: resp.StatusCode, header: resp.Header, body: string(b)}
-}
-
-func (u *uiUser) get(path string) *uiAnswer { return u.do("GET", path, nil) }
-
-func (u *uiUser) post(path string, form url.Values, headers ...string) *uiAnswer {
-	return u.do("POST", path, form, headers...)
-}
-
-// login signs in through the form and fails the test unless it worked.
-func (u *uiUser) login(username string) *uiUser {
-	u.t.Helper()
-	a := u.post("/login", url.Values{"username": {username}, "password": {testPassword}, "next": {"/"}})
-	if a.status != http.StatusSeeOther {
-		u.t.Fatalf("login %s: status %d, body %.300s", username, a.status, a.body)
-	}
-	return u
-}
-
-// uiWorld is the HTTP world of the API tests with UI users.
-func uiWorld(t *testing.T) *world {
-	t.Helper()
-	return newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-}
-
 func TestUI_SignInSetsASafeSessionCookieAndSignOutEndsIt(t *testing.T) {
-	w := uiWorld(t)
-	u := newUIUser(t, w.ts.URL)
-	a := u.post("/login", url.Values{"username": {"exporter.member"}, "password": {testPassword}, "next": {"/applications"}})
-	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/applications" {
-		t.Fatalf("login: %d to %q, want 303 to /applications", a.status, a.header.Get("Location"))
+	w := webtest.UIWorld(t)
+	u := webtest.NewUIUser(t, w.TS.URL)
+	a := u.Post("/login", url.Values{"username": {"exporter.member"}, "password": {webtest.Password}, "next": {"/applications"}})
+	if a.Status != http.StatusSeeOther || a.Header.Get("Location") != "/applications" {
+		t.Fatalf("login: %d to %q, want 303 to /applications", a.Status, a.Header.Get("Location"))
 	}
-	cookies := (&http.Response{Header: a.header}).Cookies()
-	if len(cookies) != 1 || cookies[0].Name != ucxhttp.SessionCookie {
-		t.Fatalf("cookies = %v, want one %s", cookies, ucxhttp.SessionCookie)
+	cookies := (&http.Response{Header: a.Header}).Cookies()
+	if len(cookies) != 1 || cookies[0].Name != html.SessionCookie {
+		t.Fatalf("cookies = %v, want one %s", cookies, html.SessionCookie)
 	}
 	c := cookies[0]
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
 		t.Errorf("cookie HttpOnly=%v SameSite=%v Secure=%v Path=%q; want HttpOnly, Lax, not Secure without TLS, /", c.HttpOnly, c.SameSite, c.Secure, c.Path)
 	}
-	if a := u.get("/applications"); a.status != 200 || !strings.Contains(a.body, "exporter.member") {
-		t.Fatalf("signed-in list: %d", a.status)
+	if a := u.Get("/applications"); a.Status != 200 || !strings.Contains(a.Body, "exporter.member") {
+		t.Fatalf("signed-in list: %d", a.Status)
 	}
 	// The same cookie authenticates the API (the live check uses it).
-	if a := u.get("/api/v1/me"); a.status != 200 || !strings.Contains(a.body, `"org_kind":"exporter"`) {
-		t.Fatalf("API with the session cookie: %d %s", a.status, a.body)
+	if a := u.Get("/api/v1/me"); a.Status != 200 || !strings.Contains(a.Body, `"org_kind":"exporter"`) {
+		t.Fatalf("API with the session cookie: %d %s", a.Status, a.Body)
 	}
-	if a := u.post("/logout", url.Values{}); a.status != http.StatusSeeOther {
-		t.Fatalf("logout: %d", a.status)
+	if a := u.Post("/logout", url.Values{}); a.Status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", a.Status)
 	}
 	// The session is gone from the store, not only from this jar: the old
 	// cookie, replayed, no longer works.
-	replay := newUIUser(t, w.ts.URL)
-	req, _ := http.NewRequest("GET", w.ts.URL+"/applications", nil)
+	replay := webtest.NewUIUser(t, w.TS.URL)
+	req, _ := http.NewRequest("GET", w.TS.URL+"/applications", nil)
 	req.AddCookie(c)
-	resp, err := replay.c.Do(req)
+	resp, err := replay.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +61,7 @@ func TestUI_SignInSetsASafeSessionCookieAndSignOutEndsIt(t *testing.T) {
 }
 
 func TestUI_LoginRefusals(t *testing.T) {
-	w := uiWorld(t)
+	w := webtest.UIWorld(t)
 	tests := []struct {
 		name       string
 		form       url.Values
@@ -147,49 +77,49 @@ func TestUI_LoginRefusals(t *testing.T) {
 		{"NoUsername", url.Values{"password": {"x"}}, nil, 400, []string{`id="e-username"`, "请输入用户名"}, nil, false},
 		{"NoPassword", url.Values{"username": {"exporter.member"}}, nil, 400, []string{`id="e-password"`, `value="exporter.member"`}, nil, false},
 		{"HugeUsername", url.Values{"username": {strings.Repeat("a", 300)}, "password": {"x"}}, nil, 401, nil, nil, false},
-		{"CrossSite", url.Values{"username": {"exporter.member"}, "password": {testPassword}}, []string{"Sec-Fetch-Site: cross-site"}, 403, nil, nil, false},
-		{"OtherOrigin", url.Values{"username": {"exporter.member"}, "password": {testPassword}}, []string{"Origin: https://evil.example"}, 403, nil, nil, false},
-		{"OpenRedirect", url.Values{"username": {"exporter.member"}, "password": {testPassword}, "next": {"//evil.example/x"}}, nil, 303, nil, nil, true},
+		{"CrossSite", url.Values{"username": {"exporter.member"}, "password": {webtest.Password}}, []string{"Sec-Fetch-Site: cross-site"}, 403, nil, nil, false},
+		{"OtherOrigin", url.Values{"username": {"exporter.member"}, "password": {webtest.Password}}, []string{"Origin: https://evil.example"}, 403, nil, nil, false},
+		{"OpenRedirect", url.Values{"username": {"exporter.member"}, "password": {webtest.Password}, "next": {"//evil.example/x"}}, nil, 303, nil, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newUIUser(t, w.ts.URL).post("/login", tt.form, tt.headers...)
-			if a.status != tt.status {
-				t.Fatalf("status %d, want %d; body %.300s", a.status, tt.status, a.body)
+			a := webtest.NewUIUser(t, w.TS.URL).Post("/login", tt.form, tt.headers...)
+			if a.Status != tt.status {
+				t.Fatalf("status %d, want %d; body %.300s", a.Status, tt.status, a.Body)
 			}
 			for _, s := range tt.want {
-				if !strings.Contains(a.body, s) {
+				if !strings.Contains(a.Body, s) {
 					t.Errorf("page lacks %q", s)
 				}
 			}
 			for _, s := range tt.notWant {
-				if strings.Contains(a.body, s) {
+				if strings.Contains(a.Body, s) {
 					t.Errorf("page shows %q", s)
 				}
 			}
-			if got := a.header.Get("Set-Cookie") != ""; got != tt.setsCookie {
+			if got := a.Header.Get("Set-Cookie") != ""; got != tt.setsCookie {
 				t.Errorf("sets a cookie = %v, want %v", got, tt.setsCookie)
 			}
-			if tt.status == 303 && a.header.Get("Location") != "/" {
-				t.Errorf("redirect to %q, want / (never another site)", a.header.Get("Location"))
+			if tt.status == 303 && a.Header.Get("Location") != "/" {
+				t.Errorf("redirect to %q, want / (never another site)", a.Header.Get("Location"))
 			}
 		})
 	}
 }
 
 func TestUI_LoginAttemptsAreRateLimitedWithTheAPIsLimiter(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
 	s.LoginsPerMinute = 3
-	s.Logger = discardLogger()
+	s.Logger = webtest.DiscardLogger()
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	u := newUIUser(t, ts.URL)
+	u := webtest.NewUIUser(t, ts.URL)
 	bad := url.Values{"username": {"x"}, "password": {"y"}}
 	for i := 0; i < 2; i++ {
-		if a := u.post("/login", bad); a.status != 401 {
-			t.Fatalf("attempt %d: %d, want 401", i+1, a.status)
+		if a := u.Post("/login", bad); a.Status != 401 {
+			t.Fatalf("attempt %d: %d, want 401", i+1, a.Status)
 		}
 	}
 	// The API's login shares the budget: one attempt there, then the form
@@ -199,9 +129,9 @@ func TestUI_LoginAttemptsAreRateLimitedWithTheAPIsLimiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	a := u.post("/login", bad)
-	if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "登录尝试过于频繁") {
-		t.Fatalf("4th attempt: %d Retry-After=%q, want 429 with a retry time", a.status, a.header.Get("Retry-After"))
+	a := u.Post("/login", bad)
+	if a.Status != http.StatusTooManyRequests || a.Header.Get("Retry-After") == "" || !strings.Contains(a.Body, "登录尝试过于频繁") {
+		t.Fatalf("4th attempt: %d Retry-After=%q, want 429 with a retry time", a.Status, a.Header.Get("Retry-After"))
 	}
 }
 
@@ -209,10 +139,10 @@ func TestUI_LoginAttemptsAreRateLimitedWithTheAPIsLimiter(t *testing.T) {
 // kind and checks that the services' answers decide: another
 // organisation's record is a 404 page, another party's desk a 403 page.
 func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
-	w := uiWorld(t)
+	w := webtest.UIWorld(t)
 	ctx := context.Background()
-	a, req := w.awaiting()
-	other := w.file("exporter2.member", w.input(makerWMI, oldReg))
+	a, req := w.Awaiting()
+	other := w.File("exporter2.member", w.Input(webtest.MakerWMI, webtest.OldReg))
 	appURL := "/applications/" + strconv.FormatInt(a.ID, 10)
 	reqURL := "/requests/" + strconv.FormatInt(req.ID, 10)
 
@@ -249,25 +179,25 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 		{"operator.admin", "/", 200, "平台运营账号", ""},
 		{"operator.admin", "/applications", 403, "", ""},
 	}
-	users := map[string]*uiUser{}
+	users := map[string]*webtest.UIUser{}
 	for _, tt := range tests {
 		t.Run(tt.user+" GET "+tt.path, func(t *testing.T) {
 			u, ok := users[tt.user]
 			if !ok {
-				u = newUIUser(t, w.ts.URL).login(tt.user)
+				u = webtest.NewUIUser(t, w.TS.URL).Login(tt.user)
 				users[tt.user] = u
 			}
-			got := u.get(tt.path)
-			if got.status != tt.status {
-				t.Fatalf("status %d, want %d; body %.400s", got.status, tt.status, got.body)
+			got := u.Get(tt.path)
+			if got.Status != tt.status {
+				t.Fatalf("status %d, want %d; body %.400s", got.Status, tt.status, got.Body)
 			}
-			if !strings.HasPrefix(got.header.Get("Content-Type"), "text/html") {
-				t.Errorf("Content-Type %q, want an HTML page", got.header.Get("Content-Type"))
+			if !strings.HasPrefix(got.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("Content-Type %q, want an HTML page", got.Header.Get("Content-Type"))
 			}
-			if tt.want != "" && !strings.Contains(got.body, tt.want) {
+			if tt.want != "" && !strings.Contains(got.Body, tt.want) {
 				t.Errorf("page lacks %q", tt.want)
 			}
-			if tt.notWant != "" && strings.Contains(got.body, tt.notWant) {
+			if tt.notWant != "" && strings.Contains(got.Body, tt.notWant) {
 				t.Errorf("page shows %q", tt.notWant)
 			}
 		})
@@ -275,9 +205,9 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 
 	t.Run("Anonymous", func(t *testing.T) {
 		for _, p := range []string{"/", "/applications", appURL, reqURL, "/review", "/customs"} {
-			got := newUIUser(t, w.ts.URL).get(p)
-			if got.status != http.StatusSeeOther || got.header.Get("Location") != "/login?next="+url.QueryEscape(p) {
-				t.Errorf("anonymous GET %s: %d to %q, want 303 to the login page", p, got.status, got.header.Get("Location"))
+			got := webtest.NewUIUser(t, w.TS.URL).Get(p)
+			if got.Status != http.StatusSeeOther || got.Header.Get("Location") != "/login?next="+url.QueryEscape(p) {
+				t.Errorf("anonymous GET %s: %d to %q, want 303 to the login page", p, got.Status, got.Header.Get("Location"))
 			}
 		}
 	})
@@ -286,31 +216,31 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 	// cannot withdraw, and a cross-site post is refused before anything.
 	t.Run("Actions", func(t *testing.T) {
 		v := url.Values{"version": {strconv.Itoa(a.Version)}}
-		ex2 := newUIUser(t, w.ts.URL).login("exporter2.member")
-		if got := ex2.post(appURL+"/withdraw", v); got.status != 404 {
-			t.Errorf("another exporter's withdrawal: %d, want 404", got.status)
+		ex2 := webtest.NewUIUser(t, w.TS.URL).Login("exporter2.member")
+		if got := ex2.Post(appURL+"/withdraw", v); got.Status != 404 {
+			t.Errorf("another exporter's withdrawal: %d, want 404", got.Status)
 		}
-		ex := newUIUser(t, w.ts.URL).login("exporter.member")
-		if got := ex.post(appURL+"/withdraw", v, "Sec-Fetch-Site: cross-site"); got.status != 403 {
-			t.Errorf("cross-site withdrawal: %d, want 403", got.status)
+		ex := webtest.NewUIUser(t, w.TS.URL).Login("exporter.member")
+		if got := ex.Post(appURL+"/withdraw", v, "Sec-Fetch-Site: cross-site"); got.Status != 403 {
+			t.Errorf("cross-site withdrawal: %d, want 403", got.Status)
 		}
-		if got := ex.post(appURL+"/withdraw", url.Values{"version": {"999"}}); got.status != 409 || !strings.Contains(got.body, "记录已被他人更改") {
-			t.Errorf("stale version: %d, want 409 with the conflict explained; %.300s", got.status, got.body)
+		if got := ex.Post(appURL+"/withdraw", url.Values{"version": {"999"}}); got.Status != 409 || !strings.Contains(got.Body, "记录已被他人更改") {
+			t.Errorf("stale version: %d, want 409 with the conflict explained; %.300s", got.Status, got.Body)
 		}
-		if got := ex.post(appURL+"/withdraw", url.Values{}); got.status != 400 || !strings.Contains(got.body, "version") {
-			t.Errorf("no version: %d, want 400 naming it", got.status)
+		if got := ex.Post(appURL+"/withdraw", url.Values{}); got.Status != 400 || !strings.Contains(got.Body, "version") {
+			t.Errorf("no version: %d, want 400 naming it", got.Status)
 		}
-		if got := ex.post(appURL+"/explode", v); got.status != 404 {
-			t.Errorf("unknown action: %d, want 404", got.status)
+		if got := ex.Post(appURL+"/explode", v); got.Status != 404 {
+			t.Errorf("unknown action: %d, want 404", got.Status)
 		}
-		cur, err := w.db.FindApplicationByID(ctx, w.users["exporter.member"], a.ID)
+		cur, err := w.DB.FindApplicationByID(ctx, w.Users["exporter.member"], a.ID)
 		if err != nil || cur.State != ucx.StateAwaitingConfirmation {
 			t.Fatalf("after refused actions the application is %v (%v), want it untouched", cur.State, err)
 		}
-		if got := ex.post(appURL+"/withdraw", v); got.status != http.StatusSeeOther {
-			t.Fatalf("own withdrawal: %d", got.status)
+		if got := ex.Post(appURL+"/withdraw", v); got.Status != http.StatusSeeOther {
+			t.Fatalf("own withdrawal: %d", got.Status)
 		}
-		if got := ex.get(appURL + "?done=withdrawn"); !strings.Contains(got.body, "已撤回") {
+		if got := ex.Get(appURL + "?done=withdrawn"); !strings.Contains(got.Body, "已撤回") {
 			t.Errorf("the page after withdrawal does not say so")
 		}
 	})
@@ -320,11 +250,11 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 // checks the answer is a 4xx page with the message beside the field
 // (e-<field>), the typed values still in the form, and never a 500.
 func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
-	w := uiWorld(t)
+	w := webtest.UIWorld(t)
 	good := func() url.Values {
 		return url.Values{
-			"vin": {w.vinFor(makerWMI)}, "brand": {"Testa"}, "model": {"T1 EV"}, "energy_type": {"battery_electric"},
-			"battery_kwh": {"60"}, "registration_date": {recentReg.String()}, "transfer_date": {recentReg.AddDays(10).String()},
+			"vin": {w.VINFor(webtest.MakerWMI)}, "brand": {"Testa"}, "model": {"T1 EV"}, "energy_type": {"battery_electric"},
+			"battery_kwh": {"60"}, "registration_date": {webtest.RecentReg.String()}, "transfer_date": {webtest.RecentReg.AddDays(10).String()},
 			"cert_same": {"on"}, "destination": {"RU"}, "buyer": {"OOO Avto"}, "contract_number": {"HT-9"}, "action": {"draft"},
 		}
 	}
@@ -333,11 +263,11 @@ func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
 		f.Set(k, v)
 		return f
 	}
-	badVIN := []byte(w.vinFor(makerWMI))
+	badVIN := []byte(w.VINFor(webtest.MakerWMI))
 	badVIN[8] ^= 1
-	_, req := w.awaiting()
-	lic := w.licensed()
-	exporters := w.orgs["exporter"].ID
+	_, req := w.Awaiting()
+	lic := w.Licensed()
+	exporters := w.Orgs["exporter"].ID
 
 	tests := []struct {
 		name, user, path string
@@ -358,31 +288,31 @@ func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
 		{"NotAnExporter", "customs.member", "/applications", good(), 403, "", ""},
 		{"ApproveWithoutOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}}, 400, "outlet", ""},
 		{"ApproveBadOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {"x1"}}, 400, "outlet", ""},
-		{"ApproveForeignOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {itoa(w.maker2U)}}, 0, "", ""},
+		{"ApproveForeignOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {itoa(w.Maker2U)}}, 0, "", ""},
 		{"RefuseWithoutCode", "maker.member", "/requests/" + itoa(req.ID) + "/refuse", url.Values{"version": {strconv.Itoa(req.Version)}, "text": {"没有网点"}}, 400, "code", "没有网点"},
 		{"StandingWithoutReason", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"warned"}}, 400, "reason", ""},
 		{"StandingUnknown", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"great"}, "reason": {"因为"}}, 400, "standing", `value="因为"`},
 		{"ClearanceWithoutPort", "customs.member", "/licences/" + itoa(lic.ID) + "/clearance", url.Values{"declaration_number": {"520120260000001"}, "q": {lic.Number}}, 400, "port", `value="520120260000001"`},
 	}
-	users := map[string]*uiUser{}
+	users := map[string]*webtest.UIUser{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u, ok := users[tt.user]
 			if !ok {
-				u = newUIUser(t, w.ts.URL).login(tt.user)
+				u = webtest.NewUIUser(t, w.TS.URL).Login(tt.user)
 				users[tt.user] = u
 			}
-			got := u.post(tt.path, tt.form)
-			if got.status >= 500 || got.status < 400 {
-				t.Fatalf("status %d, want a 4xx page; body %.400s", got.status, got.body)
+			got := u.Post(tt.path, tt.form)
+			if got.Status >= 500 || got.Status < 400 {
+				t.Fatalf("status %d, want a 4xx page; body %.400s", got.Status, got.Body)
 			}
-			if tt.status != 0 && got.status != tt.status {
-				t.Fatalf("status %d, want %d; body %.600s", got.status, tt.status, got.body)
+			if tt.status != 0 && got.Status != tt.status {
+				t.Fatalf("status %d, want %d; body %.600s", got.Status, tt.status, got.Body)
 			}
-			if tt.field != "" && !strings.Contains(got.body, `id="e-`+tt.field+`"`) {
-				t.Errorf("no error beside %s; body %.2000s", tt.field, got.body)
+			if tt.field != "" && !strings.Contains(got.Body, `id="e-`+tt.field+`"`) {
+				t.Errorf("no error beside %s; body %.2000s", tt.field, got.Body)
 			}
-			if tt.kept != "" && !strings.Contains(got.body, tt.kept) {
+			if tt.kept != "" && !strings.Contains(got.Body, tt.kept) {
 				t.Errorf("the form lost %s", tt.kept)
 			}
 		})
@@ -390,56 +320,56 @@ func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
 }
 
 func TestUI_LanguageIsChineseByDefaultEnglishOneClickAway(t *testing.T) {
-	w := uiWorld(t)
-	u := newUIUser(t, w.ts.URL).login("exporter.member")
-	a := u.get("/applications")
-	if !strings.Contains(a.body, `<html lang="zh-CN">`) || !strings.Contains(a.body, "出口许可证申请") || !strings.Contains(a.body, `href="/lang/en?next=%2Fapplications"`) {
-		t.Fatalf("default page is not Chinese with an English link: %.600s", a.body)
+	w := webtest.UIWorld(t)
+	u := webtest.NewUIUser(t, w.TS.URL).Login("exporter.member")
+	a := u.Get("/applications")
+	if !strings.Contains(a.Body, `<html lang="zh-CN">`) || !strings.Contains(a.Body, "出口许可证申请") || !strings.Contains(a.Body, `href="/lang/en?next=%2Fapplications"`) {
+		t.Fatalf("default page is not Chinese with an English link: %.600s", a.Body)
 	}
-	got := u.get("/lang/en?next=%2Fapplications")
-	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/applications" {
-		t.Fatalf("switch: %d to %q", got.status, got.header.Get("Location"))
+	got := u.Get("/lang/en?next=%2Fapplications")
+	if got.Status != http.StatusSeeOther || got.Header.Get("Location") != "/applications" {
+		t.Fatalf("switch: %d to %q", got.Status, got.Header.Get("Location"))
 	}
-	a = u.get("/applications")
-	if !strings.Contains(a.body, `<html lang="en">`) || !strings.Contains(a.body, "Export-licence applications") {
-		t.Fatalf("after switching the page is not English: %.600s", a.body)
+	a = u.Get("/applications")
+	if !strings.Contains(a.Body, `<html lang="en">`) || !strings.Contains(a.Body, "Export-licence applications") {
+		t.Fatalf("after switching the page is not English: %.600s", a.Body)
 	}
 	for _, next := range []string{"//evil.example", "https://evil.example/", `/\evil.example`} {
-		if got := u.get("/lang/zh?next=" + url.QueryEscape(next)); got.header.Get("Location") != "/" {
-			t.Errorf("next=%s redirects to %q, want /", next, got.header.Get("Location"))
+		if got := u.Get("/lang/zh?next=" + url.QueryEscape(next)); got.Header.Get("Location") != "/" {
+			t.Errorf("next=%s redirects to %q, want /", next, got.Header.Get("Location"))
 		}
 	}
-	if got := u.get("/lang/fr"); got.status != 400 {
-		t.Errorf("unknown language: %d, want 400", got.status)
+	if got := u.Get("/lang/fr"); got.Status != 400 {
+		t.Errorf("unknown language: %d, want 400", got.Status)
 	}
 }
 
 func TestUI_VerifyPageIsPublicInThreeLanguagesWithAPluggableVerifier(t *testing.T) {
-	db := mustOpenDB(t, sqlstore.SQLite)
-	newServer := func(v ucxhttp.VerifyFunc) *httptest.Server {
+	db := webtest.MustOpenDB(t, sqlstore.SQLite)
+	newServer := func(v html.VerifyFunc) *httptest.Server {
 		s := ucxhttp.NewServer()
 		s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
-		s.Logger = discardLogger()
+		s.Logger = webtest.DiscardLogger()
 		s.WebVerify = v
 		ts := httptest.NewServer(s.Handler())
 		t.Cleanup(ts.Close)
 		return ts
 	}
 	none := newServer(nil)
-	u := newUIUser(t, none.URL)
+	u := webtest.NewUIUser(t, none.URL)
 	langs := []struct{ accept, want string }{
 		{"", "文件验证功能尚未开通"},
 		{"ru-RU,ru;q=0.9", "Проверка документов пока недоступна"},
 		{"en-GB", "Document verification is not available yet"},
 	}
 	for _, l := range langs {
-		a := u.do("GET", "/verify", nil, "Accept-Language: "+l.accept)
-		if a.status != 200 || !strings.Contains(a.body, l.want) {
-			t.Errorf("Accept-Language %q: %d, lacks %q", l.accept, a.status, l.want)
+		a := u.Do("GET", "/verify", nil, "Accept-Language: "+l.accept)
+		if a.Status != 200 || !strings.Contains(a.Body, l.want) {
+			t.Errorf("Accept-Language %q: %d, lacks %q", l.accept, a.Status, l.want)
 		}
 	}
-	if a := u.post("/verify", url.Values{"document": {"{}"}}); a.status != 503 {
-		t.Errorf("POST without a verifier: %d, want 503", a.status)
+	if a := u.Post("/verify", url.Values{"document": {"{}"}}); a.Status != 503 {
+		t.Errorf("POST without a verifier: %d, want 503", a.Status)
 	}
 
 	type verdict struct {
@@ -454,52 +384,52 @@ func TestUI_VerifyPageIsPublicInThreeLanguagesWithAPluggableVerifier(t *testing.
 		}
 		return verdict{OK: true, Reason: "seal by BYD verified"}, nil
 	})
-	u = newUIUser(t, ts.URL)
-	a := u.post("/verify", url.Values{"document": {`{"licence":"X"}`}})
-	if a.status != 200 || !strings.Contains(a.body, "seal by BYD verified") || string(seen) != `{"licence":"X"}` {
-		t.Errorf("verified document: %d, body lacks the result or the verifier saw %q", a.status, seen)
+	u = webtest.NewUIUser(t, ts.URL)
+	a := u.Post("/verify", url.Values{"document": {`{"licence":"X"}`}})
+	if a.Status != 200 || !strings.Contains(a.Body, "seal by BYD verified") || string(seen) != `{"licence":"X"}` {
+		t.Errorf("verified document: %d, body lacks the result or the verifier saw %q", a.Status, seen)
 	}
 	// Beside the field, in the page's language: the verifier's own words
 	// (English) on the English page only.
-	a = u.post("/verify", url.Values{"document": {"tampered"}})
-	if a.status != 400 || !strings.Contains(a.body, `id="e-document"`) || !strings.Contains(a.body, "这不是 ucx 文件") ||
-		strings.Contains(a.body, "the seal does not match") || !strings.Contains(a.body, ">tampered</textarea>") {
-		t.Errorf("tampered document: %d; want the Chinese message beside the field and the text kept", a.status)
+	a = u.Post("/verify", url.Values{"document": {"tampered"}})
+	if a.Status != 400 || !strings.Contains(a.Body, `id="e-document"`) || !strings.Contains(a.Body, "这不是 ucx 文件") ||
+		strings.Contains(a.Body, "the seal does not match") || !strings.Contains(a.Body, ">tampered</textarea>") {
+		t.Errorf("tampered document: %d; want the Chinese message beside the field and the text kept", a.Status)
 	}
-	a = u.post("/verify?lang=en", url.Values{"document": {"tampered"}})
-	if a.status != 400 || !strings.Contains(a.body, "the seal does not match") {
-		t.Errorf("tampered document in English: %d; want the verifier's message beside the field", a.status)
+	a = u.Post("/verify?lang=en", url.Values{"document": {"tampered"}})
+	if a.Status != 400 || !strings.Contains(a.Body, "the seal does not match") {
+		t.Errorf("tampered document in English: %d; want the verifier's message beside the field", a.Status)
 	}
-	if a := u.post("/verify", url.Values{"document": {"  "}}); a.status != 400 || !strings.Contains(a.body, `id="e-document"`) {
-		t.Errorf("empty document: %d, want 400 beside the field", a.status)
+	if a := u.Post("/verify", url.Values{"document": {"  "}}); a.Status != 400 || !strings.Contains(a.Body, `id="e-document"`) {
+		t.Errorf("empty document: %d, want 400 beside the field", a.Status)
 	}
-	if a := u.post("/verify", url.Values{"document": {"{}"}}, "Sec-Fetch-Site: cross-site"); a.status != 403 {
-		t.Errorf("cross-site verify: %d, want 403", a.status)
+	if a := u.Post("/verify", url.Values{"document": {"{}"}}, "Sec-Fetch-Site: cross-site"); a.Status != 403 {
+		t.Errorf("cross-site verify: %d, want 403", a.Status)
 	}
 }
 
 func TestUI_AssetsAreEmbeddedAndFingerprinted(t *testing.T) {
-	w := uiWorld(t)
-	u := newUIUser(t, w.ts.URL)
-	page := u.get("/login")
+	w := webtest.UIWorld(t)
+	u := webtest.NewUIUser(t, w.TS.URL)
+	page := u.Get("/login")
 	for _, asset := range []string{"/assets/ucx.css?v=", "/assets/ucx.js?v="} {
-		i := strings.Index(page.body, asset)
+		i := strings.Index(page.Body, asset)
 		if i < 0 {
 			t.Fatalf("login page does not link %s", asset)
 		}
-		href := page.body[i : i+len(asset)+12]
-		a := u.get(href)
-		if a.status != 200 || !strings.Contains(a.header.Get("Cache-Control"), "immutable") || len(a.body) < 500 {
-			t.Errorf("%s: %d, Cache-Control %q, %d bytes", href, a.status, a.header.Get("Cache-Control"), len(a.body))
+		href := page.Body[i : i+len(asset)+12]
+		a := u.Get(href)
+		if a.Status != 200 || !strings.Contains(a.Header.Get("Cache-Control"), "immutable") || len(a.Body) < 500 {
+			t.Errorf("%s: %d, Cache-Control %q, %d bytes", href, a.Status, a.Header.Get("Cache-Control"), len(a.Body))
 		}
 	}
-	if strings.Contains(page.body, "http://") || strings.Contains(page.body, "https://") {
+	if strings.Contains(page.Body, "http://") || strings.Contains(page.Body, "https://") {
 		t.Errorf("the page refers to another site (assets must be embedded)")
 	}
-	if a := u.get("/assets/nope.js"); a.status != 404 {
-		t.Errorf("missing asset: %d", a.status)
+	if a := u.Get("/assets/nope.js"); a.Status != 404 {
+		t.Errorf("missing asset: %d", a.Status)
 	}
-	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("CSP = %q", csp)
 	}
 }
@@ -507,12 +437,12 @@ func TestUI_AssetsAreEmbeddedAndFingerprinted(t *testing.T) {
 // TestUI_ImportThroughTheForm uploads a CSV as the form does, processes
 // it as `ucx serve` does in the background, and reads the page.
 func TestUI_ImportThroughTheForm(t *testing.T) {
-	w := uiWorld(t)
-	u := newUIUser(t, w.ts.URL).login("exporter.member")
-	body, ctype := multipartFile(t, "file", "stock.csv", w.importCSV(3))
-	req, _ := http.NewRequest("POST", w.ts.URL+"/imports", body)
+	w := webtest.UIWorld(t)
+	u := webtest.NewUIUser(t, w.TS.URL).Login("exporter.member")
+	body, ctype := multipartFile(t, "file", "stock.csv", w.ImportCSV(3))
+	req, _ := http.NewRequest("POST", w.TS.URL+"/imports", body)
 	req.Header.Set("Content-Type", ctype)
-	resp, err := u.c.Do(req)
+	resp, err := u.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,23 +451,23 @@ func TestUI_ImportThroughTheForm(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/imports/") {
 		t.Fatalf("upload: %d to %q", resp.StatusCode, loc)
 	}
-	if a := u.get(loc); a.status != 200 || !strings.Contains(a.body, `<progress id="import-progress"`) {
-		t.Fatalf("progress page: %d", a.status)
+	if a := u.Get(loc); a.Status != 200 || !strings.Contains(a.Body, `<progress id="import-progress"`) {
+		t.Fatalf("progress page: %d", a.Status)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := w.db.ProcessImports(ctx); err != nil {
+	if _, err := w.DB.ProcessImports(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := u.get(loc)
-	if !strings.Contains(a.body, "已完成") || !strings.Contains(a.body, "rows.csv") || strings.Count(a.body, "已受理") != 3 || strings.Count(a.body, "已退回") != 1 {
-		t.Fatalf("finished import page lacks the rows: %.3000s", a.body)
+	a := u.Get(loc)
+	if !strings.Contains(a.Body, "已完成") || !strings.Contains(a.Body, "rows.csv") || strings.Count(a.Body, "已受理") != 3 || strings.Count(a.Body, "已退回") != 1 {
+		t.Fatalf("finished import page lacks the rows: %.3000s", a.Body)
 	}
 	// An empty upload is refused beside the file control.
 	body, ctype = multipartFile(t, "file", "empty.csv", "")
-	req, _ = http.NewRequest("POST", w.ts.URL+"/imports", body)
+	req, _ = http.NewRequest("POST", w.TS.URL+"/imports", body)
 	req.Header.Set("Content-Type", ctype)
-	resp, err = u.c.Do(req)
+	resp, err = u.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,8 +496,8 @@ func multipartFile(t *testing.T, field, name, content string) (io.Reader, string
 // The policy's reasons are shown in the page's language: Chinese by
 // default, English after the switch.
 func TestUI_ReasonsAreShownInThePagesLanguage(t *testing.T) {
-	w := uiWorld(t)
-	a, _ := w.awaiting()
+	w := webtest.UIWorld(t)
+	a, _ := w.Awaiting()
 	var zh string
 	for _, r := range a.Decision.Reasons {
 		if r.Code == "letter_required" {
@@ -578,14 +508,16 @@ func TestUI_ReasonsAreShownInThePagesLanguage(t *testing.T) {
 		t.Fatalf("the filed application's letter reason has no Chinese message: %+v", a.Decision.Reasons)
 	}
 	appURL := "/applications/" + strconv.FormatInt(a.ID, 10)
-	u := newUIUser(t, w.ts.URL).login("exporter.member")
-	page := u.get(appURL)
-	if !strings.Contains(page.body, `<ul class="reasons">`) || !strings.Contains(page.body, zh) || strings.Contains(page.body, "the application is dated") {
-		t.Errorf("Chinese page does not show the Chinese reason %q: %.2000s", zh, page.body)
+	u := webtest.NewUIUser(t, w.TS.URL).Login("exporter.member")
+	page := u.Get(appURL)
+	if !strings.Contains(page.Body, `<ul class="reasons">`) || !strings.Contains(page.Body, zh) || strings.Contains(page.Body, "the application is dated") {
+		t.Errorf("Chinese page does not show the Chinese reason %q: %.2000s", zh, page.Body)
 	}
-	u.get("/lang/en?next=%2F")
-	page = u.get(appURL)
-	if !strings.Contains(page.body, "After-Sales Service Confirmation") || strings.Contains(page.body, "售后维修服务确认书，方可") {
-		t.Errorf("English page does not show the English reason: %.2000s", page.body)
+	u.Get("/lang/en?next=%2F")
+	page = u.Get(appURL)
+	if !strings.Contains(page.Body, "After-Sales Service Confirmation") || strings.Contains(page.Body, "售后维修服务确认书，方可") {
+		t.Errorf("English page does not show the English reason: %.2000s", page.Body)
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

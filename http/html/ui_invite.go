@@ -1,4 +1,4 @@
-package http
+package html
 
 import (
 	"net/http"
@@ -17,7 +17,7 @@ type uiInvitePage struct {
 	Unavailable bool // the server cannot make sessions
 }
 
-func (s *Server) uiInvitePage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiInvitePage(w http.ResponseWriter, r *http.Request) {
 	pg := &uiInvitePage{uiBase: s.newBase(r, nil, "invite", "title.invite"), Form: newUIForm(),
 		Token: strings.TrimSpace(r.URL.Query().Get("token"))}
 	_, ok := s.Sessions.(ucx.WebSessionService)
@@ -28,7 +28,7 @@ func (s *Server) uiInvitePage(w http.ResponseWriter, r *http.Request) {
 
 // uiAcceptInvitation sets the password with the same AcceptInvitation the
 // API uses, then signs the user in as the login page does.
-func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
 	pg := &uiInvitePage{uiBase: s.newBase(r, nil, "invite", "title.invite"), Form: newUIForm()}
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	ws, ok := s.Sessions.(ucx.WebSessionService)
@@ -80,9 +80,7 @@ func (s *Server) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, nil, err)
 		return
 	}
-	if info := infoFrom(r.Context()); info != nil {
-		info.principal = p
-	}
+	s.observe(r, p, nil)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	http.Redirect(w, r, "/", http.StatusSeeOther)

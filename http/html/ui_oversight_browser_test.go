@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/ucxdev/ucx/demo"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 )
 
 // newOversightSite is the demo site with the oversight services (credit
@@ -24,8 +25,7 @@ func newOversightSite(t *testing.T) *demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw := &logWriter{t: t}
-	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
+	lw := webtest.NewLogWriter(t)
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.CreditService, s.FiguresService = db, db

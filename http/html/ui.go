@@ -1,18 +1,23 @@
-package http
-
-// The web UI: server-rendered pages for every party, in Simplified Chinese
-// by default and English (the public verification page also in Russian).
+// Package html is the web UI: server-rendered pages for every party, in
+// Simplified Chinese by default and English (the public verification page
+// also in Russian), and the printable view of sealed documents.
 //
-// The UI is a second front end over the same root services as the API:
-// every page calls the very methods the JSON handlers call, with the
-// signed-in user's principal, so what a page shows and what a button may do
-// is decided once, below HTTP. The UI adds only presentation: templates,
-// translations, forms that keep what was typed and put each error beside
-// its field.
+// The UI is a second front end over the same root services as the API
+// (package http, which mounts it on the server's mux with the same
+// instrumentation): every page calls the very methods the JSON handlers
+// call, with the signed-in user's principal, so what a page shows and what
+// a button may do is decided once, below HTTP. The UI adds only
+// presentation: templates, translations, forms that keep what was typed
+// and put each error beside its field. It reads requests with the API's
+// own functions (package wire) and takes what only the server knows (the
+// login rate limiter, the stored documents' verification, the request's
+// log record) as functions in the UI's fields.
 //
 // Files: ui*.go (handlers), templates/*.html (one per page, plus a shared
 // layout), assets/ (CSS and a small script), all embedded so that a
-// machine with no internet serves the whole UI.
+// machine with no internet serves the whole UI; ui_i18n.go (the zh/en/ru
+// catalogue); print.go (the printable view and its bilingual labels).
+package html
 
 import (
 	"bytes"
@@ -23,6 +28,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -31,6 +37,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/http/wire"
 )
 
@@ -40,10 +47,137 @@ var uiTemplateFS embed.FS
 //go:embed assets
 var uiAssetFS embed.FS
 
+// SessionCookie is the name of the web UI's session cookie. The API
+// accepts it besides a bearer token so that the UI's scripts (the live
+// policy check) can call the API as the signed-in user.
+const SessionCookie = "ucx_session"
+
 // Cookie names of the UI besides the session (SessionCookie).
 const (
 	uiLangCookie = "ucx_lang"
 )
+
+// UI is the web UI's handlers. The server fills its fields and calls
+// Register once, before serving; the UI holds no state of its own but its
+// parsed templates.
+type UI struct {
+	// The services every page calls with the signed-in user's principal;
+	// they, not the pages, decide what the principal may do.
+	OrgService         ucx.OrgService
+	ApplicationService ucx.ApplicationService
+	RequestService     ucx.RequestService
+	LicenceService     ucx.LicenceService
+	ImportService      ucx.ImportService
+	CreditService      ucx.CreditService
+	FiguresService     ucx.FiguresService
+	// Sessions resolves the session cookie; when it is also a
+	// ucx.WebSessionService, users sign in on /login (nil: nobody can).
+	Sessions ucx.SessionService
+	// WebVerify returns the checker of documents pasted or uploaded on
+	// /verify, read at each request; nil, or a nil checker, shows "not
+	// available yet".
+	WebVerify func() VerifyFunc
+	// VerifyStored is the API's lookup of a stored document by digest or
+	// licence number (GET /api/v1/verify), which /verify?digest= shows.
+	VerifyStored func(r *http.Request, digest, licence, vin string) (*wire.StoredVerification, error)
+	// TrustAnchors returns the platform's trust anchors, whose root
+	// fingerprint /verify shows; nil or an error shows none.
+	TrustAnchors func(ctx context.Context) (*bundle.Anchors, error)
+	// ReadUpload reads an uploaded file within the server's upload limit,
+	// as the API's import does.
+	ReadUpload func(w http.ResponseWriter, r *http.Request) (name string, data []byte, err error)
+	// LoginAllowed and LoginFailed are the API's login rate limiter, so
+	// that the form and POST /api/v1/auth/login share one budget.
+	LoginAllowed func(r *http.Request, username string) (bool, time.Duration)
+	LoginFailed  func(r *http.Request)
+	// Observe, when set, tells the request's instrumentation who is
+	// signed in and the error answered (either may be nil), for the
+	// request's log line.
+	Observe func(r *http.Request, p *ucx.Principal, err error)
+	// CSRF is the cross-origin check applied to every unsafe request; nil
+	// takes http.NewCrossOriginProtection's defaults.
+	CSRF *http.CrossOriginProtection
+	// MaxBodyBytes limits posted forms.
+	MaxBodyBytes int64
+	// Logger returns the logger of internal errors, read at each request;
+	// nil discards them.
+	Logger func() *slog.Logger
+	// Now is the clock for "today" and "waited"; nil is time.Now.
+	Now func() time.Time
+
+	web *ui
+}
+
+func (s *UI) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *UI) logger() *slog.Logger {
+	if s.Logger != nil {
+		if l := s.Logger(); l != nil {
+			return l
+		}
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (s *UI) maxBody() int64 {
+	if s.MaxBodyBytes > 0 {
+		return s.MaxBodyBytes
+	}
+	return 1 << 20 // the API's default
+}
+
+func (s *UI) webVerify() VerifyFunc {
+	if s.WebVerify == nil {
+		return nil
+	}
+	return s.WebVerify()
+}
+
+func (s *UI) loginAllowed(r *http.Request, username string) (bool, time.Duration) {
+	if s.LoginAllowed == nil {
+		return true, 0
+	}
+	return s.LoginAllowed(r, username)
+}
+
+func (s *UI) loginFailed(r *http.Request) {
+	if s.LoginFailed != nil {
+		s.LoginFailed(r)
+	}
+}
+
+func (s *UI) readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, error) {
+	if s.ReadUpload == nil {
+		return "", nil, ucx.Errorf(ucx.EUNAVAILABLE, "uploads are not configured on this server")
+	}
+	return s.ReadUpload(w, r)
+}
+
+func (s *UI) verifyStored(r *http.Request, digest, licence, vin string) (*wire.StoredVerification, error) {
+	if s.VerifyStored == nil {
+		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "document verification is not configured on this server")
+	}
+	return s.VerifyStored(r, digest, licence, vin)
+}
+
+func (s *UI) trustAnchors(ctx context.Context) (*bundle.Anchors, error) {
+	if s.TrustAnchors == nil {
+		return nil, ucx.Errorf(ucx.EUNAVAILABLE, "no trust anchors on this server")
+	}
+	return s.TrustAnchors(ctx)
+}
+
+// observe records p and err for the request's log line.
+func (s *UI) observe(r *http.Request, p *ucx.Principal, err error) {
+	if s.Observe != nil {
+		s.Observe(r, p, err)
+	}
+}
 
 // VerifyFunc checks a sealed document (a confirmation or a licence, as
 // JSON or a verification bundle) and returns what the verification page
@@ -152,18 +286,21 @@ var uiFuncs = template.FuncMap{
 	},
 }
 
-// registerUIRoutes mounts the web UI. Its routes are kept out of
-// s.routes: that list is the API's, which the OpenAPI description and the
-// authorisation matrix are checked against.
-func (s *Server) registerUIRoutes() {
+// Register parses the templates and mounts every page with handle, which
+// the server gives its instrumentation (the routes are kept out of the
+// API's list, which the OpenAPI description and the authorisation matrix
+// are checked against). A template that does not parse panics: the
+// embedded templates are part of the binary, so it is a bug.
+func (s *UI) Register(handle func(pattern string, h http.HandlerFunc)) {
 	u, err := newUI()
 	if err != nil {
-		panic(err) // the embedded templates are part of the binary: a bug
+		panic(err)
 	}
 	s.web = u
-	h := func(pattern string, fn http.HandlerFunc) {
-		s.mux.Handle(pattern, s.instrument("ui "+pattern, fn))
+	if s.CSRF == nil {
+		s.CSRF = http.NewCrossOriginProtection()
 	}
+	h := handle
 	h("GET /assets/{file...}", s.uiAsset)
 	h("GET /lang/{lang}", s.uiSetLang)
 	h("GET /login", s.uiLoginPage)
@@ -238,7 +375,7 @@ type uiLink struct{ Href, Label, Lang string }
 
 // newBase fills the layout's fields for r, signed in as p (nil on public
 // pages).
-func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) uiBase {
+func (s *UI) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) uiBase {
 	lang := uiLang(r, page == "verify")
 	b := uiBase{Lang: lang, User: p, Path: r.URL.RequestURI(), CSS: s.web.css, JS: s.web.js,
 		Now: s.now(), Today: ucx.DateOf(s.now()), page: page, status: http.StatusOK, loc: uiCatalogs[lang]}
@@ -283,7 +420,7 @@ func (s *Server) newBase(r *http.Request, p *ucx.Principal, page, titleKey strin
 
 // findOrg returns organisation id as p sees it, reusing the one newBase
 // already read when it is p's own, so a page does not look it up twice.
-func (s *Server) findOrg(ctx context.Context, p *ucx.Principal, b *uiBase, id int64) (*ucx.Org, error) {
+func (s *UI) findOrg(ctx context.Context, p *ucx.Principal, b *uiBase, id int64) (*ucx.Org, error) {
 	if b.org != nil && id == p.OrgID {
 		return b.org, nil
 	}
@@ -317,7 +454,7 @@ func uiNav(p *ucx.Principal, current string, b *uiBase) []uiNavItem {
 
 // render executes the page's template into a buffer first, so a template
 // error becomes a clean error page instead of half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, pg uiPage) {
+func (s *UI) render(w http.ResponseWriter, r *http.Request, pg uiPage) {
 	b := pg.base()
 	t := s.web.pages[b.page]
 	var buf bytes.Buffer
@@ -355,11 +492,9 @@ type uiErrorPage struct {
 
 // uiError renders err as an error page with the status from the one codes
 // table. An unauthenticated visitor is sent to sign in instead.
-func (s *Server) uiError(w http.ResponseWriter, r *http.Request, p *ucx.Principal, err error) {
+func (s *UI) uiError(w http.ResponseWriter, r *http.Request, p *ucx.Principal, err error) {
 	code := ucx.ErrorCode(err)
-	if info := infoFrom(r.Context()); info != nil {
-		info.err = err
-	}
+	s.observe(r, nil, err)
 	if code == ucx.EUNAUTHORIZED && r.Method == http.MethodGet {
 		uiRedirectLogin(w, r)
 		return
@@ -397,9 +532,9 @@ func uiRedirectLogin(w http.ResponseWriter, r *http.Request) {
 // uiCSRF refuses a cross-origin unsafe request with the API's protection
 // (Sec-Fetch-Site, then Origin against Host), before anything else runs:
 // a forged form post from another site must not sign anyone in or out.
-func (s *Server) uiCSRF(h http.HandlerFunc) http.HandlerFunc {
+func (s *UI) uiCSRF(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.csrf.Check(r); err != nil {
+		if err := s.CSRF.Check(r); err != nil {
 			s.uiError(w, r, nil, ucx.Errorf(ucx.EFORBIDDEN, "cross-origin form posts are refused; use the form on this site"))
 			return
 		}
@@ -410,7 +545,7 @@ func (s *Server) uiCSRF(h http.HandlerFunc) http.HandlerFunc {
 // uiAuth resolves the session cookie to a principal, sending visitors
 // without a live session to sign in, and applies the cross-origin check to
 // every unsafe method.
-func (s *Server) uiAuth(h func(w http.ResponseWriter, r *http.Request, p *ucx.Principal)) http.HandlerFunc {
+func (s *UI) uiAuth(h func(w http.ResponseWriter, r *http.Request, p *ucx.Principal)) http.HandlerFunc {
 	return s.uiCSRFUnsafe(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
 		if err != nil || c.Value == "" || s.Sessions == nil {
@@ -426,14 +561,12 @@ func (s *Server) uiAuth(h func(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 			uiRedirectLogin(w, r)
 			return
 		}
-		if info := infoFrom(r.Context()); info != nil {
-			info.principal = p
-		}
+		s.observe(r, p, nil)
 		h(w, r, p)
 	})
 }
 
-func (s *Server) uiCSRFUnsafe(h http.HandlerFunc) http.HandlerFunc {
+func (s *UI) uiCSRFUnsafe(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -446,10 +579,10 @@ func (s *Server) uiCSRFUnsafe(h http.HandlerFunc) http.HandlerFunc {
 
 // uiAsset serves an embedded asset. Fingerprinted URLs may be cached for a
 // year; the hash changes with the content.
-func (s *Server) uiAsset(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiAsset(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.web.assets["/assets/"+r.PathValue("file")]
 	if !ok {
-		s.uiError(w, r, nil, ucx.Errorf(ucx.ENOTFOUND, "there is no asset %s", clip(r.URL.Path)))
+		s.uiError(w, r, nil, ucx.Errorf(ucx.ENOTFOUND, "there is no asset %s", wire.Clip(r.URL.Path)))
 		return
 	}
 	w.Header().Set("Content-Type", a.ctype)
@@ -463,7 +596,7 @@ func (s *Server) uiAsset(w http.ResponseWriter, r *http.Request) {
 // uiSetLang remembers the chosen language for a year and returns to the
 // page the visitor was on. Only a local path is followed back, so the link
 // cannot be used to redirect elsewhere.
-func (s *Server) uiSetLang(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiSetLang(w http.ResponseWriter, r *http.Request) {
 	lang := r.PathValue("lang")
 	if _, ok := uiCatalogs[lang]; !ok {
 		s.uiError(w, r, nil, ucx.FieldErrorf(ucx.EINVALID, "lang", "the language must be zh, en or ru"))

@@ -1,4 +1,4 @@
-package http
+package html
 
 import (
 	"net/http"
@@ -31,7 +31,7 @@ type uiStateCount struct {
 // uiDashboard counts the exporter's applications by state (one count
 // query each) and finds the live ones still needing a letter whose
 // letter_free_from falls by the end of this week or month.
-func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiDashboard(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	pg := &uiDashboardPage{uiBase: s.newBase(r, p, "dashboard", "title.dashboard")}
 	ctx := r.Context()
 	for _, st := range ucx.States {
@@ -57,7 +57,7 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 	pg.MonthEnd = first.AddDays(-1)
 	// Only cars not yet past the letter stage can still benefit.
 	for _, st := range []ucx.State{ucx.StateDraft, ucx.StateSubmitted, ucx.StateAwaitingConfirmation} {
-		apps, _, err := s.ApplicationService.FindApplications(ctx, p, ucx.ApplicationFilter{State: st, Limit: maxLimit})
+		apps, _, err := s.ApplicationService.FindApplications(ctx, p, ucx.ApplicationFilter{State: st, Limit: wire.MaxLimit})
 		if err != nil {
 			s.uiError(w, r, p, err)
 			return
@@ -94,7 +94,7 @@ type uiApplicationsPage struct {
 	ShowExporter bool
 }
 
-func (s *Server) uiApplications(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiApplications(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	pg := &uiApplicationsPage{uiBase: s.newBase(r, p, "applications", "title.applications"), Form: newUIForm(),
 		States: ucx.States, Outcomes: []string{"clear", "letter-required", "blocked", "invalid"},
 		ShowExporter: p.OrgKind != ucx.KindExporter}
@@ -105,7 +105,7 @@ func (s *Server) uiApplications(w http.ResponseWriter, r *http.Request, p *ucx.P
 	if q.Get("limit") == "" {
 		q.Set("limit", "50")
 	}
-	f, err := applicationFilter(q)
+	f, err := wire.ApplicationFilter(q)
 	if err != nil {
 		// A bad filter is shown beside its control, with an empty list.
 		pg.fieldError(pg.Form, err)
@@ -146,13 +146,13 @@ type uiNewApplicationPage struct {
 // markets (Russia and Central Asia, the Gulf). Any ISO code may be typed.
 var uiDestinations = []string{"RU", "KZ", "UZ", "KG", "TJ", "AE", "SA", "GE", "AZ", "MN", "BY", "AM"}
 
-func (s *Server) newApplicationPage(r *http.Request, p *ucx.Principal, f *uiForm) *uiNewApplicationPage {
+func (s *UI) newApplicationPage(r *http.Request, p *ucx.Principal, f *uiForm) *uiNewApplicationPage {
 	return &uiNewApplicationPage{uiBase: s.newBase(r, p, "new_application", "title.new_application"), Form: f,
 		Energies:     []ucx.EnergyType{ucx.EnergyPetrol, ucx.EnergyDiesel, ucx.EnergyHybrid, ucx.EnergyPlugIn, ucx.EnergyElectric},
 		Destinations: uiDestinations}
 }
 
-func (s *Server) uiNewApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiNewApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	f := newUIForm()
 	f.Values["cert_same"] = "on"
 	f.Values["energy_type"] = string(ucx.EnergyPetrol)
@@ -169,7 +169,7 @@ var uiApplicationFields = []string{"vin", "brand", "model", "energy_type", "batt
 // that cannot even be read (a date, a number) are refused here, beside
 // their field; everything else is the service's to judge, and its error is
 // put beside the field it names. Either way the form comes back as typed.
-func (s *Server) uiCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	if !s.uiParseForm(w, r, p, s.maxBody()) {
 		return
 	}
@@ -298,10 +298,10 @@ type uiApplicationPage struct {
 
 // uiPathID reads the record id in a page's path; anything else names no
 // record, so the page is ENOTFOUND, saying what was looked for.
-func (s *Server) uiPathID(w http.ResponseWriter, r *http.Request, p *ucx.Principal, what string) (int64, bool) {
-	id, err := pathID(r, "id")
+func (s *UI) uiPathID(w http.ResponseWriter, r *http.Request, p *ucx.Principal, what string) (int64, bool) {
+	id, err := wire.PathID(r, "id")
 	if err != nil {
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no %s %s", what, clip(r.PathValue("id"))))
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no %s %s", what, wire.Clip(r.PathValue("id"))))
 		return 0, false
 	}
 	return id, true
@@ -311,20 +311,20 @@ func (s *Server) uiPathID(w http.ResponseWriter, r *http.Request, p *ucx.Princip
 // cannot be read, or a value that is not text (checkFormText: not UTF-8, a
 // NUL or another control character), is an error page naming the field,
 // and false.
-func (s *Server) uiParseForm(w http.ResponseWriter, r *http.Request, p *ucx.Principal, limit int64) bool {
+func (s *UI) uiParseForm(w http.ResponseWriter, r *http.Request, p *ucx.Principal, limit int64) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		s.uiError(w, r, p, ucx.Errorf(ucx.EINVALID, "the form could not be read; send it again"))
 		return false
 	}
-	if err := checkFormText(r.PostForm); err != nil {
+	if err := wire.CheckFormText(r.PostForm); err != nil {
 		s.uiError(w, r, p, err)
 		return false
 	}
 	return true
 }
 
-func (s *Server) uiApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "application")
 	if !ok {
 		return
@@ -334,7 +334,7 @@ func (s *Server) uiApplication(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 
 // renderApplication renders the application page, with actionErr (a
 // refused action) shown at the top or beside its field.
-func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm) {
+func (s *UI) renderApplication(w http.ResponseWriter, r *http.Request, p *ucx.Principal, id int64, actionErr error, f *uiForm) {
 	ctx := r.Context()
 	app, err := s.ApplicationService.FindApplicationByID(ctx, p, id)
 	if err != nil {
@@ -351,14 +351,14 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 	// The documents: the confirmation requests and the licence of this
 	// application, from the same lists the API serves, within one page
 	// of the store's ceiling.
-	if reqs, _, err := s.RequestService.FindRequests(ctx, p, ucx.RequestFilter{Limit: maxLimit}); err == nil {
+	if reqs, _, err := s.RequestService.FindRequests(ctx, p, ucx.RequestFilter{Limit: wire.MaxLimit}); err == nil {
 		for _, cr := range reqs {
 			if cr.ApplicationID == id {
 				pg.Requests = append(pg.Requests, cr)
 			}
 		}
 	}
-	if lics, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{VIN: app.Vehicle.VIN, Limit: maxLimit}); err == nil {
+	if lics, _, err := s.LicenceService.FindLicences(ctx, p, ucx.LicenceFilter{VIN: app.Vehicle.VIN, Limit: wire.MaxLimit}); err == nil {
 		for _, l := range lics {
 			if l.ApplicationID == id {
 				pg.Licence = l
@@ -387,7 +387,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, p *uc
 // withdraw (the exporter), issue or refuse the licence (the authority),
 // each with the version the page showed, so a change made meanwhile by
 // someone else is refused (ECONFLICT) rather than overwritten.
-func (s *Server) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "application")
 	if !ok {
 		return
@@ -417,11 +417,11 @@ func (s *Server) uiApplicationAction(w http.ResponseWriter, r *http.Request, p *
 	case "refuse":
 		done = "licence_refused"
 		in := wire.RefusalRequest{Code: f.Values["code"], Text: f.Values["text"]}
-		if err = validateRefusal(&in); err == nil {
+		if err = wire.ValidateRefusal(&in); err == nil {
 			_, err = s.LicenceService.RefuseLicence(ctx, p, id, version, in.Code, in.Text)
 		}
 	default:
-		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use submit, withdraw, licence or refuse", clip(r.PathValue("action"))))
+		s.uiError(w, r, p, ucx.Errorf(ucx.ENOTFOUND, "there is no action %q; use submit, withdraw, licence or refuse", wire.Clip(r.PathValue("action"))))
 		return
 	}
 	if err != nil {
@@ -455,14 +455,14 @@ type uiImportNewPage struct {
 	Form *uiForm
 }
 
-func (s *Server) uiImportNew(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiImportNew(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	s.render(w, r, &uiImportNewPage{uiBase: s.newBase(r, p, "import_new", "title.import_new"), Form: newUIForm()})
 }
 
 // uiStartImport hands the uploaded file to the import service, as POST
 // /api/v1/imports does (the same reader, the same limit), and shows its
 // progress page.
-func (s *Server) uiStartImport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiStartImport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	name, data, err := s.readUpload(w, r)
 	if err == nil {
 		var imp *ucx.Import
@@ -490,7 +490,7 @@ type uiImportPage struct {
 	Running bool
 }
 
-func (s *Server) uiImport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+func (s *UI) uiImport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	id, ok := s.uiPathID(w, r, p, "import")
 	if !ok {
 		return

@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"encoding/base64"
@@ -19,6 +19,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/docpdf"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/seal"
 	"github.com/ucxdev/ucx/sqlstore"
 )
@@ -49,18 +50,18 @@ func (b *tab) phoneFits(step string) {
 // the anchors the platform publishes, as ucx verify does.
 func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T) {
 	ctx := newBrowser(t)
-	w := newWorld(t, mustOpenDB(t, sqlstore.SQLite))
-	integrate, logKey := withLog(t, w, 0) // the server verifies as ucx serve wires it (WebVerify = Server.Verify)
-	lic := w.licensed()
-	revokedLic := w.licensed()
-	d := docOf(t, w, ucx.DocLicence, lic.ID)
-	conf := docOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
-	rd := docOf(t, w, ucx.DocLicence, revokedLic.ID)
-	if r := w.raw("authority.member", "POST", "/api/v1/documents/"+rd.Digest+"/revoke", `{"reason":"issued in error"}`); r.status != 201 {
-		t.Fatalf("revoke: %d %s", r.status, r.body)
+	w := webtest.NewWorld(t, webtest.MustOpenDB(t, sqlstore.SQLite))
+	integrate, logKey := webtest.WithLog(t, w, 0) // the server verifies as ucx serve wires it (WebVerify = Server.Verify)
+	lic := w.Licensed()
+	revokedLic := w.Licensed()
+	d := webtest.DocOf(t, w, ucx.DocLicence, lic.ID)
+	conf := webtest.DocOf(t, w, ucx.DocConfirmation, lic.ConfirmationIDs[0])
+	rd := webtest.DocOf(t, w, ucx.DocLicence, revokedLic.ID)
+	if r := w.Raw("authority.member", "POST", "/api/v1/documents/"+rd.Digest+"/revoke", `{"reason":"issued in error"}`); r.Status != 201 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	integrate()
-	genuine := w.bundleOf(t, d.Digest)
+	genuine := w.BundleOf(t, d.Digest)
 	vin := lic.Schedule[0].VIN
 
 	// The documents a holder might upload, genuine and tampered.
@@ -74,12 +75,12 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 		}
 		uploads = append(uploads, upload{name, f, want})
 	}
-	save("genuine", ".json", marshalBundle(t, genuine), bundle.VerdictValid)
+	save("genuine", ".json", webtest.MarshalBundle(t, genuine), bundle.VerdictValid)
 	other := "0"
 	if vin[16] == '0' {
 		other = "1"
 	}
-	save("field-changed", ".json", []byte(strings.Replace(string(marshalBundle(t, genuine)), vin, vin[:16]+other, 1)), bundle.VerdictNotValid)
+	save("field-changed", ".json", []byte(strings.Replace(string(webtest.MarshalBundle(t, genuine)), vin, vin[:16]+other, 1)), bundle.VerdictNotValid)
 	env := string(genuine.Envelope)
 	i := strings.Index(env, `"sig":"`) + len(`"sig":"`) + 5
 	flip := "A"
@@ -88,39 +89,39 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 	}
 	flipped := *genuine
 	flipped.Envelope = json.RawMessage(env[:i] + flip + env[i+1:])
-	save("signature-flipped", ".json", marshalBundle(t, &flipped), bundle.VerdictNotValid)
+	save("signature-flipped", ".json", webtest.MarshalBundle(t, &flipped), bundle.VerdictNotValid)
 	le, _ := seal.ParseEnvelope(genuine.Envelope)
 	ce, _ := seal.ParseEnvelope(conf.Envelope)
 	le.Seals = ce.Seals
 	swappedEnv, _ := le.Marshal()
 	swapped := *genuine
 	swapped.Envelope = swappedEnv
-	save("seal-swapped", ".json", marshalBundle(t, &swapped), bundle.VerdictNotValid)
+	save("seal-swapped", ".json", webtest.MarshalBundle(t, &swapped), bundle.VerdictNotValid)
 	fRoot, _ := seal.GenerateKey(seal.Ed25519)
 	fKey, _ := seal.GenerateKey(seal.Ed25519)
-	auth := w.orgs["authority"]
+	auth := w.Orgs["authority"]
 	fList := seal.TrustList{Sequence: 1, Keys: []seal.TrustedKey{seal.NewTrustedKey(fKey.Public(),
-		seal.Org{ID: fmt.Sprint(auth.ID), Kind: "authority", Name: auth.Name}, testNow.AddDate(-1, 0, 0), testNow.AddDate(1, 0, 0))}}
-	fListEnv, err := fList.Seal(fRoot, testNow)
+		seal.Org{ID: fmt.Sprint(auth.ID), Kind: "authority", Name: auth.Name}, webtest.TestNow.AddDate(-1, 0, 0), webtest.TestNow.AddDate(1, 0, 0))}}
+	fListEnv, err := fList.Seal(fRoot, webtest.TestNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fe := seal.Envelope{Document: mustDocument(t, d.Envelope)}
-	if err := fe.Sign(fKey, fmt.Sprint(auth.ID), testNow); err != nil {
+	fe := seal.Envelope{Document: webtest.MustDocument(t, d.Envelope)}
+	if err := fe.Sign(fKey, fmt.Sprint(auth.ID), webtest.TestNow); err != nil {
 		t.Fatal(err)
 	}
 	feEnv, _ := fe.Marshal()
 	foreign := bundle.Bundle{Type: bundle.Type, Envelope: feEnv, TrustList: fListEnv, RootPublicKey: string(fRoot.Public().MarshalPEM()),
 		Revocations: []json.RawMessage{}, TransparencyLog: genuine.TransparencyLog}
-	save("foreign-root", ".json", marshalBundle(t, &foreign), bundle.VerdictCannotCheck)
-	save("revoked", ".json", marshalBundle(t, w.bundleOf(t, rd.Digest)), bundle.VerdictRevoked)
-	pdf := w.raw("exporter.member", "GET", "/documents/"+d.Digest+"/pdf", "")
-	if pdf.status != 200 || !docpdf.IsPDF(pdf.body) {
-		t.Fatalf("the licence's PDF: %d", pdf.status)
+	save("foreign-root", ".json", webtest.MarshalBundle(t, &foreign), bundle.VerdictCannotCheck)
+	save("revoked", ".json", webtest.MarshalBundle(t, w.BundleOf(t, rd.Digest)), bundle.VerdictRevoked)
+	pdf := w.Raw("exporter.member", "GET", "/documents/"+d.Digest+"/pdf", "")
+	if pdf.Status != 200 || !docpdf.IsPDF(pdf.Body) {
+		t.Fatalf("the licence's PDF: %d", pdf.Status)
 	}
-	save("genuine-pdf", ".pdf", pdf.body, bundle.VerdictValid)
+	save("genuine-pdf", ".pdf", pdf.Body, bundle.VerdictValid)
 
-	b := &tab{t: t, ctx: ctx, site: &demoSite{url: w.ts.URL}}
+	b := &tab{t: t, ctx: ctx, site: &demoSite{url: w.TS.URL}}
 	b.run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	for _, lang := range []string{"zh", "en", "ru"} {
 		t.Run(lang, func(t *testing.T) {
@@ -144,7 +145,7 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 				}
 				if u.want == bundle.VerdictValid {
 					facts := b.text("#facts")
-					for _, f := range []string{lic.Number, w.orgs["exporter"].Name, auth.Name} {
+					for _, f := range []string{lic.Number, w.Orgs["exporter"].Name, auth.Name} {
 						if !strings.Contains(facts, f) {
 							t.Errorf("%s: the facts lack %s: %q", u.name, f, facts)
 						}
@@ -178,13 +179,13 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	print := string(w.raw("exporter.member", "GET", "/documents/"+d.Digest+"/print", "").body)
+	print := string(w.Raw("exporter.member", "GET", "/documents/"+d.Digest+"/print", "").Body)
 	m := regexp.MustCompile(`在线核验 Verify: <a href="([^"]+)"`).FindStringSubmatch(print)
 	if m == nil {
 		t.Fatalf("the print view has no verify address: %.2000s", print)
 	}
 	qr := html.UnescapeString(m[1])
-	if !strings.HasPrefix(qr, w.ts.URL+"/verify?digest=") || !strings.Contains(qr, "vin="+vin) || !strings.Contains(qr, "lang=ru") {
+	if !strings.HasPrefix(qr, w.TS.URL+"/verify?digest=") || !strings.Contains(qr, "vin="+vin) || !strings.Contains(qr, "lang=ru") {
 		t.Fatalf("the QR address %s lacks the digest, the first VIN or lang=ru", qr)
 	}
 	b.run("scan the QR code", chromedp.Navigate(qr), chromedp.WaitVisible(css(`#verdict`)))
@@ -192,7 +193,7 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 		t.Errorf("the QR address says %q, want %q", got, want)
 	}
 	facts := b.text("#facts")
-	for _, f := range []string{lic.Number, w.orgs["exporter"].Name, auth.Name, "Россия", "действует", "Лицензия на экспорт"} {
+	for _, f := range []string{lic.Number, w.Orgs["exporter"].Name, auth.Name, "Россия", "действует", "Лицензия на экспорт"} {
 		if !strings.Contains(facts, f) {
 			t.Errorf("the buyer's facts lack %q: %q", f, facts)
 		}
@@ -219,7 +220,7 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 	if err != nil {
 		t.Fatalf("the downloaded PDF carries no bundle: %v", err)
 	}
-	anchors, err := bundle.ParseAnchors(w.raw("", "GET", bundle.WellKnownPath, "").body)
+	anchors, err := bundle.ParseAnchors(w.Raw("", "GET", bundle.WellKnownPath, "").Body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +237,8 @@ func TestBrowser_VerifyPageGivesTheVerdictOnAPhoneInThreeLanguages(t *testing.T)
 	}
 
 	// The same address without the VIN: the public facts only.
-	b.run("the public address", chromedp.Navigate(w.ts.URL+"/verify?digest="+url.QueryEscape(d.Digest)+"&lang=ru"), chromedp.WaitVisible(css(`#public-only`)))
-	if page := b.text("main"); strings.Contains(page, vin) || strings.Contains(page, w.orgs["exporter"].Name) {
+	b.run("the public address", chromedp.Navigate(w.TS.URL+"/verify?digest="+url.QueryEscape(d.Digest)+"&lang=ru"), chromedp.WaitVisible(css(`#public-only`)))
+	if page := b.text("main"); strings.Contains(page, vin) || strings.Contains(page, w.Orgs["exporter"].Name) {
 		t.Errorf("the public facts show the VIN or the exporter: %q", page)
 	}
 	b.phoneFits("the public facts")

@@ -1,4 +1,4 @@
-package http_test
+package html_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
 	ucxhttp "github.com/ucxdev/ucx/http"
+	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/vin"
 )
@@ -28,7 +29,7 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // screenshotDir receives a PNG of every main page (gitignored: /artifacts/).
-const screenshotDir = "../artifacts/screenshots"
+const screenshotDir = "../../artifacts/screenshots"
 
 // demoSite is the whole ucx in process, wired as `ucx serve --demo` wires
 // it (cmd/ucx/serve.go), with the demo world's logins, and the login
@@ -62,8 +63,7 @@ func newDemoSite(t *testing.T) *demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lw := &logWriter{t: t}
-	t.Cleanup(func() { lw.mu.Lock(); lw.done = true; lw.mu.Unlock() })
+	lw := webtest.NewLogWriter(t)
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.Policy = db.Policy
@@ -494,9 +494,9 @@ func TestBrowser_BulkUploadProgressAndOtherPages(t *testing.T) {
 	b.shot("00-login")
 
 	b.login("huayun-export")
-	csv := importHeader
+	csv := webtest.ImportHeader
 	for i := 0; i < 5; i++ {
-		csv += strings.Replace(importLine(browserVIN(t), ucx.DateOf(time.Now()).AddDays(-400)), "Testa,T1 EV", "BYD,Han EV", 2)
+		csv += strings.Replace(webtest.ImportLine(browserVIN(t), ucx.DateOf(time.Now()).AddDays(-400)), "Testa,T1 EV", "BYD,Han EV", 2)
 	}
 	csv += "LGXNOTAVIN0000000,BYD,Han EV,2025-01-01,2025-02-01,RU,BYD,Han EV,2025-01-01,2025-02-01,CMA-1,OOO,HT-1,battery_electric,60\n"
 	file := filepath.Join(t.TempDir(), "stock.csv")

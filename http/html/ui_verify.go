@@ -1,4 +1,4 @@
-package http
+package html
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ const uiVerifyMaxBytes = 4 << 20
 type uiVerifyPage struct {
 	uiBase
 	Form      *uiForm
-	Available bool   // a verifier is plugged in (Server.WebVerify)
+	Available bool   // a verifier is plugged in (UI.WebVerify)
 	Checked   bool   // a document was checked
 	Result    string // the verifier's result, as indented JSON (behind a disclosure)
 	// V is the verification when the verifier is bundle.Verify's (the
@@ -80,9 +80,9 @@ type uiCheck struct {
 // verdict above the details.
 type uiVerdict interface{ Valid() bool }
 
-func (s *Server) newVerifyPage(r *http.Request) *uiVerifyPage {
-	pg := &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.WebVerify != nil}
-	if a, err := s.TrustAnchors(r.Context()); err == nil && len(a.Anchors) == 1 {
+func (s *UI) newVerifyPage(r *http.Request) *uiVerifyPage {
+	pg := &uiVerifyPage{uiBase: s.newBase(r, nil, "verify", "title.verify"), Form: newUIForm(), Available: s.webVerify() != nil}
+	if a, err := s.trustAnchors(r.Context()); err == nil && len(a.Anchors) == 1 {
 		pg.Fingerprint = a.Anchors[0].Fingerprint
 	}
 	return pg
@@ -127,7 +127,7 @@ func (pg *uiVerifyPage) setVerification(v *bundle.Verification) {
 // document at once with verifyStored, the API's lookup: the verdict and
 // the public facts, or every fact with the downloads when the VIN is on
 // the document. (?d= is the digest of older printed QR codes.)
-func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
 	pg := s.newVerifyPage(r)
 	q := r.URL.Query()
 	digest := strings.TrimSpace(q.Get("digest"))
@@ -189,7 +189,7 @@ func (s *Server) uiVerifyPage(w http.ResponseWriter, r *http.Request) {
 
 // uiVerify reads the document from the "file" upload or, when none was
 // chosen, the "document" text area, and hands it to the verifier.
-func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
+func (s *UI) uiVerify(w http.ResponseWriter, r *http.Request) {
 	pg := s.newVerifyPage(r)
 	pg.Form.Values["document"] = ""
 	if !pg.Available {
@@ -217,8 +217,8 @@ func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 // renderVerified runs the verifier on an uploaded or pasted doc (a
 // bundle, an envelope or a PDF carrying its bundle) and shows its verdict
 // with every fact: whoever has the document has them all.
-func (s *Server) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVerifyPage, doc []byte) {
-	res, err := s.WebVerify(r.Context(), doc)
+func (s *UI) renderVerified(w http.ResponseWriter, r *http.Request, pg *uiVerifyPage, doc []byte) {
+	res, err := s.webVerify()(r.Context(), doc)
 	if err != nil {
 		switch code := ucx.ErrorCode(err); code {
 		case ucx.EINTERNAL, ucx.EUNAVAILABLE:
@@ -256,7 +256,7 @@ func (pg *uiVerifyPage) verifyInputError(doc []byte, err error) string {
 }
 
 // showVerification lays a verifier's result out on the page.
-func (s *Server) showVerification(pg *uiVerifyPage, res any) error {
+func (s *UI) showVerification(pg *uiVerifyPage, res any) error {
 	pg.Checked = true
 	if v, ok := res.(*bundle.Verification); ok {
 		pg.setVerification(v)
