@@ -109,15 +109,8 @@ func (db *DB) Timeline(ctx context.Context, p *ucx.Principal, id int64) ([]*ucx.
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		out, err = scanEvents(rows)
+		return err
 	})
 	return out, err
 }
@@ -156,15 +149,23 @@ func (db *DB) OrgEvents(ctx context.Context, p *ucx.Principal, orgID int64, f uc
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		out, err = scanEvents(rows)
+		return err
 	})
 	return out, total, err
+}
+
+// scanEvents reads every event of rows (selected with eventColumns) and
+// closes them.
+func scanEvents(rows *sql.Rows) ([]*ucx.Event, error) {
+	defer rows.Close()
+	var out []*ucx.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -309,41 +309,14 @@ func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
 		byID[o.ID], ids[i] = o, o.ID
 	}
 	in := placeholders(len(ids))
-	rows, err := tx.Query(ctx, "SELECT org_id, wmi FROM org_wmis WHERE org_id IN ("+in+") ORDER BY wmi", ids...)
-	if err != nil {
+	// Declared WMIs route; claimed ones wait for the operator (R2).
+	if err := tx.eachWMI(ctx, "org_wmis", in, ids, func(id int64, w string) { byID[id].WMIs = append(byID[id].WMIs, w) }); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		var w string
-		if err := rows.Scan(&id, &w); err != nil {
-			rows.Close()
-			return err
-		}
-		byID[id].WMIs = append(byID[id].WMIs, w)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := tx.eachWMI(ctx, "wmi_claims", in, ids, func(id int64, w string) { byID[id].PendingWMIs = append(byID[id].PendingWMIs, w) }); err != nil {
 		return err
 	}
-	rows, err = tx.Query(ctx, "SELECT org_id, wmi FROM wmi_claims WHERE org_id IN ("+in+") ORDER BY wmi", ids...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var w string
-		if err := rows.Scan(&id, &w); err != nil {
-			rows.Close()
-			return err
-		}
-		byID[id].PendingWMIs = append(byID[id].PendingWMIs, w)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = tx.Query(ctx, "SELECT id, org_id, country, provider, address, contact FROM outlets WHERE org_id IN ("+in+") ORDER BY id", ids...)
+	rows, err := tx.Query(ctx, "SELECT id, org_id, country, provider, address, contact FROM outlets WHERE org_id IN ("+in+") ORDER BY id", ids...)
 	if err != nil {
 		return err
 	}
@@ -597,4 +570,24 @@ func (db *DB) SetWMIs(ctx context.Context, p *ucx.Principal, orgID int64, wmis [
 		return err
 	})
 	return o, err
+}
+
+// eachWMI calls f with each (organisation, WMI) row of table (org_wmis or
+// wmi_claims) for the organisations ids, in WMI order; in is their
+// placeholders.
+func (tx *Tx) eachWMI(ctx context.Context, table, in string, ids []any, f func(id int64, w string)) error {
+	rows, err := tx.Query(ctx, "SELECT org_id, wmi FROM "+table+" WHERE org_id IN ("+in+") ORDER BY wmi", ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var w string
+		if err := rows.Scan(&id, &w); err != nil {
+			return err
+		}
+		f(id, w)
+	}
+	return rows.Err()
 }
