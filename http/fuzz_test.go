@@ -93,7 +93,7 @@ func FuzzAPIBodies(f *testing.F) {
 		{"POST", path("/api/v1/requests/%d/approve", req.ID), "maker.member", []string{
 			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.MakerRU),
 			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, req.Version, w.MakerKZ),
-			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d,%d,%d]}`, req.Version, w.MakerRU, w.MakerRU, w.Maker2U),
+			fmt.Sprintf(`{"version":%d,"outlet_ids":[%d,%d,%d]}`, req.Version, w.MakerRU, w.MakerRU, w.Maker2RU),
 			`{"version":1,"outlet_ids":[9223372036854775807]}`, `{"version":-1,"outlet_ids":[1]}`,
 			`{"version":1,"outlet_ids":[1],"envelope":{}}`, `{"version":1,"outlet_ids":[1],"envelope":"eyJ9"}`,
 			`{"version":1,"outlet_ids":[1],"envelope":null}`, `{"version":2147483648,"outlet_ids":[1]}`,

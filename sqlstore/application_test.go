@@ -14,15 +14,15 @@ func TestCreateApplication_StoresTheNormalisedInputAndTheDecision(t *testing.T) 
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		in := w.input(w.makerWMI, recentReg)
+		in := w.Input(w.MakerWMI, recentReg)
 		want := in.Vehicle.VIN
 		in.Vehicle.VIN = " " + strings.ToLower(want) + " "
 		in.Destination = " kz"
-		a, created, err := db.CreateApplication(ctx, w.expMember, in, ucx.CreateOptions{})
+		a, created, err := db.CreateApplication(ctx, w.ExpMember, in, ucx.CreateOptions{})
 		if err != nil || !created {
 			t.Fatalf("CreateApplication: %v, created=%v", err, created)
 		}
-		if a.State != ucx.StateDraft || a.Version != 1 || a.ExporterID != w.exporter.ID || a.ManufacturerID != w.maker.ID {
+		if a.State != ucx.StateDraft || a.Version != 1 || a.ExporterID != w.Exporter.ID || a.ManufacturerID != w.Maker.ID {
 			t.Fatalf("application = %+v; want a version-1 draft of the exporter routed to the maker", a)
 		}
 		if !a.ApplicationDate.IsZero() {
@@ -31,7 +31,7 @@ func TestCreateApplication_StoresTheNormalisedInputAndTheDecision(t *testing.T) 
 		if a.Decision.Outcome != ucx.LetterRequired || !a.Decision.LetterRequired || a.Decision.Policy.ID == "" {
 			t.Errorf("decision = %+v; want letter-required (53 days, R1) with the policy's reference", a.Decision)
 		}
-		got, err := db.FindApplicationByID(ctx, w.expViewer, a.ID)
+		got, err := db.FindApplicationByID(ctx, w.ExpViewer, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,8 +39,8 @@ func TestCreateApplication_StoresTheNormalisedInputAndTheDecision(t *testing.T) 
 			got.Certificate.RegistrationDate != recentReg || got.Decision.Outcome != ucx.LetterRequired || !got.CreatedAt.Equal(testNow) {
 			t.Errorf("stored application = %+v; want the normalised input and decision", got)
 		}
-		evs, err := db.Timeline(ctx, w.expMember, a.ID)
-		if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].ActorOrgID != w.exporter.ID || evs[0].After != "draft" {
+		evs, err := db.Timeline(ctx, w.ExpMember, a.ID)
+		if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].ActorOrgID != w.Exporter.ID || evs[0].After != "draft" {
 			t.Fatalf("timeline = %+v, %v; want one creation event by the exporter", evs, err)
 		}
 	})
@@ -53,7 +53,7 @@ func TestCreateApplication_RoutesByDeclaredWMIThenByTheBuiltInTable(t *testing.T
 		// Chery's legal name is in vin's table for LVV; an organisation
 		// under that exact name receives its VINs (R2).
 		chery := &ucx.Org{Kind: ucx.KindManufacturer, Name: "奇瑞汽车股份有限公司"}
-		if err := db.CreateOrg(ctx, w.operatorAdmin, chery); err != nil {
+		if err := db.CreateOrg(ctx, w.OperatorAdmin, chery); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -61,14 +61,14 @@ func TestCreateApplication_RoutesByDeclaredWMIThenByTheBuiltInTable(t *testing.T
 			wmi  string
 			want int64
 		}{
-			{"declared WMI", w.makerWMI, w.maker.ID},
+			{"declared WMI", w.MakerWMI, w.Maker.ID},
 			{"table entry matched by legal name", "LVV", chery.ID},
 			{"table entry with no organisation", "LGW", 0},
-			{"unknown WMI", w.unknownWMI, 0},
+			{"unknown WMI", w.UnknownWMI, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				a := w.create(t, w.expMember, w.input(tt.wmi, oldReg))
+				a := w.Create(t, w.ExpMember, w.Input(tt.wmi, oldReg))
 				if a.ManufacturerID != tt.want {
 					t.Errorf("manufacturer = %d, want %d", a.ManufacturerID, tt.want)
 				}
@@ -81,7 +81,7 @@ func TestCreateApplication_RefusesMalformedInputNamingTheFieldAndWritesNothing(t
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		badCheck := []byte(w.vinFor(w.makerWMI))
+		badCheck := []byte(w.VINFor(w.MakerWMI))
 		badCheck[8] ^= 1
 		tests := []struct {
 			name  string
@@ -104,16 +104,16 @@ func TestCreateApplication_RefusesMalformedInputNamingTheFieldAndWritesNothing(t
 		apps, events := count(t, db, "applications"), count(t, db, "events")
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				in := w.input(w.makerWMI, recentReg)
+				in := w.Input(w.MakerWMI, recentReg)
 				tt.edit(in)
-				_, _, err := db.CreateApplication(ctx, w.expMember, in, ucx.CreateOptions{IdempotencyKey: "k-" + tt.name})
+				_, _, err := db.CreateApplication(ctx, w.ExpMember, in, ucx.CreateOptions{IdempotencyKey: "k-" + tt.name})
 				wantField(t, err, tt.field)
 				if ucx.ErrorMessage(err) == "" || ucx.ErrorMessage(err) == "Internal error." {
 					t.Errorf("message %q does not say what to fix", ucx.ErrorMessage(err))
 				}
 			})
 		}
-		if _, _, err := db.CreateApplication(ctx, w.expMember, nil, ucx.CreateOptions{}); ucx.ErrorCode(err) != ucx.EINVALID {
+		if _, _, err := db.CreateApplication(ctx, w.ExpMember, nil, ucx.CreateOptions{}); ucx.ErrorCode(err) != ucx.EINVALID {
 			t.Errorf("nil input: %v, want EINVALID", err)
 		}
 		if a, e, k := count(t, db, "applications"), count(t, db, "events"), count(t, db, "idempotency_keys"); a != apps || e != events || k != 0 {
@@ -126,25 +126,25 @@ func TestCreateApplication_OneLiveApplicationPerVIN(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		in := w.input(w.makerWMI, oldReg)
-		a := w.create(t, w.expMember, in)
+		in := w.Input(w.MakerWMI, oldReg)
+		a := w.Create(t, w.ExpMember, in)
 
-		_, _, err := db.CreateApplication(ctx, w.expMember, in, ucx.CreateOptions{})
+		_, _, err := db.CreateApplication(ctx, w.ExpMember, in, ucx.CreateOptions{})
 		wantCode(t, err, ucx.ECONFLICT)
 		if !strings.Contains(err.Error(), in.Vehicle.VIN) {
 			t.Errorf("conflict %q does not name the VIN", err)
 		}
-		_, _, err = db.CreateApplication(ctx, w.exp2Member, in, ucx.CreateOptions{})
+		_, _, err = db.CreateApplication(ctx, w.Exp2Member, in, ucx.CreateOptions{})
 		wantCode(t, err, ucx.ECONFLICT)
 		if strings.Contains(ucx.ErrorMessage(err), "(") {
 			t.Errorf("the conflict tells another exporter the application id: %q", ucx.ErrorMessage(err))
 		}
 
 		// Withdrawn, the VIN may be filed again.
-		if _, err := db.WithdrawApplication(ctx, w.expMember, a.ID, a.Version); err != nil {
+		if _, err := db.WithdrawApplication(ctx, w.ExpMember, a.ID, a.Version); err != nil {
 			t.Fatal(err)
 		}
-		b := w.create(t, w.exp2Member, in)
+		b := w.Create(t, w.Exp2Member, in)
 		if b.ID == a.ID {
 			t.Fatal("refiling returned the withdrawn application")
 		}
@@ -155,27 +155,27 @@ func TestCreateApplication_IdempotencyKey(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		in := w.input(w.makerWMI, recentReg)
+		in := w.Input(w.MakerWMI, recentReg)
 		in.Submit = true
 		opts := ucx.CreateOptions{IdempotencyKey: "erp-42"}
-		a, created, err := db.CreateApplication(ctx, w.expMember, in, opts)
+		a, created, err := db.CreateApplication(ctx, w.ExpMember, in, opts)
 		if err != nil || !created {
 			t.Fatalf("first: %v, created=%v", err, created)
 		}
 		retry := *in
 		retry.Vehicle.VIN = strings.ToLower(in.Vehicle.VIN) // the same request once normalised
-		b, created, err := db.CreateApplication(ctx, w.expAdmin, &retry, opts)
+		b, created, err := db.CreateApplication(ctx, w.ExpAdmin, &retry, opts)
 		if err != nil || created || b.ID != a.ID || b.State != ucx.StateAwaitingConfirmation {
 			t.Fatalf("retry = %+v, created=%v, %v; want the first application, not created", b, created, err)
 		}
-		other := w.input(w.makerWMI, recentReg)
-		_, _, err = db.CreateApplication(ctx, w.expMember, other, opts)
+		other := w.Input(w.MakerWMI, recentReg)
+		_, _, err = db.CreateApplication(ctx, w.ExpMember, other, opts)
 		wantCode(t, err, ucx.ECONFLICT)
 		if !strings.Contains(ucx.ErrorMessage(err), "idempotency key reused with a different request") {
 			t.Errorf("message = %q", ucx.ErrorMessage(err))
 		}
 		// Keys belong to their organisation.
-		if _, created, err := db.CreateApplication(ctx, w.exp2Member, other, opts); err != nil || !created {
+		if _, created, err := db.CreateApplication(ctx, w.Exp2Member, other, opts); err != nil || !created {
 			t.Errorf("another exporter's same key: created=%v, %v; want a new application", created, err)
 		}
 		if n := count(t, db, "confirmation_requests"); n != 1 {
@@ -188,7 +188,7 @@ func TestCreateApplication_ConcurrentRetriesWithOneKeyFileOnce(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		in := w.input(w.makerWMI, oldReg)
+		in := w.Input(w.MakerWMI, oldReg)
 		const n = 4
 		var wg sync.WaitGroup
 		ids, made, errs := make([]int64, n), make([]bool, n), make([]error, n)
@@ -197,7 +197,7 @@ func TestCreateApplication_ConcurrentRetriesWithOneKeyFileOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				x := *in
-				a, created, err := db.CreateApplication(ctx, w.expMember, &x, ucx.CreateOptions{IdempotencyKey: "same"})
+				a, created, err := db.CreateApplication(ctx, w.ExpMember, &x, ucx.CreateOptions{IdempotencyKey: "same"})
 				if a != nil {
 					ids[i] = a.ID
 				}
@@ -234,31 +234,31 @@ func TestSubmitApplication_Transitions(t *testing.T) {
 			wantCode  string
 			wantText  string
 		}{
-			{"letter required: awaits the manufacturer", func() *ucx.ApplicationInput { return w.input(w.makerWMI, recentReg) },
+			{"letter required: awaits the manufacturer", func() *ucx.ApplicationInput { return w.Input(w.MakerWMI, recentReg) },
 				ucx.StateAwaitingConfirmation, "", ""},
-			{"no letter needed: straight to review", func() *ucx.ApplicationInput { return w.input(w.makerWMI, oldReg) },
+			{"no letter needed: straight to review", func() *ucx.ApplicationInput { return w.Input(w.MakerWMI, oldReg) },
 				ucx.StateUnderReview, "", ""},
-			{"no letter needed, maker unknown: to review", func() *ucx.ApplicationInput { return w.input(w.unknownWMI, oldReg) },
+			{"no letter needed, maker unknown: to review", func() *ucx.ApplicationInput { return w.Input(w.UnknownWMI, oldReg) },
 				ucx.StateUnderReview, "", ""},
-			{"letter required, maker not on the platform", func() *ucx.ApplicationInput { return w.input(w.unknownWMI, recentReg) },
+			{"letter required, maker not on the platform", func() *ucx.ApplicationInput { return w.Input(w.UnknownWMI, recentReg) },
 				"", ucx.ERULE, "not on the platform"},
 			{"certificate mismatch blocks (R5)", func() *ucx.ApplicationInput {
-				in := w.input(w.makerWMI, oldReg)
+				in := w.Input(w.MakerWMI, oldReg)
 				in.Certificate.Model = "T2"
 				return in
 			}, "", ucx.ERULE, "R5"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				a := w.create(t, w.expMember, tt.in())
+				a := w.Create(t, w.ExpMember, tt.in())
 				requests := count(t, db, "confirmation_requests")
-				got, err := db.SubmitApplication(ctx, w.expMember, a.ID, a.Version)
+				got, err := db.SubmitApplication(ctx, w.ExpMember, a.ID, a.Version)
 				if tt.wantCode != "" {
 					wantCode(t, err, tt.wantCode)
 					if !strings.Contains(ucx.ErrorMessage(err), tt.wantText) {
 						t.Errorf("message %q does not mention %q", ucx.ErrorMessage(err), tt.wantText)
 					}
-					after, _ := db.FindApplicationByID(ctx, w.expMember, a.ID)
+					after, _ := db.FindApplicationByID(ctx, w.ExpMember, a.ID)
 					if after.State != ucx.StateDraft || after.Version != a.Version || count(t, db, "confirmation_requests") != requests {
 						t.Errorf("after a refused submission: %s v%d; want the draft untouched", after.State, after.Version)
 					}
@@ -286,23 +286,23 @@ func TestSubmitApplication_Refusals(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		a := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+		a := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 
-		_, err := db.SubmitApplication(ctx, w.expMember, a.ID, a.Version+1)
+		_, err := db.SubmitApplication(ctx, w.ExpMember, a.ID, a.Version+1)
 		wantCode(t, err, ucx.ECONFLICT)
 		if !strings.Contains(ucx.ErrorMessage(err), "(version 1); reload") {
 			t.Errorf("stale-version message = %q", ucx.ErrorMessage(err))
 		}
-		_, err = db.SubmitApplication(ctx, w.exp2Member, a.ID, a.Version)
+		_, err = db.SubmitApplication(ctx, w.Exp2Member, a.ID, a.Version)
 		wantCode(t, err, ucx.ENOTFOUND)
-		_, err = db.SubmitApplication(ctx, w.expMember, 99999, 1)
+		_, err = db.SubmitApplication(ctx, w.ExpMember, 99999, 1)
 		wantCode(t, err, ucx.ENOTFOUND)
 
-		a, err = db.SubmitApplication(ctx, w.expMember, a.ID, a.Version)
+		a, err = db.SubmitApplication(ctx, w.ExpMember, a.ID, a.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.SubmitApplication(ctx, w.expMember, a.ID, a.Version)
+		_, err = db.SubmitApplication(ctx, w.ExpMember, a.ID, a.Version)
 		wantCode(t, err, ucx.ERULE)
 	})
 }
@@ -312,43 +312,43 @@ func TestWithdrawApplication(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		t.Run("awaiting: the pending request is voided", func(t *testing.T) {
-			a, r := w.awaiting(t)
-			got, err := db.WithdrawApplication(ctx, w.expMember, a.ID, a.Version)
+			a, r := w.Awaiting(t)
+			got, err := db.WithdrawApplication(ctx, w.ExpMember, a.ID, a.Version)
 			if err != nil || got.State != ucx.StateWithdrawn {
 				t.Fatalf("withdraw = %+v, %v", got, err)
 			}
-			r, err = db.FindRequestByID(ctx, w.makerMember, r.ID)
+			r, err = db.FindRequestByID(ctx, w.MakerMember, r.ID)
 			if err != nil || r.State != ucx.ConfirmationVoid {
 				t.Fatalf("request after withdrawal = %+v, %v; want void", r, err)
 			}
-			if _, err := db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}); ucx.ErrorCode(err) != ucx.ERULE {
+			if _, err := db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}); ucx.ErrorCode(err) != ucx.ERULE {
 				t.Errorf("approving a void request: %v, want ERULE", err)
 			}
 		})
 		t.Run("draft and under review", func(t *testing.T) {
-			for _, a := range []*ucx.Application{w.create(t, w.expMember, w.input(w.makerWMI, oldReg)), w.underReview(t)} {
-				if got, err := db.WithdrawApplication(ctx, w.expAdmin, a.ID, a.Version); err != nil || got.State != ucx.StateWithdrawn {
+			for _, a := range []*ucx.Application{w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg)), w.UnderReview(t)} {
+				if got, err := db.WithdrawApplication(ctx, w.ExpAdmin, a.ID, a.Version); err != nil || got.State != ucx.StateWithdrawn {
 					t.Errorf("withdrawing a %s application: %+v, %v", a.State, got, err)
 				}
 			}
 		})
 		t.Run("licensed, cleared, withdrawn and refused cannot be", func(t *testing.T) {
-			l := w.licensed(t)
-			licensed, _ := db.FindApplicationByID(ctx, w.expMember, l.ApplicationID)
-			cl := w.licensed(t)
-			if _, err := db.RecordClearance(ctx, w.customsMember, cl.ID, "Horgos", "DEC-9"); err != nil {
+			l := w.Licensed(t)
+			licensed, _ := db.FindApplicationByID(ctx, w.ExpMember, l.ApplicationID)
+			cl := w.Licensed(t)
+			if _, err := db.RecordClearance(ctx, w.CustomsMember, cl.ID, "Horgos", "DEC-9"); err != nil {
 				t.Fatal(err)
 			}
-			cleared, _ := db.FindApplicationByID(ctx, w.expMember, cl.ApplicationID)
-			withdrawn := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
-			withdrawn, _ = db.WithdrawApplication(ctx, w.expMember, withdrawn.ID, withdrawn.Version)
-			_, r := w.awaiting(t)
-			if _, err := db.RefuseRequest(ctx, w.makerMember, r.ID, r.Version, "no_service_network", ""); err != nil {
+			cleared, _ := db.FindApplicationByID(ctx, w.ExpMember, cl.ApplicationID)
+			withdrawn := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
+			withdrawn, _ = db.WithdrawApplication(ctx, w.ExpMember, withdrawn.ID, withdrawn.Version)
+			_, r := w.Awaiting(t)
+			if _, err := db.RefuseRequest(ctx, w.MakerMember, r.ID, r.Version, "no_service_network", ""); err != nil {
 				t.Fatal(err)
 			}
-			refused, _ := db.FindApplicationByID(ctx, w.expMember, r.ApplicationID)
+			refused, _ := db.FindApplicationByID(ctx, w.ExpMember, r.ApplicationID)
 			for _, a := range []*ucx.Application{licensed, cleared, withdrawn, refused} {
-				_, err := db.WithdrawApplication(ctx, w.expMember, a.ID, a.Version)
+				_, err := db.WithdrawApplication(ctx, w.ExpMember, a.ID, a.Version)
 				if ucx.ErrorCode(err) != ucx.ERULE {
 					t.Errorf("withdrawing a %s application: %v, want ERULE", a.State, err)
 				}
@@ -362,12 +362,12 @@ func TestConcurrentActionsOnOneApplication_ExactlyOneWins(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		for round := range 5 {
-			a := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+			a := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			wg.Add(2)
-			go func() { defer wg.Done(); _, errs[0] = db.SubmitApplication(ctx, w.expMember, a.ID, a.Version) }()
-			go func() { defer wg.Done(); _, errs[1] = db.WithdrawApplication(ctx, w.expAdmin, a.ID, a.Version) }()
+			go func() { defer wg.Done(); _, errs[0] = db.SubmitApplication(ctx, w.ExpMember, a.ID, a.Version) }()
+			go func() { defer wg.Done(); _, errs[1] = db.WithdrawApplication(ctx, w.ExpAdmin, a.ID, a.Version) }()
 			wg.Wait()
 			won := 0
 			for _, err := range errs {
@@ -382,7 +382,7 @@ func TestConcurrentActionsOnOneApplication_ExactlyOneWins(t *testing.T) {
 			if won != 1 {
 				t.Fatalf("round %d: %d actions won (%v); want exactly one", round, won, errs)
 			}
-			got, _ := db.FindApplicationByID(ctx, w.expMember, a.ID)
+			got, _ := db.FindApplicationByID(ctx, w.ExpMember, a.ID)
 			if got.Version != a.Version+1 {
 				t.Errorf("round %d: version %d, want %d", round, got.Version, a.Version+1)
 			}
@@ -396,14 +396,14 @@ func TestFindApplications_FiltersAndPages(t *testing.T) {
 		ctx := context.Background()
 		var mine []*ucx.Application
 		for i := range 5 {
-			in := w.input(w.makerWMI, oldReg)
+			in := w.Input(w.MakerWMI, oldReg)
 			if i == 2 {
 				in.Destination, in.Buyer, in.ContractNumber = "KZ", "ТОО Алматы Авто", "C-100%"
 			}
-			mine = append(mine, w.create(t, w.expMember, in))
+			mine = append(mine, w.Create(t, w.ExpMember, in))
 		}
-		other := w.create(t, w.exp2Member, w.input(w.makerWMI, oldReg))
-		submitted, err := db.SubmitApplication(ctx, w.expMember, mine[4].ID, mine[4].Version)
+		other := w.Create(t, w.Exp2Member, w.Input(w.MakerWMI, oldReg))
+		submitted, err := db.SubmitApplication(ctx, w.ExpMember, mine[4].ID, mine[4].Version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,18 +414,18 @@ func TestFindApplications_FiltersAndPages(t *testing.T) {
 			total int
 			first int64
 		}{
-			{"all mine, newest first", w.expViewer, ucx.ApplicationFilter{}, 5, mine[4].ID},
-			{"page", w.expMember, ucx.ApplicationFilter{Offset: 1, Limit: 2}, 5, mine[3].ID},
-			{"another exporter's id filter", w.expMember, ucx.ApplicationFilter{ExporterID: w.exporter2.ID}, 0, 0},
-			{"state", w.expMember, ucx.ApplicationFilter{State: ucx.StateUnderReview}, 1, submitted.ID},
-			{"VIN, any case", w.expMember, ucx.ApplicationFilter{VIN: strings.ToLower(mine[1].Vehicle.VIN)}, 1, mine[1].ID},
-			{"destination", w.expMember, ucx.ApplicationFilter{Destination: "kz"}, 1, mine[2].ID},
-			{"query in buyer, any case", w.expMember, ucx.ApplicationFilter{Query: "алматы"}, 1, mine[2].ID},
-			{"query with a literal %", w.expMember, ucx.ApplicationFilter{Query: "c-100%"}, 1, mine[2].ID},
-			{"outcome", w.expMember, ucx.ApplicationFilter{Outcome: "clear"}, 5, mine[4].ID},
-			{"authority sees filed only", w.authMember, ucx.ApplicationFilter{}, 1, submitted.ID},
-			{"manufacturer sees only what it was asked", w.makerMember, ucx.ApplicationFilter{}, 0, 0},
-			{"the other exporter", w.exp2Member, ucx.ApplicationFilter{}, 1, other.ID},
+			{"all mine, newest first", w.ExpViewer, ucx.ApplicationFilter{}, 5, mine[4].ID},
+			{"page", w.ExpMember, ucx.ApplicationFilter{Offset: 1, Limit: 2}, 5, mine[3].ID},
+			{"another exporter's id filter", w.ExpMember, ucx.ApplicationFilter{ExporterID: w.Exporter2.ID}, 0, 0},
+			{"state", w.ExpMember, ucx.ApplicationFilter{State: ucx.StateUnderReview}, 1, submitted.ID},
+			{"VIN, any case", w.ExpMember, ucx.ApplicationFilter{VIN: strings.ToLower(mine[1].Vehicle.VIN)}, 1, mine[1].ID},
+			{"destination", w.ExpMember, ucx.ApplicationFilter{Destination: "kz"}, 1, mine[2].ID},
+			{"query in buyer, any case", w.ExpMember, ucx.ApplicationFilter{Query: "алматы"}, 1, mine[2].ID},
+			{"query with a literal %", w.ExpMember, ucx.ApplicationFilter{Query: "c-100%"}, 1, mine[2].ID},
+			{"outcome", w.ExpMember, ucx.ApplicationFilter{Outcome: "clear"}, 5, mine[4].ID},
+			{"authority sees filed only", w.AuthMember, ucx.ApplicationFilter{}, 1, submitted.ID},
+			{"manufacturer sees only what it was asked", w.MakerMember, ucx.ApplicationFilter{}, 0, 0},
+			{"the other exporter", w.Exp2Member, ucx.ApplicationFilter{}, 1, other.ID},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -442,11 +442,11 @@ func TestFindApplications_FiltersAndPages(t *testing.T) {
 			})
 		}
 		for _, f := range []ucx.ApplicationFilter{{State: "lost"}, {Outcome: "maybe"}, {Offset: -1}, {Limit: -5}} {
-			if _, _, err := db.FindApplications(ctx, w.expMember, f); ucx.ErrorCode(err) != ucx.EINVALID {
+			if _, _, err := db.FindApplications(ctx, w.ExpMember, f); ucx.ErrorCode(err) != ucx.EINVALID {
 				t.Errorf("filter %+v: %v, want EINVALID", f, err)
 			}
 		}
-		if _, _, err := db.FindApplications(ctx, w.operatorAdmin, ucx.ApplicationFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+		if _, _, err := db.FindApplications(ctx, w.OperatorAdmin, ucx.ApplicationFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Errorf("operator listing applications: %v, want EFORBIDDEN", err)
 		}
 	})

@@ -54,16 +54,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 			notFound map[string]bool
 		}{
 			{"CreateApplication", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, _, err := db.CreateApplication(ctx, p, w.input(w.makerWMI, oldReg), ucx.CreateOptions{})
+				_, _, err := db.CreateApplication(ctx, p, w.Input(w.MakerWMI, oldReg), ucx.CreateOptions{})
 				return err
 			}, keys("exporter.act", "exporter2.act"), nil},
 			{"FindApplicationByID", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a, _ := w.awaiting(t)
+				a, _ := w.Awaiting(t)
 				_, err := db.FindApplicationByID(ctx, p, a.ID)
 				return err
 			}, readers, hidden},
 			{"FindApplicationByID/draft", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+				a := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 				_, err := db.FindApplicationByID(ctx, p, a.ID)
 				return err
 			}, keys("exporter.*"), keys("exporter2.*", "maker.*", "maker2.*", "authority.*", "customs.*")},
@@ -72,17 +72,17 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, everyoneButOperator, nil},
 			{"Timeline", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a, _ := w.awaiting(t)
+				a, _ := w.Awaiting(t)
 				_, err := db.Timeline(ctx, p, a.ID)
 				return err
 			}, readers, hidden},
 			{"SubmitApplication", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+				a := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 				_, err := db.SubmitApplication(ctx, p, a.ID, a.Version)
 				return err
 			}, keys("exporter.act"), keys("exporter2.act")},
 			{"WithdrawApplication", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a, _ := w.awaiting(t)
+				a, _ := w.Awaiting(t)
 				_, err := db.WithdrawApplication(ctx, p, a.ID, a.Version)
 				return err
 			}, keys("exporter.act"), keys("exporter2.act")},
@@ -91,32 +91,32 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, everyoneButOperator, nil},
 			{"FindRequestByID", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, r := w.awaiting(t)
+				_, r := w.Awaiting(t)
 				_, err := db.FindRequestByID(ctx, p, r.ID)
 				return err
 			}, readers, hidden},
 			{"ApproveRequest", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, r := w.awaiting(t)
-				_, err := db.ApproveRequest(ctx, p, r.ID, r.Version, []int64{w.makerRU})
+				_, r := w.Awaiting(t)
+				_, err := db.ApproveRequest(ctx, p, r.ID, r.Version, []int64{w.MakerRU})
 				return err
 			}, keys("maker.act"), keys("maker2.act")},
 			{"RefuseRequest", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, r := w.awaiting(t)
+				_, r := w.Awaiting(t)
 				_, err := db.RefuseRequest(ctx, p, r.ID, r.Version, "no_service_network", "")
 				return err
 			}, keys("maker.act"), keys("maker2.act")},
 			{"IssueLicence", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a := w.underReview(t)
+				a := w.UnderReview(t)
 				_, err := db.IssueLicence(ctx, p, a.ID, a.Version)
 				return err
 			}, keys("authority.act"), nil},
 			{"RefuseLicence", func(t *testing.T, p *ucx.Principal, _ string) error {
-				a := w.underReview(t)
+				a := w.UnderReview(t)
 				_, err := db.RefuseLicence(ctx, p, a.ID, a.Version, "data_mismatch", "")
 				return err
 			}, keys("authority.act"), nil},
 			{"FindLicenceByID", func(t *testing.T, p *ucx.Principal, _ string) error {
-				l := w.licensed(t)
+				l := w.Licensed(t)
 				_, err := db.FindLicenceByID(ctx, p, l.ID)
 				return err
 			}, readers, hidden},
@@ -125,7 +125,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, everyoneButOperator, nil},
 			{"RecordClearance", func(t *testing.T, p *ucx.Principal, _ string) error {
-				l := w.licensed(t)
+				l := w.Licensed(t)
 				_, err := db.RecordClearance(ctx, p, l.ID, "Horgos", "D-1")
 				return err
 			}, keys("customs.act"), nil},
@@ -133,7 +133,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return db.CreateOrg(ctx, p, &ucx.Org{Kind: ucx.KindExporter, Name: "org by " + key})
 			}, keys("operator.admin"), nil},
 			{"FindOrgByID", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, err := db.FindOrgByID(ctx, p, w.maker.ID)
+				_, err := db.FindOrgByID(ctx, p, w.Maker.ID)
 				return err
 			}, keys("*.*"), nil},
 			{"FindOrgs", func(t *testing.T, p *ucx.Principal, _ string) error {
@@ -141,14 +141,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, keys("*.*"), nil},
 			{"SetStanding", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, err := db.SetStanding(ctx, p, w.exporter2.ID, ucx.StandingNormal, "annual review")
+				_, err := db.SetStanding(ctx, p, w.Exporter2.ID, ucx.StandingNormal, "annual review")
 				return err
 			}, keys("authority.act"), nil},
 			{"AddOutlet", func(t *testing.T, p *ucx.Principal, _ string) error {
-				return db.AddOutlet(ctx, p, &ucx.Outlet{OrgID: w.maker.ID, Country: "KG", Provider: "Bishkek Service", Address: "Chui 1"})
+				return db.AddOutlet(ctx, p, &ucx.Outlet{OrgID: w.Maker.ID, Country: "KG", Provider: "Bishkek Service", Address: "Chui 1"})
 			}, keys("maker.admin", "operator.admin"), nil},
 			{"SetWMIs", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, err := db.SetWMIs(ctx, p, w.maker.ID, []string{w.makerWMI})
+				_, err := db.SetWMIs(ctx, p, w.Maker.ID, []string{w.MakerWMI})
 				return err
 			}, keys("maker.admin", "operator.admin"), nil},
 			{"WMIClaims", func(t *testing.T, p *ucx.Principal, _ string) error {
@@ -156,17 +156,17 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, keys("operator.*"), nil},
 			{"DecideWMIClaim", func(t *testing.T, p *ucx.Principal, _ string) error {
-				o, err := db.SetWMIs(ctx, w.users["maker.admin"], w.maker.ID, []string{w.makerWMI, "LRW"})
+				o, err := db.SetWMIs(ctx, w.Users["maker.admin"], w.Maker.ID, []string{w.MakerWMI, "LRW"})
 				if err != nil || len(o.PendingWMIs) != 1 {
 					t.Fatalf("claiming LRW: %+v %v", o, err)
 				}
-				cs, err := db.WMIClaims(ctx, w.operatorAdmin)
+				cs, err := db.WMIClaims(ctx, w.OperatorAdmin)
 				if err != nil || len(cs) != 1 {
 					t.Fatalf("claims: %v %v", cs, err)
 				}
 				_, err = db.DecideWMIClaim(ctx, p, cs[0].ID, false, "not Tesla")
 				if err != nil { // withdraw the claim for the next caller
-					db.SetWMIs(ctx, w.users["maker.admin"], w.maker.ID, []string{w.makerWMI})
+					db.SetWMIs(ctx, w.Users["maker.admin"], w.Maker.ID, []string{w.MakerWMI})
 				}
 				return err
 			}, keys("operator.admin"), nil},
@@ -174,14 +174,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return db.CreateUser(ctx, p, &ucx.User{Username: "u." + key, Role: ucx.RoleViewer}, testPassword)
 			}, keys("*.admin"), nil},
 			{"CreateUser/another org with a password", func(t *testing.T, p *ucx.Principal, key string) error {
-				return db.CreateUser(ctx, p, &ucx.User{OrgID: w.exporter.ID, Username: "pw." + key, Role: ucx.RoleAdmin}, testPassword)
+				return db.CreateUser(ctx, p, &ucx.User{OrgID: w.Exporter.ID, Username: "pw." + key, Role: ucx.RoleAdmin}, testPassword)
 			}, keys("exporter.admin"), nil},
 			{"InviteUser", func(t *testing.T, p *ucx.Principal, key string) error {
-				_, err := db.InviteUser(ctx, p, &ucx.User{OrgID: w.exporter.ID, Username: "inv." + key, Role: ucx.RoleAdmin})
+				_, err := db.InviteUser(ctx, p, &ucx.User{OrgID: w.Exporter.ID, Username: "inv." + key, Role: ucx.RoleAdmin})
 				return err
 			}, keys("exporter.admin", "operator.admin"), nil},
 			{"OrgEvents", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, _, err := db.OrgEvents(ctx, p, w.exporter.ID, ucx.EventFilter{})
+				_, _, err := db.OrgEvents(ctx, p, w.Exporter.ID, ucx.EventFilter{})
 				return err
 			}, keys("exporter.admin"), nil},
 			{"CreateToken", func(t *testing.T, p *ucx.Principal, _ string) error {
@@ -189,7 +189,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, keys("*.*"), nil},
 			{"StartImport", func(t *testing.T, p *ucx.Principal, _ string) error {
-				_, err := db.StartImport(ctx, p, "cars.csv", []byte(importHeader+importLine(w.vinFor(w.makerWMI), oldReg, "")))
+				_, err := db.StartImport(ctx, p, "cars.csv", []byte(importHeader+importLine(w.VINFor(w.MakerWMI), oldReg, "")))
 				return err
 			}, keys("exporter.act", "exporter2.act"), nil},
 		}
@@ -203,7 +203,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					case tt.notFound[key]:
 						want = ucx.ENOTFOUND
 					}
-					err := tt.call(t, w.users[key], key)
+					err := tt.call(t, w.Users[key], key)
 					if got := ucx.ErrorCode(err); got != want {
 						t.Errorf("%s as %s: %v (code %q), want code %q", tt.method, key, err, got, want)
 					}

@@ -16,20 +16,20 @@ func TestApproveRequest_BuildsTheConfirmationAndMovesTheApplicationOn(t *testing
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		a, r := w.awaiting(t)
-		if r.ManufacturerID != w.maker.ID || r.ExporterID != w.exporter.ID || r.VIN != a.Vehicle.VIN || r.Destination != "RU" ||
+		a, r := w.Awaiting(t)
+		if r.ManufacturerID != w.Maker.ID || r.ExporterID != w.Exporter.ID || r.VIN != a.Vehicle.VIN || r.Destination != "RU" ||
 			r.RegistrationDate != recentReg || r.State != ucx.ConfirmationPending || r.AnsweredAt != nil {
 			t.Fatalf("request = %+v", r)
 		}
-		got, err := db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU, w.makerRU})
+		got, err := db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU, w.MakerRU})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.State != ucx.ConfirmationApproved || got.Version != r.Version+1 || got.AnsweredAt == nil || !got.AnsweredAt.Equal(testNow) ||
-			len(got.OutletIDs) != 1 || got.OutletIDs[0] != w.makerRU {
+			len(got.OutletIDs) != 1 || got.OutletIDs[0] != w.MakerRU {
 			t.Fatalf("approved = %+v", got)
 		}
-		stored, err := db.FindRequestByID(ctx, w.expMember, r.ID)
+		stored, err := db.FindRequestByID(ctx, w.ExpMember, r.ID)
 		if err != nil || !bytes.Equal(stored.Document, got.Document) {
 			t.Fatalf("stored request = %+v, %v; want the document kept", stored, err)
 		}
@@ -48,14 +48,14 @@ func TestApproveRequest_BuildsTheConfirmationAndMovesTheApplicationOn(t *testing
 			t.Fatal(err)
 		}
 		v := doc.Vehicles
-		if doc.ApplicationID != a.ID || doc.Manufacturer != w.maker.Name || doc.IssuedOn != today.String() || len(doc.Destinations) != 1 ||
+		if doc.ApplicationID != a.ID || doc.Manufacturer != w.Maker.Name || doc.IssuedOn != today.String() || len(doc.Destinations) != 1 ||
 			doc.Destinations[0] != "RU" || len(v) != 1 || v[0].VIN != a.Vehicle.VIN || v[0].Brand != "Testa" ||
 			v[0].RegistrationDate != recentReg.String() || len(v[0].Outlets) != 1 || v[0].Outlets[0].Provider != "Testa Rus Service" {
 			t.Fatalf("document = %s", got.Document)
 		}
 		wantCanonical(t, got.Document)
 
-		app, err := db.FindApplicationByID(ctx, w.expMember, a.ID)
+		app, err := db.FindApplicationByID(ctx, w.ExpMember, a.ID)
 		if err != nil || app.State != ucx.StateUnderReview || app.Version != a.Version+1 {
 			t.Fatalf("application after approval = %+v, %v; want under_review, one version on", app, err)
 		}
@@ -86,7 +86,7 @@ func TestApproveRequest_Refusals(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		_, r := w.awaiting(t)
+		_, r := w.Awaiting(t)
 		tests := []struct {
 			name    string
 			p       *ucx.Principal
@@ -95,13 +95,13 @@ func TestApproveRequest_Refusals(t *testing.T) {
 			code    string
 			text    string
 		}{
-			{"another manufacturer", w.maker2Mem, r.Version, []int64{w.maker2RU}, ucx.ENOTFOUND, ""},
-			{"viewer", w.makerViewer, r.Version, []int64{w.makerRU}, ucx.EFORBIDDEN, ""},
-			{"the exporter", w.expMember, r.Version, []int64{w.makerRU}, ucx.EFORBIDDEN, ""},
-			{"stale version", w.makerMember, r.Version + 1, []int64{w.makerRU}, ucx.ECONFLICT, "reload"},
-			{"no outlets", w.makerMember, r.Version, nil, ucx.EINVALID, "RU"},
-			{"another maker's outlet", w.makerMember, r.Version, []int64{w.maker2RU}, ucx.EINVALID, "not one of your outlets"},
-			{"outlet in another country", w.makerMember, r.Version, []int64{w.makerKZ}, ucx.ERULE, "(R3)"},
+			{"another manufacturer", w.Maker2Mem, r.Version, []int64{w.Maker2RU}, ucx.ENOTFOUND, ""},
+			{"viewer", w.MakerViewer, r.Version, []int64{w.MakerRU}, ucx.EFORBIDDEN, ""},
+			{"the exporter", w.ExpMember, r.Version, []int64{w.MakerRU}, ucx.EFORBIDDEN, ""},
+			{"stale version", w.MakerMember, r.Version + 1, []int64{w.MakerRU}, ucx.ECONFLICT, "reload"},
+			{"no outlets", w.MakerMember, r.Version, nil, ucx.EINVALID, "RU"},
+			{"another maker's outlet", w.MakerMember, r.Version, []int64{w.Maker2RU}, ucx.EINVALID, "not one of your outlets"},
+			{"outlet in another country", w.MakerMember, r.Version, []int64{w.MakerKZ}, ucx.ERULE, "(R3)"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -112,22 +112,22 @@ func TestApproveRequest_Refusals(t *testing.T) {
 				}
 			})
 		}
-		if got, _ := db.FindRequestByID(ctx, w.makerMember, r.ID); got.State != ucx.ConfirmationPending || got.Version != r.Version {
+		if got, _ := db.FindRequestByID(ctx, w.MakerMember, r.ID); got.State != ucx.ConfirmationPending || got.Version != r.Version {
 			t.Fatalf("request after refusals = %+v; want untouched", got)
 		}
 
 		t.Run("no outlet in the destination (R3)", func(t *testing.T) {
-			in := w.input(w.makerWMI, recentReg)
+			in := w.Input(w.MakerWMI, recentReg)
 			in.Destination, in.Submit = "AE", true
-			a := w.create(t, w.expMember, in)
-			rs, _, _ := db.FindRequests(ctx, w.makerMember, ucx.RequestFilter{State: ucx.ConfirmationPending})
+			a := w.Create(t, w.ExpMember, in)
+			rs, _, _ := db.FindRequests(ctx, w.MakerMember, ucx.RequestFilter{State: ucx.ConfirmationPending})
 			var req *ucx.ConfirmationRequest
 			for _, x := range rs {
 				if x.ApplicationID == a.ID {
 					req = x
 				}
 			}
-			_, err := db.ApproveRequest(ctx, w.makerMember, req.ID, req.Version, []int64{w.makerRU})
+			_, err := db.ApproveRequest(ctx, w.MakerMember, req.ID, req.Version, []int64{w.MakerRU})
 			wantCode(t, err, ucx.ERULE)
 			if !strings.Contains(ucx.ErrorMessage(err), "no outlet in AE (R3)") {
 				t.Errorf("message = %q", ucx.ErrorMessage(err))
@@ -140,37 +140,37 @@ func TestRefuseRequest(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		_, r := w.awaiting(t)
+		_, r := w.Awaiting(t)
 		for _, tc := range []struct{ code, text, field string }{
 			{"because", "", "code"},
 			{"other", " ", "text"},
 			{"other", strings.Repeat("x", 1001), "text"},
 		} {
-			_, err := db.RefuseRequest(ctx, w.makerMember, r.ID, r.Version, tc.code, tc.text)
+			_, err := db.RefuseRequest(ctx, w.MakerMember, r.ID, r.Version, tc.code, tc.text)
 			wantField(t, err, tc.field)
 		}
-		_, err := db.RefuseRequest(ctx, w.maker2Mem, r.ID, r.Version, "not_our_vehicle", "")
+		_, err := db.RefuseRequest(ctx, w.Maker2Mem, r.ID, r.Version, "not_our_vehicle", "")
 		wantCode(t, err, ucx.ENOTFOUND)
 
-		got, err := db.RefuseRequest(ctx, w.makerMember, r.ID, r.Version, "other", "the car was sold to a grey importer")
+		got, err := db.RefuseRequest(ctx, w.MakerMember, r.ID, r.Version, "other", "the car was sold to a grey importer")
 		if err != nil || got.State != ucx.ConfirmationRefused || got.RefusalCode != "other" || got.AnsweredAt == nil {
 			t.Fatalf("refused = %+v, %v", got, err)
 		}
-		app, _ := db.FindApplicationByID(ctx, w.expMember, r.ApplicationID)
+		app, _ := db.FindApplicationByID(ctx, w.ExpMember, r.ApplicationID)
 		if app.State != ucx.StateRefused {
 			t.Errorf("application after refusal = %s, want refused", app.State)
 		}
-		evs, _ := db.Timeline(ctx, w.expMember, r.ApplicationID)
+		evs, _ := db.Timeline(ctx, w.ExpMember, r.ApplicationID)
 		last := evs[len(evs)-1]
 		if last.Action != "application.refused" || !strings.Contains(last.Note, "grey importer") {
 			t.Errorf("last event = %+v; want the refusal with the manufacturer's reason", last)
 		}
-		_, err = db.RefuseRequest(ctx, w.makerMember, r.ID, got.Version, "other", "again")
+		_, err = db.RefuseRequest(ctx, w.MakerMember, r.ID, got.Version, "other", "again")
 		wantCode(t, err, ucx.ERULE)
 		// The exporter may file the VIN again.
-		in := w.input(w.makerWMI, recentReg)
+		in := w.Input(w.MakerWMI, recentReg)
 		in.Vehicle.VIN = r.VIN
-		w.create(t, w.expMember, in)
+		w.Create(t, w.ExpMember, in)
 	})
 }
 
@@ -178,40 +178,40 @@ func TestFindRequests_InboxIsTheManufacturersOwnOldestFirst(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		_, r1 := w.awaiting(t)
-		_, r2 := w.awaiting(t)
-		in := w.input(w.maker2WMI, recentReg)
+		_, r1 := w.Awaiting(t)
+		_, r2 := w.Awaiting(t)
+		in := w.Input(w.Maker2WMI, recentReg)
 		in.Submit = true
-		w.create(t, w.exp2Member, in)
+		w.Create(t, w.Exp2Member, in)
 
-		got, total, err := db.FindRequests(ctx, w.makerViewer, ucx.RequestFilter{})
+		got, total, err := db.FindRequests(ctx, w.MakerViewer, ucx.RequestFilter{})
 		if err != nil || total != 2 || len(got) != 2 || got[0].ID != r1.ID || got[1].ID != r2.ID {
 			t.Fatalf("inbox = %v (total %d), %v; want r1, r2", got, total, err)
 		}
-		got, total, err = db.FindRequests(ctx, w.maker2Mem, ucx.RequestFilter{})
-		if err != nil || total != 1 || got[0].ManufacturerID != w.maker2.ID {
+		got, total, err = db.FindRequests(ctx, w.Maker2Mem, ucx.RequestFilter{})
+		if err != nil || total != 1 || got[0].ManufacturerID != w.Maker2.ID {
 			t.Errorf("maker2's inbox = %v", got)
 		}
-		got, total, err = db.FindRequests(ctx, w.expMember, ucx.RequestFilter{})
+		got, total, err = db.FindRequests(ctx, w.ExpMember, ucx.RequestFilter{})
 		if err != nil || total != 2 || got[0].ID != r2.ID {
 			t.Errorf("the exporter's requests = %v; want its two, newest first", got)
 		}
-		if _, total, err = db.FindRequests(ctx, w.authViewer, ucx.RequestFilter{State: ucx.ConfirmationPending}); err != nil || total != 3 {
+		if _, total, err = db.FindRequests(ctx, w.AuthViewer, ucx.RequestFilter{State: ucx.ConfirmationPending}); err != nil || total != 3 {
 			t.Errorf("the authority sees %d pending requests, want 3 (%v)", total, err)
 		}
-		if _, _, err := db.FindRequests(ctx, w.operatorAdmin, ucx.RequestFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+		if _, _, err := db.FindRequests(ctx, w.OperatorAdmin, ucx.RequestFilter{}); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Errorf("operator: %v, want EFORBIDDEN", err)
 		}
-		if _, _, err := db.FindRequests(ctx, w.makerMember, ucx.RequestFilter{State: "lost"}); ucx.ErrorCode(err) != ucx.EINVALID {
+		if _, _, err := db.FindRequests(ctx, w.MakerMember, ucx.RequestFilter{State: "lost"}); ucx.ErrorCode(err) != ucx.EINVALID {
 			t.Errorf("bad state: %v, want EINVALID", err)
 		}
 		// Through its request, the manufacturer reads the application, and
 		// nothing else of the exporter's.
-		if _, err := db.FindApplicationByID(ctx, w.makerMember, r1.ApplicationID); err != nil {
+		if _, err := db.FindApplicationByID(ctx, w.MakerMember, r1.ApplicationID); err != nil {
 			t.Errorf("manufacturer reading an application it was asked about: %v", err)
 		}
-		draft := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
-		if _, err := db.FindApplicationByID(ctx, w.makerMember, draft.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		draft := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
+		if _, err := db.FindApplicationByID(ctx, w.MakerMember, draft.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 			t.Errorf("manufacturer reading an application it was not asked about: %v, want ENOTFOUND", err)
 		}
 	})
@@ -222,17 +222,17 @@ func TestConcurrentAnswersToOneRequest_ExactlyOneWins(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		for round := range 5 {
-			_, r := w.awaiting(t)
+			_, r := w.Awaiting(t)
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				_, errs[0] = db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU})
+				_, errs[0] = db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU})
 			}()
 			go func() {
 				defer wg.Done()
-				_, errs[1] = db.RefuseRequest(ctx, w.users["maker.admin"], r.ID, r.Version, "no_service_network", "")
+				_, errs[1] = db.RefuseRequest(ctx, w.Users["maker.admin"], r.ID, r.Version, "no_service_network", "")
 			}()
 			wg.Wait()
 			won := 0
@@ -248,8 +248,8 @@ func TestConcurrentAnswersToOneRequest_ExactlyOneWins(t *testing.T) {
 			if won != 1 {
 				t.Fatalf("round %d: %d answers won (%v); want exactly one", round, won, errs)
 			}
-			got, _ := db.FindRequestByID(ctx, w.makerMember, r.ID)
-			app, _ := db.FindApplicationByID(ctx, w.expMember, r.ApplicationID)
+			got, _ := db.FindRequestByID(ctx, w.MakerMember, r.ID)
+			app, _ := db.FindApplicationByID(ctx, w.ExpMember, r.ApplicationID)
 			if (got.State == ucx.ConfirmationApproved) != (app.State == ucx.StateUnderReview) || got.Version != r.Version+1 {
 				t.Errorf("round %d: request %s v%d, application %s; want them to agree", round, got.State, got.Version, app.State)
 			}
@@ -262,21 +262,21 @@ func TestApproveAgainstWithdraw_ExactlyOneWins(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		for round := range 5 {
-			a, r := w.awaiting(t)
+			a, r := w.Awaiting(t)
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				_, errs[0] = db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU})
+				_, errs[0] = db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU})
 			}()
-			go func() { defer wg.Done(); _, errs[1] = db.WithdrawApplication(ctx, w.expMember, a.ID, a.Version) }()
+			go func() { defer wg.Done(); _, errs[1] = db.WithdrawApplication(ctx, w.ExpMember, a.ID, a.Version) }()
 			wg.Wait()
 			if (errs[0] == nil) == (errs[1] == nil) {
 				t.Fatalf("round %d: approve %v, withdraw %v; want exactly one to win", round, errs[0], errs[1])
 			}
-			got, _ := db.FindRequestByID(ctx, w.makerMember, r.ID)
-			app, _ := db.FindApplicationByID(ctx, w.expMember, a.ID)
+			got, _ := db.FindRequestByID(ctx, w.MakerMember, r.ID)
+			app, _ := db.FindApplicationByID(ctx, w.ExpMember, a.ID)
 			ok := got.State == ucx.ConfirmationApproved && app.State == ucx.StateUnderReview ||
 				got.State == ucx.ConfirmationVoid && app.State == ucx.StateWithdrawn
 			if !ok {

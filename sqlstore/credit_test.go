@@ -15,10 +15,10 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		exp := w.exporter.ID
+		exp := w.Exporter.ID
 		standing := func() ucx.Standing {
 			t.Helper()
-			o, err := db.FindOrgByID(ctx, w.authMember, exp)
+			o, err := db.FindOrgByID(ctx, w.AuthMember, exp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -27,19 +27,19 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 
 		// Refusals first: none of them writes.
 		before := count(t, db, "credit_events")
-		wantCode(t, db.RecordCreditEvent(ctx, w.expMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.EFORBIDDEN)
-		wantCode(t, db.RecordCreditEvent(ctx, w.authViewer, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.EFORBIDDEN)
-		wantField(t, db.RecordCreditEvent(ctx, w.authMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", OccurredOn: today}), "evidence")
-		wantField(t, db.RecordCreditEvent(ctx, w.authMember, &ucx.CreditEvent{ExporterID: exp, Code: "no_such", Evidence: "x", OccurredOn: today}), "code")
-		wantField(t, db.RecordCreditEvent(ctx, w.authMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today.AddDays(1)}), "occurred_on")
-		wantCode(t, db.RecordCreditEvent(ctx, w.authMember, &ucx.CreditEvent{ExporterID: w.maker.ID, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.ERULE)
+		wantCode(t, db.RecordCreditEvent(ctx, w.ExpMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.EFORBIDDEN)
+		wantCode(t, db.RecordCreditEvent(ctx, w.AuthViewer, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.EFORBIDDEN)
+		wantField(t, db.RecordCreditEvent(ctx, w.AuthMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", OccurredOn: today}), "evidence")
+		wantField(t, db.RecordCreditEvent(ctx, w.AuthMember, &ucx.CreditEvent{ExporterID: exp, Code: "no_such", Evidence: "x", OccurredOn: today}), "code")
+		wantField(t, db.RecordCreditEvent(ctx, w.AuthMember, &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "x", OccurredOn: today.AddDays(1)}), "occurred_on")
+		wantCode(t, db.RecordCreditEvent(ctx, w.AuthMember, &ucx.CreditEvent{ExporterID: w.Maker.ID, Code: "false_information", Evidence: "x", OccurredOn: today}), ucx.ERULE)
 		if n := count(t, db, "credit_events"); n != before {
 			t.Fatalf("refused events wrote %d rows", n-before)
 		}
 
 		// false_information (6) on 2025-06-01: score 6 → rectification.
 		ev := &ucx.CreditEvent{ExporterID: exp, Code: "false_information", Evidence: "forged invoice", OccurredOn: ucx.MustDate(2025, 6, 1)}
-		if err := db.RecordCreditEvent(ctx, w.authMember, ev); err != nil {
+		if err := db.RecordCreditEvent(ctx, w.AuthMember, ev); err != nil {
 			t.Fatal(err)
 		}
 		if ev.Weight != 6 || standing() != ucx.StandingRectification {
@@ -47,7 +47,7 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 		}
 		// An event older than the window does not count: 2025-03-10 is
 		// exactly 365 days before today.
-		if err := db.RecordCreditEvent(ctx, w.authMember, &ucx.CreditEvent{ExporterID: exp, Code: "quality_assurance_failure", Evidence: "old", OccurredOn: ucx.MustDate(2025, 3, 10)}); err != nil {
+		if err := db.RecordCreditEvent(ctx, w.AuthMember, &ucx.CreditEvent{ExporterID: exp, Code: "quality_assurance_failure", Evidence: "old", OccurredOn: ucx.MustDate(2025, 3, 10)}); err != nil {
 			t.Fatal(err)
 		}
 		// Four wrong filings seen by ucx (1 each): 6+4 = 10 → suspended.
@@ -59,7 +59,7 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 		if s := standing(); s != ucx.StandingSuspended {
 			t.Fatalf("standing %s, want suspended at score 10", s)
 		}
-		rep, err := db.CreditStanding(ctx, w.expMember, exp)
+		rep, err := db.CreditStanding(ctx, w.ExpMember, exp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 		if !rep.Contributing[0].Automatic || rep.Contributing[4].Automatic {
 			t.Fatalf("automatic flags wrong: %+v", rep.Contributing)
 		}
-		_, err = db.CreditStanding(ctx, w.exp2Member, exp)
+		_, err = db.CreditStanding(ctx, w.Exp2Member, exp)
 		wantCode(t, err, ucx.ENOTFOUND)
 
 		// Naming: 4 wrong filings in March ≥ 3.
@@ -87,20 +87,20 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 		}
 
 		// Override, confirm refused while overridden, clear.
-		rep, err = db.DecideStanding(ctx, w.authMember, exp, ucx.StandingDecision{Action: "override", Standing: ucx.StandingWarned, Reason: "rectified on site"})
+		rep, err = db.DecideStanding(ctx, w.AuthMember, exp, ucx.StandingDecision{Action: "override", Standing: ucx.StandingWarned, Reason: "rectified on site"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rep.Standing != ucx.StandingWarned || rep.Computed != ucx.StandingSuspended || standing() != ucx.StandingWarned {
 			t.Fatalf("after override: %s (computed %s)", rep.Standing, rep.Computed)
 		}
-		_, err = db.DecideStanding(ctx, w.authMember, exp, ucx.StandingDecision{Action: "confirm", Reason: "ok"})
+		_, err = db.DecideStanding(ctx, w.AuthMember, exp, ucx.StandingDecision{Action: "confirm", Reason: "ok"})
 		wantCode(t, err, ucx.ERULE)
-		_, err = db.DecideStanding(ctx, w.authMember, exp, ucx.StandingDecision{Action: "override", Standing: "bad", Reason: "x"})
+		_, err = db.DecideStanding(ctx, w.AuthMember, exp, ucx.StandingDecision{Action: "override", Standing: "bad", Reason: "x"})
 		wantField(t, err, "standing")
-		_, err = db.DecideStanding(ctx, w.expAdmin, exp, ucx.StandingDecision{Action: "clear", Reason: "x"})
+		_, err = db.DecideStanding(ctx, w.ExpAdmin, exp, ucx.StandingDecision{Action: "clear", Reason: "x"})
 		wantCode(t, err, ucx.EFORBIDDEN)
-		if _, err = db.DecideStanding(ctx, w.authMember, exp, ucx.StandingDecision{Action: "clear", Reason: "back to the record"}); err != nil {
+		if _, err = db.DecideStanding(ctx, w.AuthMember, exp, ucx.StandingDecision{Action: "clear", Reason: "back to the record"}); err != nil {
 			t.Fatal(err)
 		}
 		if s := standing(); s != ucx.StandingSuspended {
@@ -109,19 +109,19 @@ func TestCredit_ThresholdsOverridesAndNaming(t *testing.T) {
 
 		// The exporter appeals; the authority annuls the false
 		// information: 4 left → warned.
-		if _, err := db.AppealCreditEvent(ctx, w.expMember, ev.ID, "the invoice was genuine", true); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+		if _, err := db.AppealCreditEvent(ctx, w.ExpMember, ev.ID, "the invoice was genuine", true); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Fatalf("exporter annulling: %v", err)
 		}
-		if e, err := db.AppealCreditEvent(ctx, w.expMember, ev.ID, "the invoice was genuine", false); err != nil || e.AppealNote == "" {
+		if e, err := db.AppealCreditEvent(ctx, w.ExpMember, ev.ID, "the invoice was genuine", false); err != nil || e.AppealNote == "" {
 			t.Fatalf("appeal: %v", err)
 		}
-		if _, err := db.AppealCreditEvent(ctx, w.authMember, ev.ID, "appeal upheld", true); err != nil {
+		if _, err := db.AppealCreditEvent(ctx, w.AuthMember, ev.ID, "appeal upheld", true); err != nil {
 			t.Fatal(err)
 		}
 		if s := standing(); s != ucx.StandingWarned {
 			t.Fatalf("after annulment: %s, want warned (score 4)", s)
 		}
-		rep, _ = db.CreditStanding(ctx, w.authViewer, exp)
+		rep, _ = db.CreditStanding(ctx, w.AuthViewer, exp)
 		// rectification → suspended → warned (override) → suspended (clear) → warned.
 		want := []string{"credit.standing:rectification_ordered", "credit.standing:suspended", "credit.override:warned", "credit.standing:warned",
 			"credit.clear_override:suspended", "credit.standing:suspended", "credit.standing:warned"}
@@ -149,13 +149,13 @@ func TestCredit_SetStandingIsKeptAsOverride(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		if _, err := db.SetStanding(ctx, w.authMember, w.exporter.ID, ucx.StandingSuspended, "by hand"); err != nil {
+		if _, err := db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, ucx.StandingSuspended, "by hand"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordWrongFiling(ctx, w.exporter.ID, 0, ""); err != nil {
+		if err := db.RecordWrongFiling(ctx, w.Exporter.ID, 0, ""); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := db.CreditStanding(ctx, w.expViewer, w.exporter.ID)
+		rep, err := db.CreditStanding(ctx, w.ExpViewer, w.Exporter.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestCredit_WhatIfNeverWrites(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		for i := 0; i < 4; i++ {
-			if err := db.RecordWrongFiling(ctx, w.exporter.ID, 0, ""); err != nil {
+			if err := db.RecordWrongFiling(ctx, w.Exporter.ID, 0, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -181,8 +181,8 @@ func TestCredit_WhatIfNeverWrites(t *testing.T) {
 		for _, tb := range tables {
 			before[tb] = count(t, db, tb)
 		}
-		o, _ := db.FindOrgByID(ctx, w.authMember, w.exporter.ID)
-		rows, err := db.WhatIf(ctx, w.authViewer, ucx.StandingThresholds{WindowDays: 30, Warned: 1, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.Date{})
+		o, _ := db.FindOrgByID(ctx, w.AuthMember, w.Exporter.ID)
+		rows, err := db.WhatIf(ctx, w.AuthViewer, ucx.StandingThresholds{WindowDays: 30, Warned: 1, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.Date{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,29 +190,29 @@ func TestCredit_WhatIfNeverWrites(t *testing.T) {
 		for _, r := range rows {
 			got[r.ExporterID] = *r
 		}
-		if r := got[w.exporter.ID]; r.Score != 4 || r.WouldBe != ucx.StandingSuspended || r.Current != ucx.StandingWarned || !r.Changes {
+		if r := got[w.Exporter.ID]; r.Score != 4 || r.WouldBe != ucx.StandingSuspended || r.Current != ucx.StandingWarned || !r.Changes {
 			t.Fatalf("exporter: %+v", r)
 		}
-		if r := got[w.exporter2.ID]; r.Score != 0 || r.WouldBe != ucx.StandingNormal || r.Changes {
+		if r := got[w.Exporter2.ID]; r.Score != 0 || r.WouldBe != ucx.StandingNormal || r.Changes {
 			t.Fatalf("exporter2: %+v", r)
 		}
 		// 2027-04-01: the March events have left a 30-day window.
-		rows, _ = db.WhatIf(ctx, w.authViewer, ucx.StandingThresholds{WindowDays: 30, Warned: 1, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.MustDate(2026, 4, 10))
+		rows, _ = db.WhatIf(ctx, w.AuthViewer, ucx.StandingThresholds{WindowDays: 30, Warned: 1, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.MustDate(2026, 4, 10))
 		for _, r := range rows {
 			if r.Score != 0 {
 				t.Fatalf("on 2026-04-10: %+v", r)
 			}
 		}
-		_, err = db.WhatIf(ctx, w.expAdmin, ucx.DefaultStandingThresholds, ucx.Date{})
+		_, err = db.WhatIf(ctx, w.ExpAdmin, ucx.DefaultStandingThresholds, ucx.Date{})
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.WhatIf(ctx, w.authMember, ucx.StandingThresholds{WindowDays: 30, Warned: 5, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.Date{})
+		_, err = db.WhatIf(ctx, w.AuthMember, ucx.StandingThresholds{WindowDays: 30, Warned: 5, Rectification: 2, Suspended: 3, NamingCount: 1}, ucx.Date{})
 		wantCode(t, err, ucx.EINVALID)
 		for _, tb := range tables {
 			if n := count(t, db, tb); n != before[tb] {
 				t.Errorf("what-if changed %s: %d → %d rows", tb, before[tb], n)
 			}
 		}
-		if o2, _ := db.FindOrgByID(ctx, w.authMember, w.exporter.ID); o2.Standing != o.Standing {
+		if o2, _ := db.FindOrgByID(ctx, w.AuthMember, w.Exporter.ID); o2.Standing != o.Standing {
 			t.Errorf("what-if changed the standing: %s → %s", o.Standing, o2.Standing)
 		}
 	})
@@ -223,7 +223,7 @@ func TestNegativeList_ProvisionalAndOperatorEdits(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		list, err := db.NegativeList(ctx, w.expViewer)
+		list, err := db.NegativeList(ctx, w.ExpViewer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,15 +231,15 @@ func TestNegativeList_ProvisionalAndOperatorEdits(t *testing.T) {
 			t.Fatalf("shipped list: %d items, first %+v", len(list), list[0])
 		}
 		item := &ucx.NegativeItem{Code: "wrong_filing", DescriptionZH: "申报数据不一致", DescriptionEN: "wrong filing", Weight: 2, Source: "MOFCOM list 2026"}
-		wantCode(t, db.PutNegativeItem(ctx, w.authMember, item), ucx.EFORBIDDEN)
-		wantField(t, db.PutNegativeItem(ctx, w.operatorAdmin, &ucx.NegativeItem{Code: "Bad Code", DescriptionZH: "x", DescriptionEN: "x"}), "code")
-		if err := db.PutNegativeItem(ctx, w.operatorAdmin, item); err != nil {
+		wantCode(t, db.PutNegativeItem(ctx, w.AuthMember, item), ucx.EFORBIDDEN)
+		wantField(t, db.PutNegativeItem(ctx, w.OperatorAdmin, &ucx.NegativeItem{Code: "Bad Code", DescriptionZH: "x", DescriptionEN: "x"}), "code")
+		if err := db.PutNegativeItem(ctx, w.OperatorAdmin, item); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordWrongFiling(ctx, w.exporter.ID, 0, ""); err != nil {
+		if err := db.RecordWrongFiling(ctx, w.Exporter.ID, 0, ""); err != nil {
 			t.Fatal(err)
 		}
-		evs, _ := db.FindCreditEvents(ctx, w.expViewer, w.exporter.ID)
+		evs, _ := db.FindCreditEvents(ctx, w.ExpViewer, w.Exporter.ID)
 		if len(evs) != 1 || evs[0].Weight != 2 {
 			t.Fatalf("event after reweighting: %+v", evs)
 		}
@@ -253,15 +253,15 @@ func TestCredit_OnlyExportersHaveARecord(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		for _, o := range []*ucx.Org{w.maker, w.customs, w.authority} {
-			if _, err := db.FindCreditEvents(ctx, w.authMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		for _, o := range []*ucx.Org{w.Maker, w.Customs, w.Authority} {
+			if _, err := db.FindCreditEvents(ctx, w.AuthMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 				t.Errorf("events of %s (%s): %v, want not_found", o.Name, o.Kind, err)
 			}
-			if _, err := db.CreditStanding(ctx, w.authMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+			if _, err := db.CreditStanding(ctx, w.AuthMember, o.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 				t.Errorf("standing of %s (%s): %v, want not_found", o.Name, o.Kind, err)
 			}
 		}
-		if evs, err := db.FindCreditEvents(ctx, w.authMember, w.exporter.ID); err != nil || evs == nil {
+		if evs, err := db.FindCreditEvents(ctx, w.AuthMember, w.Exporter.ID); err != nil || evs == nil {
 			t.Errorf("an exporter's events: %v, %v; want a list", evs, err)
 		}
 	})

@@ -43,26 +43,26 @@ func TestDocumentLeaves_RolledBackDocumentLeavesNoLeaf(t *testing.T) {
 		w := newWorld(t, db)
 		sealing(t, w)
 		ctx := context.Background()
-		_, r := w.awaiting(t)
-		doc, err := db.ConfirmationToSeal(ctx, w.makerMember, r.ID, []int64{w.makerRU})
+		_, r := w.Awaiting(t)
+		doc, err := db.ConfirmationToSeal(ctx, w.MakerMember, r.ID, []int64{w.MakerRU})
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := seal.DigestOf(doc)
 		if err := db.Update(ctx, "test", func(tx *sqlstore.Tx) error {
 			_, err := tx.Exec(ctx, "INSERT INTO documents (digest, kind, entity_id, org_id, envelope, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-				d.String()[len("sha256:"):], ucx.DocConfirmation, r.ID, w.maker.ID, []byte("{}"), 0)
+				d.String()[len("sha256:"):], ucx.DocConfirmation, r.ID, w.Maker.ID, []byte("{}"), 0)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}); err == nil {
+		if _, err := db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}); err == nil {
 			t.Fatal("the approval succeeded over a clashing document row")
 		}
 		if cp, leaves := logged(t, db); cp.Size != 0 || len(leaves) != 0 {
 			t.Fatalf("after the rolled-back approval the log has %d leaves, want 0", cp.Size)
 		}
-		if got, err := db.FindRequestByID(ctx, w.makerMember, r.ID); err != nil || got.State != ucx.ConfirmationPending {
+		if got, err := db.FindRequestByID(ctx, w.MakerMember, r.ID); err != nil || got.State != ucx.ConfirmationPending {
 			t.Fatalf("request after the failed approval: %+v, %v", got, err)
 		}
 		// Nothing was consumed: with the clash gone the approval gets leaf 0.
@@ -72,7 +72,7 @@ func TestDocumentLeaves_RolledBackDocumentLeavesNoLeaf(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}); err != nil {
+		if _, err := db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}); err != nil {
 			t.Fatal(err)
 		}
 		idx, _, err := db.DocumentLeaf(ctx, d.String())
@@ -90,7 +90,7 @@ func TestDocumentLeaves_ApproveIssueRevokeAreLoggedNamingTheirOrgs(t *testing.T)
 		w := newWorld(t, db)
 		sealing(t, w)
 		ctx := context.Background()
-		l := w.licensed(t)
+		l := w.Licensed(t)
 		lic, err := db.DocumentFor(ctx, ucx.DocLicence, l.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func TestDocumentLeaves_ApproveIssueRevokeAreLoggedNamingTheirOrgs(t *testing.T)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, err := db.RevokeDocument(ctx, w.authMember, lic.Digest, "issued in error", nil)
+		rec, err := db.RevokeDocument(ctx, w.AuthMember, lic.Digest, "issued in error", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,9 +108,9 @@ func TestDocumentLeaves_ApproveIssueRevokeAreLoggedNamingTheirOrgs(t *testing.T)
 			t.Fatalf("%d leaves for %d confirmations, a licence and a revocation: %+v", len(leaves), len(l.ConfirmationIDs), leaves)
 		}
 		want := []sqlstore.DocumentLeafEntry{
-			{Kind: ucx.DocConfirmation, Digest: conf.Digest, OrgID: w.maker.ID, OrgName: w.maker.Name, Orgs: []int64{w.exporter.ID}, EntityID: l.ConfirmationIDs[0]},
-			{Kind: ucx.DocLicence, Digest: lic.Digest, OrgID: w.authority.ID, OrgName: w.authority.Name, Orgs: sorted(w.exporter.ID, w.maker.ID), EntityID: l.ID},
-			{Kind: ucx.DocRevocation, Digest: rec.Digest, OrgID: w.authority.ID, OrgName: w.authority.Name, Orgs: sorted(w.exporter.ID, w.maker.ID), EntityID: l.ID, Revokes: lic.Digest},
+			{Kind: ucx.DocConfirmation, Digest: conf.Digest, OrgID: w.Maker.ID, OrgName: w.Maker.Name, Orgs: []int64{w.Exporter.ID}, EntityID: l.ConfirmationIDs[0]},
+			{Kind: ucx.DocLicence, Digest: lic.Digest, OrgID: w.Authority.ID, OrgName: w.Authority.Name, Orgs: sorted(w.Exporter.ID, w.Maker.ID), EntityID: l.ID},
+			{Kind: ucx.DocRevocation, Digest: rec.Digest, OrgID: w.Authority.ID, OrgName: w.Authority.Name, Orgs: sorted(w.Exporter.ID, w.Maker.ID), EntityID: l.ID, Revokes: lic.Digest},
 		}
 		for i, got := range leaves {
 			g := *got

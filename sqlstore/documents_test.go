@@ -21,11 +21,11 @@ import (
 func sealing(t *testing.T, w *world) {
 	t.Helper()
 	ctx := context.Background()
-	if err := w.db.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
+	if err := w.DB.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
 		t.Fatal(err)
 	}
 	for _, who := range []string{"maker.admin", "authority.admin"} {
-		if _, err := w.db.CreateCustodialKey(ctx, w.users[who], "", time.Time{}); err != nil {
+		if _, err := w.DB.CreateCustodialKey(ctx, w.Users[who], "", time.Time{}); err != nil {
 			t.Fatalf("custodial key for %s: %v", who, err)
 		}
 	}
@@ -59,21 +59,21 @@ func TestSealedDocuments_ConfirmationAndLicenceVerifyOffline(t *testing.T) {
 		w := newWorld(t, db)
 		sealing(t, w)
 		ctx := context.Background()
-		l := w.licensed(t)
+		l := w.Licensed(t)
 
 		lic, err := db.DocumentFor(ctx, ucx.DocLicence, l.ID)
 		if err != nil {
 			t.Fatalf("the licence has no sealed document: %v", err)
 		}
-		r := verifyOffline(t, db, lic.Envelope, seal.Options{RequireOrgs: []string{orgID(w.authority)}})
-		if !r.OK() || !bytes.Equal(r.Document, l.Document) || lic.OrgID != w.authority.ID {
+		r := verifyOffline(t, db, lic.Envelope, seal.Options{RequireOrgs: []string{orgID(w.Authority)}})
+		if !r.OK() || !bytes.Equal(r.Document, l.Document) || lic.OrgID != w.Authority.ID {
 			t.Fatalf("licence verification: %+v (org %d)", r, lic.OrgID)
 		}
 		conf, err := db.DocumentFor(ctx, ucx.DocConfirmation, l.ConfirmationIDs[0])
 		if err != nil {
 			t.Fatalf("the confirmation has no sealed document: %v", err)
 		}
-		r = verifyOffline(t, db, conf.Envelope, seal.Options{RequireOrgs: []string{orgID(w.maker)}})
+		r = verifyOffline(t, db, conf.Envelope, seal.Options{RequireOrgs: []string{orgID(w.Maker)}})
 		if !r.OK() {
 			t.Fatalf("confirmation verification: %+v", r)
 		}
@@ -93,7 +93,7 @@ func TestSealedDocuments_ConfirmationAndLicenceVerifyOffline(t *testing.T) {
 				Outlets []struct{ Country string }
 			} `json:"vehicles"`
 		}
-		if err := json.Unmarshal(r.Document, &c); err != nil || c.Manufacturer != w.maker.Name || len(c.Vehicles) != 1 ||
+		if err := json.Unmarshal(r.Document, &c); err != nil || c.Manufacturer != w.Maker.Name || len(c.Vehicles) != 1 ||
 			len(c.Vehicles[0].Outlets) != 1 || c.Vehicles[0].Outlets[0].Country != "RU" {
 			t.Fatalf("confirmation document = %s", r.Document)
 		}
@@ -112,8 +112,8 @@ func TestSealedDocuments_ApproveWithoutAKeyIsRefusedAndWritesNothing(t *testing.
 		if err := db.UseKEK(context.Background(), sqlstore.NewKEK()); err != nil {
 			t.Fatal(err)
 		}
-		_, r := w.awaiting(t)
-		_, err := db.ApproveRequest(context.Background(), w.makerMember, r.ID, r.Version, []int64{w.makerRU})
+		_, r := w.Awaiting(t)
+		_, err := db.ApproveRequest(context.Background(), w.MakerMember, r.ID, r.Version, []int64{w.MakerRU})
 		wantCode(t, err, ucx.ERULE)
 		if n := count(t, db, "documents"); n != 0 {
 			t.Fatalf("%d documents after a refused approval", n)
@@ -129,7 +129,7 @@ func TestSealedDocuments_CustodialKeyIsEncryptedAtRest(t *testing.T) {
 		if err := db.UseKEK(ctx, kek); err != nil {
 			t.Fatal(err)
 		}
-		k, err := db.CreateCustodialKey(ctx, w.users["maker.admin"], string(seal.SM2), time.Time{})
+		k, err := db.CreateCustodialKey(ctx, w.Users["maker.admin"], string(seal.SM2), time.Time{})
 		if err != nil || !k.Custodial || k.Alg != string(seal.SM2) || strings.Contains(k.PublicKeyPEM, "PRIVATE") {
 			t.Fatalf("CreateCustodialKey = %+v, %v", k, err)
 		}
@@ -160,9 +160,9 @@ func TestSealedDocuments_CustodialKeyIsEncryptedAtRest(t *testing.T) {
 			t.Fatalf("the right KEK is refused: %v", err)
 		}
 		// Only admins of sealing organisations manage keys.
-		_, err = db.CreateCustodialKey(ctx, w.makerMember, "", time.Time{})
+		_, err = db.CreateCustodialKey(ctx, w.MakerMember, "", time.Time{})
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.CreateCustodialKey(ctx, w.users["exporter.admin"], "", time.Time{})
+		_, err = db.CreateCustodialKey(ctx, w.Users["exporter.admin"], "", time.Time{})
 		wantCode(t, err, ucx.EFORBIDDEN)
 	})
 }
@@ -183,7 +183,7 @@ func nonCustodial(t *testing.T, w *world, admin string) *seal.PrivateKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := w.db.RegisterKey(context.Background(), w.users[admin], string(priv.Public().MarshalPEM()), testNow.AddDate(1, 0, 0))
+	k, err := w.DB.RegisterKey(context.Background(), w.Users[admin], string(priv.Public().MarshalPEM()), testNow.AddDate(1, 0, 0))
 	if err != nil || k.Custodial || k.ID != priv.Public().ID() {
 		t.Fatalf("RegisterKey = %+v, %v", k, err)
 	}
@@ -212,19 +212,19 @@ func TestSealedDocuments_NonCustodialRoundTripAndRefusals(t *testing.T) {
 		}
 		key := nonCustodial(t, w, "maker.admin")
 		other := nonCustodial(t, w, "maker2.admin")
-		_, r := w.awaiting(t)
-		tbs, err := db.ConfirmationToSeal(ctx, w.makerMember, r.ID, []int64{w.makerRU})
+		_, r := w.Awaiting(t)
+		tbs, err := db.ConfirmationToSeal(ctx, w.MakerMember, r.ID, []int64{w.MakerRU})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := seal.CheckCanonical(tbs); err != nil {
 			t.Fatalf("the document to seal is not canonical: %v", err)
 		}
-		me := orgID(w.maker)
+		me := orgID(w.Maker)
 
 		refused := func(name string, env []byte, want error) {
 			t.Helper()
-			_, err := db.ApproveRequestSealed(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}, env)
+			_, err := db.ApproveRequestSealed(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}, env)
 			caused := errors.Is(err, want)
 			if want == nil {
 				caused = sqlstore.ErrDocumentMismatch(err)
@@ -239,7 +239,7 @@ func TestSealedDocuments_NonCustodialRoundTripAndRefusals(t *testing.T) {
 			t.Fatal("test document unchanged")
 		}
 		refused("another document", sealWith(t, key, me, other3, testNow), nil) // document_mismatch
-		refused("another organisation's key", sealWith(t, other, orgID(w.maker2), tbs, testNow), seal.ReasonMissingSeal)
+		refused("another organisation's key", sealWith(t, other, orgID(w.Maker2), tbs, testNow), seal.ReasonMissingSeal)
 		refused("another organisation's key claimed as ours", sealWith(t, other, me, tbs, testNow), seal.ReasonWrongOrg)
 		tampered := bytes.Replace(sealWith(t, key, me, tbs, testNow), []byte(`"RU"`), []byte(`"KZ"`), 1)
 		refused("tampered envelope", tampered, seal.ReasonTampered)
@@ -247,7 +247,7 @@ func TestSealedDocuments_NonCustodialRoundTripAndRefusals(t *testing.T) {
 		refused("unregistered key", sealWith(t, stranger, me, tbs, testNow), seal.ReasonUnknownKey)
 		revoked := nonCustodial(t, w, "maker.admin")
 		db.Now = func() time.Time { return testNow.Add(time.Hour) }
-		if _, err := db.RevokeKey(ctx, w.users["maker.admin"], revoked.Public().ID(), "laptop stolen"); err != nil {
+		if _, err := db.RevokeKey(ctx, w.Users["maker.admin"], revoked.Public().ID(), "laptop stolen"); err != nil {
 			t.Fatal(err)
 		}
 		// Back-dated to before the revocation: judged when received.
@@ -258,7 +258,7 @@ func TestSealedDocuments_NonCustodialRoundTripAndRefusals(t *testing.T) {
 		}
 
 		env := sealWith(t, key, me, tbs, testNow)
-		cr, err := db.ApproveRequestSealed(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}, env)
+		cr, err := db.ApproveRequestSealed(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}, env)
 		if err != nil || cr.State != ucx.ConfirmationApproved || !bytes.Equal(cr.Document, tbs) {
 			t.Fatalf("approve with envelope = %+v, %v", cr, err)
 		}
@@ -272,16 +272,16 @@ func TestSealedDocuments_NonCustodialRoundTripAndRefusals(t *testing.T) {
 
 		// Revoking the key later leaves the earlier seal valid.
 		db.Now = func() time.Time { return testNow.Add(time.Hour) }
-		if _, err := db.RevokeKey(ctx, w.users["maker.admin"], key.Public().ID(), "rotated"); err != nil {
+		if _, err := db.RevokeKey(ctx, w.Users["maker.admin"], key.Public().ID(), "rotated"); err != nil {
 			t.Fatal(err)
 		}
 		rep := verifyOffline(t, db, env, seal.Options{})
 		if !rep.OK() || !strings.Contains(rep.Status.Detail, "stays valid") {
 			t.Fatalf("after a later key revocation: %+v", rep)
 		}
-		_, err = db.RevokeKey(ctx, w.users["maker.admin"], key.Public().ID(), "again")
+		_, err = db.RevokeKey(ctx, w.Users["maker.admin"], key.Public().ID(), "again")
 		wantCode(t, err, ucx.ERULE)
-		_, err = db.RevokeKey(ctx, w.users["maker2.admin"], key.Public().ID(), "not yours")
+		_, err = db.RevokeKey(ctx, w.Users["maker2.admin"], key.Public().ID(), "not yours")
 		wantCode(t, err, ucx.ENOTFOUND)
 	})
 }
@@ -292,22 +292,22 @@ func TestSealedDocuments_NonCustodialLicence(t *testing.T) {
 		sealing(t, w)
 		ctx := context.Background()
 		key := nonCustodial(t, w, "authority.admin")
-		a := w.underReview(t)
-		tbs, err := db.LicenceToSeal(ctx, w.authMember, a.ID)
+		a := w.UnderReview(t)
+		tbs, err := db.LicenceToSeal(ctx, w.AuthMember, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Sealed yesterday evening, China time, sent today: still good.
 		db.Now = func() time.Time { return testNow.AddDate(0, 0, 1) }
-		env := sealWith(t, key, orgID(w.authority), tbs, testNow)
-		l, err := db.IssueLicenceSealed(ctx, w.authMember, a.ID, a.Version, env)
+		env := sealWith(t, key, orgID(w.Authority), tbs, testNow)
+		l, err := db.IssueLicenceSealed(ctx, w.AuthMember, a.ID, a.Version, env)
 		if err != nil || !bytes.Equal(l.Document, tbs) || l.IssuedOn != today {
 			t.Fatalf("IssueLicenceSealed = %+v, %v", l, err)
 		}
-		if rep := verifyOffline(t, db, env, seal.Options{RequireOrgs: []string{orgID(w.authority)}}); !rep.OK() {
+		if rep := verifyOffline(t, db, env, seal.Options{RequireOrgs: []string{orgID(w.Authority)}}); !rep.OK() {
 			t.Fatalf("offline verification: %+v", rep)
 		}
-		_, err = db.LicenceToSeal(ctx, w.authMember, a.ID)
+		_, err = db.LicenceToSeal(ctx, w.AuthMember, a.ID)
 		wantCode(t, err, ucx.ERULE)
 	})
 }
@@ -317,29 +317,29 @@ func TestSealedDocuments_RevocationIsSealedAndReportedWithItsTime(t *testing.T) 
 		w := newWorld(t, db)
 		sealing(t, w)
 		ctx := context.Background()
-		_, r := w.awaiting(t)
-		if _, err := db.ApproveRequest(ctx, w.makerMember, r.ID, r.Version, []int64{w.makerRU}); err != nil {
+		_, r := w.Awaiting(t)
+		if _, err := db.ApproveRequest(ctx, w.MakerMember, r.ID, r.Version, []int64{w.MakerRU}); err != nil {
 			t.Fatal(err)
 		}
 		d, err := db.DocumentFor(ctx, ucx.DocConfirmation, r.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.RevokeDocument(ctx, w.maker2Mem, d.Digest, "not ours", nil)
+		_, err = db.RevokeDocument(ctx, w.Maker2Mem, d.Digest, "not ours", nil)
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.RevokeDocument(ctx, w.makerViewer, d.Digest, "viewer", nil)
+		_, err = db.RevokeDocument(ctx, w.MakerViewer, d.Digest, "viewer", nil)
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.RevokeDocument(ctx, w.makerMember, d.Digest, " ", nil)
+		_, err = db.RevokeDocument(ctx, w.MakerMember, d.Digest, " ", nil)
 		wantField(t, err, "reason")
 
 		at := testNow.Add(2 * time.Hour)
 		db.Now = func() time.Time { return at }
-		rec, err := db.RevokeDocument(ctx, w.makerMember, d.Digest, "outlet closed", nil)
+		rec, err := db.RevokeDocument(ctx, w.MakerMember, d.Digest, "outlet closed", nil)
 		if err != nil || rec.Kind != ucx.DocRevocation || rec.Revokes != d.Digest {
 			t.Fatalf("RevokeDocument = %+v, %v", rec, err)
 		}
 		// The revocation record is itself a sealed document of the maker.
-		rep := verifyOffline(t, db, rec.Envelope, seal.Options{RequireOrgs: []string{orgID(w.maker)}})
+		rep := verifyOffline(t, db, rec.Envelope, seal.Options{RequireOrgs: []string{orgID(w.Maker)}})
 		if !rep.OK() || !bytes.Contains(rep.Document, []byte(d.Digest)) {
 			t.Fatalf("revocation record: %+v", rep)
 		}
@@ -352,9 +352,9 @@ func TestSealedDocuments_RevocationIsSealedAndReportedWithItsTime(t *testing.T) 
 		if err != nil || len(revs) != 1 || revs[0].Digest != rec.Digest {
 			t.Fatalf("Revocations = %+v, %v", revs, err)
 		}
-		_, err = db.RevokeDocument(ctx, w.makerMember, d.Digest, "again", nil)
+		_, err = db.RevokeDocument(ctx, w.MakerMember, d.Digest, "again", nil)
 		wantCode(t, err, ucx.ERULE)
-		_, err = db.RevokeDocument(ctx, w.makerMember, rec.Digest, "revoke the revocation", nil)
+		_, err = db.RevokeDocument(ctx, w.MakerMember, rec.Digest, "revoke the revocation", nil)
 		wantCode(t, err, ucx.ERULE)
 	})
 }
@@ -366,12 +366,12 @@ func TestSealedDocuments_RecordsCarryTheirDigest(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
-		unsealed := w.licensed(t) // sealing is still off
+		unsealed := w.Licensed(t) // sealing is still off
 		if unsealed.DocumentDigest != "" {
 			t.Fatalf("an unsealed licence has digest %q", unsealed.DocumentDigest)
 		}
 		sealing(t, w)
-		l := w.licensed(t)
+		l := w.Licensed(t)
 		lic, err := db.DocumentFor(ctx, ucx.DocLicence, l.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -383,19 +383,19 @@ func TestSealedDocuments_RecordsCarryTheirDigest(t *testing.T) {
 		if l.DocumentDigest != lic.Digest {
 			t.Errorf("IssueLicence: digest %q, want %q", l.DocumentDigest, lic.Digest)
 		}
-		got, err := db.FindLicenceByID(ctx, w.authMember, l.ID)
+		got, err := db.FindLicenceByID(ctx, w.AuthMember, l.ID)
 		if err != nil || got.DocumentDigest != lic.Digest {
 			t.Errorf("FindLicenceByID: %v, digest %q, want %q", err, got.DocumentDigest, lic.Digest)
 		}
-		list, _, err := db.FindLicences(ctx, w.authMember, ucx.LicenceFilter{Number: l.Number})
+		list, _, err := db.FindLicences(ctx, w.AuthMember, ucx.LicenceFilter{Number: l.Number})
 		if err != nil || len(list) != 1 || list[0].DocumentDigest != lic.Digest {
 			t.Errorf("FindLicences by number: %v, %+v", err, list)
 		}
-		old, err := db.FindLicenceByID(ctx, w.authMember, unsealed.ID)
+		old, err := db.FindLicenceByID(ctx, w.AuthMember, unsealed.ID)
 		if err != nil || old.DocumentDigest != "" {
 			t.Errorf("unsealed licence read back: %v, digest %q", err, old.DocumentDigest)
 		}
-		req, err := db.FindRequestByID(ctx, w.authMember, l.ConfirmationIDs[0])
+		req, err := db.FindRequestByID(ctx, w.AuthMember, l.ConfirmationIDs[0])
 		if err != nil || req.DocumentDigest != conf.Digest {
 			t.Errorf("FindRequestByID: %v, digest %q, want %q", err, req.DocumentDigest, conf.Digest)
 		}

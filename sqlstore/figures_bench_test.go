@@ -35,8 +35,8 @@ func BenchmarkFigures(b *testing.B) {
 			ctx := context.Background()
 			r := rand.New(rand.NewPCG(1, 2))
 			dests := []string{"RU", "KZ", "AE", "UZ", "KG", "GE", "DZ", "EG"}
-			makers := []int64{w.maker.ID, w.maker2.ID}
-			exporters := []int64{w.exporter.ID, w.exporter2.ID}
+			makers := []int64{w.Maker.ID, w.Maker2.ID}
+			exporters := []int64{w.Exporter.ID, w.Exporter2.ID}
 			start := time.Now()
 			apps := make([]sqlstore.HistoryApplication, 0, 10000)
 			for i := 0; i < rows; i++ {
@@ -44,7 +44,7 @@ func BenchmarkFigures(b *testing.B) {
 				reg := filed.AddDays(-r.IntN(900))
 				km := r.IntN(3000)
 				letter := filed.Sub(reg) <= 180
-				h := sqlstore.HistoryApplication{ExporterID: exporters[r.IntN(2)], ManufacturerID: makers[r.IntN(2)], AuthorityID: w.authority.ID,
+				h := sqlstore.HistoryApplication{ExporterID: exporters[r.IntN(2)], ManufacturerID: makers[r.IntN(2)], AuthorityID: w.Authority.ID,
 					VIN: fmt.Sprintf("B%016d", i), Brand: fmt.Sprint("Brand", r.IntN(30)), Model: "M", Destination: dests[r.IntN(len(dests))],
 					Registered: reg, Filed: filed, MileageKM: &km, State: ucx.StateUnderReview, Letter: letter}
 				if letter {
@@ -70,7 +70,7 @@ func BenchmarkFigures(b *testing.B) {
 			}
 			f := ucx.FigureFilter{From: ucx.MustDate(2025, 3, 11), To: ucx.MustDate(2026, 3, 10)}
 			// Each figure alone, for the report.
-			figs, err := db.Figures(ctx, w.authMember, f)
+			figs, err := db.Figures(ctx, w.AuthMember, f)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func BenchmarkFigures(b *testing.B) {
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := db.Figures(ctx, w.authMember, f); err != nil {
+				if _, err := db.Figures(ctx, w.AuthMember, f); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -21,7 +21,7 @@ func TestCreateApplication_ConcurrentFilingsGroupCommitted(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		live := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+		live := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 		events0 := count(t, db, "events")
 
 		type call struct {
@@ -37,17 +37,17 @@ func TestCreateApplication_ConcurrentFilingsGroupCommitted(t *testing.T) {
 			calls = append(calls, &call{kind: kind, in: in, key: key})
 		}
 		for range 40 {
-			add("fresh", w.input(w.makerWMI, oldReg), "")
+			add("fresh", w.Input(w.MakerWMI, oldReg), "")
 		}
-		same := w.input(w.maker2WMI, oldReg)
-		retried := w.input(w.makerWMI, oldReg)
+		same := w.Input(w.Maker2WMI, oldReg)
+		retried := w.Input(w.MakerWMI, oldReg)
 		for range 10 {
 			x, y := *same, *retried
 			add("samevin", &x, "")
 			add("retry", &y, "erp-retried")
 		}
 		for range 5 {
-			add("reused", w.input(w.makerWMI, oldReg), "erp-reused")
+			add("reused", w.Input(w.MakerWMI, oldReg), "erp-reused")
 		}
 		for range 5 {
 			x := live.ApplicationInput
@@ -61,7 +61,7 @@ func TestCreateApplication_ConcurrentFilingsGroupCommitted(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				c.app, c.made, c.err = db.CreateApplication(ctx, w.expMember, c.in, ucx.CreateOptions{IdempotencyKey: c.key})
+				c.app, c.made, c.err = db.CreateApplication(ctx, w.ExpMember, c.in, ucx.CreateOptions{IdempotencyKey: c.key})
 			}()
 		}
 		close(start)
@@ -145,7 +145,7 @@ func TestCreateApplication_ConcurrentFilingsGroupCommitted(t *testing.T) {
 			t.Errorf("%d events written for %d filings", n-events0, want-1)
 		}
 		for id := range filed {
-			evs, err := db.Timeline(ctx, w.expMember, id)
+			evs, err := db.Timeline(ctx, w.ExpMember, id)
 			if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].EntityID != id {
 				t.Errorf("timeline of %d = %+v, %v; want its one creation event", id, evs, err)
 			}
@@ -153,7 +153,7 @@ func TestCreateApplication_ConcurrentFilingsGroupCommitted(t *testing.T) {
 		if n := count(t, db, "idempotency_keys"); n != 2 {
 			t.Errorf("%d idempotency keys, want 2", n)
 		}
-		if a, made, err := db.CreateApplication(ctx, w.expMember, retried, ucx.CreateOptions{IdempotencyKey: "erp-retried"}); err != nil || made || a.ID != first {
+		if a, made, err := db.CreateApplication(ctx, w.ExpMember, retried, ucx.CreateOptions{IdempotencyKey: "erp-retried"}); err != nil || made || a.ID != first {
 			t.Errorf("a later retry = %+v, %v, %v; want application %d again", a, made, err, first)
 		}
 	})
@@ -167,35 +167,35 @@ func TestFileTogether_AFailedFilingLosesOnlyItself(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		live := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
+		live := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 		apps0, events0 := count(t, db, "applications"), count(t, db, "events")
 		gaveUp, cancel := context.WithCancel(ctx)
 		cancel()
 		liveAgain := live.ApplicationInput
-		submitted := w.input(w.makerWMI, recentReg)
+		submitted := w.Input(w.MakerWMI, recentReg)
 		submitted.Submit = true // a letter is needed: the request is written too
 		ins := []*ucx.ApplicationInput{
-			w.input(w.makerWMI, oldReg),     // 0 filed, claims key k
+			w.Input(w.MakerWMI, oldReg),     // 0 filed, claims key k
 			&liveAgain,                      // 1 VIN live: refused
-			w.input(w.makerWMI, oldReg),     // 2 key k for another car: refused
+			w.Input(w.MakerWMI, oldReg),     // 2 key k for another car: refused
 			submitted,                       // 3 filed and submitted
-			w.input(w.makerWMI, oldReg),     // 4 caller gave up: skipped
-			w.input(w.maker2WMI, oldReg),    // 5 filed
-			w.input(w.makerWMI, oldReg),     // 6 the same VIN as 0: refused
-			w.input(w.maker2WMI, recentReg), // 7 filed
+			w.Input(w.MakerWMI, oldReg),     // 4 caller gave up: skipped
+			w.Input(w.Maker2WMI, oldReg),    // 5 filed
+			w.Input(w.MakerWMI, oldReg),     // 6 the same VIN as 0: refused
+			w.Input(w.Maker2WMI, recentReg), // 7 filed
 		}
 		x := *ins[0]
 		ins[6] = &x
 		keys := []string{"k", "", "k", "", "", "", "", ""}
 		ctxs := make([]context.Context, len(ins))
 		ctxs[4] = gaveUp
-		apps, errs := sqlstore.FileTogether(db, w.expMember, ins, keys, ctxs)
+		apps, errs := sqlstore.FileTogether(db, w.ExpMember, ins, keys, ctxs)
 
 		for _, i := range []int{0, 3, 5, 7} {
 			if errs[i] != nil || apps[i] == nil {
 				t.Fatalf("filing %d: %v", i, errs[i])
 			}
-			got, err := db.FindApplicationByID(ctx, w.expMember, apps[i].ID)
+			got, err := db.FindApplicationByID(ctx, w.ExpMember, apps[i].ID)
 			if err != nil || got.Vehicle.VIN != ins[i].Vehicle.VIN || got.State != apps[i].State {
 				t.Errorf("filing %d stored as %+v, %v", i, got, err)
 			}
@@ -231,11 +231,11 @@ func TestFileTogether_AFailedFilingLosesOnlyItself(t *testing.T) {
 		if n := count(t, db, "idempotency_keys"); n != 1 {
 			t.Errorf("%d idempotency keys, want 1", n)
 		}
-		if a, made, err := db.CreateApplication(ctx, w.expMember, ins[0], ucx.CreateOptions{IdempotencyKey: "k"}); err != nil || made || a.ID != apps[0].ID {
+		if a, made, err := db.CreateApplication(ctx, w.ExpMember, ins[0], ucx.CreateOptions{IdempotencyKey: "k"}); err != nil || made || a.ID != apps[0].ID {
 			t.Errorf("retrying filing 0 = %+v, %v, %v; want application %d", a, made, err, apps[0].ID)
 		}
 		// The car whose caller gave up was not filed: it can be now.
-		w.create(t, w.expMember, ins[4])
+		w.Create(t, w.ExpMember, ins[4])
 	})
 }
 
@@ -244,6 +244,6 @@ func TestCreateApplication_ClosedStore(t *testing.T) {
 	db := MustOpenDB(t, sqlstore.SQLite)
 	w := newWorld(t, db)
 	db.Close()
-	_, _, err := db.CreateApplication(context.Background(), w.expMember, w.input(w.makerWMI, oldReg), ucx.CreateOptions{})
+	_, _, err := db.CreateApplication(context.Background(), w.ExpMember, w.Input(w.MakerWMI, oldReg), ucx.CreateOptions{})
 	wantCode(t, err, ucx.EUNAVAILABLE)
 }

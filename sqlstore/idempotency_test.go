@@ -18,24 +18,24 @@ func TestIdempotencyKey_ExpiresAfterTTL(t *testing.T) {
 		ctx := context.Background()
 		start := time.Now()
 		db.Now = func() time.Time { return start }
-		first, created, err := db.CreateApplication(ctx, w.expMember, w.input(w.makerWMI, oldReg), ucx.CreateOptions{IdempotencyKey: "k"})
+		first, created, err := db.CreateApplication(ctx, w.ExpMember, w.Input(w.MakerWMI, oldReg), ucx.CreateOptions{IdempotencyKey: "k"})
 		if err != nil || !created {
 			t.Fatalf("first create: %v, created=%v", err, created)
 		}
-		other := w.input(w.makerWMI, oldReg)
+		other := w.Input(w.MakerWMI, oldReg)
 		db.Now = func() time.Time { return start.Add(sqlstore.IdempotencyKeyTTL - time.Minute) }
-		if _, _, err := db.CreateApplication(ctx, w.expMember, other, ucx.CreateOptions{IdempotencyKey: "k"}); ucx.ErrorCode(err) != ucx.ECONFLICT {
+		if _, _, err := db.CreateApplication(ctx, w.ExpMember, other, ucx.CreateOptions{IdempotencyKey: "k"}); ucx.ErrorCode(err) != ucx.ECONFLICT {
 			t.Fatalf("same key, other body, within the TTL: %v; want ECONFLICT", err)
 		}
-		if _, _, err := db.CreateApplication(ctx, w.expMember, w.input(w.makerWMI, oldReg), ucx.CreateOptions{IdempotencyKey: "fresh"}); err != nil {
+		if _, _, err := db.CreateApplication(ctx, w.ExpMember, w.Input(w.MakerWMI, oldReg), ucx.CreateOptions{IdempotencyKey: "fresh"}); err != nil {
 			t.Fatal(err)
 		}
 		db.Now = func() time.Time { return start.Add(sqlstore.IdempotencyKeyTTL + time.Minute) }
-		again, created, err := db.CreateApplication(ctx, w.expMember, other, ucx.CreateOptions{IdempotencyKey: "k"})
+		again, created, err := db.CreateApplication(ctx, w.ExpMember, other, ucx.CreateOptions{IdempotencyKey: "k"})
 		if err != nil || !created || again.ID == first.ID {
 			t.Fatalf("same key, other body, after the TTL: %v, created=%v; want a new application", err, created)
 		}
-		replay, created, err := db.CreateApplication(ctx, w.expMember, other, ucx.CreateOptions{IdempotencyKey: "k"})
+		replay, created, err := db.CreateApplication(ctx, w.ExpMember, other, ucx.CreateOptions{IdempotencyKey: "k"})
 		if err != nil || created || replay.ID != again.ID {
 			t.Fatalf("retry of the new filing: %v, created=%v; want it replayed", err, created)
 		}

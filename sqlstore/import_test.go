@@ -32,17 +32,17 @@ func importLine(v string, reg ucx.Date, submit string) string {
 func runImport(t testing.TB, w *world, p *ucx.Principal, csv string) *ucx.Import {
 	t.Helper()
 	ctx := context.Background()
-	im, err := w.db.StartImport(ctx, p, "cars.csv", []byte(csv))
+	im, err := w.DB.StartImport(ctx, p, "cars.csv", []byte(csv))
 	if err != nil {
 		t.Fatalf("StartImport: %v", err)
 	}
 	if im.State != ucx.ImportQueued {
 		t.Fatalf("state = %s, want queued", im.State)
 	}
-	if n, err := w.db.ProcessImports(ctx); err != nil || n != 1 {
+	if n, err := w.DB.ProcessImports(ctx); err != nil || n != 1 {
 		t.Fatalf("ProcessImports = %d, %v; want 1 import run", n, err)
 	}
-	im, err = w.db.FindImportByID(ctx, p, im.ID)
+	im, err = w.DB.FindImportByID(ctx, p, im.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +53,8 @@ func TestImport_FilesGoodRowsAndRejectsBadOnesWithReasons(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		good1, good2, dup := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
-		bad := []byte(w.vinFor(w.makerWMI))
+		good1, good2, dup := w.VINFor(w.MakerWMI), w.VINFor(w.MakerWMI), w.VINFor(w.MakerWMI)
+		bad := []byte(w.VINFor(w.MakerWMI))
 		bad[8] ^= 1 // wrong check digit
 		csv := importHeader +
 			importLine(good1, oldReg, "") + // 1 filed as a draft
@@ -62,14 +62,14 @@ func TestImport_FilesGoodRowsAndRejectsBadOnesWithReasons(t *testing.T) {
 			importLine(good2, recentReg, "yes") + // 3 filed and submitted: awaits the letter
 			importLine(dup, oldReg, "") + // 4 filed
 			importLine(dup, oldReg, "") + // 5 the same VIN again
-			strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1) + // 6 no such day
-			strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "battery_electric,60", "battery_electric,", 1) + // 7 EV without kWh
-			importLine(w.vinFor(w.maker2WMI), oldReg, "maybe") // 8 bad submit flag
-		im := runImport(t, w, w.expMember, csv)
+			strings.Replace(importLine(w.VINFor(w.MakerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1) + // 6 no such day
+			strings.Replace(importLine(w.VINFor(w.MakerWMI), oldReg, ""), "battery_electric,60", "battery_electric,", 1) + // 7 EV without kWh
+			importLine(w.VINFor(w.Maker2WMI), oldReg, "maybe") // 8 bad submit flag
+		im := runImport(t, w, w.ExpMember, csv)
 		if im.State != ucx.ImportDone || im.Total != 8 || im.Processed != 8 || im.Filed != 3 || im.Rejected != 5 || im.FinishedAt == nil {
 			t.Fatalf("import = %+v; want done, 8 processed, 3 filed, 5 rejected", im)
 		}
-		rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+		rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,15 +95,15 @@ func TestImport_FilesGoodRowsAndRejectsBadOnesWithReasons(t *testing.T) {
 				t.Errorf("row %d reasons = %+v, want the first naming column %q", i+1, r.Reasons, want[i].field)
 			}
 		}
-		a, err := db.FindApplicationByID(ctx, w.expMember, rows[2].ApplicationID)
+		a, err := db.FindApplicationByID(ctx, w.ExpMember, rows[2].ApplicationID)
 		if err != nil || a.State != ucx.StateAwaitingConfirmation || a.Buyer != "OOO Avto" || a.Destination != "RU" {
 			t.Fatalf("row 3's application = %+v, %v; want awaiting_confirmation, buyer and destination read", a, err)
 		}
 		if n := count(t, db, "applications"); n != 3 {
 			t.Errorf("%d applications, want 3", n)
 		}
-		evs, err := db.Timeline(ctx, w.expMember, rows[0].ApplicationID)
-		if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].ActorUserID != w.expMember.UserID {
+		evs, err := db.Timeline(ctx, w.ExpMember, rows[0].ApplicationID)
+		if err != nil || len(evs) != 1 || evs[0].Action != "application.create" || evs[0].ActorUserID != w.ExpMember.UserID {
 			t.Fatalf("timeline of an imported application = %+v, %v; want one create event by the uploader", evs, err)
 		}
 	})
@@ -116,15 +116,15 @@ func TestImportRows_FiledFromApplicationsRejectedFromImportRows(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		bad := []byte(w.vinFor(w.makerWMI))
+		bad := []byte(w.VINFor(w.MakerWMI))
 		bad[8] ^= 1
 		csv := importHeader +
-			importLine(w.vinFor(w.makerWMI), oldReg, "") + // 1 filed
+			importLine(w.VINFor(w.MakerWMI), oldReg, "") + // 1 filed
 			importLine(string(bad), oldReg, "") + // 2 rejected
-			importLine(w.vinFor(w.unknownWMI), recentReg, "yes") + // 3 filed, not submitted: no manufacturer to ask
-			importLine(w.vinFor(w.maker2WMI), oldReg, "yes") + // 4 filed and submitted
+			importLine(w.VINFor(w.UnknownWMI), recentReg, "yes") + // 3 filed, not submitted: no manufacturer to ask
+			importLine(w.VINFor(w.Maker2WMI), oldReg, "yes") + // 4 filed and submitted
 			importLine(string(bad), oldReg, "") // 5 rejected
-		im := runImport(t, w, w.expMember, csv)
+		im := runImport(t, w, w.ExpMember, csv)
 		if im.Filed != 3 || im.Rejected != 2 {
 			t.Fatalf("import = %+v; want 3 filed, 2 rejected", im)
 		}
@@ -134,7 +134,7 @@ func TestImportRows_FiledFromApplicationsRejectedFromImportRows(t *testing.T) {
 		if n := count(t, db, "applications WHERE import_id IS NOT NULL"); n != 3 {
 			t.Errorf("%d applications name the import, want 3", n)
 		}
-		rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+		rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,11 +153,11 @@ func TestImportRows_FiledFromApplicationsRejectedFromImportRows(t *testing.T) {
 		if len(rows[2].Reasons) == 0 || rows[2].Reasons[0].Code != "not_submitted" {
 			t.Errorf("row 3 reasons = %+v, want the not-submitted note first", rows[2].Reasons)
 		}
-		a, err := db.FindApplicationByID(ctx, w.expMember, rows[3].ApplicationID)
+		a, err := db.FindApplicationByID(ctx, w.ExpMember, rows[3].ApplicationID)
 		if err != nil || a.State != ucx.StateUnderReview || a.Vehicle.VIN != rows[3].VIN {
 			t.Errorf("row 4's application = %+v, %v; want it under review with the row's VIN", a, err)
 		}
-		page, err := db.ImportRows(ctx, w.expMember, im.ID, 1, 3)
+		page, err := db.ImportRows(ctx, w.ExpMember, im.ID, 1, 3)
 		if err != nil || len(page) != 3 || page[0].Row != 2 || page[1].Row != 3 || page[2].Row != 4 {
 			t.Fatalf("page at 1 of 3 = %+v, %v; want rows 2, 3 and 4", page, err)
 		}
@@ -173,17 +173,17 @@ func TestImport_EachImportRunsOnceAndOthersSeeNothing(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		im := runImport(t, w, w.expMember, importHeader+importLine(w.vinFor(w.makerWMI), oldReg, ""))
+		im := runImport(t, w, w.ExpMember, importHeader+importLine(w.VINFor(w.MakerWMI), oldReg, ""))
 		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
 			t.Fatalf("second ProcessImports = %d, %v; want nothing left to run", n, err)
 		}
-		if _, err := db.FindImportByID(ctx, w.exp2Member, im.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		if _, err := db.FindImportByID(ctx, w.Exp2Member, im.ID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 			t.Errorf("another exporter reading the import: %v, want ENOTFOUND", err)
 		}
-		if _, err := db.ImportRows(ctx, w.exp2Member, im.ID, 0, 10); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		if _, err := db.ImportRows(ctx, w.Exp2Member, im.ID, 0, 10); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 			t.Errorf("another exporter reading the rows: %v, want ENOTFOUND", err)
 		}
-		if _, err := db.FindImportByID(ctx, w.authMember, im.ID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+		if _, err := db.FindImportByID(ctx, w.AuthMember, im.ID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Errorf("an authority reading the import: %v, want EFORBIDDEN", err)
 		}
 	})
@@ -193,19 +193,19 @@ func TestStartImport_Refusals(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		good := []byte(importHeader + importLine(w.vinFor(w.makerWMI), oldReg, ""))
+		good := []byte(importHeader + importLine(w.VINFor(w.MakerWMI), oldReg, ""))
 		tests := []struct {
 			name string
 			p    *ucx.Principal
 			data []byte
 			code string
 		}{
-			{"viewer", w.expViewer, good, ucx.EFORBIDDEN},
-			{"manufacturer", w.makerMember, good, ucx.EFORBIDDEN},
-			{"authority", w.authMember, good, ucx.EFORBIDDEN},
-			{"too large", w.expMember, make([]byte, sqlstore.MaxImportBytes+1), ucx.ETOOLARGE},
-			{"empty", w.expMember, nil, ucx.EINVALID},
-			{"no vin column", w.expMember, []byte("brand,model\nTesta,T1\n"), ucx.EINVALID},
+			{"viewer", w.ExpViewer, good, ucx.EFORBIDDEN},
+			{"manufacturer", w.MakerMember, good, ucx.EFORBIDDEN},
+			{"authority", w.AuthMember, good, ucx.EFORBIDDEN},
+			{"too large", w.ExpMember, make([]byte, sqlstore.MaxImportBytes+1), ucx.ETOOLARGE},
+			{"empty", w.ExpMember, nil, ucx.EINVALID},
+			{"no vin column", w.ExpMember, []byte("brand,model\nTesta,T1\n"), ucx.EINVALID},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -244,11 +244,11 @@ func BenchmarkImport(b *testing.B) {
 			var csv bytes.Buffer
 			csv.WriteString(importHeader)
 			for j := 0; j < benchRows; j++ {
-				csv.WriteString(importLine(w.vinFor(w.makerWMI), oldReg, ""))
+				csv.WriteString(importLine(w.VINFor(w.MakerWMI), oldReg, ""))
 			}
 			b.StartTimer()
 			cpu0 := cpuTime()
-			im := runImport(b, w, w.expMember, csv.String())
+			im := runImport(b, w, w.ExpMember, csv.String())
 			cpu += cpuTime() - cpu0
 			b.StopTimer()
 			if im.Filed != benchRows {
@@ -305,7 +305,7 @@ func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 					b.Fatal(err)
 				}
 				w := newWorld(b, db)
-				a := w.create(b, w.expMember, w.input(w.makerWMI, oldReg))
+				a := w.Create(b, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 				data, _ := json.Marshal(&a.ApplicationInput)
 				decision, _ := json.Marshal(&a.Decision)
 				now := time.Now().UnixMicro()
@@ -314,17 +314,17 @@ func BenchmarkRawCopyUniqueVIN(b *testing.B) {
 				var im *ucx.Import
 				if bc.refs {
 					cols = append(cols, "import_id", "import_row")
-					if im, err = db.StartImport(ctx, w.expMember, "cars.csv", []byte(importHeader)); err != nil {
+					if im, err = db.StartImport(ctx, w.ExpMember, "cars.csv", []byte(importHeader)); err != nil {
 						b.Fatal(err)
 					}
 				}
 				rows := make([][]any, benchRows)
 				for j := range rows {
-					v := w.vinFor(w.makerWMI)
-					rows[j] = []any{w.exporter.ID, nil, v, "Testa", "T1 EV", "RU", strings.ToLower(v + "\ntesta\nt1 ev\nooo avto\nht-1"),
+					v := w.VINFor(w.MakerWMI)
+					rows[j] = []any{w.Exporter.ID, nil, v, "Testa", "T1 EV", "RU", strings.ToLower(v + "\ntesta\nt1 ev\nooo avto\nht-1"),
 						"draft", 1, 20148, "clear", 0, string(data), string(decision), now, now}
 					if bc.refs {
-						rows[j][1] = w.maker.ID
+						rows[j][1] = w.Maker.ID
 						rows[j] = append(rows[j], im.ID, j+1)
 					}
 				}
@@ -367,15 +367,15 @@ func BenchmarkRawInsertUniqueVIN(b *testing.B) {
 		w := newWorld(b, db)
 		vins := make([]string, benchRows)
 		for j := range vins {
-			vins[j] = w.vinFor(w.makerWMI)
+			vins[j] = w.VINFor(w.MakerWMI)
 		}
 		// A real row's JSON, so the rows are as wide as the import's.
-		a := w.create(b, w.expMember, w.input(w.makerWMI, oldReg))
+		a := w.Create(b, w.ExpMember, w.Input(w.MakerWMI, oldReg))
 		data, _ := json.Marshal(&a.ApplicationInput)
 		decision, _ := json.Marshal(&a.Decision)
 		b.StartTimer()
 		cpu0 := cpuTime()
-		if err := sqlstore.RawInsert(context.Background(), db, w.exporter.ID, vins, string(data), string(decision)); err != nil {
+		if err := sqlstore.RawInsert(context.Background(), db, w.Exporter.ID, vins, string(data), string(decision)); err != nil {
 			b.Fatal(err)
 		}
 		cpu += cpuTime() - cpu0
@@ -415,7 +415,7 @@ func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t, db)
-	first, taken, last := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
+	first, taken, last := w.VINFor(w.MakerWMI), w.VINFor(w.MakerWMI), w.VINFor(w.MakerWMI)
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -428,17 +428,17 @@ func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
 	defer other.Rollback(ctx)
 	if _, err := other.Exec(ctx, `INSERT INTO applications (exporter_id, vin, brand, model, destination, state, version, registration_date,
 		outcome, letter_required, data, decision, created_at, updated_at) VALUES ($1, $2, 'Testa', 'T1', 'RU', 'draft', 1, 0, 'clear', 0, '{}', '{}', 0, 0)`,
-		w.exporter.ID, taken); err != nil {
+		w.Exporter.ID, taken); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan *ucx.Import, 1)
 	go func() {
-		im, err := db.StartImport(ctx, w.expMember, "cars.csv", []byte(importHeader+importLine(first, oldReg, "")+importLine(taken, oldReg, "")+importLine(last, oldReg, "")))
+		im, err := db.StartImport(ctx, w.ExpMember, "cars.csv", []byte(importHeader+importLine(first, oldReg, "")+importLine(taken, oldReg, "")+importLine(last, oldReg, "")))
 		if err == nil {
 			_, err = db.ProcessImports(ctx)
 		}
 		if err == nil {
-			im, err = db.FindImportByID(ctx, w.expMember, im.ID)
+			im, err = db.FindImportByID(ctx, w.ExpMember, im.ID)
 		}
 		if err != nil {
 			t.Error(err)
@@ -470,7 +470,7 @@ func TestImport_PostgresVINFiledDuringCopyIsRejected(t *testing.T) {
 	if im.State != ucx.ImportDone || im.Filed != 2 || im.Rejected != 1 {
 		t.Fatalf("import = %+v; want done, 2 filed, 1 rejected", im)
 	}
-	rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+	rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,24 +495,24 @@ func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
 		// Ten rows, three a batch: a VIN twice across the first batch
 		// boundary and again across the one where the worker dies.
 		file := func() string {
-			d1, d2 := w.vinFor(w.makerWMI), w.vinFor(w.makerWMI)
-			bad := []byte(w.vinFor(w.makerWMI))
+			d1, d2 := w.VINFor(w.MakerWMI), w.VINFor(w.MakerWMI)
+			bad := []byte(w.VINFor(w.MakerWMI))
 			bad[8] ^= 1
 			return importHeader +
-				importLine(w.vinFor(w.makerWMI), oldReg, "") +
+				importLine(w.VINFor(w.MakerWMI), oldReg, "") +
 				importLine(string(bad), oldReg, "") +
 				importLine(d1, oldReg, "") +
 				importLine(d1, oldReg, "") +
-				importLine(w.vinFor(w.makerWMI), recentReg, "yes") +
+				importLine(w.VINFor(w.MakerWMI), recentReg, "yes") +
 				importLine(d2, oldReg, "") +
 				importLine(d2, oldReg, "") +
-				importLine(w.vinFor(w.maker2WMI), oldReg, "maybe") +
-				importLine(w.vinFor(w.makerWMI), oldReg, "yes") +
-				importLine(w.vinFor(w.unknownWMI), oldReg, "")
+				importLine(w.VINFor(w.Maker2WMI), oldReg, "maybe") +
+				importLine(w.VINFor(w.MakerWMI), oldReg, "yes") +
+				importLine(w.VINFor(w.UnknownWMI), oldReg, "")
 		}
 		shape := func(im *ucx.Import) []string {
 			t.Helper()
-			rows, err := db.ImportRows(ctx, w.expMember, im.ID, 0, 0)
+			rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -527,9 +527,9 @@ func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
 			return out
 		}
 		defer sqlstore.SetImportTestHooks(3, nil)()
-		want := shape(runImport(t, w, w.expMember, file()))
+		want := shape(runImport(t, w, w.ExpMember, file()))
 
-		im, err := db.StartImport(ctx, w.expMember, "cars.csv", []byte(file()))
+		im, err := db.StartImport(ctx, w.ExpMember, "cars.csv", []byte(file()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -546,7 +546,7 @@ func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
 		}
 		restore()
 		defer sqlstore.SetImportTestHooks(3, nil)()
-		if got, err := db.FindImportByID(ctx, w.expMember, im.ID); err != nil || got.State != ucx.ImportRunning || got.Processed != 6 {
+		if got, err := db.FindImportByID(ctx, w.ExpMember, im.ID); err != nil || got.State != ucx.ImportRunning || got.Processed != 6 {
 			t.Fatalf("after the worker died: %+v, %v; want running with 6 rows processed", got, err)
 		}
 		if n, err := db.ProcessImports(ctx); err != nil || n != 0 {
@@ -556,7 +556,7 @@ func TestImport_ResumesAfterItsWorkerDies(t *testing.T) {
 		if n, err := db.ProcessImports(ctx); err != nil || n != 1 {
 			t.Fatalf("after the lease: ProcessImports = %d, %v; want the import resumed", n, err)
 		}
-		got, err := db.FindImportByID(ctx, w.expMember, im.ID)
+		got, err := db.FindImportByID(ctx, w.ExpMember, im.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -587,31 +587,31 @@ func TestImport_GBKFileWithChineseHeadingsFilesAsTheUTF8One(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		sheetOf := func() string {
-			bad := []byte(w.vinFor(w.makerWMI))
+			bad := []byte(w.VINFor(w.MakerWMI))
 			bad[8] ^= 1
-			return importLine(w.vinFor(w.makerWMI), oldReg, "") +
+			return importLine(w.VINFor(w.MakerWMI), oldReg, "") +
 				importLine(string(bad), oldReg, "") +
-				importLine(w.vinFor(w.makerWMI), recentReg, "是") +
-				strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1)
+				importLine(w.VINFor(w.MakerWMI), recentReg, "是") +
+				strings.Replace(importLine(w.VINFor(w.MakerWMI), oldReg, ""), "2025-03-01", "2025-02-30", 1)
 		}
 		chinese := func(s string) string { return strings.ReplaceAll(s, "Testa", "长安") }
-		en := runImport(t, w, w.expMember, importHeader+chinese(strings.ReplaceAll(sheetOf(), "是", "yes")))
+		en := runImport(t, w, w.ExpMember, importHeader+chinese(strings.ReplaceAll(sheetOf(), "是", "yes")))
 		gbk, err := simplifiedchinese.GBK.NewEncoder().String(importHeaderZH + strings.ReplaceAll(chinese(sheetOf()), "\n", "\r\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		zh := runImport(t, w, w.expMember, gbk)
+		zh := runImport(t, w, w.ExpMember, gbk)
 		if zh.State != ucx.ImportDone || zh.Filed != en.Filed || zh.Rejected != en.Rejected || en.Filed != 2 {
 			t.Fatalf("gbk import %+v, utf-8 import %+v; want the same counts, 2 filed", zh, en)
 		}
 		if len(zh.Notes) != 1 || !strings.Contains(zh.Notes[0], "converted from GB18030") || len(en.Notes) != 0 {
 			t.Errorf("notes %q and %q; want one of the conversion for the GBK file only", zh.Notes, en.Notes)
 		}
-		enRows, err := db.ImportRows(ctx, w.expMember, en.ID, 0, 0)
+		enRows, err := db.ImportRows(ctx, w.ExpMember, en.ID, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		zhRows, err := db.ImportRows(ctx, w.expMember, zh.ID, 0, 0)
+		zhRows, err := db.ImportRows(ctx, w.ExpMember, zh.ID, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -622,7 +622,7 @@ func TestImport_GBKFileWithChineseHeadingsFilesAsTheUTF8One(t *testing.T) {
 				t.Errorf("row %d: gbk %+v, utf-8 %+v", i+1, a, b)
 			}
 			if a.ApplicationID != 0 {
-				app, err := db.FindApplicationByID(ctx, w.expMember, a.ApplicationID)
+				app, err := db.FindApplicationByID(ctx, w.ExpMember, a.ApplicationID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -639,8 +639,8 @@ func TestImport_GBKFileWithChineseHeadingsFilesAsTheUTF8One(t *testing.T) {
 func TestStartImport_TextNeitherUTF8NorGB18030IsRefusedNamingTheLine(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
-		src := importHeader + importLine(w.vinFor(w.makerWMI), oldReg, "") + strings.Replace(importLine(w.vinFor(w.makerWMI), oldReg, ""), "Testa", "Citro\xebn\xff", 2)
-		_, err := db.StartImport(context.Background(), w.expMember, "cars.csv", []byte(src))
+		src := importHeader + importLine(w.VINFor(w.MakerWMI), oldReg, "") + strings.Replace(importLine(w.VINFor(w.MakerWMI), oldReg, ""), "Testa", "Citro\xebn\xff", 2)
+		_, err := db.StartImport(context.Background(), w.ExpMember, "cars.csv", []byte(src))
 		wantCode(t, err, ucx.EINVALID)
 		if msg := ucx.ErrorMessage(err); !strings.Contains(msg, "line 3 is neither UTF-8 nor GB18030") {
 			t.Errorf("message %q does not name line 3", msg)

@@ -22,7 +22,7 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 		now := testNow
 		db.Now = func() time.Time { return now }
 
-		err := db.CreateUser(ctx, w.operatorAdmin, &ucx.User{OrgID: w.exporter.ID, Username: "op.chosen", Role: ucx.RoleAdmin}, testPassword)
+		err := db.CreateUser(ctx, w.OperatorAdmin, &ucx.User{OrgID: w.Exporter.ID, Username: "op.chosen", Role: ucx.RoleAdmin}, testPassword)
 		wantCode(t, err, ucx.EFORBIDDEN)
 		if !strings.Contains(ucx.ErrorMessage(err), "never sets another organisation's passwords") {
 			t.Errorf("refusal does not name the rule: %q", ucx.ErrorMessage(err))
@@ -31,8 +31,8 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 			t.Fatalf("the refused user exists: %v", err)
 		}
 
-		u := &ucx.User{OrgID: w.exporter.ID, Username: "Li.Wei", DisplayName: "李伟", Role: ucx.RoleAdmin}
-		inv, err := db.InviteUser(ctx, w.operatorAdmin, u)
+		u := &ucx.User{OrgID: w.Exporter.ID, Username: "Li.Wei", DisplayName: "李伟", Role: ucx.RoleAdmin}
+		inv, err := db.InviteUser(ctx, w.OperatorAdmin, u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 		_, err = db.AcceptInvitation(ctx, inv.Token+"x", testPassword)
 		wantField(t, err, "token")
 		p, err := db.AcceptInvitation(ctx, inv.Token, "a password of hers")
-		if err != nil || p.UserID != u.ID || p.OrgID != w.exporter.ID || p.Role != ucx.RoleAdmin {
+		if err != nil || p.UserID != u.ID || p.OrgID != w.Exporter.ID || p.Role != ucx.RoleAdmin {
 			t.Fatalf("AcceptInvitation = %+v, %v", p, err)
 		}
 		if _, err := db.Authenticate(ctx, "li.wei", "a password of hers"); err != nil {
@@ -66,7 +66,7 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 			t.Errorf("second use: %q, want it to say the invitation was used", ucx.ErrorMessage(err))
 		}
 
-		late, err := db.InviteUser(ctx, w.expAdmin, &ucx.User{Username: "late.user", Role: ucx.RoleViewer})
+		late, err := db.InviteUser(ctx, w.ExpAdmin, &ucx.User{Username: "late.user", Role: ucx.RoleViewer})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,17 +83,17 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 			org  int64
 			code string
 		}{
-			{w.users["exporter2.admin"], w.exporter.ID, ucx.EFORBIDDEN},
-			{w.expMember, w.exporter.ID, ucx.EFORBIDDEN},
-			{w.users["operator.member"], w.exporter.ID, ucx.EFORBIDDEN},
-			{w.operatorAdmin, 9999, ucx.ENOTFOUND},
+			{w.Users["exporter2.admin"], w.Exporter.ID, ucx.EFORBIDDEN},
+			{w.ExpMember, w.Exporter.ID, ucx.EFORBIDDEN},
+			{w.Users["operator.member"], w.Exporter.ID, ucx.EFORBIDDEN},
+			{w.OperatorAdmin, 9999, ucx.ENOTFOUND},
 		} {
 			_, err := db.InviteUser(ctx, tt.p, &ucx.User{OrgID: tt.org, Username: "x.y", Role: ucx.RoleViewer})
 			wantCode(t, err, tt.code)
 		}
 
 		// The exporter's admins see what the operator did.
-		events, _, err := db.OrgEvents(ctx, w.expAdmin, w.exporter.ID, ucx.EventFilter{Limit: 50})
+		events, _, err := db.OrgEvents(ctx, w.ExpAdmin, w.Exporter.ID, ucx.EventFilter{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,8 +101,8 @@ func TestInviteUser_TheOperatorNeverChoosesAPassword(t *testing.T) {
 		for _, e := range events {
 			if e.EntityID == u.ID && e.Entity == "user" {
 				seen[e.Action] = true
-				if (e.Action == "user.create" || e.Action == "user.invite") && e.ActorOrgID != w.operator.ID {
-					t.Errorf("%s by org %d, want the operator %d", e.Action, e.ActorOrgID, w.operator.ID)
+				if (e.Action == "user.create" || e.Action == "user.invite") && e.ActorOrgID != w.Operator.ID {
+					t.Errorf("%s by org %d, want the operator %d", e.Action, e.ActorOrgID, w.Operator.ID)
 				}
 			}
 		}

@@ -17,12 +17,12 @@ func TestIssueLicence_NumbersSchedulesAndCitesTheConfirmation(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		a := w.underReview(t)
-		l, err := db.IssueLicence(ctx, w.authMember, a.ID, a.Version)
+		a := w.UnderReview(t)
+		l, err := db.IssueLicence(ctx, w.AuthMember, a.ID, a.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Number != fmt.Sprintf("UCX-2026-%06d", a.ID) || l.ExporterID != w.exporter.ID || l.AuthorityID != w.authority.ID ||
+		if l.Number != fmt.Sprintf("UCX-2026-%06d", a.ID) || l.ExporterID != w.Exporter.ID || l.AuthorityID != w.Authority.ID ||
 			l.IssuedOn != today || l.ValidUntil != today.AddDays(sqlstore.DefaultLicenceValidityDays) || len(l.ConfirmationIDs) != 1 {
 			t.Fatalf("licence = %+v", l)
 		}
@@ -41,21 +41,21 @@ func TestIssueLicence_NumbersSchedulesAndCitesTheConfirmation(t *testing.T) {
 		if err := json.Unmarshal(l.Document, &doc); err != nil || doc.Number != l.Number || len(doc.Confirmations) != 1 || len(doc.Confirmations[0].SHA256) != 64 {
 			t.Errorf("document %s does not carry the number and the confirmation's digest", l.Document)
 		}
-		got, err := db.FindLicenceByID(ctx, w.expViewer, l.ID)
+		got, err := db.FindLicenceByID(ctx, w.ExpViewer, l.ID)
 		if err != nil || got.Number != l.Number || string(got.Document) != string(l.Document) {
 			t.Fatalf("stored licence = %+v, %v", got, err)
 		}
-		app, _ := db.FindApplicationByID(ctx, w.expMember, a.ID)
+		app, _ := db.FindApplicationByID(ctx, w.ExpMember, a.ID)
 		if app.State != ucx.StateLicensed {
 			t.Errorf("application = %s, want licensed", app.State)
 		}
-		if ls, total, err := db.FindLicences(ctx, w.customsMember, ucx.LicenceFilter{VIN: strings.ToLower(a.Vehicle.VIN)}); err != nil || total != 1 || ls[0].ID != l.ID {
+		if ls, total, err := db.FindLicences(ctx, w.CustomsMember, ucx.LicenceFilter{VIN: strings.ToLower(a.Vehicle.VIN)}); err != nil || total != 1 || ls[0].ID != l.ID {
 			t.Errorf("customs looking up by VIN: %v (%d), %v", ls, total, err)
 		}
-		if _, total, err := db.FindLicences(ctx, w.customsMember, ucx.LicenceFilter{Number: l.Number}); err != nil || total != 1 {
+		if _, total, err := db.FindLicences(ctx, w.CustomsMember, ucx.LicenceFilter{Number: l.Number}); err != nil || total != 1 {
 			t.Errorf("customs looking up by number: %d found, %v", total, err)
 		}
-		if _, total, err := db.FindLicences(ctx, w.exp2Member, ucx.LicenceFilter{}); err != nil || total != 0 {
+		if _, total, err := db.FindLicences(ctx, w.Exp2Member, ucx.LicenceFilter{}); err != nil || total != 0 {
 			t.Errorf("another exporter sees %d licences, %v", total, err)
 		}
 	})
@@ -69,36 +69,36 @@ func TestIssueLicence_RefusedWithTheReason(t *testing.T) {
 			// A car needing a letter under review without one: only a
 			// broken workflow gets here, which is exactly what the check
 			// is for.
-			a, _ := w.awaiting(t)
+			a, _ := w.Awaiting(t)
 			if err := sqlstore.Exec(ctx, db, "UPDATE applications SET state = 'under_review' WHERE id = ?", a.ID); err != nil {
 				t.Fatal(err)
 			}
 			return a
 		}
 		reviewNoCertificate := func(t *testing.T) *ucx.Application {
-			in := w.input(w.makerWMI, oldReg)
+			in := w.Input(w.MakerWMI, oldReg)
 			in.Certificate = ucx.CertificateValues{}
 			in.Submit = true
-			return w.create(t, w.expMember, in)
+			return w.Create(t, w.ExpMember, in)
 		}
 		setFiling := func(expires any) func(t *testing.T) *ucx.Application {
 			return func(t *testing.T) *ucx.Application {
-				if err := sqlstore.Exec(ctx, db, "UPDATE orgs SET filing_expires = ? WHERE id = ?", expires, w.exporter.ID); err != nil {
+				if err := sqlstore.Exec(ctx, db, "UPDATE orgs SET filing_expires = ? WHERE id = ?", expires, w.Exporter.ID); err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() {
-					sqlstore.Exec(ctx, db, "UPDATE orgs SET filing_expires = ? WHERE id = ?", today.AddDays(200).Days(), w.exporter.ID)
+					sqlstore.Exec(ctx, db, "UPDATE orgs SET filing_expires = ? WHERE id = ?", today.AddDays(200).Days(), w.Exporter.ID)
 				})
-				return w.underReview(t)
+				return w.UnderReview(t)
 			}
 		}
 		setStanding := func(s ucx.Standing) func(t *testing.T) *ucx.Application {
 			return func(t *testing.T) *ucx.Application {
-				if _, err := db.SetStanding(ctx, w.authMember, w.exporter.ID, s, "test"); err != nil {
+				if _, err := db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, s, "test"); err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { db.SetStanding(ctx, w.authMember, w.exporter.ID, ucx.StandingNormal, "test over") })
-				return w.underReview(t)
+				t.Cleanup(func() { db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, ucx.StandingNormal, "test over") })
+				return w.UnderReview(t)
 			}
 		}
 		tests := []struct {
@@ -119,7 +119,7 @@ func TestIssueLicence_RefusedWithTheReason(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				a := tt.setup(t)
 				licences := count(t, db, "licences")
-				l, err := db.IssueLicence(ctx, w.authMember, a.ID, a.Version)
+				l, err := db.IssueLicence(ctx, w.AuthMember, a.ID, a.Version)
 				if tt.want == "" {
 					if err != nil {
 						t.Fatalf("IssueLicence: %v; want a licence", err)
@@ -145,31 +145,31 @@ func TestIssueAndRefuseLicence_WorkflowRefusals(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		a := w.underReview(t)
-		_, err := db.IssueLicence(ctx, w.authMember, a.ID, a.Version-1)
+		a := w.UnderReview(t)
+		_, err := db.IssueLicence(ctx, w.AuthMember, a.ID, a.Version-1)
 		wantCode(t, err, ucx.ECONFLICT)
-		_, err = db.IssueLicence(ctx, w.authViewer, a.ID, a.Version)
+		_, err = db.IssueLicence(ctx, w.AuthViewer, a.ID, a.Version)
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.IssueLicence(ctx, w.customsMember, a.ID, a.Version)
+		_, err = db.IssueLicence(ctx, w.CustomsMember, a.ID, a.Version)
 		wantCode(t, err, ucx.EFORBIDDEN)
-		draft := w.create(t, w.expMember, w.input(w.makerWMI, oldReg))
-		_, err = db.IssueLicence(ctx, w.authMember, draft.ID, draft.Version)
+		draft := w.Create(t, w.ExpMember, w.Input(w.MakerWMI, oldReg))
+		_, err = db.IssueLicence(ctx, w.AuthMember, draft.ID, draft.Version)
 		wantCode(t, err, ucx.ENOTFOUND) // drafts are not filed: the authority does not see them
-		awaiting, _ := w.awaiting(t)
-		_, err = db.IssueLicence(ctx, w.authMember, awaiting.ID, awaiting.Version)
+		awaiting, _ := w.Awaiting(t)
+		_, err = db.IssueLicence(ctx, w.AuthMember, awaiting.ID, awaiting.Version)
 		wantCode(t, err, ucx.ERULE)
 
-		_, err = db.RefuseLicence(ctx, w.authMember, a.ID, a.Version, "nonsense", "")
+		_, err = db.RefuseLicence(ctx, w.AuthMember, a.ID, a.Version, "nonsense", "")
 		wantField(t, err, "code")
-		_, err = db.RefuseLicence(ctx, w.authMember, a.ID, a.Version, "other", "")
+		_, err = db.RefuseLicence(ctx, w.AuthMember, a.ID, a.Version, "other", "")
 		wantField(t, err, "text")
-		got, err := db.RefuseLicence(ctx, w.authMember, a.ID, a.Version, "exporter_standing", "filing under review")
+		got, err := db.RefuseLicence(ctx, w.AuthMember, a.ID, a.Version, "exporter_standing", "filing under review")
 		if err != nil || got.State != ucx.StateRefused || got.Version != a.Version+1 {
 			t.Fatalf("RefuseLicence = %+v, %v", got, err)
 		}
-		_, err = db.IssueLicence(ctx, w.authMember, a.ID, got.Version)
+		_, err = db.IssueLicence(ctx, w.AuthMember, a.ID, got.Version)
 		wantCode(t, err, ucx.ERULE)
-		evs, _ := db.Timeline(ctx, w.makerMember, a.ID)
+		evs, _ := db.Timeline(ctx, w.MakerMember, a.ID)
 		if last := evs[len(evs)-1]; last.Action != "application.refused" || !strings.Contains(last.Note, "exporter_standing: filing under review") {
 			t.Errorf("last event = %+v", last)
 		}
@@ -180,41 +180,41 @@ func TestRecordClearance_OnceWithTheDeregistrationDeadline(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		l := w.licensed(t)
+		l := w.Licensed(t)
 		for _, tc := range []struct {
 			p                 *ucx.Principal
 			port, declaration string
 			code              string
 		}{
-			{w.customsViewer, "Horgos", "D-1", ucx.EFORBIDDEN},
-			{w.authMember, "Horgos", "D-1", ucx.EFORBIDDEN},
-			{w.customsMember, " ", "D-1", ucx.EINVALID},
-			{w.customsMember, "Horgos", "", ucx.EINVALID},
+			{w.CustomsViewer, "Horgos", "D-1", ucx.EFORBIDDEN},
+			{w.AuthMember, "Horgos", "D-1", ucx.EFORBIDDEN},
+			{w.CustomsMember, " ", "D-1", ucx.EINVALID},
+			{w.CustomsMember, "Horgos", "", ucx.EINVALID},
 		} {
 			_, err := db.RecordClearance(ctx, tc.p, l.ID, tc.port, tc.declaration)
 			wantCode(t, err, tc.code)
 		}
-		_, err := db.RecordClearance(ctx, w.customsMember, 9999, "Horgos", "D-1")
+		_, err := db.RecordClearance(ctx, w.CustomsMember, 9999, "Horgos", "D-1")
 		wantCode(t, err, ucx.ENOTFOUND)
 
-		got, err := db.RecordClearance(ctx, w.customsMember, l.ID, "Horgos", "531620260000123456")
+		got, err := db.RecordClearance(ctx, w.CustomsMember, l.ID, "Horgos", "531620260000123456")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ClearedAt == nil || !got.ClearedAt.Equal(testNow) || got.ClearedBy != w.customs.ID || got.Port != "Horgos" ||
+		if got.ClearedAt == nil || !got.ClearedAt.Equal(testNow) || got.ClearedBy != w.Customs.ID || got.Port != "Horgos" ||
 			got.DeregistrationDue != ucx.MustDate(2026, 5, 10) {
 			t.Fatalf("cleared = %+v; want cleared now by customs, deregistration due 2026-05-10 (R16)", got)
 		}
-		app, _ := db.FindApplicationByID(ctx, w.expMember, l.ApplicationID)
+		app, _ := db.FindApplicationByID(ctx, w.ExpMember, l.ApplicationID)
 		if app.State != ucx.StateCleared {
 			t.Errorf("application = %s, want cleared", app.State)
 		}
-		_, err = db.RecordClearance(ctx, w.users["customs.admin"], l.ID, "Manzhouli", "D-2")
+		_, err = db.RecordClearance(ctx, w.Users["customs.admin"], l.ID, "Manzhouli", "D-2")
 		wantCode(t, err, ucx.ECONFLICT)
 		if !strings.Contains(ucx.ErrorMessage(err), "already cleared on 2026-03-10 at Horgos") {
 			t.Errorf("message = %q", ucx.ErrorMessage(err))
 		}
-		if again, _ := db.FindLicenceByID(ctx, w.customsMember, l.ID); again.Port != "Horgos" {
+		if again, _ := db.FindLicenceByID(ctx, w.CustomsMember, l.ID); again.Port != "Horgos" {
 			t.Errorf("the second clearance changed the licence: %+v", again)
 		}
 	})
@@ -249,13 +249,13 @@ func TestRecordClearance_ExpiredLicenceIsRefused(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		db.LicenceValidityDays = 1
-		l := w.licensed(t)
+		l := w.Licensed(t)
 		if l.ValidUntil != today.AddDays(1) {
 			t.Fatalf("valid until %s, want %s (DB.LicenceValidityDays)", l.ValidUntil, today.AddDays(1))
 		}
 		clock := db.Now
 		db.Now = func() time.Time { return clock().AddDate(0, 0, 2) }
-		_, err := db.RecordClearance(context.Background(), w.customsMember, l.ID, "Horgos", "D-1")
+		_, err := db.RecordClearance(context.Background(), w.CustomsMember, l.ID, "Horgos", "D-1")
 		wantCode(t, err, ucx.ERULE)
 	})
 }
@@ -265,14 +265,14 @@ func TestConcurrentClearances_ExactlyOneWins(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		for round := range 5 {
-			l := w.licensed(t)
+			l := w.Licensed(t)
 			var wg sync.WaitGroup
 			errs := make([]error, 3)
 			for i := range errs {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, errs[i] = db.RecordClearance(ctx, w.customsMember, l.ID, "Port", fmt.Sprintf("D-%d", i))
+					_, errs[i] = db.RecordClearance(ctx, w.CustomsMember, l.ID, "Port", fmt.Sprintf("D-%d", i))
 				}()
 			}
 			wg.Wait()

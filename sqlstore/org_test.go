@@ -15,10 +15,10 @@ func TestCreateOrg_StoresWMIsOutletsAndDefaults(t *testing.T) {
 		ctx := context.Background()
 		m := &ucx.Org{Kind: ucx.KindManufacturer, Name: " 长城汽车股份有限公司 ", Brands: []string{"Haval", " Haval", "Great Wall"},
 			WMIs: []string{"lgw", "LL9ABC"}, Outlets: []*ucx.Outlet{{Country: "ru", Provider: "GWM Rus", Address: "Tula"}}}
-		if err := db.CreateOrg(ctx, w.operatorAdmin, m); err != nil {
+		if err := db.CreateOrg(ctx, w.OperatorAdmin, m); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.FindOrgByID(ctx, w.expViewer, m.ID)
+		got, err := db.FindOrgByID(ctx, w.ExpViewer, m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,10 +27,10 @@ func TestCreateOrg_StoresWMIsOutletsAndDefaults(t *testing.T) {
 			t.Fatalf("stored org = %+v", got)
 		}
 		e := &ucx.Org{Kind: ucx.KindExporter, Name: "新出口公司", FilingNumber: "SH-1", FilingExpires: today.AddDays(9)}
-		if err := db.CreateOrg(ctx, w.operatorAdmin, e); err != nil {
+		if err := db.CreateOrg(ctx, w.OperatorAdmin, e); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.FindOrgByID(ctx, w.authMember, e.ID); got.Standing != ucx.StandingNormal || got.FilingExpires != today.AddDays(9) {
+		if got, _ := db.FindOrgByID(ctx, w.AuthMember, e.ID); got.Standing != ucx.StandingNormal || got.FilingExpires != today.AddDays(9) {
 			t.Errorf("exporter = %+v; want standing normal and the filing expiry kept", got)
 		}
 	})
@@ -47,19 +47,19 @@ func TestCreateOrg_Refusals(t *testing.T) {
 			code  string
 			field string
 		}{
-			{"operator member", w.users["operator.member"], ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EFORBIDDEN, ""},
-			{"authority admin", w.users["authority.admin"], ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EFORBIDDEN, ""},
+			{"operator member", w.Users["operator.member"], ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EFORBIDDEN, ""},
+			{"authority admin", w.Users["authority.admin"], ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EFORBIDDEN, ""},
 			{"no principal", nil, ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EUNAUTHORIZED, ""},
-			{"no name", w.operatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: " "}, ucx.EINVALID, "name"},
-			{"bad kind", w.operatorAdmin, ucx.Org{Kind: "broker", Name: "A"}, ucx.EINVALID, "kind"},
-			{"name taken", w.operatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.exporter.Name}, ucx.ECONFLICT, "name"},
-			{"WMI taken", w.operatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{w.makerWMI}}, ucx.ECONFLICT, "wmis"},
-			{"WMI with I", w.operatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LI1"}}, ucx.EINVALID, "wmis"},
-			{"small maker WMI too short", w.operatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LL9"}}, ucx.EINVALID, "wmis"},
-			{"WMIs on an exporter", w.operatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", WMIs: []string{"LZZ"}}, ucx.EINVALID, "wmis"},
-			{"filing on a manufacturer", w.operatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", FilingNumber: "X"}, ucx.EINVALID, "filing_number"},
-			{"bad standing", w.operatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", Standing: "great"}, ucx.EINVALID, "standing"},
-			{"outlet without address", w.operatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B",
+			{"no name", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: " "}, ucx.EINVALID, "name"},
+			{"bad kind", w.OperatorAdmin, ucx.Org{Kind: "broker", Name: "A"}, ucx.EINVALID, "kind"},
+			{"name taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.Exporter.Name}, ucx.ECONFLICT, "name"},
+			{"WMI taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{w.MakerWMI}}, ucx.ECONFLICT, "wmis"},
+			{"WMI with I", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LI1"}}, ucx.EINVALID, "wmis"},
+			{"small maker WMI too short", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LL9"}}, ucx.EINVALID, "wmis"},
+			{"WMIs on an exporter", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", WMIs: []string{"LZZ"}}, ucx.EINVALID, "wmis"},
+			{"filing on a manufacturer", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", FilingNumber: "X"}, ucx.EINVALID, "filing_number"},
+			{"bad standing", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", Standing: "great"}, ucx.EINVALID, "standing"},
+			{"outlet without address", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B",
 				Outlets: []*ucx.Outlet{{Country: "RU", Provider: "P"}}}, ucx.EINVALID, "address"},
 		}
 		orgs, wmis := count(t, db, "orgs"), count(t, db, "org_wmis")
@@ -83,7 +83,7 @@ func TestFindOrgs_ByKindByNameWithDetails(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		orgs, total, err := db.FindOrgs(ctx, w.expMember, ucx.OrgFilter{Kind: ucx.KindManufacturer})
+		orgs, total, err := db.FindOrgs(ctx, w.ExpMember, ucx.OrgFilter{Kind: ucx.KindManufacturer})
 		if err != nil || total != 2 || len(orgs) != 2 {
 			t.Fatalf("manufacturers = %d of %d, %v; want 2", len(orgs), total, err)
 		}
@@ -92,14 +92,14 @@ func TestFindOrgs_ByKindByNameWithDetails(t *testing.T) {
 				t.Errorf("%s listed without its WMIs or outlets: %+v", o.Name, o)
 			}
 		}
-		all, total, err := db.FindOrgs(ctx, w.customsViewer, ucx.OrgFilter{Limit: 3})
+		all, total, err := db.FindOrgs(ctx, w.CustomsViewer, ucx.OrgFilter{Limit: 3})
 		if err != nil || total != 7 || len(all) != 3 {
 			t.Fatalf("page of orgs = %d of %d, %v; want 3 of 7", len(all), total, err)
 		}
 		if _, _, err := db.FindOrgs(ctx, nil, ucx.OrgFilter{}); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
 			t.Errorf("no principal: %v, want EUNAUTHORIZED", err)
 		}
-		if _, err := db.FindOrgByID(ctx, w.expMember, 9999); ucx.ErrorCode(err) != ucx.ENOTFOUND {
+		if _, err := db.FindOrgByID(ctx, w.ExpMember, 9999); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 			t.Errorf("unknown org: %v, want ENOTFOUND", err)
 		}
 	})
@@ -109,14 +109,14 @@ func TestSetStanding(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		o, err := db.SetStanding(ctx, w.authMember, w.exporter.ID, ucx.StandingWarned, "约谈: repeated data errors (R6)")
+		o, err := db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, ucx.StandingWarned, "约谈: repeated data errors (R6)")
 		if err != nil || o.Standing != ucx.StandingWarned {
 			t.Fatalf("SetStanding = %+v, %v", o, err)
 		}
 		var found bool
 		evs := lastEvents(t, db, 1)
 		if e := evs[0]; e.Action == "org.set_standing" && e.Before == "normal" && e.After == "warned" && strings.Contains(e.Note, "约谈") &&
-			e.ActorUserID == w.authMember.UserID && e.ActorOrgID == w.authority.ID {
+			e.ActorUserID == w.AuthMember.UserID && e.ActorOrgID == w.Authority.ID {
 			found = true
 		}
 		if !found {
@@ -130,13 +130,13 @@ func TestSetStanding(t *testing.T) {
 			reason string
 			code   string
 		}{
-			{"viewer", w.authViewer, w.exporter.ID, ucx.StandingSuspended, "r", ucx.EFORBIDDEN},
-			{"customs", w.customsMember, w.exporter.ID, ucx.StandingSuspended, "r", ucx.EFORBIDDEN},
-			{"the exporter itself", w.expAdmin, w.exporter.ID, ucx.StandingNormal, "r", ucx.EFORBIDDEN},
-			{"a manufacturer target", w.authMember, w.maker.ID, ucx.StandingSuspended, "r", ucx.ERULE},
-			{"unknown org", w.authMember, 9999, ucx.StandingSuspended, "r", ucx.ENOTFOUND},
-			{"no reason", w.authMember, w.exporter.ID, ucx.StandingSuspended, " ", ucx.EINVALID},
-			{"bad standing", w.authMember, w.exporter.ID, "banned", "r", ucx.EINVALID},
+			{"viewer", w.AuthViewer, w.Exporter.ID, ucx.StandingSuspended, "r", ucx.EFORBIDDEN},
+			{"customs", w.CustomsMember, w.Exporter.ID, ucx.StandingSuspended, "r", ucx.EFORBIDDEN},
+			{"the exporter itself", w.ExpAdmin, w.Exporter.ID, ucx.StandingNormal, "r", ucx.EFORBIDDEN},
+			{"a manufacturer target", w.AuthMember, w.Maker.ID, ucx.StandingSuspended, "r", ucx.ERULE},
+			{"unknown org", w.AuthMember, 9999, ucx.StandingSuspended, "r", ucx.ENOTFOUND},
+			{"no reason", w.AuthMember, w.Exporter.ID, ucx.StandingSuspended, " ", ucx.EINVALID},
+			{"bad standing", w.AuthMember, w.Exporter.ID, "banned", "r", ucx.EINVALID},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +144,7 @@ func TestSetStanding(t *testing.T) {
 				wantCode(t, err, tt.code)
 			})
 		}
-		if o, _ := db.FindOrgByID(ctx, w.expMember, w.exporter.ID); o.Standing != ucx.StandingWarned {
+		if o, _ := db.FindOrgByID(ctx, w.ExpMember, w.Exporter.ID); o.Standing != ucx.StandingWarned {
 			t.Errorf("standing after refusals = %s, want warned", o.Standing)
 		}
 	})
@@ -154,9 +154,9 @@ func TestOutletsAndWMIs_OnlyTheManufacturersAdmin(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		makerAdmin := w.users["maker.admin"]
+		makerAdmin := w.Users["maker.admin"]
 		ot := &ucx.Outlet{Country: "uz", Provider: "Testa Tashkent", Address: "Amir Temur 15"}
-		if err := db.AddOutlet(ctx, makerAdmin, ot); err != nil || ot.ID == 0 || ot.OrgID != w.maker.ID {
+		if err := db.AddOutlet(ctx, makerAdmin, ot); err != nil || ot.ID == 0 || ot.OrgID != w.Maker.ID {
 			t.Fatalf("AddOutlet = %+v, %v", ot, err)
 		}
 		for _, tc := range []struct {
@@ -164,28 +164,28 @@ func TestOutletsAndWMIs_OnlyTheManufacturersAdmin(t *testing.T) {
 			ot   ucx.Outlet
 			code string
 		}{
-			{w.makerViewer, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
-			{w.expAdmin, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
-			{w.makerMember, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
-			{makerAdmin, ucx.Outlet{OrgID: w.maker2.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{w.MakerViewer, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{w.ExpAdmin, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{w.MakerMember, ucx.Outlet{Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
+			{makerAdmin, ucx.Outlet{OrgID: w.Maker2.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.EFORBIDDEN},
 			{makerAdmin, ucx.Outlet{Country: "SU", Provider: "P", Address: "A"}, ucx.EINVALID},
-			{w.operatorAdmin, ucx.Outlet{OrgID: w.exporter.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.ERULE},
+			{w.OperatorAdmin, ucx.Outlet{OrgID: w.Exporter.ID, Country: "RU", Provider: "P", Address: "A"}, ucx.ERULE},
 		} {
 			ot := tc.ot
 			wantCode(t, db.AddOutlet(ctx, tc.p, &ot), tc.code)
 		}
 
-		_, err := db.SetWMIs(ctx, w.makerMember, w.maker.ID, []string{"LM1", "LM3"})
+		_, err := db.SetWMIs(ctx, w.MakerMember, w.Maker.ID, []string{"LM1", "LM3"})
 		wantCode(t, err, ucx.EFORBIDDEN)
-		o, err := db.SetWMIs(ctx, makerAdmin, w.maker.ID, []string{"lm1", "LM3"})
+		o, err := db.SetWMIs(ctx, makerAdmin, w.Maker.ID, []string{"lm1", "LM3"})
 		if err != nil || strings.Join(o.WMIs, ",") != "LM1,LM3" || len(o.PendingWMIs) != 0 {
 			t.Fatalf("SetWMIs = %+v, %v", o, err)
 		}
-		_, err = db.SetWMIs(ctx, w.authMember, w.maker.ID, []string{"LM9ABC"})
+		_, err = db.SetWMIs(ctx, w.AuthMember, w.Maker.ID, []string{"LM9ABC"})
 		wantCode(t, err, ucx.EFORBIDDEN)
 		// LM3 now routes to the maker.
-		if a := w.create(t, w.expMember, w.input("LM3", oldReg)); a.ManufacturerID != w.maker.ID {
-			t.Errorf("a VIN under the newly declared WMI routes to %d, want %d", a.ManufacturerID, w.maker.ID)
+		if a := w.Create(t, w.ExpMember, w.Input("LM3", oldReg)); a.ManufacturerID != w.Maker.ID {
+			t.Errorf("a VIN under the newly declared WMI routes to %d, want %d", a.ManufacturerID, w.Maker.ID)
 		}
 	})
 }
@@ -208,7 +208,7 @@ func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		if _, err := db.SetStanding(ctx, w.authMember, w.exporter.ID, ucx.StandingRectification, "整改: repeated errors (R6)"); err != nil {
+		if _, err := db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, ucx.StandingRectification, "整改: repeated errors (R6)"); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
@@ -216,13 +216,13 @@ func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 			p    *ucx.Principal
 			want ucx.Standing
 		}{
-			{"the exporter itself", w.expViewer, ucx.StandingRectification},
-			{"an authority", w.authViewer, ucx.StandingRectification},
-			{"a competitor", w.exp2Member, ""},
-			{"a manufacturer", w.makerMember, ""},
-			{"customs", w.customsMember, ""},
+			{"the exporter itself", w.ExpViewer, ucx.StandingRectification},
+			{"an authority", w.AuthViewer, ucx.StandingRectification},
+			{"a competitor", w.Exp2Member, ""},
+			{"a manufacturer", w.MakerMember, ""},
+			{"customs", w.CustomsMember, ""},
 		} {
-			o, err := db.FindOrgByID(ctx, tc.p, w.exporter.ID)
+			o, err := db.FindOrgByID(ctx, tc.p, w.Exporter.ID)
 			if err != nil || o.Standing != tc.want {
 				t.Errorf("%s by id: standing %q, %v; want %q", tc.name, o.Standing, err, tc.want)
 			}
@@ -231,7 +231,7 @@ func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, o := range orgs {
-				if o.ID == w.exporter.ID && o.Standing != tc.want {
+				if o.ID == w.Exporter.ID && o.Standing != tc.want {
 					t.Errorf("%s in the list: standing %q, want %q", tc.name, o.Standing, tc.want)
 				}
 			}

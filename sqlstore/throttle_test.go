@@ -83,13 +83,13 @@ func TestAuthenticate_LocksAnAccountAfterRepeatedFailuresFromAnywhere(t *testing
 		}
 
 		// The locks are in the organisation's audit trail, for its admins.
-		events, _, err := db.OrgEvents(context.Background(), w.expAdmin, w.exporter.ID, ucx.EventFilter{Limit: 100})
+		events, _, err := db.OrgEvents(context.Background(), w.ExpAdmin, w.Exporter.ID, ucx.EventFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var locks []*ucx.Event
 		for _, e := range events {
-			if e.Action == "user.locked" && e.EntityID == w.expMember.UserID {
+			if e.Action == "user.locked" && e.EntityID == w.ExpMember.UserID {
 				locks = append(locks, e)
 			}
 		}
@@ -99,8 +99,8 @@ func TestAuthenticate_LocksAnAccountAfterRepeatedFailuresFromAnywhere(t *testing
 		if !strings.Contains(locks[len(locks)-1].Note, "198.51.100.99") {
 			t.Errorf("first lock's note does not name the last address: %q", locks[len(locks)-1].Note)
 		}
-		for _, p := range []*ucx.Principal{w.expMember, w.users["exporter2.admin"], w.operatorAdmin} {
-			_, _, err := db.OrgEvents(context.Background(), p, w.exporter.ID, ucx.EventFilter{})
+		for _, p := range []*ucx.Principal{w.ExpMember, w.Users["exporter2.admin"], w.OperatorAdmin} {
+			_, _, err := db.OrgEvents(context.Background(), p, w.Exporter.ID, ucx.EventFilter{})
 			wantCode(t, err, ucx.EFORBIDDEN)
 		}
 	})

@@ -20,14 +20,14 @@ func TestCreateUser_WhoMayAddWhom(t *testing.T) {
 			org  int64
 			code string
 		}{
-			{"operator admin into another org: only by invitation", w.operatorAdmin, w.maker.ID, ucx.EFORBIDDEN},
-			{"operator admin into its own org", w.operatorAdmin, 0, ""},
-			{"org admin into its own org", w.expAdmin, 0, ""},
-			{"org admin into another org", w.expAdmin, w.exporter2.ID, ucx.EFORBIDDEN},
-			{"member into its own org", w.expMember, w.exporter.ID, ucx.EFORBIDDEN},
-			{"viewer", w.makerViewer, w.maker.ID, ucx.EFORBIDDEN},
-			{"operator member", w.users["operator.member"], w.maker.ID, ucx.EFORBIDDEN},
-			{"org admin into no org", w.expAdmin, 9999, ucx.EFORBIDDEN},
+			{"operator admin into another org: only by invitation", w.OperatorAdmin, w.Maker.ID, ucx.EFORBIDDEN},
+			{"operator admin into its own org", w.OperatorAdmin, 0, ""},
+			{"org admin into its own org", w.ExpAdmin, 0, ""},
+			{"org admin into another org", w.ExpAdmin, w.Exporter2.ID, ucx.EFORBIDDEN},
+			{"member into its own org", w.ExpMember, w.Exporter.ID, ucx.EFORBIDDEN},
+			{"viewer", w.MakerViewer, w.Maker.ID, ucx.EFORBIDDEN},
+			{"operator member", w.Users["operator.member"], w.Maker.ID, ucx.EFORBIDDEN},
+			{"org admin into no org", w.ExpAdmin, 9999, ucx.EFORBIDDEN},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestCreateUser_RefusesBadInputAndTakenNames(t *testing.T) {
 		users := count(t, db, "users")
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				err := db.CreateUser(ctx, w.expAdmin, &ucx.User{Username: tt.username, Role: tt.role}, tt.password)
+				err := db.CreateUser(ctx, w.ExpAdmin, &ucx.User{Username: tt.username, Role: tt.role}, tt.password)
 				wantCode(t, err, tt.code)
 				if ucx.ErrorField(err) != tt.field {
 					t.Errorf("field = %q, want %q", ucx.ErrorField(err), tt.field)
@@ -87,8 +87,8 @@ func TestAuthenticate_SameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		p, err := db.Authenticate(ctx, " Exporter.Member ", testPassword)
-		if err != nil || *p != *w.expMember {
-			t.Fatalf("Authenticate = %+v, %v; want %+v", p, err, w.expMember)
+		if err != nil || *p != *w.ExpMember {
+			t.Fatalf("Authenticate = %+v, %v; want %+v", p, err, w.ExpMember)
 		}
 		_, wrong := db.Authenticate(ctx, "exporter.member", testPassword+"!")
 		_, unknown := db.Authenticate(ctx, "nobody.here", testPassword)
@@ -104,45 +104,45 @@ func TestTokens_CreateResolveRevoke(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		secret, tok, err := db.CreateToken(ctx, w.expMember, "ERP upload")
+		secret, tok, err := db.CreateToken(ctx, w.ExpMember, "ERP upload")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(secret, "ucx_") || len(secret) != 4+52 || tok.Prefix != secret[:8] || tok.UserID != w.expMember.UserID {
+		if !strings.HasPrefix(secret, "ucx_") || len(secret) != 4+52 || tok.Prefix != secret[:8] || tok.UserID != w.ExpMember.UserID {
 			t.Fatalf("secret %q, token %+v", secret, tok)
 		}
 		if n := count(t, db, "tokens WHERE hash = '"+secret+"'"); n != 0 {
 			t.Fatal("the secret itself is stored")
 		}
 		p, err := db.PrincipalByToken(ctx, secret)
-		if err != nil || *p != *w.expMember {
-			t.Fatalf("PrincipalByToken = %+v, %v; want %+v", p, err, w.expMember)
+		if err != nil || *p != *w.ExpMember {
+			t.Fatalf("PrincipalByToken = %+v, %v; want %+v", p, err, w.ExpMember)
 		}
 		for _, bad := range []string{"", "ucx_", secret + "x", "Bearer " + secret, strings.ToUpper(secret)} {
 			if _, err := db.PrincipalByToken(ctx, bad); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
 				t.Errorf("PrincipalByToken(%q): %v, want EUNAUTHORIZED", bad, err)
 			}
 		}
-		toks, err := db.Tokens(ctx, w.expMember)
+		toks, err := db.Tokens(ctx, w.ExpMember)
 		if err != nil || len(toks) != 1 || toks[0].ID != tok.ID {
 			t.Fatalf("Tokens = %+v, %v", toks, err)
 		}
 
 		// Another organisation cannot see it; a member of the same one
 		// cannot revoke it; its admin can.
-		wantCode(t, db.RevokeToken(ctx, w.exp2Member, tok.ID), ucx.ENOTFOUND)
-		wantCode(t, db.RevokeToken(ctx, w.users["exporter2.admin"], tok.ID), ucx.ENOTFOUND)
-		wantCode(t, db.RevokeToken(ctx, w.expViewer, tok.ID), ucx.ENOTFOUND)
-		if err := db.RevokeToken(ctx, w.expAdmin, tok.ID); err != nil {
+		wantCode(t, db.RevokeToken(ctx, w.Exp2Member, tok.ID), ucx.ENOTFOUND)
+		wantCode(t, db.RevokeToken(ctx, w.Users["exporter2.admin"], tok.ID), ucx.ENOTFOUND)
+		wantCode(t, db.RevokeToken(ctx, w.ExpViewer, tok.ID), ucx.ENOTFOUND)
+		if err := db.RevokeToken(ctx, w.ExpAdmin, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.PrincipalByToken(ctx, secret); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
 			t.Errorf("revoked token resolves: %v", err)
 		}
-		if err := db.RevokeToken(ctx, w.expMember, tok.ID); err != nil {
+		if err := db.RevokeToken(ctx, w.ExpMember, tok.ID); err != nil {
 			t.Errorf("revoking again: %v, want nil", err)
 		}
-		if toks, _ := db.Tokens(ctx, w.expMember); toks[0].RevokedAt == nil {
+		if toks, _ := db.Tokens(ctx, w.ExpMember); toks[0].RevokedAt == nil {
 			t.Error("the list does not show the revocation")
 		}
 	})
@@ -152,11 +152,11 @@ func TestSessions_ExpireAndEnd(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		secret, err := db.CreateSession(ctx, w.makerMember.UserID)
+		secret, err := db.CreateSession(ctx, w.MakerMember.UserID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, err := db.PrincipalBySession(ctx, secret); err != nil || *p != *w.makerMember {
+		if p, err := db.PrincipalBySession(ctx, secret); err != nil || *p != *w.MakerMember {
 			t.Fatalf("PrincipalBySession = %+v, %v", p, err)
 		}
 		if _, err := db.PrincipalByToken(ctx, secret); ucx.ErrorCode(err) != ucx.EUNAUTHORIZED {
@@ -184,7 +184,7 @@ func TestSessions_ExpireAndEnd(t *testing.T) {
 func BenchmarkPrincipalByToken(b *testing.B) {
 	db := MustOpenDB(b, sqlstore.SQLite)
 	w := newWorld(b, db)
-	secret, _, err := db.CreateToken(context.Background(), w.expMember, "bench")
+	secret, _, err := db.CreateToken(context.Background(), w.ExpMember, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -46,15 +46,15 @@ func TestPolicyWhatIf_Threshold365(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		file := func(reg ucx.Date) *ucx.Application {
-			in := w.input(w.makerWMI, reg)
+			in := w.Input(w.MakerWMI, reg)
 			in.Submit = true
-			return w.create(t, w.expMember, in)
+			return w.Create(t, w.ExpMember, in)
 		}
 		a1 := file(recentReg)
 		a2 := file(today.AddDays(-200))
 		a3 := file(today.AddDays(-300))
 		a4 := file(oldReg)
-		w.create(t, w.expMember, w.input(w.makerWMI, recentReg))
+		w.Create(t, w.ExpMember, w.Input(w.MakerWMI, recentReg))
 		for _, a := range []*ucx.Application{a1, a2, a3, a4} {
 			if a.ApplicationDate != today {
 				t.Fatalf("application %d dated %s, want %s", a.ID, a.ApplicationDate, today)
@@ -78,7 +78,7 @@ func TestPolicyWhatIf_Threshold365(t *testing.T) {
 
 		pol := policyWith(t, map[string]any{"version": "what-if-365", "letter_threshold_days": 365})
 		from, to := ucx.MustDate(2026, 1, 1), ucx.MustDate(2026, 3, 31)
-		res, err := db.PolicyWhatIf(ctx, w.authViewer, pol, from, to, 0)
+		res, err := db.PolicyWhatIf(ctx, w.AuthViewer, pol, from, to, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestPolicyWhatIf_Threshold365(t *testing.T) {
 		}
 		for i, a := range []*ucx.Application{a2, a3} {
 			c := res.Cases[i]
-			if c.ApplicationID != a.ID || c.VIN != a.Vehicle.VIN || c.ExporterID != w.exporter.ID ||
+			if c.ApplicationID != a.ID || c.VIN != a.Vehicle.VIN || c.ExporterID != w.Exporter.ID ||
 				c.Now != ucx.Clear || c.Then != ucx.LetterRequired || c.ApplicationDate != today || c.State != a.State {
 				t.Errorf("case %d = %+v, want application %d clear → letter-required", i, c, a.ID)
 			}
@@ -113,31 +113,31 @@ func TestPolicyWhatIf_Threshold365(t *testing.T) {
 		}
 
 		// A limit of one lists one case and still counts both.
-		res, err = db.PolicyWhatIf(ctx, w.authMember, pol, from, to, 1)
+		res, err = db.PolicyWhatIf(ctx, w.AuthMember, pol, from, to, 1)
 		if err != nil || res.Changed != 2 || len(res.Cases) != 1 || !res.Truncated() || res.Cases[0].ApplicationID != a2.ID {
 			t.Fatalf("limit 1: %+v, %v", res, err)
 		}
 		// The policy in force changes nothing.
-		res, err = db.PolicyWhatIf(ctx, w.authMember, policy.Default(), from, to, 0)
+		res, err = db.PolicyWhatIf(ctx, w.AuthMember, policy.Default(), from, to, 0)
 		if err != nil || res.Changed != 0 || res.Now != res.Then || len(res.Cases) != 0 {
 			t.Fatalf("default policy: %+v, %v", res, err)
 		}
 		// A period before the filings is empty.
-		res, err = db.PolicyWhatIf(ctx, w.authMember, pol, ucx.MustDate(2025, 1, 1), ucx.MustDate(2025, 12, 31), 0)
+		res, err = db.PolicyWhatIf(ctx, w.AuthMember, pol, ucx.MustDate(2025, 1, 1), ucx.MustDate(2025, 12, 31), 0)
 		if err != nil || res.Applications != 0 || res.Changed != 0 {
 			t.Fatalf("2025: %+v, %v", res, err)
 		}
 
 		// Refusals.
-		_, err = db.PolicyWhatIf(ctx, w.expAdmin, pol, from, to, 0)
+		_, err = db.PolicyWhatIf(ctx, w.ExpAdmin, pol, from, to, 0)
 		wantCode(t, err, ucx.EFORBIDDEN)
-		_, err = db.PolicyWhatIf(ctx, w.makerMember, pol, from, to, 0)
+		_, err = db.PolicyWhatIf(ctx, w.MakerMember, pol, from, to, 0)
 		wantCode(t, err, ucx.EFORBIDDEN)
 		_, err = db.PolicyWhatIf(ctx, nil, pol, from, to, 0)
 		wantCode(t, err, ucx.EUNAUTHORIZED)
-		_, err = db.PolicyWhatIf(ctx, w.authMember, pol, to, from, 0)
+		_, err = db.PolicyWhatIf(ctx, w.AuthMember, pol, to, from, 0)
 		wantField(t, err, "from")
-		_, err = db.PolicyWhatIf(ctx, w.authMember, nil, from, to, 0)
+		_, err = db.PolicyWhatIf(ctx, w.AuthMember, nil, from, to, 0)
 		wantField(t, err, "policy")
 
 		// Nothing was written: same rows, same bytes.
@@ -167,16 +167,16 @@ func TestPolicyWhatIf_UnknownStoredOutcomeIsNamed(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		in := w.input(w.makerWMI, recentReg)
+		in := w.Input(w.MakerWMI, recentReg)
 		in.Submit = true
-		good := w.create(t, w.expMember, in)
-		in = w.input(w.makerWMI, oldReg)
+		good := w.Create(t, w.ExpMember, in)
+		in = w.Input(w.MakerWMI, oldReg)
 		in.Submit = true
-		bad := w.create(t, w.expMember, in)
+		bad := w.Create(t, w.ExpMember, in)
 		if err := sqlstore.Exec(ctx, db, `UPDATE applications SET outcome = 'letter_required' WHERE id = ?`, bad.ID); err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.PolicyWhatIf(ctx, w.authViewer, policy.Default(), ucx.MustDate(2026, 1, 1), ucx.MustDate(2026, 3, 31), 0)
+		res, err := db.PolicyWhatIf(ctx, w.AuthViewer, policy.Default(), ucx.MustDate(2026, 1, 1), ucx.MustDate(2026, 3, 31), 0)
 		if err != nil {
 			t.Fatalf("what-if with an unreadable row: %v", err)
 		}

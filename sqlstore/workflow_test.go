@@ -16,8 +16,8 @@ func TestWorkflow_TimelineFromFilingToClearance(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
-		l := w.licensed(t)
-		if _, err := db.RecordClearance(ctx, w.customsMember, l.ID, "Horgos", "DEC-1"); err != nil {
+		l := w.Licensed(t)
+		if _, err := db.RecordClearance(ctx, w.CustomsMember, l.ID, "Horgos", "DEC-1"); err != nil {
 			t.Fatal(err)
 		}
 		want := []struct {
@@ -25,17 +25,17 @@ func TestWorkflow_TimelineFromFilingToClearance(t *testing.T) {
 			actor  int64
 			after  string
 		}{
-			{"application.create", w.exporter.ID, "draft"},
-			{"application.submit", w.exporter.ID, "awaiting_confirmation"},
-			{"request.create", w.exporter.ID, "pending"},
-			{"request.approve", w.maker.ID, "approved"},
-			{"application.confirmed", w.maker.ID, "under_review"},
-			{"licence.issue", w.authority.ID, "issued"},
-			{"application.licensed", w.authority.ID, "licensed"},
-			{"licence.clear", w.customs.ID, "cleared"},
-			{"application.cleared", w.customs.ID, "cleared"},
+			{"application.create", w.Exporter.ID, "draft"},
+			{"application.submit", w.Exporter.ID, "awaiting_confirmation"},
+			{"request.create", w.Exporter.ID, "pending"},
+			{"request.approve", w.Maker.ID, "approved"},
+			{"application.confirmed", w.Maker.ID, "under_review"},
+			{"licence.issue", w.Authority.ID, "issued"},
+			{"application.licensed", w.Authority.ID, "licensed"},
+			{"licence.clear", w.Customs.ID, "cleared"},
+			{"application.cleared", w.Customs.ID, "cleared"},
 		}
-		for _, p := range []*ucx.Principal{w.expViewer, w.makerViewer, w.authViewer, w.customsViewer} {
+		for _, p := range []*ucx.Principal{w.ExpViewer, w.MakerViewer, w.AuthViewer, w.CustomsViewer} {
 			evs, err := db.Timeline(ctx, p, l.ApplicationID)
 			if err != nil {
 				t.Fatalf("timeline as %s: %v", p.Username, err)
@@ -54,15 +54,15 @@ func TestWorkflow_TimelineFromFilingToClearance(t *testing.T) {
 				}
 			}
 		}
-		for _, p := range []*ucx.Principal{w.exp2Member, w.maker2Mem} {
+		for _, p := range []*ucx.Principal{w.Exp2Member, w.Maker2Mem} {
 			if _, err := db.Timeline(ctx, p, l.ApplicationID); ucx.ErrorCode(err) != ucx.ENOTFOUND {
 				t.Errorf("timeline as %s: %v, want ENOTFOUND", p.Username, err)
 			}
 		}
-		if _, err := db.Timeline(ctx, w.operatorAdmin, l.ApplicationID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+		if _, err := db.Timeline(ctx, w.OperatorAdmin, l.ApplicationID); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
 			t.Errorf("timeline as the operator: %v, want EFORBIDDEN", err)
 		}
-		app, _ := db.FindApplicationByID(ctx, w.authMember, l.ApplicationID)
+		app, _ := db.FindApplicationByID(ctx, w.AuthMember, l.ApplicationID)
 		if app.State != ucx.StateCleared || !strings.HasPrefix(l.Number, "UCX-2026-") {
 			t.Errorf("final state %s, licence %s", app.State, l.Number)
 		}

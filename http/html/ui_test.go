@@ -288,7 +288,7 @@ func TestUI_BadInputIsShownBesideItsFieldAndKeptAsTyped(t *testing.T) {
 		{"NotAnExporter", "customs.member", "/applications", good(), 403, "", ""},
 		{"ApproveWithoutOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}}, 400, "outlet", ""},
 		{"ApproveBadOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {"x1"}}, 400, "outlet", ""},
-		{"ApproveForeignOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {itoa(w.Maker2U)}}, 0, "", ""},
+		{"ApproveForeignOutlet", "maker.member", "/requests/" + itoa(req.ID) + "/approve", url.Values{"version": {strconv.Itoa(req.Version)}, "outlet": {itoa(w.Maker2RU)}}, 0, "", ""},
 		{"RefuseWithoutCode", "maker.member", "/requests/" + itoa(req.ID) + "/refuse", url.Values{"version": {strconv.Itoa(req.Version)}, "text": {"没有网点"}}, 400, "code", "没有网点"},
 		{"StandingWithoutReason", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"warned"}}, 400, "reason", ""},
 		{"StandingUnknown", "authority.member", "/exporters/" + itoa(exporters) + "/standing", url.Values{"standing": {"great"}, "reason": {"因为"}}, 400, "standing", `value="因为"`},

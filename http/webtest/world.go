@@ -9,7 +9,6 @@ package webtest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,24 +25,23 @@ import (
 	"github.com/ucxdev/ucx/policy"
 	"github.com/ucxdev/ucx/sqlstore"
 	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
-	"github.com/ucxdev/ucx/vin"
 )
 
-// TestNow is the store's and the server's clock: 10:00 in Beijing on 10
-// March 2026, after R1's regime start, so that the tests do not depend on
-// the day they run.
-var TestNow = time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime)
+// TestNow is the store's and the server's clock (sqlstoretest.TestNow):
+// 10:00 in Beijing on 10 March 2026, after R1's regime start, so that the
+// tests do not depend on the day they run.
+var TestNow = sqlstoretest.TestNow
 
 // Today is TestNow's date. A car registered on RecentReg is 53 days old and
 // needs a manufacturer letter (R1); one registered on OldReg does not.
 var (
-	Today     = ucx.DateOf(TestNow)
-	RecentReg = ucx.MustDate(2026, 1, 16)
-	OldReg    = ucx.MustDate(2025, 3, 1)
+	Today     = sqlstoretest.Today
+	RecentReg = sqlstoretest.RecentReg
+	OldReg    = sqlstoretest.OldReg
 )
 
 // Password is every world user's password.
-const Password = "correct horse battery"
+const Password = sqlstoretest.Password
 
 // Engines runs fn once per store engine (sqlstoretest.Engines: SQLite
 // always, PostgreSQL when UCX_TEST_POSTGRES holds a DSN), each store fresh,
@@ -92,43 +90,39 @@ func (w *LogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// World is the HTTP fixture: a real server over the real store, one
-// organisation of every kind (two exporters, two manufacturers), a user of
-// every role in each, and a client signed in as each of them through
-// POST /api/v1/auth/login.
+// World is the HTTP fixture: the store-level world (sqlstoretest.World:
+// one organisation of every kind, two exporters and two manufacturers, a
+// user of every role in each) served by a real server, with a client
+// signed in as each of its users through POST /api/v1/auth/login.
+// Awaiting, UnderReview and Licensed here go over HTTP; the embedded
+// World's (w.World.Awaiting(t), …) go through the store.
 type World struct {
+	*sqlstoretest.World
 	T       testing.TB
-	DB      *sqlstore.DB
 	Server  *ucxhttp.Server
 	TS      *httptest.Server
-	Orgs    map[string]*ucx.Org       // "exporter", "maker2", …
 	Clients map[string]*client.Client // "exporter.member", …
 	Tokens  map[string]string         // the same users' token secrets
-	Users   map[string]*ucx.Principal // the same users as principals
-	serial  int
-	MakerRU int64 // outlet ids
-	MakerKZ int64
-	Maker2U int64
 }
 
-// OrgNames and Roles span the authorisation matrix.
+// OrgNames and Roles span the authorisation matrix (sqlstoretest's).
 var (
-	OrgNames = []string{"operator", "authority", "customs", "exporter", "exporter2", "maker", "maker2"}
-	Roles    = []ucx.Role{ucx.RoleAdmin, ucx.RoleMember, ucx.RoleViewer}
+	OrgNames = sqlstoretest.OrgNames
+	Roles    = sqlstoretest.Roles
 )
 
 // MakerWMI and Maker2WMI are the two manufacturers' WMIs.
 const (
-	MakerWMI  = "LM1"
-	Maker2WMI = "LM2"
+	MakerWMI  = sqlstoretest.MakerWMI
+	Maker2WMI = sqlstoretest.Maker2WMI
 )
 
-// NewWorld builds the fixture on db and serves it on a loopback port.
+// NewWorld seeds the store-level world in db (sqlstoretest.NewWorld),
+// serves it on a loopback port and signs each user in over HTTP.
 func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	t.Helper()
 	ctx := context.Background()
-	w := &World{T: t, DB: db, Orgs: map[string]*ucx.Org{}, Clients: map[string]*client.Client{},
-		Tokens: map[string]string{}, Users: map[string]*ucx.Principal{}}
+	w := &World{World: sqlstoretest.NewWorld(t, db), T: t, Clients: map[string]*client.Client{}, Tokens: map[string]string{}}
 	lw := NewLogWriter(t)
 
 	s := ucxhttp.NewServer()
@@ -147,49 +141,19 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	w.TS = httptest.NewServer(s.Handler())
 	t.Cleanup(w.TS.Close)
 
-	today := ucx.DateOf(TestNow)
-	defs := map[string]*ucx.Org{
-		"operator":  {Kind: ucx.KindOperator, Name: "ucx 平台运营中心"},
-		"authority": {Kind: ucx.KindAuthority, Name: "广东省商务厅", Region: "广东"},
-		"customs":   {Kind: ucx.KindCustoms, Name: "黄埔海关"},
-		"exporter": {Kind: ucx.KindExporter, Name: "广州华运二手车出口有限公司",
-			FilingNumber: "GD-2025-0117", FilingExpires: today.AddDays(200)},
-		"exporter2": {Kind: ucx.KindExporter, Name: "深圳速达汽车贸易有限公司",
-			FilingNumber: "GD-2025-0342", FilingExpires: today.AddDays(200)},
-		"maker": {Kind: ucx.KindManufacturer, Name: "测试汽车股份有限公司", NameEN: "Test Motor Co., Ltd.",
-			Brands: []string{"Testa"}, WMIs: []string{MakerWMI},
-			Outlets: []*ucx.Outlet{
-				{Country: "RU", Provider: "Testa Rus Service", Address: "Leningradsky pr. 39, Moscow", Contact: "+7 495 000 0101"},
-				{Country: "KZ", Provider: "Testa Almaty", Address: "Al-Farabi ave. 77, Almaty"},
-			}},
-		"maker2": {Kind: ucx.KindManufacturer, Name: "另一汽车有限公司", Brands: []string{"Other"}, WMIs: []string{Maker2WMI},
-			Outlets: []*ucx.Outlet{{Country: "RU", Provider: "Other Rus", Address: "Tverskaya 1, Moscow"}}},
-	}
 	for _, name := range OrgNames {
-		o := defs[name]
-		for i, role := range Roles {
-			u := &ucx.User{Username: name + "." + string(role), Role: role}
-			var err error
-			if i == 0 {
-				err = db.Bootstrap(ctx, o, u, Password)
-			} else {
-				u.OrgID = o.ID
-				err = db.Bootstrap(ctx, nil, u, Password)
-			}
-			if err != nil {
-				t.Fatalf("bootstrap %s: %v", u.Username, err)
-			}
+		for _, role := range Roles {
+			username := name + "." + string(role)
 			c := client.New(w.TS.URL, "")
-			p, err := c.Authenticate(ctx, u.Username, Password)
+			p, err := c.Authenticate(ctx, username, Password)
 			if err != nil {
-				t.Fatalf("login %s over HTTP: %v", u.Username, err)
+				t.Fatalf("login %s over HTTP: %v", username, err)
 			}
-			if p.OrgID != o.ID || p.Role != role || p.OrgKind != o.Kind {
-				t.Fatalf("login %s: principal %+v, want org %d role %s", u.Username, p, o.ID, role)
+			if want := w.Users[username]; *p != *want {
+				t.Fatalf("login %s: principal %+v, want %+v", username, p, want)
 			}
-			w.Clients[u.Username], w.Tokens[u.Username], w.Users[u.Username] = c, c.Token(), p
+			w.Clients[username], w.Tokens[username] = c, c.Token()
 		}
-		w.Orgs[name] = o
 	}
 	// Sealing on, with custodial keys for the sealing organisations, so
 	// the workflow produces sealed documents (documents.go).
@@ -201,8 +165,6 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 			t.Fatalf("custodial key of %s: %v", admin, err)
 		}
 	}
-	w.MakerRU, w.MakerKZ = w.Orgs["maker"].Outlets[0].ID, w.Orgs["maker"].Outlets[1].ID
-	w.Maker2U = w.Orgs["maker2"].Outlets[0].ID
 	return w
 }
 
@@ -213,35 +175,6 @@ func (w *World) C(user string) *client.Client {
 		w.T.Fatalf("no user %s in the world", user)
 	}
 	return c
-}
-
-// VINFor returns a fresh VIN with a correct check digit under wmi.
-func (w *World) VINFor(wmi string) string {
-	w.serial++
-	v := fmt.Sprintf("%sABCDE0S1%06d", wmi, w.serial)
-	d, ok := vin.CheckDigit(v)
-	if !ok {
-		panic("vinFor: bad VIN " + v)
-	}
-	return v[:8] + string(d) + v[9:]
-}
-
-// Input is a complete, consistent application for a car of wmi registered
-// on reg, going to Russia.
-func (w *World) Input(wmi string, reg ucx.Date) *ucx.ApplicationInput {
-	transfer := reg.AddDays(20)
-	if transfer.After(Today) {
-		transfer = Today
-	}
-	return &ucx.ApplicationInput{
-		Vehicle: ucx.VehicleDetails{VIN: w.VINFor(wmi), Brand: "Testa", Model: "T1 EV", Energy: ucx.EnergyElectric, BatteryKWh: 60,
-			RegistrationDate: reg, TransferDate: transfer},
-		Certificate:      ucx.CertificateValues{Brand: "Testa", Model: "T1 EV", RegistrationDate: reg, TransferDate: transfer},
-		Destination:      "RU",
-		Buyer:            "OOO Avto Import",
-		ContractNumber:   "HY-2026-0042",
-		InspectionReport: "CMA-2026-1234",
-	}
 }
 
 // File files in over HTTP as user and fails the test on error.

@@ -3,7 +3,8 @@
 // store (MustOpen), a fresh database to hand a server or a command by its
 // DSN (DSNs), and a PostgreSQL schema of its own per test (PostgresDSN), so
 // the same suite runs on SQLite and PostgreSQL without tests seeing each
-// other's rows. It is imported only by tests, never by package sqlstore's
+// other's rows; and the one world fixture (World, NewWorld) the store's,
+// the API's and the UI's tests seed. It is imported only by tests, never by package sqlstore's
 // own (internal) tests, which would make a cycle.
 package sqlstoretest
 
