@@ -151,8 +151,6 @@ func (in *ApplicationInput) Validate() error {
 		return FieldErrorf(EINVALID, "vehicle.registration_date", "the registration date (注册登记日期) is required, as YYYY-MM-DD (R1)")
 	case v.TransferDate.IsZero():
 		return FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer-pending-export date (转让登记待出口日期) is required, as YYYY-MM-DD (R5)")
-	case v.TransferDate.Before(v.RegistrationDate):
-		return FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer date %s is before the registration date %s", v.TransferDate, v.RegistrationDate)
 	case !v.ManufactureDate.IsZero() && v.RegistrationDate.Before(v.ManufactureDate):
 		return FieldErrorf(EINVALID, "vehicle.manufacture_date", "the manufacture date %s is after the registration date %s", v.ManufactureDate, v.RegistrationDate)
 	case !ValidCountry(in.Destination):

@@ -100,7 +100,7 @@ func TestApplicationInputValidate_NamesTheField(t *testing.T) {
 		{"vehicle.battery_kwh", func(in *ucx.ApplicationInput) { in.Vehicle.BatteryKWh = 0 }},
 		{"vehicle.energy_type", func(in *ucx.ApplicationInput) { in.Vehicle.Energy = "steam" }},
 		{"vehicle.registration_date", func(in *ucx.ApplicationInput) { in.Vehicle.RegistrationDate = ucx.Date{} }},
-		{"vehicle.transfer_date", func(in *ucx.ApplicationInput) { in.Vehicle.TransferDate = ucx.MustDate(2026, 2, 1) }},
+		{"vehicle.transfer_date", func(in *ucx.ApplicationInput) { in.Vehicle.TransferDate = ucx.Date{} }},
 		{"destination", func(in *ucx.ApplicationInput) { in.Destination = "Russia" }},
 		{"destination", func(in *ucx.ApplicationInput) { in.Destination = "CN" }},
 		{"buyer", func(in *ucx.ApplicationInput) { in.Buyer = "OOO\x00Avto" }},

@@ -24,7 +24,8 @@ import (
 //
 // Precedence is ucx.Decision.Add's: invalid > blocked > letter-required >
 // clear. The checks run in this order, which is also the order of the
-// reasons: VIN, R1 dates and the policy's window, destination (R3), R7,
+// reasons: VIN, R1 dates and the policy's window, the transfer date's
+// place between them (R5, R7), destination (R3), R7,
 // R1's letter, R5, R9, R11, R12, mileage, then the document's CEL rules.
 func (p *Policy) Decide(v *ucx.Vehicle, d *ucx.Decision) {
 	d.Reset()
@@ -32,8 +33,9 @@ func (p *Policy) Decide(v *ucx.Vehicle, d *ucx.Decision) {
 
 	p.checkVIN(v, d)
 	datesOK := p.checkDates(v, d)
+	transferOK := checkTransferDate(v, d)
 	dest, slot := p.checkDestination(v, d)
-	p.checkLetter(v, d, datesOK)
+	p.checkLetter(v, d, datesOK, transferOK)
 	checkCertificate(v, d)
 	p.checkModified(v, d)
 	p.checkBans(v, d)
@@ -217,6 +219,46 @@ func (p *Policy) checkDates(v *ucx.Vehicle, d *ucx.Decision) bool {
 	return true
 }
 
+// The codes of the reasons an impossible transfer-pending-export date gets
+// (checkTransferDate). The platform refuses a filing with either as
+// EINVALID instead of keeping a draft that can never be submitted.
+const (
+	CodeTransferBeforeRegistration = "transfer_before_registration"
+	CodeTransferAfterApplication   = "transfer_after_application"
+)
+
+// checkTransferDate is R5 and R7's sense check of the transfer-pending-
+// export date (转让登记待出口日期): the vehicle is transferred for export
+// after it was registered and before the licence is applied for, so a
+// transfer date before the registration date or after the application date
+// is invalid input. It reports whether the transfer date is usable, i.e.
+// given and possible: R7's transition (and any waiver) is judged only on
+// such a date, so that an impossible date never earns a waiver.
+func checkTransferDate(v *ucx.Vehicle, d *ucx.Decision) bool {
+	t := v.TransferDate
+	if t.IsZero() {
+		return false
+	}
+	ok := true
+	if reg := v.RegistrationDate; !reg.IsZero() && t.Before(reg) {
+		ok = false
+		d.Add(ucx.Reason{Rule: "R5", Code: CodeTransferBeforeRegistration, Severity: ucx.Reject, Field: "transfer_date",
+			Message: "R5: the transfer-pending-export date (转让登记待出口日期) " + t.String() + " is before the registration date " + reg.String() +
+				", which cannot be: a vehicle is transferred for export after it is registered; enter both exactly as the registration certificate prints them",
+			MessageZH: "R5：转让登记待出口日期" + t.String() + "早于注册登记日期" + reg.String() +
+				"，这不可能：车辆须先注册登记，后办理转让登记待出口；请按机动车登记证书记载准确填写这两个日期"})
+	}
+	if app := v.ApplicationDate; !app.IsZero() && app.Before(t) {
+		ok = false
+		d.Add(ucx.Reason{Rule: "R5", Code: CodeTransferAfterApplication, Severity: ucx.Reject, Field: "transfer_date",
+			Message: "R5: the transfer-pending-export date (转让登记待出口日期) " + t.String() + " is after the application date " + app.String() +
+				", which cannot be: the licence is applied for once the vehicle is transferred for export (R13); enter the date the certificate's endorsement prints, or apply on or after it",
+			MessageZH: "R5：转让登记待出口日期" + t.String() + "晚于申请日期" + app.String() +
+				"，这不可能：车辆办理转让登记待出口后方可申请出口许可证（R13）；请按机动车登记证书上的签注日期填写，或在该日期当日或之后申请"})
+	}
+	return ok
+}
+
 // checkDestination checks the destination is an assigned ISO 3166-1
 // alpha-2 code other than CN (R3). An empty destination is only a note:
 // the batch check that tells an exporter which cars need letters is often
@@ -244,10 +286,13 @@ func (p *Policy) checkDestination(v *ucx.Vehicle, d *ucx.Decision) (string, int)
 
 // checkLetter applies R7 (the transitional flag and any waiver) and then
 // R1: a letter is required iff the application is dated on or after the
-// regime start and the counted days are at most the threshold.
-func (p *Policy) checkLetter(v *ucx.Vehicle, d *ucx.Decision, datesOK bool) {
+// regime start and the counted days are at most the threshold. R7 looks
+// only at a possible transfer date (transferOK, checkTransferDate): one
+// before the registration or after the application makes no vehicle
+// transitional and waives nothing.
+func (p *Policy) checkLetter(v *ucx.Vehicle, d *ucx.Decision, datesOK, transferOK bool) {
 	waived := false
-	if p.transition && !v.TransferDate.IsZero() && v.TransferDate.Before(p.cutoff) {
+	if p.transition && transferOK && v.TransferDate.Before(p.cutoff) {
 		d.Transitional = true
 		switch {
 		case p.waiver == "":

@@ -90,11 +90,11 @@ func TestCELRules(t *testing.T) {
 		}, nil, ucx.LetterRequired},
 		{"timestamp comparison between variables", func(v *ucx.Vehicle) {
 			v.Destination = "RU"
-			v.TransferDate = date("2026-03-01")
-		}, []string{"transfer_after_application"}, ucx.Blocked},
+			v.TransferDate = date("2026-02-01")
+		}, []string{"transfer_on_application_day"}, ucx.Blocked},
 		{"several rules fire, in document order", func(v *ucx.Vehicle) {
-			v.VIN, v.Destination, v.TransferDate = vin3, "UZ", date("2026-03-01")
-		}, []string{"stolen_series", "central_asia_outlet", "transfer_after_application"}, ucx.Blocked},
+			v.VIN, v.Destination, v.TransferDate = vin3, "UZ", date("2026-02-01")
+		}, []string{"stolen_series", "central_asia_outlet", "transfer_on_application_day"}, ucx.Blocked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,7 +47,9 @@ func zhCases(p *Policy) map[string]*ucx.Vehicle {
 	add("no destination", func(v *ucx.Vehicle) { v.Destination = "" })
 	add("bad destination", func(v *ucx.Vehicle) { v.Destination = "Russia" })
 	add("domestic", func(v *ucx.Vehicle) { v.Destination = "CN" })
-	add("transitional", func(v *ucx.Vehicle) { v.TransferDate = date("2025-12-20") })
+	add("transitional", func(v *ucx.Vehicle) { v.RegistrationDate, v.TransferDate = date("2025-12-01"), date("2025-12-20") })
+	add("transfer before registration", func(v *ucx.Vehicle) { v.TransferDate = date("2025-12-31") })
+	add("transfer after application", func(v *ucx.Vehicle) { v.TransferDate = date("2026-02-02") })
 	add("certificate differs", func(v *ucx.Vehicle) {
 		v.Certificate = ucx.Certificate{Brand: "Chery", Model: "Tiggo", RegistrationDate: date("2025-12-31"), TransferDate: date("2026-01-05")}
 	})
@@ -104,6 +106,7 @@ func TestEveryReasonHasAChineseMessage(t *testing.T) {
 		"vin_missing", "vin_invalid", "registration_date_missing", "application_date_missing",
 		"application_before_registration", "policy_not_in_force", "letter_required", "letter_rule_not_yet_in_force",
 		"destination_missing", "destination_invalid", "destination_domestic", "transitional",
+		"transfer_before_registration", "transfer_after_application",
 		"brand_mismatch", "model_mismatch", "registration_date_mismatch", "transfer_date_mismatch",
 		"modified_chassis_brand_missing", "modified_brand_missing", "modification_not_genuine", "modification_proof_required",
 		"modified_not_in_miit_catalogue", "miit_catalogue_listing_required", "modified_no_ccc", "ccc_certificate_required",

@@ -199,7 +199,25 @@ func (db *DB) prepareFiling(p *ucx.Principal, in *ucx.ApplicationInput, opts ucx
 	if err := db.decideFiling(f, ucx.DateOf(db.Now())); err != nil {
 		return nil, ucx.Internal(op, err)
 	}
+	if err := impossibleDate(&f.decision); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// impossibleDate returns EINVALID naming vehicle.transfer_date, in the
+// policy's words, when the policy found the transfer-pending-export date
+// before the registration date or after the application date (R5, R7):
+// no draft is kept for dates that cannot be, the same verdict ucx check
+// gives offline. Nil otherwise.
+func impossibleDate(d *ucx.Decision) error {
+	for i := range d.Reasons {
+		switch r := &d.Reasons[i]; r.Code {
+		case policy.CodeTransferBeforeRegistration, policy.CodeTransferAfterApplication:
+			return ucx.FieldErrorf(ucx.EINVALID, "vehicle.transfer_date", "%s", r.Message)
+		}
+	}
+	return nil
 }
 
 // filing is one application on its way to the writer, with the work that

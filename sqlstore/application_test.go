@@ -95,6 +95,7 @@ func TestCreateApplication_RefusesMalformedInputNamingTheFieldAndWritesNothing(t
 			{"no model", func(in *ucx.ApplicationInput) { in.Vehicle.Model = "" }, "vehicle.model"},
 			{"no registration date", func(in *ucx.ApplicationInput) { in.Vehicle.RegistrationDate = ucx.Date{} }, "vehicle.registration_date"},
 			{"transfer before registration", func(in *ucx.ApplicationInput) { in.Vehicle.TransferDate = in.Vehicle.RegistrationDate.AddDays(-1) }, "vehicle.transfer_date"},
+			{"transfer after the application date (today)", func(in *ucx.ApplicationInput) { in.Vehicle.TransferDate = ucx.DateOf(db.Now()).AddDays(1) }, "vehicle.transfer_date"},
 			{"unknown country", func(in *ucx.ApplicationInput) { in.Destination = "XX" }, "destination"},
 			{"China as destination", func(in *ucx.ApplicationInput) { in.Destination = "cn" }, "destination"},
 			{"EV without battery", func(in *ucx.ApplicationInput) { in.Vehicle.BatteryKWh = 0 }, "vehicle.battery_kwh"},
@@ -108,6 +109,9 @@ func TestCreateApplication_RefusesMalformedInputNamingTheFieldAndWritesNothing(t
 				tt.edit(in)
 				_, _, err := db.CreateApplication(ctx, w.ExpMember, in, ucx.CreateOptions{IdempotencyKey: "k-" + tt.name})
 				wantField(t, err, tt.field)
+				if strings.HasPrefix(tt.name, "transfer") && !strings.HasPrefix(ucx.ErrorMessage(err), "R5: ") {
+					t.Errorf("message %q does not name the rule (R5)", ucx.ErrorMessage(err))
+				}
 				if ucx.ErrorMessage(err) == "" || ucx.ErrorMessage(err) == "Internal error." {
 					t.Errorf("message %q does not say what to fix", ucx.ErrorMessage(err))
 				}
