@@ -28,6 +28,8 @@ func TestAuthorization_Matrix(t *testing.T) {
 		submitApp, withdrawApp := w.Draft(), w.Draft()
 		_, approveReq := w.Awaiting()
 		_, refuseReq := w.Awaiting()
+		bulkApp := w.Draft()
+		_, bulkReq := w.Awaiting()
 		issueApp, refuseApp := w.UnderReview(), w.UnderReview()
 		lic := w.Licensed()
 		_, tok, err := w.C("exporter.member").CreateToken(ctx, nil, "to revoke")
@@ -129,6 +131,14 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"POST", "/api/v1/requests/" + id(refuseReq.ID) + "/refuse", func() string {
 				return fmt.Sprintf(`{"version":%d,"code":"no_service_network","text":"none in RU"}`, refuseReq.Version)
 			}, actors("maker"), true},
+
+			// Bulk actions: every exporter (or maker) may call them; another
+			// organisation's ids answer not_found per row, changing nothing.
+			{"POST", "/api/v1/bulk/submit", func() string { return fmt.Sprintf(`{"ids":[%d]}`, bulkApp.ID) },
+				actors("exporter2", "exporter"), false},
+			{"POST", "/api/v1/bulk/answer", func() string {
+				return fmt.Sprintf(`{"ids":[%d],"answer":"approve","outlets":{"RU":[%d]}}`, bulkReq.ID, w.MakerRU)
+			}, actors("maker2", "maker"), false},
 
 			{"GET", "/api/v1/licences", nil, workflow, false},
 			{"GET", "/api/v1/licences/" + id(lic.ID), nil, readers, false},

@@ -195,6 +195,7 @@ func (s *Server) build() {
 	s.registerOrgRoutes()
 	s.registerApplicationRoutes()
 	s.registerRequestRoutes()
+	s.registerBulkRoutes()
 	s.registerLicenceRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()

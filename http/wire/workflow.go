@@ -62,3 +62,35 @@ type ClearanceRequest struct {
 type VersionRequest struct {
 	Version *int `json:"version"`
 }
+
+// BulkSubmitRequest is the body of POST /api/v1/bulk/submit: the
+// exporter's draft ids (at most ucx.MaxBulk), or the import whose drafts
+// to submit; exactly one of the two.
+type BulkSubmitRequest struct {
+	IDs      []int64 `json:"ids,omitempty"`
+	ImportID int64   `json:"import_id,omitempty"`
+}
+
+// BulkAnswerRequest is the body of POST /api/v1/bulk/answer: the
+// manufacturer's pending request ids (at most ucx.MaxBulk) and one answer,
+// "approve" with the outlets by destination (R3) or "refuse" with a code
+// of ucx.RefusalCodes and a text.
+type BulkAnswerRequest struct {
+	IDs     []int64            `json:"ids"`
+	Answer  string             `json:"answer"`
+	Outlets map[string][]int64 `json:"outlets,omitempty"`
+	Code    string             `json:"code,omitempty"`
+	Text    string             `json:"text,omitempty" text:"multiline"`
+}
+
+// BulkAnswer checks the answer word and turns the body into the answer
+// ucx.AnswerRequests gives.
+func (b *BulkAnswerRequest) BulkAnswer() (ucx.BulkAnswer, error) {
+	switch b.Answer {
+	case "approve":
+		return ucx.BulkAnswer{Approve: true, Outlets: b.Outlets}, nil
+	case "refuse":
+		return ucx.BulkAnswer{Code: b.Code, Text: b.Text}, nil
+	}
+	return ucx.BulkAnswer{}, ucx.FieldErrorf(ucx.EINVALID, "answer", "answer must be approve or refuse, not %q", Clip(b.Answer))
+}
