@@ -27,7 +27,7 @@ not found, a conflict, a rule), 2 usage, 3 the server failed or could not
 be reached.`,
 	}
 	cmd.AddCommand(newAppFileCmd(f), newAppListCmd(f), newAppShowCmd(f),
-		newAppActionCmd(f, "submit", "submit a draft: to the manufacturer for a letter (R1) or to review"),
+		newAppSubmitCmd(f),
 		newAppActionCmd(f, "withdraw", "withdraw an application before it is licensed"))
 	return cmd
 }

@@ -150,7 +150,7 @@ envelope sent back. The private key never leaves this machine. Without
 		},
 	})
 
-	cmd.AddCommand(list, show, approve, refuse)
+	cmd.AddCommand(list, show, approve, refuse, newRequestAnswerCmd(f))
 	return cmd
 }
 
