@@ -110,8 +110,46 @@ type ApplicationInput struct {
 	Buyer            string            `json:"buyer"`
 	ContractNumber   string            `json:"contract_number"`
 	InspectionReport string            `json:"inspection_report,omitempty"` // reference of the CMA/CNAS report (R12)
+	// Modification is the R9 evidence of a vehicle filed as modified
+	// (Vehicle.Modified); nil when none is declared.
+	Modification *ModificationEvidence `json:"modification,omitempty"`
+	// BannedCases are the R11 banned cases the exporter declares, by the
+	// policy's codes (encumbered, seized, …); each blocks the licence.
+	BannedCases []string `json:"banned_cases,omitempty"`
 	// Submit files the application at once instead of keeping a draft.
 	Submit bool `json:"submit,omitempty"`
+}
+
+// ModificationEvidence is what R9 asks of a modified vehicle, as filed:
+// the chassis brand, the brand and model it was modified under, and
+// whether proof of a genuine modification, a MIIT catalogue listing and a
+// valid CCC certificate are held. A nil yes/no was not declared, which is
+// not "no": the policy notes it at filing and the licence is not issued
+// without it (R9).
+type ModificationEvidence struct {
+	ChassisBrand  string `json:"chassis_brand,omitempty"`
+	ModifiedBrand string `json:"modified_brand,omitempty"`
+	ModifiedModel string `json:"modified_model,omitempty"`
+	Genuine       *bool  `json:"genuine,omitempty"`
+	MIITCatalogue *bool  `json:"miit_catalogue,omitempty"`
+	CCC           *bool  `json:"ccc,omitempty"`
+}
+
+// factOfPtr is Unknown for nil, else Yes or No.
+func factOfPtr(b *bool) Fact {
+	if b == nil {
+		return Unknown
+	}
+	return FactOf(*b)
+}
+
+// PtrOfFact is factOfPtr's inverse: nil for Unknown.
+func PtrOfFact(f Fact) *bool {
+	if f == Unknown {
+		return nil
+	}
+	b := f == Yes
+	return &b
 }
 
 // Normalize trims text fields and upper-cases the VIN and destination, so
@@ -123,6 +161,22 @@ func (in *ApplicationInput) Normalize() {
 	in.Certificate.Brand, in.Certificate.Model = trimSpace(in.Certificate.Brand), trimSpace(in.Certificate.Model)
 	in.Destination = NormalizeCountry(in.Destination)
 	in.Buyer, in.ContractNumber = trimSpace(in.Buyer), trimSpace(in.ContractNumber)
+	if m := in.Modification; m != nil {
+		x := *m
+		x.ChassisBrand, x.ModifiedBrand, x.ModifiedModel = trimSpace(x.ChassisBrand), trimSpace(x.ModifiedBrand), trimSpace(x.ModifiedModel)
+		if x == (ModificationEvidence{}) {
+			in.Modification = nil
+		} else {
+			in.Modification = &x
+		}
+	}
+	var bans []string
+	for _, b := range in.BannedCases {
+		if b = trimSpace(b); b != "" {
+			bans = append(bans, b)
+		}
+	}
+	in.BannedCases = bans
 }
 
 // Validate checks the shape of an application: required fields present and
@@ -158,13 +212,25 @@ func (in *ApplicationInput) Validate() error {
 	case in.Destination == "CN":
 		return FieldErrorf(EINVALID, "destination", "the destination cannot be China itself")
 	}
-	for _, f := range []struct{ name, val string }{
+	if len(in.BannedCases) > 20 {
+		return FieldErrorf(EINVALID, "banned_cases", "at most 20 banned cases (R11) can be declared; list each code once")
+	}
+	fields := []struct{ name, val string }{
 		{"vehicle.vin", v.VIN}, {"vehicle.brand", v.Brand}, {"vehicle.model", v.Model},
 		{"buyer", in.Buyer}, {"contract_number", in.ContractNumber}, {"inspection_report", in.InspectionReport},
 		{"vehicle.colour", v.Colour}, {"vehicle.engine_or_motor", v.EngineOrMotor},
 		{"vehicle.announcement_model_code", v.AnnouncementCode}, {"vehicle.emission_standard", v.EmissionStandard},
 		{"certificate.brand", in.Certificate.Brand}, {"certificate.model", in.Certificate.Model},
-	} {
+	}
+	if m := in.Modification; m != nil {
+		fields = append(fields, struct{ name, val string }{"modification.chassis_brand", m.ChassisBrand},
+			struct{ name, val string }{"modification.modified_brand", m.ModifiedBrand},
+			struct{ name, val string }{"modification.modified_model", m.ModifiedModel})
+	}
+	for _, b := range in.BannedCases {
+		fields = append(fields, struct{ name, val string }{"banned_cases", b})
+	}
+	for _, f := range fields {
 		if len(f.val) > 200 {
 			return FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name)
 		}
@@ -196,6 +262,13 @@ func (in *ApplicationInput) PolicyVehicle(applicationDate Date) Vehicle {
 	}
 	if in.InspectionReport != "" {
 		pv.Inspection = Yes
+	}
+	if m := in.Modification; m != nil {
+		pv.Modification = Modification{ChassisBrand: m.ChassisBrand, ModifiedBrand: m.ModifiedBrand,
+			Genuine: factOfPtr(m.Genuine), MIITCatalogue: factOfPtr(m.MIITCatalogue), CCC: factOfPtr(m.CCC)}
+	}
+	if len(in.BannedCases) > 0 {
+		pv.Bans = in.BannedCases
 	}
 	if v.MileageKM != nil {
 		pv.MileageKM, pv.HasMileage = *v.MileageKM, true

@@ -89,3 +89,44 @@ func TestImpossibleTransferDateEarnsNoWaiver(t *testing.T) {
 		t.Errorf("control: transitional %v letter %v, want a waived transitional vehicle", d.Transitional, d.LetterRequired)
 	}
 }
+
+// TestIssueGates_EvidenceNotDeclaredBlocksAtIssue: what Decide only notes
+// (R9 evidence and R12's report not declared) IssueGates blocks; what
+// Decide blocks already it does not repeat.
+func TestIssueGates_EvidenceNotDeclaredBlocksAtIssue(t *testing.T) {
+	complete := ucx.Modification{ChassisBrand: "Foton", ModifiedBrand: "Zhongtong", Genuine: ucx.Yes, MIITCatalogue: ucx.Yes, CCC: ucx.Yes}
+	tests := []struct {
+		name string
+		edit func(v *ucx.Vehicle)
+		want []string
+	}{
+		{"inspected, not modified", func(v *ucx.Vehicle) {}, nil},
+		{"modified with its evidence", func(v *ucx.Vehicle) { v.Modified, v.Modification = ucx.Yes, complete }, nil},
+		{"modified, CCC not declared", func(v *ucx.Vehicle) {
+			v.Modified, v.Modification = ucx.Yes, complete
+			v.Modification.CCC = ucx.Unknown
+		}, []string{"ccc_certificate_required"}},
+		{"modified, CCC declared missing: Decide's block", func(v *ucx.Vehicle) {
+			v.Modified, v.Modification = ucx.Yes, complete
+			v.Modification.CCC = ucx.No
+		}, nil},
+		{"no inspection report declared", func(v *ucx.Vehicle) { v.Inspection = ucx.Unknown }, []string{"inspection_missing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := car("2025-06-01", "2026-02-01")
+			tt.edit(v)
+			got := Default().IssueGates(v)
+			var cs []string
+			for _, r := range got {
+				cs = append(cs, r.Code)
+				if r.Severity != ucx.Block || !strings.HasPrefix(r.Message, r.Rule+": ") {
+					t.Errorf("gate %+v: want a block naming its rule", r)
+				}
+			}
+			if strings.Join(cs, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("gates %v, want %v", cs, tt.want)
+			}
+		})
+	}
+}

@@ -576,3 +576,33 @@ func vinFaultZH(err error) string {
 	}
 	return "无效；VIN 只含字母 A–Z（不含 I、O、Q）和数字 0–9，共17位"
 }
+
+// IssueGates returns what stops a licence for v being issued beyond the
+// blocks Decide gives: at issue R9 and R12 are gates, not notes. For a
+// vehicle filed as modified, each evidence item the policy requires and
+// the application does not declare blocks (R9); when the policy requires
+// inspection, a vehicle with no inspection report declared blocks (R12).
+// Items declared missing, and declared R11 banned cases, are Decide's
+// blocks already and are not repeated. The reasons have severity Block
+// and name the rule.
+func (p *Policy) IssueGates(v *ucx.Vehicle) []ucx.Reason {
+	var out []ucx.Reason
+	if v.Modified == ucx.Yes {
+		var d ucx.Decision
+		p.checkModified(v, &d)
+		for _, r := range d.Reasons {
+			if r.Severity < ucx.Block {
+				r.Severity = ucx.Block
+				r.Message += " (at issue the licence is refused until it is on the application)"
+				if r.MessageZH != "" {
+					r.MessageZH += "（申请中补齐前不予签发出口许可证）"
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	if p.inspectionRequired && v.Inspection == ucx.Unknown {
+		out = append(out, p.msg.inspectionNo)
+	}
+	return out
+}

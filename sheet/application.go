@@ -58,6 +58,13 @@ func (r *Row) Application() (*ucx.ApplicationInput, error) {
 		Buyer:          val(ColBuyer),
 		ContractNumber: val(ColContractNumber),
 	}
+	if m := v.Modification; m != (ucx.Modification{}) {
+		in.Modification = &ucx.ModificationEvidence{ChassisBrand: m.ChassisBrand, ModifiedBrand: m.ModifiedBrand,
+			Genuine: ucx.PtrOfFact(m.Genuine), MIITCatalogue: ucx.PtrOfFact(m.MIITCatalogue), CCC: ucx.PtrOfFact(m.CCC)}
+	}
+	if len(v.Bans) > 0 {
+		in.BannedCases = append([]string(nil), v.Bans...)
+	}
 	if in.ContractNumber == "" {
 		in.ContractNumber = val(ColContractNo)
 	}
@@ -107,8 +114,12 @@ func ApplicationColumn(field string) string {
 	switch field {
 	case "vehicle.vin":
 		return ColVIN
-	case "destination", "buyer", "contract_number", "inspection_report":
+	case "destination", "buyer", "contract_number", "inspection_report", "banned_cases":
 		return field
+	case "modification.chassis_brand":
+		return ColChassisBrand
+	case "modification.modified_brand", "modification.modified_model":
+		return ColModifiedBrand
 	}
 	if after, ok := strings.CutPrefix(field, "vehicle."); ok {
 		return after

@@ -650,3 +650,62 @@ func TestStartImport_TextNeitherUTF8NorGB18030IsRefusedNamingTheLine(t *testing.
 		}
 	})
 }
+
+// TestImport_EvidenceColumnsGoOntoTheApplication: the R9 columns, R11
+// banned cases and the inspection report are read onto the application
+// instead of rejecting the row; a row they block is filed as a blocked
+// draft with the reason, and an impossible transfer date (R5) is rejected
+// naming transfer_date.
+func TestImport_EvidenceColumnsGoOntoTheApplication(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		header := strings.TrimSuffix(importHeader, "\n") + ",modified,chassis_brand,modified_brand,modification_genuine,miit_catalogue,ccc_certificate,banned_cases\n"
+		line := func(reg ucx.Date, extra string) (string, string) {
+			v := w.VINFor(w.MakerWMI)
+			return v, strings.TrimSuffix(importLine(v, reg, ""), "\n") + "," + extra + "\n"
+		}
+		vComplete, l1 := line(oldReg, "yes,Foton,Zhongtong,yes,yes,yes,")
+		_, l2 := line(oldReg, "yes,Foton,Zhongtong,yes,yes,no,")
+		_, l3 := line(oldReg, "no,,,,,,seized")
+		_, l4 := line(oldReg, "no,,,,,,")
+		l4 = strings.Replace(l4, oldReg.AddDays(20).String(), oldReg.AddDays(-1).String(), 2)
+		im := runImport(t, w, w.ExpMember, header+l1+l2+l3+l4)
+		rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 0)
+		if err != nil || len(rows) != 4 {
+			t.Fatalf("rows %d, %v; import %+v", len(rows), err, im)
+		}
+		want := []struct{ status, outcome, rule string }{
+			{sqlstore.RowFiled, "clear", ""}, {sqlstore.RowFiled, "blocked", "R9"}, {sqlstore.RowFiled, "blocked", "R11"}, {sqlstore.RowRejected, "", "R5"},
+		}
+		for i, r := range rows {
+			if r.Status != want[i].status || (r.Status == sqlstore.RowFiled && r.Outcome != want[i].outcome) {
+				t.Errorf("row %d: %s %s %+v, want %s %s", i+1, r.Status, r.Outcome, r.Reasons, want[i].status, want[i].outcome)
+				continue
+			}
+			if want[i].rule == "" {
+				continue
+			}
+			found := false
+			for _, rs := range r.Reasons {
+				found = found || rs.Rule == want[i].rule
+			}
+			if r.Status == sqlstore.RowFiled {
+				a, err := db.FindApplicationByID(ctx, w.ExpMember, r.ApplicationID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rs := range a.Decision.Reasons {
+					found = found || (rs.Rule == want[i].rule && rs.Severity == ucx.Block)
+				}
+			}
+			if !found {
+				t.Errorf("row %d: no %s reason in %+v", i+1, want[i].rule, r.Reasons)
+			}
+		}
+		apps, _, err := db.FindApplications(ctx, w.ExpMember, ucx.ApplicationFilter{VIN: vComplete})
+		if err != nil || len(apps) != 1 || apps[0].Modification == nil || apps[0].Modification.CCC == nil || !*apps[0].Modification.CCC || !apps[0].Vehicle.Modified {
+			t.Fatalf("the complete row's application does not carry its R9 evidence: %v %+v", err, apps)
+		}
+	})
+}

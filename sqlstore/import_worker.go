@@ -273,10 +273,9 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 
 // prepareImportRow turns a sheet row into an application, or the reasons
 // it cannot be one: the sheet's own problems, the checks CreateApplication
-// makes (EINVALID), and an invalid policy outcome. Banned cases (R11) and
-// modification evidence (R9) have no place on an application, so a row
-// whose declaration of them blocks the licence is rejected rather than
-// filed without it.
+// makes (EINVALID), and an invalid policy outcome. The R9 evidence and R11
+// banned cases a row declares go onto the application, so a row they
+// block is filed as a blocked draft, like one R5 blocks, with the reason.
 func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
 	ir := importRow{n: row.N, vin: row.Vehicle.VIN}
 	if ir.vin == "" {
@@ -302,21 +301,6 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
 		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject,
 			Field: sheet.ApplicationColumn(ucx.ErrorField(err)), Message: ucx.ErrorMessage(err)})
 		return ir
-	}
-	v := &row.Vehicle
-	if len(v.Bans) > 0 || v.Modification != (ucx.Modification{}) {
-		pv := in.PolicyVehicle(today)
-		pv.Bans, pv.Modification = v.Bans, v.Modification
-		var d ucx.Decision
-		db.policy().Decide(&pv, &d)
-		for _, r := range d.Reasons {
-			if r.Severity >= ucx.Block && (r.Rule == "R9" || r.Rule == "R11") {
-				ir.reasons = append(ir.reasons, r)
-			}
-		}
-		if len(ir.reasons) > 0 {
-			return ir
-		}
 	}
 	ir.decision = db.decide(in, today)
 	if ir.decision.Outcome == ucx.Invalid {

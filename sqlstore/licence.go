@@ -102,6 +102,10 @@ func (tx *Tx) reviewable(ctx context.Context, p *ucx.Principal, id int64, versio
 //     is run again on the application date and any R5 mismatch, and any
 //     other blocking reason, refuses; the certificate's four values must
 //     all be given, since the schedule carries them;
+//   - R9, R11 and R12 are gates: a declared banned case (R11), a modified
+//     vehicle whose evidence is declared missing or not declared at all
+//     (R9), or no inspection report on the application (R12) refuses
+//     (policy.IssueGates), each with its reason;
 //   - the exporter has no filing or its filing lapsed before today (R10);
 //   - the exporter's standing is suspended, or rectification_ordered (R8):
 //     the regulation weighs "whether the measures were carried out", which
@@ -301,11 +305,18 @@ func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved in
 	if a.Decision.LetterRequired && approved == 0 {
 		out = append(out, "R1 requires a sealed manufacturer confirmation and none has been approved")
 	}
-	d := db.decide(&a.ApplicationInput, a.ApplicationDate)
+	pv := a.PolicyVehicle(a.ApplicationDate)
+	var d ucx.Decision
+	db.policy().Decide(&pv, &d)
 	for _, r := range d.Reasons {
 		if r.Severity >= ucx.Block && r.Rule != "R5" {
 			out = append(out, r.Message)
 		}
+	}
+	// R9 and R12 are gates at issue: evidence merely not declared, noted
+	// at filing, stops the licence here.
+	for _, r := range db.policy().IssueGates(&pv) {
+		out = append(out, r.Message)
 	}
 	out = append(out, certificateProblems(&a.ApplicationInput)...)
 	switch {

@@ -295,3 +295,82 @@ func TestConcurrentClearances_ExactlyOneWins(t *testing.T) {
 		}
 	})
 }
+
+// TestIssueLicence_EvidenceGates: at issue R9, R11 and R12 are gates. A
+// modified vehicle without its evidence, one with a declared banned case
+// and one with no inspection report are refused, each naming the rule;
+// the same vehicles with the evidence are issued. Evidence declared
+// missing, or a banned case, already stops the submission (the policy's
+// block); evidence merely not declared passes it with a note and stops
+// the issue.
+func TestIssueLicence_EvidenceGates(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		yes, no := true, false
+		complete := &ucx.ModificationEvidence{ChassisBrand: "Foton", ModifiedBrand: "Zhongtong", ModifiedModel: "LCK5040",
+			Genuine: &yes, MIITCatalogue: &yes, CCC: &yes}
+		tests := []struct {
+			name       string
+			edit       func(in *ucx.ApplicationInput)
+			submitWant string // a word of the submission's refusal; "" when it is submitted
+			issueWant  string // a word of the issue's refusal; "" when issued
+		}{
+			{"modified with complete evidence: issued", func(in *ucx.ApplicationInput) {
+				in.Vehicle.Modified, in.Modification = true, complete
+			}, "", ""},
+			{"modified, no evidence declared (R9)", func(in *ucx.ApplicationInput) { in.Vehicle.Modified = true }, "", "R9: supply proof that the modification is genuine"},
+			{"modified, CCC not declared (R9)", func(in *ucx.ApplicationInput) {
+				m := *complete
+				m.CCC = nil
+				in.Vehicle.Modified, in.Modification = true, &m
+			}, "", "R9: supply the modified vehicle's valid CCC certificate"},
+			{"modified, CCC declared missing (R9)", func(in *ucx.ApplicationInput) {
+				m := *complete
+				m.CCC = &no
+				in.Vehicle.Modified, in.Modification = true, &m
+			}, "R9: there is no valid CCC certificate", "R9: there is no valid CCC certificate"},
+			{"declared banned case (R11)", func(in *ucx.ApplicationInput) { in.BannedCases = []string{"encumbered"} }, "R11", "R11"},
+			{"no inspection report (R12)", func(in *ucx.ApplicationInput) { in.InspectionReport = "" }, "", "R12"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				in := w.Input(w.MakerWMI, oldReg)
+				tt.edit(in)
+				draft := w.Create(t, w.ExpMember, in)
+				a, err := db.SubmitApplication(ctx, w.ExpMember, draft.ID, draft.Version)
+				if tt.submitWant != "" {
+					wantCode(t, err, ucx.ERULE)
+					if !strings.Contains(ucx.ErrorMessage(err), tt.submitWant) {
+						t.Errorf("submission refused with %q, want it to say %q", ucx.ErrorMessage(err), tt.submitWant)
+					}
+					// Force it under review, as a changed policy or a broken
+					// workflow could: the issue must check again.
+					if err := sqlstore.Exec(ctx, db, "UPDATE applications SET state = 'under_review', application_date = ? WHERE id = ?", today.Days(), draft.ID); err != nil {
+						t.Fatal(err)
+					}
+					a = draft
+				} else if err != nil {
+					t.Fatalf("SubmitApplication: %v", err)
+				} else if a.State != ucx.StateUnderReview {
+					t.Fatalf("submitted to %s, want under_review", a.State)
+				}
+				licences := count(t, db, "licences")
+				_, err = db.IssueLicence(ctx, w.AuthMember, a.ID, a.Version)
+				if tt.issueWant == "" {
+					if err != nil {
+						t.Fatalf("IssueLicence: %v; want a licence", err)
+					}
+					return
+				}
+				wantCode(t, err, ucx.ERULE)
+				if !strings.Contains(ucx.ErrorMessage(err), tt.issueWant) {
+					t.Errorf("issue refused with %q, want it to say %q", ucx.ErrorMessage(err), tt.issueWant)
+				}
+				if n := count(t, db, "licences"); n != licences {
+					t.Error("a refused issue wrote a licence")
+				}
+			})
+		}
+	})
+}
