@@ -24,7 +24,8 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 		s.Error(w, r, err)
 		return
 	}
-	app := ucx.ApplicationInput{Vehicle: in.Vehicle, Certificate: in.Certificate, Destination: in.Destination, InspectionReport: in.InspectionReport}
+	app := ucx.ApplicationInput{Vehicle: in.Vehicle, Certificate: in.Certificate, Destination: in.Destination, InspectionReport: in.InspectionReport,
+		Modification: in.Modification, BannedCases: in.BannedCases}
 	app.Normalize()
 	on := in.ApplicationDate
 	if on.IsZero() {

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -76,6 +77,50 @@ func TestEvidenceAndDates_RefusedThroughTheAPI(t *testing.T) {
 					t.Errorf("issue: %v, want a licence", err)
 				case tt.issueWant != "" && (ucx.ErrorCode(err) != ucx.ERULE || !strings.Contains(ucx.ErrorMessage(err), tt.issueWant+": ")):
 					t.Errorf("issue: %v, want a refusal naming %s", err, tt.issueWant)
+				}
+			})
+		}
+	})
+}
+
+// TestCheckAPI_JudgesEvidenceAndDates: POST /api/v1/check reads the R9
+// evidence and R11 banned cases as an application does, and gives an
+// impossible transfer date the same invalid verdict (R5).
+func TestCheckAPI_JudgesEvidenceAndDates(t *testing.T) {
+	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := webtest.NewWorld(t, db)
+		base := w.Input(webtest.MakerWMI, webtest.OldReg)
+		tests := []struct {
+			name, extra, transfer, outcome, code string
+		}{
+			{"banned case", `,"banned_cases":["seized"]`, base.Vehicle.TransferDate.String(), "blocked", "banned_seized"},
+			{"CCC declared missing", `,"modification":{"ccc":false}`, base.Vehicle.TransferDate.String(), "blocked", "modified_no_ccc"},
+			{"transfer before registration", "", webtest.OldReg.AddDays(-1).String(), "invalid", "transfer_before_registration"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				modified := strings.Contains(tt.extra, "modification")
+				body := `{"vehicle":{"vin":"` + base.Vehicle.VIN + `","brand":"Testa","model":"T1 EV","modified":` + map[bool]string{true: "true", false: "false"}[modified] +
+					`,"registration_date":"` + webtest.OldReg.String() + `","transfer_date":"` + tt.transfer + `"},"destination":"RU","inspection_report":"CMA-1"` + tt.extra + `}`
+				r := w.Raw("exporter.member", "POST", "/api/v1/check", body)
+				var d struct {
+					Outcome string `json:"outcome"`
+					Reasons []struct {
+						Code string `json:"code"`
+					} `json:"reasons"`
+				}
+				if r.Status != 200 {
+					t.Fatalf("status %d: %s", r.Status, r.Body)
+				}
+				if err := json.Unmarshal(r.Body, &d); err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, x := range d.Reasons {
+					found = found || x.Code == tt.code
+				}
+				if d.Outcome != tt.outcome || !found {
+					t.Errorf("outcome %s reasons %+v, want %s with %s", d.Outcome, d.Reasons, tt.outcome, tt.code)
 				}
 			})
 		}

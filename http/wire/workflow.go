@@ -17,7 +17,11 @@ type CheckRequest struct {
 	Certificate      ucx.CertificateValues `json:"certificate"`
 	Destination      string                `json:"destination"`
 	InspectionReport string                `json:"inspection_report,omitempty"`
-	ApplicationDate  ucx.Date              `json:"application_date,omitempty"`
+	// Modification and BannedCases are the R9 evidence and R11 banned
+	// cases, as on an application.
+	Modification    *ucx.ModificationEvidence `json:"modification,omitempty"`
+	BannedCases     []string                  `json:"banned_cases,omitempty"`
+	ApplicationDate ucx.Date                  `json:"application_date,omitempty"`
 }
 
 // RefusalRequest is the body of a refusal: of a confirmation by a
