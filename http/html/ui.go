@@ -272,6 +272,7 @@ var uiPageTemplates = []string{
 	"import", "import_new", "inbox", "request", "review", "exporters", "customs", "verify",
 	"figures", "credit", "credit_list", "credit_naming", // ui_oversight.go
 	"invite", // ui_invite.go
+	"bulk",   // ui_bulk.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -320,6 +321,9 @@ func (s *UI) Register(handle func(pattern string, h http.HandlerFunc)) {
 	h("GET /imports/new", s.uiAuth(s.uiImportNew))
 	h("POST /imports", s.uiAuth(s.uiStartImport))
 	h("GET /imports/{id}", s.uiAuth(s.uiImport))
+	h("POST /imports/{id}/submit", s.uiAuth(s.uiImportSubmit))
+	h("POST /bulk/submit", s.uiAuth(s.uiBulkSubmit))
+	h("POST /bulk/answer", s.uiAuth(s.uiBulkAnswer))
 	h("GET /requests", s.uiAuth(s.uiInbox))
 	h("GET /requests/{id}", s.uiAuth(s.uiRequest))
 	h("POST /requests/{id}/{action}", s.uiAuth(s.uiRequestAction))

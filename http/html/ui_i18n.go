@@ -255,6 +255,10 @@ func init() {
 
 // uiZH is Simplified Chinese, the default.
 var uiZH = map[string]string{
+	"title.bulk": "批量操作结果", "bulk.counts": "已提交 %s，已答复 %s，被拒 %s，未找到 %s", "bulk.more": "该导入还有更多草稿，请再点一次“提交全部草稿”。",
+	"bulk.result": "结果", "bulk.submitted": "已提交", "bulk.answered": "已答复", "bulk.refused": "被拒", "bulk.not_found": "未找到",
+	"bulk.none": "没有可处理的草稿。", "bulk.back": "返回", "bulk.submit_all": "提交全部草稿", "bulk.submit_ticked": "提交所选草稿",
+	"bulk.approve_ticked": "对所选请求出具确认书（按目的国使用所选网点）", "bulk.refuse_ticked": "拒绝所选请求", "bulk.tick": "选择",
 	"layout.skip": "跳到正文", "layout.tagline": "二手车出口合规平台", "layout.nav": "主导航", "layout.signout": "退出登录",
 	"layout.footer": "依据商贸函〔2025〕648号：注册登记后180天内（含）申请出口许可证的车辆，须附生产企业《售后维修服务确认书》。",
 
@@ -506,6 +510,10 @@ var uiZH = map[string]string{
 
 // uiEN is English, one click away.
 var uiEN = map[string]string{
+	"title.bulk": "Bulk action results", "bulk.counts": "%s submitted, %s answered, %s refused, %s not found", "bulk.more": "The import has more drafts; press “Submit all drafts” again.",
+	"bulk.result": "Result", "bulk.submitted": "submitted", "bulk.answered": "answered", "bulk.refused": "refused", "bulk.not_found": "not found",
+	"bulk.none": "No drafts to act on.", "bulk.back": "Back", "bulk.submit_all": "Submit all drafts", "bulk.submit_ticked": "Submit the ticked drafts",
+	"bulk.approve_ticked": "Approve the ticked requests (each with the ticked outlets of its destination)", "bulk.refuse_ticked": "Refuse the ticked requests", "bulk.tick": "Select",
 	"layout.skip": "Skip to content", "layout.tagline": "used-car export compliance", "layout.nav": "Main", "layout.signout": "Sign out",
 	"layout.footer": "Under MOFCOM Notice 648 (2025), a car whose export-licence application comes 180 days or less after its registration needs its manufacturer's sealed After-Sales Service Confirmation.",
 

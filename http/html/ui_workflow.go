@@ -16,6 +16,9 @@ type uiInboxPage struct {
 	uiBase
 	Items []*ucx.ConfirmationRequest
 	Total int
+	// Outlets and RefusalCodes are the bulk answer's choices.
+	Outlets      []*ucx.Outlet
+	RefusalCodes []string
 }
 
 func (s *UI) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -24,7 +27,13 @@ func (s *UI) uiInbox(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 		s.uiError(w, r, p, err)
 		return
 	}
-	s.render(w, r, &uiInboxPage{uiBase: s.newBase(r, p, "inbox", "title.inbox"), Items: items, Total: total})
+	pg := &uiInboxPage{uiBase: s.newBase(r, p, "inbox", "title.inbox"), Items: items, Total: total, RefusalCodes: uiRefusalCodes()}
+	if p.OrgKind == ucx.KindManufacturer {
+		if mfr, err := s.findOrg(r.Context(), p, &pg.uiBase, p.OrgID); err == nil {
+			pg.Outlets = mfr.Outlets
+		}
+	}
+	s.render(w, r, pg)
 }
 
 // uiRequestPage is one confirmation request: the vehicle, its
