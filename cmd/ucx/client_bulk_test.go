@@ -22,6 +22,9 @@ func TestBulkCmds_SubmitManyAndAnswerMany(t *testing.T) {
 		ids = append(ids, strings.TrimRight(strings.Fields(out[i+6:])[0], ","))
 	}
 	code, out, errOut := w.ucx(t, "exporter", w.applicationJSON("2026-01-16"), "app", "file", "-")
+	if code != 0 {
+		t.Fatalf("file: %d %s %s", code, out, errOut)
+	}
 	one := strings.TrimSuffix(strings.Fields(strings.TrimPrefix(out, "filed application "))[0], ":")
 	if code, out, errOut = w.ucx(t, "exporter", "", "app", "submit", one, "--version", "1"); code != 0 || !strings.Contains(out, "application "+one+": awaiting_confirmation (version 2)") {
 		t.Fatalf("one id at its version: %d %s %s", code, out, errOut)
