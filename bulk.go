@@ -22,7 +22,10 @@ const (
 
 // BulkResult is the outcome of a bulk action for one record.
 type BulkResult struct {
-	ID      int64  `json:"id"`
+	ID int64 `json:"id"`
+	// VIN names the record's car for people (the results page shows it
+	// rather than the internal id); empty when the record was not found.
+	VIN     string `json:"vin,omitempty"`
 	Status  string `json:"status"`          // one of the Bulk* statuses
 	State   string `json:"state,omitempty"` // the record's state after the action, when it was taken
 	Version int    `json:"version,omitempty"`
@@ -142,9 +145,11 @@ func SubmitApplications(ctx context.Context, apps ApplicationService, p *Princip
 func submitOne(ctx context.Context, apps ApplicationService, p *Principal, a *Application) BulkResult {
 	done, err := apps.SubmitApplication(ctx, p, a.ID, a.Version)
 	if err != nil {
-		return refusedRow(a.ID, err)
+		r := refusedRow(a.ID, err)
+		r.VIN = a.Vehicle.VIN
+		return r
 	}
-	return BulkResult{ID: a.ID, Status: BulkSubmitted, State: string(done.State), Version: done.Version}
+	return BulkResult{ID: a.ID, VIN: a.Vehicle.VIN, Status: BulkSubmitted, State: string(done.State), Version: done.Version}
 }
 
 // SubmitImportDrafts submits the drafts filed by one of the caller's
@@ -291,7 +296,7 @@ func AnswerRequests(ctx context.Context, reqs RequestService, p *Principal, ids 
 		if a.Approve {
 			outlets := a.Outlets[cr.Destination]
 			if len(outlets) == 0 {
-				rep.add(BulkResult{ID: id, Status: BulkRefused, Code: EINVALID, Field: "outlets",
+				rep.add(BulkResult{ID: id, VIN: cr.VIN, Status: BulkRefused, Code: EINVALID, Field: "outlets",
 					Message: fmt.Sprintf("no outlet was named for destination %s; name one of your outlets there (R3)", cr.Destination)})
 				continue
 			}
@@ -300,10 +305,12 @@ func AnswerRequests(ctx context.Context, reqs RequestService, p *Principal, ids 
 			done, err = reqs.RefuseRequest(ctx, p, id, cr.Version, a.Code, a.Text)
 		}
 		if err != nil {
-			rep.add(refusedRow(id, err))
+			r := refusedRow(id, err)
+			r.VIN = cr.VIN
+			rep.add(r)
 			continue
 		}
-		rep.add(BulkResult{ID: id, Status: BulkAnswered, State: string(done.State), Version: done.Version})
+		rep.add(BulkResult{ID: id, VIN: cr.VIN, Status: BulkAnswered, State: string(done.State), Version: done.Version})
 	}
 	return rep, nil
 }
