@@ -261,6 +261,7 @@ type bulk struct {
 	suffix string // ON CONFLICT …, RETURNING …
 	cols   int
 	stmt   *sql.Stmt // for exactly bulkRows rows, prepared on first use
+	full   string    // stmt's query, for checkArgs to name a column
 	args   []any
 }
 
@@ -281,6 +282,27 @@ func (b *bulk) values(rows int) string {
 	return b.prefix + strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") + b.suffix
 }
 
+// prepared readies the statement for a full chunk of bulkRows rows
+// (prepared once) and checks the chunk's text as Tx.Exec checks every
+// statement's (checkArgs): the prepared path must not skip the store's
+// text rule.
+func (b *bulk) prepared(ctx context.Context) error {
+	if b.stmt == nil {
+		b.full = b.values(bulkRows)
+		stmt, err := b.tx.Prepare(ctx, b.full)
+		if err != nil {
+			return err
+		}
+		b.stmt = stmt
+	}
+	if err := checkArgs(b.full, b.args); err != nil {
+		clear(b.args)
+		b.args = b.args[:0]
+		return err
+	}
+	return nil
+}
+
 // flush writes the rows accumulated so far.
 func (b *bulk) flush(ctx context.Context) error {
 	rows := len(b.args) / b.cols
@@ -289,10 +311,8 @@ func (b *bulk) flush(ctx context.Context) error {
 	}
 	var err error
 	if rows == bulkRows {
-		if b.stmt == nil {
-			if b.stmt, err = b.tx.Prepare(ctx, b.values(bulkRows)); err != nil {
-				return err
-			}
+		if err = b.prepared(ctx); err != nil {
+			return err
 		}
 		_, err = b.stmt.ExecContext(ctx, b.args...)
 	} else {
@@ -314,10 +334,8 @@ func (b *bulk) returning(ctx context.Context) (map[string]int64, error) {
 	var rs *sql.Rows
 	var err error
 	if rows == bulkRows {
-		if b.stmt == nil {
-			if b.stmt, err = b.tx.Prepare(ctx, b.values(bulkRows)); err != nil {
-				return nil, err
-			}
+		if err = b.prepared(ctx); err != nil {
+			return nil, err
 		}
 		rs, err = b.stmt.QueryContext(ctx, b.args...)
 	} else {
