@@ -48,11 +48,17 @@ func (l *limiter) blocked(key string) (bool, time.Duration) {
 	if !ok {
 		return false, 0
 	}
-	tokens := min(l.n, b.tokens+l.now().Sub(b.at).Seconds()*l.rate)
+	tokens := l.tokens(b, l.now())
 	if tokens < 1 {
 		return true, time.Duration((1 - tokens) / l.rate * float64(time.Second))
 	}
 	return false, 0
+}
+
+// tokens is what b holds at now: its tokens refilled at the limiter's
+// rate since it was last touched, up to the burst. Callers hold l.mu.
+func (l *limiter) tokens(b *bucket, now time.Time) float64 {
+	return min(l.n, b.tokens+now.Sub(b.at).Seconds()*l.rate)
 }
 
 // allow takes one token for key. When none is left it reports false and
@@ -75,7 +81,7 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		b = &bucket{tokens: l.n, at: now}
 		l.buckets[key] = b
 	}
-	b.tokens = min(l.n, b.tokens+now.Sub(b.at).Seconds()*rate)
+	b.tokens = l.tokens(b, now)
 	b.at = now
 	if b.tokens < 1 {
 		wait := time.Duration((1 - b.tokens) / rate * float64(time.Second))

@@ -76,16 +76,12 @@ func rawText(data []byte) error {
 				done()
 			}
 		case string:
-			n := len(stack)
-			if n > 0 && stack[n-1].object && stack[n-1].isKey {
-				if !goodJSONString(data[start:end]) {
-					return textError(path())
-				}
-				stack[n-1].key, stack[n-1].isKey = t, false
-				continue
-			}
 			if !goodJSONString(data[start:end]) {
 				return textError(path())
+			}
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].isKey {
+				stack[n-1].key, stack[n-1].isKey = t, false
+				continue
 			}
 			done()
 		default:

@@ -16,6 +16,10 @@ import (
 	"github.com/ucxdev/ucx/http/wire"
 )
 
+// errVerifyEmpty is the verify form posted with neither a file nor text;
+// the page answers it in the reader's language.
+var errVerifyEmpty = ucx.FieldErrorf(ucx.EINVALID, "document", "paste the document's text or choose its file")
+
 // uiVerifyMaxBytes bounds a pasted or uploaded document: a verification
 // bundle (document, seals, trust list, proof, checkpoint) is a few
 // kilobytes; 4 MiB leaves room for a licence with a long schedule.
@@ -203,7 +207,7 @@ func (s *UI) uiVerify(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case ucx.ErrorCode(err) == ucx.ETOOLARGE:
 			pg.Form.Errors["document"] = pg.T("verify.toolarge")
-		case strings.Contains(ucx.ErrorMessage(err), "paste"):
+		case errors.Is(err, errVerifyEmpty):
 			pg.Form.Errors["document"] = pg.T("verify.empty")
 		default:
 			pg.Form.Errors["document"] = pg.T("error.form")
@@ -313,7 +317,7 @@ func uiVerifyInput(w http.ResponseWriter, r *http.Request, f *uiForm) ([]byte, e
 		return nil, tooLarge(&http.MaxBytesError{Limit: uiVerifyMaxBytes})
 	}
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return nil, ucx.FieldErrorf(ucx.EINVALID, "document", "paste the document's text or choose its file")
+		return nil, errVerifyEmpty
 	}
 	return doc, nil
 }
