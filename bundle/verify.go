@@ -303,7 +303,7 @@ func VerifyBundle(bu *Bundle, opts Options) (*Verification, error) {
 				r.Issuer = iv
 			} else {
 				v.IssuedBy = org
-				r.Issuer.Detail = joinNote(r.Issuer.Detail, fmt.Sprintf("sealed by %s (organisation %s, %s), the issuer the document names", org.Name, org.ID, org.Kind))
+				r.Issuer.Detail = joinNote(r.Issuer.Detail, fmt.Sprintf("sealed by %s (%s), the issuer the document names", org.Name, org.Kind))
 			}
 		}
 	}
