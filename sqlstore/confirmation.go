@@ -227,56 +227,70 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 		if r, err = tx.answerable(ctx, p, id, version); err != nil {
 			return err
 		}
-		mfr, chosen, err := tx.chosenOutlets(ctx, p, r, ids)
-		if err != nil {
-			return err
-		}
-		doc, env, _, err := tx.sealDoc(ctx, p.OrgID, envelope, func(on ucx.Date) ([]byte, error) {
-			return confirmationDoc(r, mfr, chosen, on)
-		})
-		if err != nil {
-			return err
-		}
-		outlets, err := toJSON(ids)
-		if err != nil {
-			return err
-		}
-		// The application first, as WithdrawApplication does: rows are
-		// locked in one order, so the two never deadlock on PostgreSQL.
-		t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepConfirm)
-		if err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
-			WHERE id = ? AND version = ? AND state = ?`,
-			string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, id, version, string(ucx.ConfirmationPending))
-		if err := oneRequestRow(res, err, version); err != nil {
-			return err
-		}
-		if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), ""); err != nil {
-			return err
-		}
-		if err := tx.event(ctx, p, actAppConfirmed, entityApplication, r.ApplicationID, r.ApplicationID,
-			string(t.From), string(t.To), "confirmation "+itoa(id)+" approved"); err != nil {
-			return err
-		}
-		now := tx.now
-		r.State, r.Version, r.OutletIDs, r.AnsweredAt, r.Document = ucx.ConfirmationApproved, r.Version+1, ids, &now, doc
-		if env == nil {
-			return nil
-		}
-		// Last, with its log leaf (storeDocument): the confirmation names
-		// the exporter who asked for it.
-		d, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
-		if err == nil {
-			r.DocumentDigest = d.Digest
-		}
-		return err
+		return tx.approve(ctx, p, r, ids, envelope, "")
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// approve approves the pending request r, which p's manufacturer may
+// answer (the caller checked), with the outlets ids (deduplicated) and
+// updates r: the body of ApproveRequestSealed, shared with the
+// manufacturer's own rules (mfrrules.go), whose automatic answers give
+// the rule in by, which the audit notes carry.
+func (tx *Tx) approve(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64, envelope []byte, by string) error {
+	id, version := r.ID, r.Version
+	mfr, chosen, err := tx.chosenOutlets(ctx, p, r, ids)
+	if err != nil {
+		return err
+	}
+	doc, env, _, err := tx.sealDoc(ctx, p.OrgID, envelope, func(on ucx.Date) ([]byte, error) {
+		return confirmationDoc(r, mfr, chosen, on)
+	})
+	if err != nil {
+		return err
+	}
+	outlets, err := toJSON(ids)
+	if err != nil {
+		return err
+	}
+	// The application first, as WithdrawApplication does: rows are
+	// locked in one order, so the two never deadlock on PostgreSQL.
+	t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepConfirm)
+	if err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
+		WHERE id = ? AND version = ? AND state = ?`,
+		string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, id, version, string(ucx.ConfirmationPending))
+	if err := oneRequestRow(res, err, version); err != nil {
+		return err
+	}
+	if err := tx.event(ctx, p, actRequestApprove, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationApproved), by); err != nil {
+		return err
+	}
+	appNote := "confirmation " + itoa(id) + " approved"
+	if by != "" {
+		appNote += " by " + by
+	}
+	if err := tx.event(ctx, p, actAppConfirmed, entityApplication, r.ApplicationID, r.ApplicationID,
+		string(t.From), string(t.To), appNote); err != nil {
+		return err
+	}
+	now := tx.now
+	r.State, r.Version, r.OutletIDs, r.AnsweredAt, r.Document = ucx.ConfirmationApproved, r.Version+1, ids, &now, doc
+	if env == nil {
+		return nil
+	}
+	// Last, with its log leaf (storeDocument): the confirmation names
+	// the exporter who asked for it.
+	d, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
+	if err == nil {
+		r.DocumentDigest = d.Digest
+	}
+	return err
 }
 
 // ConfirmationToSeal returns the confirmation document that approving
@@ -363,32 +377,45 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 		if r, err = tx.answerable(ctx, p, id, version); err != nil {
 			return err
 		}
-		t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepRefuseConfirmation)
-		if err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, refusal_code = ?, refusal_text = ?, answered_at = ?
-			WHERE id = ? AND version = ? AND state = ?`,
-			string(ucx.ConfirmationRefused), code, text, micros(tx.now), id, version, string(ucx.ConfirmationPending))
-		if err := oneRequestRow(res, err, version); err != nil {
-			return err
-		}
-		note := refusalNote(code, text)
-		if err := tx.event(ctx, p, actRequestRefuse, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationRefused), note); err != nil {
-			return err
-		}
-		if err := tx.event(ctx, p, actAppRefused, entityApplication, r.ApplicationID, r.ApplicationID,
-			string(t.From), string(t.To), "manufacturer: "+note); err != nil {
-			return err
-		}
-		now := tx.now
-		r.State, r.Version, r.RefusalCode, r.RefusalText, r.AnsweredAt = ucx.ConfirmationRefused, r.Version+1, code, text, &now
-		return nil
+		return tx.refuse(ctx, p, r, code, text, "")
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// refuse refuses the pending request r, which p's manufacturer may answer
+// (the caller checked), with a checked code and text, and updates r: the
+// body of RefuseRequest, shared with the manufacturer's own rules
+// (mfrrules.go), whose automatic answers give the rule in by, which
+// prefixes the audit notes.
+func (tx *Tx) refuse(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, code, text, by string) error {
+	id, version := r.ID, r.Version
+	t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepRefuseConfirmation)
+	if err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, refusal_code = ?, refusal_text = ?, answered_at = ?
+		WHERE id = ? AND version = ? AND state = ?`,
+		string(ucx.ConfirmationRefused), code, text, micros(tx.now), id, version, string(ucx.ConfirmationPending))
+	if err := oneRequestRow(res, err, version); err != nil {
+		return err
+	}
+	note := refusalNote(code, text)
+	if by != "" {
+		note = by + ": " + note
+	}
+	if err := tx.event(ctx, p, actRequestRefuse, entityRequest, id, r.ApplicationID, string(ucx.ConfirmationPending), string(ucx.ConfirmationRefused), note); err != nil {
+		return err
+	}
+	if err := tx.event(ctx, p, actAppRefused, entityApplication, r.ApplicationID, r.ApplicationID,
+		string(t.From), string(t.To), "manufacturer: "+note); err != nil {
+		return err
+	}
+	now := tx.now
+	r.State, r.Version, r.RefusalCode, r.RefusalText, r.AnsweredAt = ucx.ConfirmationRefused, r.Version+1, code, text, &now
+	return nil
 }
 
 // checkRefusal checks a refusal's code and text, for manufacturers and
