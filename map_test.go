@@ -114,7 +114,7 @@ func buildMap(t *testing.T) string {
 	for _, r := range routes {
 		fmt.Fprintf(&b, "| `%s` | `%s` | `%s` |\n", r.pattern, r.handler, filepath.ToSlash(r.file))
 	}
-	b.WriteString("\n## Pages\n\nEach page of the web UI is a template in `http/html/templates/` (within `layout.html`), rendered by the handlers of these files; its texts are keys of the catalogue `http/html/ui_i18n.go`.\n\n")
+	b.WriteString("\n## Pages\n\nEach page of the web UI is a template in `http/html/templates/` (within `layout.html`), rendered by the handlers of these files; its texts are keys of the catalogues `http/html/locales/{zh,en,ru}.json` (docs/i18n.md).\n\n")
 	b.WriteString("| page | template | handler files |\n|---|---|---|\n")
 	names := make([]string, 0, len(pages))
 	for n := range pages {

@@ -415,8 +415,8 @@ func (s *UI) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) u
 		}
 	}
 	if f := r.URL.Query().Get("done"); f != "" {
-		if msg, ok := b.loc.msgs["done."+f]; ok {
-			b.Flash = msg
+		if b.has("done." + f) {
+			b.Flash = b.T("done." + f)
 		}
 	}
 	return b
@@ -689,8 +689,8 @@ type uiField struct {
 // catalogue ("field.<name>"), with its hint when the catalogue has one.
 func (b *uiBase) Field(f *uiForm, name, typ string) uiField {
 	fd := uiField{Name: name, Label: b.T("field." + name), Type: typ, Value: f.V(name), Error: f.E(name)}
-	if h, ok := b.loc.msgs["hint."+name]; ok {
-		fd.Hint = h
+	if b.has("hint." + name) {
+		fd.Hint = b.T("hint." + name)
 	}
 	if strings.HasSuffix(name, "date") {
 		fd.Placeholder = "YYYY-MM-DD"

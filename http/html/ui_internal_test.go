@@ -2,6 +2,8 @@ package html
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,45 +12,70 @@ import (
 	"github.com/ucxdev/ucx"
 )
 
-// TestUICatalogs_EveryKeyInChineseAndEnglish checks that the two full
-// catalogues have the same keys, and that every key a template names
-// literally ({{.T "key"}}) is in both, so no page shows a raw key.
-func TestUICatalogs_EveryKeyInChineseAndEnglish(t *testing.T) {
-	for k := range uiZH {
-		if _, ok := uiEN[k]; !ok {
-			t.Errorf("key %q is in Chinese but not English", k)
+// uiPublic reports whether key belongs to a public page (uiPublicPrefixes),
+// which Russian must have.
+func uiPublic(key string) bool {
+	for _, p := range uiPublicPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
 		}
 	}
-	for k := range uiEN {
-		if _, ok := uiZH[k]; !ok {
-			t.Errorf("key %q is in English but not Chinese", k)
+	return false
+}
+
+// TestUICatalogs_EveryKeyInEveryLanguage checks locales/*.json: zh and en
+// have the same keys, ru every key of the public pages and none the others
+// lack, translations keep their format's verbs, and every key a template
+// ({{.T "key"}}) or the Go code (.T("key")) names literally is in the
+// catalogue, so no page shows a raw key.
+func TestUICatalogs_EveryKeyInEveryLanguage(t *testing.T) {
+	for _, p := range uiMessages.Problems([]string{"zh", "en"}, map[string]func(string) bool{"ru": uiPublic}) {
+		t.Error(p)
+	}
+	if got := strings.Join(uiMessages.Languages(), ","); got != "en,ru,zh" {
+		t.Errorf("catalogue languages %s, want en,ru,zh", got)
+	}
+	for l := range uiCatalogs {
+		if len(uiMessages.Keys(l)) < 50 {
+			t.Errorf("%s has %d keys: the check would pass on nothing", l, len(uiMessages.Keys(l)))
 		}
 	}
-	for k := range uiRU {
-		if _, ok := uiEN[k]; !ok {
-			t.Errorf("Russian key %q is in no other catalogue", k)
+	var missing []string
+	check := func(file, src string, used *regexp.Regexp) {
+		for _, m := range used.FindAllStringSubmatch(src, -1) {
+			if !uiMessages.Has("zh", m[1]) {
+				missing = append(missing, file+": "+m[1])
+			}
 		}
 	}
-	used := regexp.MustCompile(`\.T "([a-z_.\-]+)"`)
 	files, err := fs.Glob(uiTemplateFS, "templates/*.html")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no templates to check (%v): the key check would pass on nothing", err)
 	}
-	var missing []string
 	for _, f := range files {
 		b, err := fs.ReadFile(uiTemplateFS, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := uiZH[m[1]]; !ok {
-				missing = append(missing, f+": "+m[1])
-			}
+		check(f, string(b), regexp.MustCompile(`\.T "([a-z_.\-]+)"`))
+	}
+	gofiles, err := filepath.Glob("*.go")
+	if err != nil || len(gofiles) == 0 {
+		t.Fatalf("no Go files to check (%v)", err)
+	}
+	for _, f := range gofiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
 		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(f, string(b), regexp.MustCompile(`\.T\("([a-z_.\-]+)"\s*[,)]`))
 	}
 	sort.Strings(missing)
 	for _, m := range missing {
-		t.Errorf("template key missing from the catalogues: %s", m)
+		t.Errorf("key missing from the catalogues: %s", m)
 	}
 	if _, err := newUI(); err != nil {
 		t.Fatalf("templates do not parse: %v", err)
