@@ -70,8 +70,13 @@ func (tx *Tx) event(ctx context.Context, p *ucx.Principal, action, entity string
 	if p != nil {
 		user, org = nullID(p.UserID), nullID(p.OrgID)
 	}
-	_, err := tx.Exec(ctx, insertEventSQL, micros(tx.now), user, org, action, entity, id, nullID(appID), before, after, note)
-	return err
+	eid, err := tx.InsertID(ctx, insertEventSQL, micros(tx.now), user, org, action, entity, id, nullID(appID), before, after, note)
+	if err != nil {
+		return err
+	}
+	// The outbox: the notifications the change makes, in its transaction
+	// (notify_outbox.go).
+	return tx.announce(ctx, p, &audit{id: eid, action: action, entity: entity, entityID: id, appID: appID, before: before, after: after, note: note})
 }
 
 // scanEvent reads a row selected with eventColumns.

@@ -79,6 +79,9 @@ type Config struct {
 	// Oversight holds the credit thresholds (R8) and the figures'
 	// settings (serve_oversight.go).
 	Oversight sqlstore.Oversight
+
+	// Notify is how notifications are delivered (serve_notify.go).
+	Notify NotifyConfig
 }
 
 // Main is the running server: the store, the HTTP server and their
@@ -102,6 +105,7 @@ type Main struct {
 	FinalCheckpoint func(ctx context.Context) error
 
 	standingsDone chan struct{} // the daily standings refresh (serve_oversight.go)
+	notifyDone    chan struct{} // the notification delivery worker (serve_notify.go)
 
 	ln  net.Listener
 	srv *nethttp.Server
@@ -292,6 +296,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.startStandings(bgctx)
+	if err := m.startNotify(bgctx); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(m.Stdout, "ucx is serving on http://%s (store: %s)\n", m.ln.Addr(), db.Engine())
 	return nil
@@ -373,6 +380,9 @@ func (m *Main) Close() error {
 	}
 	if m.standingsDone != nil {
 		<-m.standingsDone // it stops with bgctx, after at most one refresh
+	}
+	if m.notifyDone != nil {
+		<-m.notifyDone // it stops with bgctx, within one attempt's timeout
 	}
 	if m.FinalCheckpoint != nil && m.DB != nil {
 		if cerr := m.FinalCheckpoint(ctx); err == nil && cerr != nil {
@@ -477,6 +487,7 @@ migrated when new) or a postgres:// URL (migrate it first with ucx migrate).
 	f.StringVar(&m.Config.KEKFile, "kek-file", "", "file holding the 32-byte key-encryption key of the sealing keys, hex or base64 (else UCX_KEK; never change it)")
 	f.StringVar(&m.Config.PublicURL, "public-url", envOr("UCX_PUBLIC_URL", ""), "the address people outside reach this server at, e.g. https://ucx.example.cn; QR codes and links in documents point there (UCX_PUBLIC_URL; default: the address each request came in on, with a warning)")
 	addOversightFlags(f, &m.Config.Oversight, &env)
+	addNotifyFlags(f, &m.Config.Notify, &env)
 	f.StringVar(&m.Config.PolicyFile, "policy", envOr("UCX_POLICY", ""), "policy file replacing the embedded default (UCX_POLICY)")
 	f.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", env.duration("UCX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long requests in flight may take to finish on SIGTERM (UCX_SHUTDOWN_TIMEOUT)")
 	f.Int64Var(&m.Config.MaxBodyBytes, "max-body-bytes", env.int64("UCX_MAX_BODY_BYTES", http.DefaultMaxBodyBytes), "largest JSON request body, in bytes (UCX_MAX_BODY_BYTES)")
