@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http/webtest"
@@ -22,6 +23,20 @@ func TestAuthorization_Matrix(t *testing.T) {
 	webtest.Engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := webtest.NewWorld(t, db)
 		ctx := context.Background()
+
+		// maker's notification channels, before the records, so that
+		// maker hears of them: its in-app channel, a webhook to change
+		// and delete, and a dead delivery to replay.
+		makerAdmin := w.Users["maker.admin"]
+		hookURL := "https://hooks.example.cn/ucx"
+		hook, err := db.CreateChannel(ctx, makerAdmin, w.Orgs["maker"].ID, &ucx.ChannelInput{Kind: ucx.ChannelWebhook, URL: &hookURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spare, err := db.CreateChannel(ctx, makerAdmin, w.Orgs["maker"].ID, &ucx.ChannelInput{Kind: ucx.ChannelWebhook, URL: &hookURL})
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		// The records the matrix acts on, all of exporter's and maker's.
 		viewApp, viewReq := w.Awaiting()
@@ -44,6 +59,14 @@ func TestAuthorization_Matrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
+		claimed, err := db.ClaimDeliveries(ctx, "matrix", 1, time.Minute)
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim a delivery: %v %v", claimed, err)
+		}
+		if err := db.FinishDelivery(ctx, claimed[0], ucx.DeliveryResult{Error: "matrix", Status: 500}); err != nil {
+			t.Fatal(err)
+		}
+		dead := claimed[0].Delivery.ID
 		// Two pending WMI claims of maker2's: LRW (the table's Tesla) and
 		// LM1 (maker's).
 		if _, err := w.C("maker2.admin").SetWMIs(ctx, nil, w.Orgs["maker2"].ID, []string{webtest.Maker2WMI, "LRW", "LM1"}); err != nil {
@@ -105,6 +128,16 @@ func TestAuthorization_Matrix(t *testing.T) {
 			}, []string{"operator.admin", "exporter.admin"}, false},
 			{"GET", "/api/v1/orgs/" + exporterID + "/events", nil, []string{"exporter.admin"}, false},
 			{"POST", "/api/v1/tokens", func() string { return `{"name":"matrix"}` }, every, false},
+
+			{"GET", "/api/v1/notifications", nil, every, false},
+			{"POST", "/api/v1/notifications/read", func() string { return `{"all":true}` }, every, false},
+			{"GET", "/api/v1/orgs/" + makerID + "/channels", nil, []string{"maker.admin"}, false},
+			{"POST", "/api/v1/orgs/" + makerID + "/channels", func() string { return `{"kind":"email","to":["ops@maker.example.cn"]}` }, []string{"maker.admin"}, false},
+			{"PATCH", "/api/v1/channels/" + id(hook.ID), func() string { return `{"lang":"zh","version":1}` }, []string{"maker.admin"}, true},
+			{"DELETE", "/api/v1/channels/" + id(spare.ID), nil, []string{"maker.admin"}, true},
+			{"GET", "/api/v1/orgs/" + makerID + "/deliveries", nil, []string{"maker.admin"}, false},
+			{"GET", "/api/v1/deliveries/" + id(dead), nil, []string{"maker.admin"}, false},
+			{"POST", "/api/v1/deliveries/" + id(dead) + "/replay", nil, []string{"maker.admin"}, true},
 			{"DELETE", "/api/v1/tokens/" + id(tok.ID), nil, []string{"exporter.member", "exporter.admin"}, true},
 
 			{"GET", "/api/v1/applications", nil, workflow, false},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ucxdev/ucx"
 	ucxhttp "github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/http/webtest"
 	"github.com/ucxdev/ucx/sqlstore"
@@ -26,6 +27,10 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 	db := webtest.MustOpenDB(t, sqlstore.SQLite)
 	w := webtest.NewWorld(t, db)
 	ctx := context.Background()
+	hookURL := "https://hooks.example.cn/ucx"
+	if _, err := db.CreateChannel(ctx, w.Users["maker.admin"], w.Orgs["maker"].ID, &ucx.ChannelInput{Kind: ucx.ChannelWebhook, URL: &hookURL}); err != nil {
+		t.Fatal(err)
+	}
 	lic := w.Licensed()
 	w.C("customs.member").RecordClearance(ctx, nil, lic.ID, "Horgos", "D-1")
 	app, req := w.Awaiting()
@@ -71,6 +76,12 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"BulkReport", "exporter.member", "POST", "/api/v1/bulk/submit", `{"ids":[` + id(w.Draft().ID) + `,` + id(app.ID) + `,424242]}`},
 		{"BulkReport", "exporter.member", "POST", "/api/v1/bulk/submit", `{"import_id":` + id(imp.ID) + `}`},
 		{"BulkReport", "maker.member", "POST", "/api/v1/bulk/answer", `{"ids":[424242],"answer":"refuse","code":"other","text":"x"}`},
+		{"InAppList", "maker.member", "GET", "/api/v1/notifications", ""},
+		{"MarkReadResponse", "maker.viewer", "POST", "/api/v1/notifications/read", `{"all":true}`},
+		{"ChannelList", "maker.admin", "GET", makerPath + "/channels", ""},
+		{"Channel", "maker.admin", "POST", makerPath + "/channels", `{"kind":"dingtalk","url":"https://oapi.dingtalk.com/robot/send?access_token=x","secret":"SEC1","lang":"zh"}`},
+		{"DeliveryList", "maker.admin", "GET", makerPath + "/deliveries", ""},
+		{"Delivery", "maker.admin", "GET", "/api/v1/deliveries/" + id(firstDelivery(t, db, w.Users["maker.admin"], w.Orgs["maker"].ID)), ""},
 		{"Error", "", "GET", "/api/v1/documents/" + lic.DocumentDigest, ""},
 		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
 		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},
@@ -206,4 +217,14 @@ func asStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// firstDelivery is the id of an organisation's newest delivery.
+func firstDelivery(t *testing.T, db *sqlstore.DB, admin *ucx.Principal, org int64) int64 {
+	t.Helper()
+	ds, _, err := db.Deliveries(context.Background(), admin, org, ucx.DeliveryFilter{Limit: 1})
+	if err != nil || len(ds) == 0 {
+		t.Fatalf("no delivery: %v", err)
+	}
+	return ds[0].ID
 }

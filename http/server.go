@@ -61,6 +61,9 @@ type Server struct {
 	// figures.go); nil answers those routes with EUNAVAILABLE.
 	CreditService  ucx.CreditService
 	FiguresService ucx.FiguresService
+	// NotificationService serves the in-app list, the channels and the
+	// delivery log (notify.go); nil answers those routes with EUNAVAILABLE.
+	NotificationService ucx.NotificationService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -205,6 +208,7 @@ func (s *Server) build() {
 	s.registerCreditRoutes()
 	s.registerFigureRoutes()
 	s.registerPolicyWhatIfRoutes()
+	s.registerNotifyRoutes()
 	s.registerUIRoutes() // the web UI (web.go), outside s.routes
 
 	s.registerFallbacks()

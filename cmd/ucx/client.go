@@ -85,6 +85,7 @@ func newClientCmds() []*cobra.Command {
 		newDocumentCmd(f),
 		newUserCmd(f),
 		newWMICmd(f),
+		newNotifyCmd(f),
 	}
 	for _, c := range cmds {
 		f.register(c)

@@ -219,6 +219,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api.ApplicationService, api.RequestService, api.LicenceService = db, db, db
 	api.ImportService = db
 	api.CreditService, api.FiguresService = db, db
+	api.NotificationService = db
 	api.Sessions = db
 	if db.Sealing() {
 		api.KeyService, api.DocumentService = db, db

@@ -129,6 +129,7 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.Sessions = db, db, db, db, db
 	s.KeyService, s.DocumentService = db, db
 	s.CreditService, s.FiguresService = db, db
+	s.NotificationService = db
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}
