@@ -40,7 +40,7 @@ const (
 	DefaultLease        = 5 * time.Minute
 	DefaultBatch        = 16
 	DefaultConcurrency  = 4
-	DefaultPoll         = time.Second
+	DefaultPoll         = 250 * time.Millisecond
 	DefaultOverdueEvery = time.Minute
 )
 
