@@ -349,6 +349,17 @@ type ConfirmationRequest struct {
 	// key of its print view, PDF, bundle and verify page; empty while
 	// unanswered or when it was stored unsealed (sealing off).
 	DocumentDigest string `json:"document_digest,omitempty"`
+	// AnsweredByRule is the manufacturer's rule version that answered the
+	// request automatically (mfrrule.go); nil for an answer by a person.
+	// Everyone who reads the request sees it.
+	AnsweredByRule *RuleRef `json:"answered_by_rule,omitempty"`
+	// Lane, Priority and Tag are where the manufacturer's rules sorted the
+	// request in its inbox, and SortedByRule the rule version that did;
+	// only the manufacturer sees them.
+	Lane         string   `json:"lane,omitempty"`
+	Priority     int      `json:"priority,omitempty"`
+	Tag          string   `json:"tag,omitempty"`
+	SortedByRule *RuleRef `json:"sorted_by_rule,omitempty"`
 }
 
 // LicenceVehicle is one line of a licence's attached schedule (附表): R5
@@ -481,7 +492,12 @@ type ApplicationFilter struct {
 // RequestFilter selects confirmation requests. Manufacturers see only their
 // own vehicles' requests.
 type RequestFilter struct {
-	State  ConfirmationState
+	State ConfirmationState
+	// Lane and Tag select the manufacturer's inbox lanes and tags, as its
+	// rules sorted them (mfrrule.go); only a manufacturer may filter by
+	// them.
+	Lane   string
+	Tag    string
 	Offset int
 	Limit  int
 }

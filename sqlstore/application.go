@@ -637,6 +637,9 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	if err != nil {
 		return err
 	}
+	if err := tx.queueRequestRules(ctx, rid, mfr); err != nil { // the manufacturer's own rules, once this commits (mfrrules.go)
+		return err
+	}
 	return tx.event(ctx, p, actRequestCreate, entityRequest, rid, a.ID, "", string(ucx.ConfirmationPending), "R1: letter required")
 }
 

@@ -18,7 +18,10 @@ var _ ucx.RequestService = (*DB)(nil)
 
 const requestColumns = `r.id, r.application_id, r.manufacturer_id, r.exporter_id, r.state, r.version, r.outlet_ids, r.refusal_code, r.refusal_text,
 	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date,
-	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = r.id ORDER BY d.created_at DESC LIMIT 1)`
+	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = r.id ORDER BY d.created_at DESC LIMIT 1),
+	r.lane, r.priority, r.tag, r.sort_rule_id, r.sort_rule_version, r.answer_rule_id, r.answer_rule_version,
+	(SELECT v.name FROM mfr_rule_versions v WHERE v.rule_id = r.sort_rule_id AND v.version = r.sort_rule_version),
+	(SELECT v.name FROM mfr_rule_versions v WHERE v.rule_id = r.answer_rule_id AND v.version = r.answer_rule_version)`
 
 const requestFrom = " FROM confirmation_requests r JOIN applications a ON a.id = r.application_id"
 
@@ -32,9 +35,18 @@ func scanRequest(sc interface{ Scan(...any) error }) (*ucx.ConfirmationRequest, 
 	var requested, reg int64
 	var answered sql.NullInt64
 	var digest sql.NullString
+	var sortID, sortV, answerID, answerV sql.NullInt64
+	var sortName, answerName sql.NullString
 	if err := sc.Scan(&r.ID, &r.ApplicationID, &r.ManufacturerID, &r.ExporterID, &state, &r.Version, &outlets, &r.RefusalCode, &r.RefusalText,
-		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg, &digest); err != nil {
+		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg, &digest,
+		&r.Lane, &r.Priority, &r.Tag, &sortID, &sortV, &answerID, &answerV, &sortName, &answerName); err != nil {
 		return nil, err
+	}
+	if sortID.Valid {
+		r.SortedByRule = &ucx.RuleRef{ID: sortID.Int64, Version: int(sortV.Int64), Name: sortName.String}
+	}
+	if answerID.Valid {
+		r.AnsweredByRule = &ucx.RuleRef{ID: answerID.Int64, Version: int(answerV.Int64), Name: answerName.String}
 	}
 	if digest.Valid {
 		r.DocumentDigest = "sha256:" + digest.String
@@ -76,7 +88,23 @@ func (tx *Tx) request(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Con
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoRequest(id)
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	hideSorting(p, r)
+	return r, nil
+}
+
+// hideSorting blanks where the manufacturer's rules sorted its inbox for
+// everyone but the manufacturer: its lanes are its own business. Who
+// answered (AnsweredByRule) stays for all who read the request.
+func hideSorting(p *ucx.Principal, rs ...*ucx.ConfirmationRequest) {
+	if p.Is(ucx.KindManufacturer) {
+		return
+	}
+	for _, r := range rs {
+		r.Lane, r.Priority, r.Tag, r.SortedByRule = "", 0, "", nil
+	}
 }
 
 // FindRequestByID returns a confirmation request the caller may see (see
@@ -110,12 +138,27 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 		}
 		conds, args = append(conds, "r.state = ?"), append(args, string(f.State))
 	}
+	if f.Lane != "" || f.Tag != "" {
+		if !p.Is(ucx.KindManufacturer) {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "lane", "lanes and tags sort a manufacturer's own inbox; only a manufacturer filters by them")
+		}
+		if f.Lane != "" {
+			conds, args = append(conds, "r.lane = ?"), append(args, f.Lane)
+		}
+		if f.Tag != "" {
+			conds, args = append(conds, "r.tag = ?"), append(args, f.Tag)
+		}
+	}
+	// A manufacturer's inbox is by the priority its rules gave (all 0
+	// without rules), then oldest first.
 	order := " ORDER BY r.id DESC"
 	if p.OrgKind == ucx.KindManufacturer {
-		order = " ORDER BY r.id"
+		order = " ORDER BY r.priority DESC, r.id"
 	}
-	return countPage(ctx, db, op, scanRequest, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds),
+	rs, total, err := countPage(ctx, db, op, scanRequest, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds),
 		"SELECT "+requestColumns+requestFrom+where(conds)+order, args, limit, offset)
+	hideSorting(p, rs...)
+	return rs, total, err
 }
 
 // countPage runs, in one read transaction, countQuery for the total and

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -289,7 +290,10 @@ func (m *Main) Open(ctx context.Context) error {
 	m.bgDone = make(chan struct{})
 	go func() {
 		defer close(m.bgDone)
+		var wg sync.WaitGroup
+		wg.Go(func() { db.RunRequestRules(bgctx, m.Logger) }) // manufacturers' own rules on new requests
 		db.RunImports(bgctx, m.Logger)
+		wg.Wait()
 	}()
 	m.startLog(bgctx)
 	m.startLogAudit(bgctx)
