@@ -111,6 +111,13 @@ var silentActions = map[string]string{
 	actChannelUpdate:   "the admin's own act, in the audit trail",
 	actChannelDelete:   "the admin's own act, in the audit trail",
 	actDeliveryReplay:  "the admin's own act, in the audit trail",
+	// Manufacturers' own rules (mfrrules.go): a rule's automatic answer is
+	// request.approve or request.refuse, announced as any answer.
+	actRuleCreate:        "the admin's own act, in the audit trail",
+	actRuleUpdate:        "the admin's own act, in the audit trail",
+	actRuleState:         "the admin's own act, in the audit trail",
+	actRequestSort:       "the manufacturer's own rule sorting its own inbox; the request was announced as received",
+	actRequestRuleFailed: "the manufacturer's own rule; in its audit trail and its log, the request stays in the inbox as announced",
 }
 
 // announce writes the notifications of one audit event (see the file's
