@@ -477,37 +477,94 @@ type Event struct {
 }
 
 // ApplicationFilter selects applications. Exporters see only their own
-// whatever the filter says; authorities and customs see all.
+// whatever the filter says; authorities and customs see all filed ones.
+// The zero values select everything; see list.go for Sort, After and
+// CountUpTo, which keep a list fast at a million rows.
 type ApplicationFilter struct {
-	State       State
-	VIN         string
-	Destination string
-	Outcome     string
-	ExporterID  int64
-	Query       string // matches VIN, brand, model, buyer or contract number
-	Offset      int
-	Limit       int
+	State          State
+	VIN            string
+	Destination    string
+	Outcome        string
+	ExporterID     int64
+	ManufacturerID int64 // the organisation the VIN routes to (R2)
+	// From and To bound the application date (the day it was filed with
+	// the authority, R1), both days included. A draft has none, so either
+	// bound leaves drafts out.
+	From, To Date
+	// Query matches the VIN, brand, model, buyer or contract number (text
+	// contained), the exporter's name, or a licence number (exactly). A
+	// whole valid VIN is looked up by its index alone.
+	Query string
+	// Sort is one of ApplicationSorts; the zero Sort is newest first.
+	Sort Sort
+	// After starts the page after this row (ApplicationCursor of the last
+	// row of the previous page, read with the same Sort).
+	After Cursor
+	// CountUpTo caps the total: 0 counts every match; n > 0 counts at most
+	// n+1, so a total above n means "more than n"; a negative value does
+	// not count at all and the total is -1.
+	CountUpTo int
+	Offset    int
+	Limit     int
 }
 
 // RequestFilter selects confirmation requests. Manufacturers see only their
-// own vehicles' requests.
+// own vehicles' requests, exporters the requests of their applications.
 type RequestFilter struct {
 	State ConfirmationState
+	// States selects requests in any of these states (with State, the
+	// request must be in State too): a manufacturer's history is
+	// approved and refused together.
+	States         []ConfirmationState
+	ExporterID     int64 // who asks
+	ManufacturerID int64 // who is asked (authorities and customs)
+	// ApplicationIDs selects the requests of these applications, at most
+	// MaxFilterIDs: the letters of one page of a queue in one query.
+	ApplicationIDs []int64
+	VIN            string // exact
+	Destination    string
+	// From and To bound the day the request was made (China time), both
+	// included.
+	From, To Date
+	// Query matches the VIN (contained) or the asking exporter's name.
+	Query string
 	// Lane and Tag select the manufacturer's inbox lanes and tags, as its
 	// rules sorted them (mfrrule.go); only a manufacturer may filter by
 	// them.
-	Lane   string
-	Tag    string
-	Offset int
-	Limit  int
+	Lane string
+	Tag  string
+	// Sort is one of RequestSorts; the zero Sort is a manufacturer's inbox
+	// order (SortPriority descending: the priority its rules gave, then
+	// oldest first, so requests are answered in the order they came) and
+	// newest first for the others.
+	Sort      Sort
+	After     Cursor // RequestCursor of the previous page's last row
+	CountUpTo int    // as ApplicationFilter.CountUpTo
+	Offset    int
+	Limit     int
 }
 
 // LicenceFilter selects licences.
 type LicenceFilter struct {
-	Number string
-	VIN    string
-	Offset int
-	Limit  int
+	Number     string
+	VIN        string
+	ExporterID int64
+	// ApplicationIDs selects the licences of these applications, at most
+	// MaxFilterIDs.
+	ApplicationIDs []int64
+	Destination    string
+	// State is what the licence is good for today (Licence.StateOn).
+	State LicenceState
+	// From and To bound the issue date, both included.
+	From, To Date
+	// Query matches the licence number (exactly), a VIN of its schedule
+	// (contained) or the exporter's name.
+	Query     string
+	Sort      Sort   // one of LicenceSorts; the zero Sort is newest first
+	After     Cursor // LicenceCursor of the previous page's last row
+	CountUpTo int    // as ApplicationFilter.CountUpTo
+	Offset    int
+	Limit     int
 }
 
 // CreateOptions modify CreateApplication.

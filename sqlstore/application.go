@@ -504,8 +504,9 @@ func (db *DB) FindApplicationByID(ctx context.Context, p *ucx.Principal, id int6
 }
 
 // FindApplications lists the applications the caller may see that match
-// f, newest first, with the total count. An exporter sees only its own
-// whatever f.ExporterID says.
+// f, in f.Sort (newest first by default), with the total count (capped or
+// skipped as f.CountUpTo says). An exporter sees only its own whatever
+// f.ExporterID says.
 func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.ApplicationFilter) ([]*ucx.Application, int, error) {
 	const op = "sqlstore.FindApplications"
 	scope, args, err := workflowScope(p)
@@ -514,6 +515,9 @@ func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.Appl
 	}
 	offset, limit, err := page(f.Offset, f.Limit)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := sortOf(f.Sort, ucx.ApplicationSorts); err != nil {
 		return nil, 0, err
 	}
 	conds := []string{scope}
@@ -538,14 +542,34 @@ func (db *DB) FindApplications(ctx context.Context, p *ucx.Principal, f ucx.Appl
 	if f.ExporterID != 0 {
 		conds, args = append(conds, "a.exporter_id = ?"), append(args, f.ExporterID)
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		if len(q) > 200 {
-			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "q", "the search text is longer than 200 bytes")
-		}
-		conds, args = append(conds, `a.search LIKE ? ESCAPE '\'`), append(args, likePattern(q))
+	if f.ManufacturerID != 0 {
+		conds, args = append(conds, "a.manufacturer_id = ?"), append(args, f.ManufacturerID)
 	}
-	return countPage(ctx, db, op, scanApplication, "SELECT COUNT(*) FROM applications a"+where(conds),
-		"SELECT "+appColumns+" FROM applications a"+where(conds)+" ORDER BY a.id DESC", args, limit, offset)
+	if conds, args, err = dayRange(conds, args, "a.application_date", f.From, f.To); err != nil {
+		return nil, 0, err
+	}
+	q, err := searchQuery(f.Query)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q != "" {
+		c, qargs, err := db.search(ctx, q, "a.vin", "a.exporter_id", "a.id IN (SELECT l.application_id FROM licences l WHERE l.number = ?)", `a.search LIKE ? ESCAPE '\'`)
+		if err != nil {
+			return nil, 0, db.wrap(op, err)
+		}
+		conds, args = append(conds, c), append(args, qargs...)
+	}
+	return list(ctx, db, op, scanApplication, &listSpec{columns: appColumns, from: " FROM applications a", conds: conds, args: args,
+		sort: defaultSort(f.Sort, ucx.Sort{Key: ucx.SortID, Desc: true}), cols: applicationSortCols, id: "a.id", after: f.After,
+		countUpTo: f.CountUpTo, offset: offset, limit: limit})
+}
+
+// defaultSort is s, or def when s is the zero Sort.
+func defaultSort(s, def ucx.Sort) ucx.Sort {
+	if s.Key == "" {
+		return def
+	}
+	return s
 }
 
 // SubmitApplication files a draft with the authority. The policy is run

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/vin"
 )
 
 var _ ucx.RequestService = (*DB)(nil)
@@ -116,8 +117,9 @@ func (db *DB) FindRequestByID(ctx context.Context, p *ucx.Principal, id int64) (
 	})
 }
 
-// FindRequests lists the confirmation requests the caller may see, with
-// the total count. A manufacturer's inbox is oldest first, so requests are
+// FindRequests lists the confirmation requests the caller may see that
+// match f, with the total count (capped or skipped as f.CountUpTo says).
+// A manufacturer's inbox is oldest first by default, so requests are
 // answered in the order they came; everyone else sees newest first.
 func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestFilter) ([]*ucx.ConfirmationRequest, int, error) {
 	const op = "sqlstore.FindRequests"
@@ -129,11 +131,13 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := sortOf(f.Sort, ucx.RequestSorts); err != nil {
+		return nil, 0, err
+	}
 	conds := []string{scope}
+	joined := false // a condition reads the application
 	if f.State != "" {
-		switch f.State {
-		case ucx.ConfirmationPending, ucx.ConfirmationApproved, ucx.ConfirmationRefused, ucx.ConfirmationVoid:
-		default:
+		if !f.State.Valid() {
 			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be pending, approved, refused or void")
 		}
 		conds, args = append(conds, "r.state = ?"), append(args, string(f.State))
@@ -149,33 +153,65 @@ func (db *DB) FindRequests(ctx context.Context, p *ucx.Principal, f ucx.RequestF
 			conds, args = append(conds, "r.tag = ?"), append(args, f.Tag)
 		}
 	}
+	if len(f.States) > 0 {
+		in := make([]any, len(f.States))
+		for i, st := range f.States {
+			if !st.Valid() {
+				return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be pending, approved, refused or void")
+			}
+			in[i] = string(st)
+		}
+		conds, args = append(conds, "r.state IN ("+placeholders(len(in))+")"), append(args, in...)
+	}
+	if f.ExporterID != 0 {
+		conds, args = append(conds, "r.exporter_id = ?"), append(args, f.ExporterID)
+	}
+	if f.ManufacturerID != 0 {
+		conds, args = append(conds, "r.manufacturer_id = ?"), append(args, f.ManufacturerID)
+	}
+	c, cargs, err := idList("application_ids", "r.application_id", f.ApplicationIDs)
+	if err != nil {
+		return nil, 0, err
+	}
+	if c != "" {
+		conds, args = append(conds, c), append(args, cargs...)
+	}
+	if f.VIN != "" {
+		conds, args, joined = append(conds, "a.vin = ?"), append(args, vin.Normalize(f.VIN)), true
+	}
+	if f.Destination != "" {
+		conds, args, joined = append(conds, "a.destination = ?"), append(args, ucx.NormalizeCountry(f.Destination)), true
+	}
+	if conds, args, err = instantRange(conds, args, "r.requested_at", f.From, f.To); err != nil {
+		return nil, 0, err
+	}
+	q, err := searchQuery(f.Query)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q != "" {
+		c, qargs, err := db.search(ctx, q, "a.vin", "r.exporter_id", "r.application_id IN (SELECT l.application_id FROM licences l WHERE l.number = ?)",
+			`LOWER(a.vin) LIKE ? ESCAPE '\'`)
+		if err != nil {
+			return nil, 0, db.wrap(op, err)
+		}
+		conds, args, joined = append(conds, c), append(args, qargs...), true
+	}
 	// A manufacturer's inbox is by the priority its rules gave (all 0
 	// without rules), then oldest first.
-	order := " ORDER BY r.id DESC"
+	def := ucx.Sort{Key: ucx.SortID, Desc: true}
 	if p.OrgKind == ucx.KindManufacturer {
-		order = " ORDER BY r.priority DESC, r.id"
+		def = ucx.Sort{Key: ucx.SortPriority, Desc: true}
 	}
-	rs, total, err := countPage(ctx, db, op, scanRequest, "SELECT COUNT(*) FROM confirmation_requests r"+where(conds),
-		"SELECT "+requestColumns+requestFrom+where(conds)+order, args, limit, offset)
+	spec := &listSpec{columns: requestColumns, from: requestFrom, conds: conds, args: args,
+		sort: defaultSort(f.Sort, def), cols: requestSortCols, id: "r.id", after: f.After,
+		countUpTo: f.CountUpTo, offset: offset, limit: limit}
+	if !joined {
+		spec.countFrom = " FROM confirmation_requests r"
+	}
+	rs, total, err := list(ctx, db, op, scanRequest, spec)
 	hideSorting(p, rs...)
 	return rs, total, err
-}
-
-// countPage runs, in one read transaction, countQuery for the total and
-// listQuery, with LIMIT and OFFSET, for one page of the rows, both with
-// args: the body of the Find… methods that answer a page and a total.
-func countPage[T any](ctx context.Context, db *DB, op string, scan func(interface{ Scan(...any) error }) (T, error), countQuery, listQuery string, args []any, limit, offset int) ([]T, int, error) {
-	var out []T
-	var total int
-	err := db.View(ctx, op, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, countQuery, args...).Scan(&total); err != nil {
-			return err
-		}
-		var err error
-		out, err = queryAll(ctx, tx, scan, listQuery+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-		return err
-	})
-	return out, total, err
 }
 
 // viewValue runs fn in a read transaction and returns what it read.

@@ -474,8 +474,10 @@ func (db *DB) FindLicenceByID(ctx context.Context, p *ucx.Principal, id int64) (
 	})
 }
 
-// FindLicences lists the licences the caller may see, newest first, with
-// the total count; customs look a licence up by number or VIN.
+// FindLicences lists the licences the caller may see (those of the
+// applications it may see, workflowScope) that match f, newest first by
+// default, with the total count (capped or skipped as f.CountUpTo says).
+// Each licence's State is worked out for today.
 func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceFilter) ([]*ucx.Licence, int, error) {
 	const op = "sqlstore.FindLicences"
 	scope, args, err := workflowScope(p)
@@ -486,6 +488,10 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := sortOf(f.Sort, ucx.LicenceSorts); err != nil {
+		return nil, 0, err
+	}
+	today := ucx.DateOf(db.Now())
 	conds := []string{scope}
 	if n := strings.TrimSpace(f.Number); n != "" {
 		conds, args = append(conds, "l.number = ?"), append(args, strings.ToUpper(n))
@@ -493,13 +499,73 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 	if v := strings.TrimSpace(f.VIN); v != "" {
 		conds, args = append(conds, "a.vin = ?"), append(args, strings.ToUpper(v))
 	}
-	out, total, err := countPage(ctx, db, op, scanLicence, "SELECT COUNT(*)"+licenceFrom+where(conds),
-		"SELECT "+licenceColumns+licenceFrom+where(conds)+" ORDER BY l.id DESC", args, limit, offset)
-	today := ucx.DateOf(db.Now())
+	if f.ExporterID != 0 {
+		conds, args = append(conds, "l.exporter_id = ?"), append(args, f.ExporterID)
+	}
+	if f.Destination != "" {
+		conds, args = append(conds, "l.destination = ?"), append(args, ucx.NormalizeCountry(f.Destination))
+	}
+	c, cargs, err := idList("application_ids", "l.application_id", f.ApplicationIDs)
+	if err != nil {
+		return nil, 0, err
+	}
+	if c != "" {
+		conds, args = append(conds, c), append(args, cargs...)
+	}
+	if f.State != "" {
+		if !f.State.Valid() {
+			return nil, 0, ucx.FieldErrorf(ucx.EINVALID, "state", "state must be valid, cleared, expired, revoked or letter_revoked")
+		}
+		c, cargs := licenceStateCond(f.State, today)
+		conds, args = append(conds, c), append(args, cargs...)
+	}
+	if conds, args, err = dayRange(conds, args, "l.issued_on", f.From, f.To); err != nil {
+		return nil, 0, err
+	}
+	q, err := searchQuery(f.Query)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q != "" {
+		c, qargs, err := db.search(ctx, q, "a.vin", "l.exporter_id", "l.number = ?", `LOWER(a.vin) LIKE ? ESCAPE '\'`)
+		if err != nil {
+			return nil, 0, db.wrap(op, err)
+		}
+		conds, args = append(conds, c), append(args, qargs...)
+	}
+	out, total, err := list(ctx, db, op, scanLicence, &listSpec{columns: licenceColumns, from: licenceFrom, conds: conds, args: args,
+		sort: defaultSort(f.Sort, ucx.Sort{Key: ucx.SortID, Desc: true}), cols: licenceSortCols, id: "l.id", after: f.After,
+		countUpTo: f.CountUpTo, offset: offset, limit: limit})
 	for _, l := range out {
 		l.State = l.StateOn(today)
 	}
 	return out, total, err
+}
+
+// The SQL of Licence.StateOn's tests, on licences aliased l: its own
+// sealed document revoked, or a confirmation it relies on (R4).
+const (
+	licenceRevokedSQL       = "EXISTS (SELECT 1 FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id AND d.revoked_at IS NOT NULL)"
+	licenceLetterRevokedSQL = `EXISTS (SELECT 1 FROM documents d JOIN confirmation_requests s ON s.id = d.entity_id
+		WHERE d.kind = 'confirmation' AND s.application_id = l.application_id AND s.state = 'approved' AND d.revoked_at IS NOT NULL)`
+)
+
+// licenceStateCond is the condition that a licence is in state st on day
+// today: Licence.StateOn in SQL, in the same order of precedence (a
+// revocation outranks a clearance, a clearance an expiry).
+func licenceStateCond(st ucx.LicenceState, today ucx.Date) (string, []any) {
+	notRevoked := "NOT " + licenceRevokedSQL + " AND NOT " + licenceLetterRevokedSQL
+	switch st {
+	case ucx.LicenceRevoked:
+		return licenceRevokedSQL, nil
+	case ucx.LicenceLetterRevoked:
+		return "NOT " + licenceRevokedSQL + " AND " + licenceLetterRevokedSQL, nil
+	case ucx.LicenceCleared:
+		return "l.cleared_at IS NOT NULL AND " + notRevoked, nil
+	case ucx.LicenceExpired:
+		return "l.cleared_at IS NULL AND l.valid_until < ? AND " + notRevoked, []any{today.Days()}
+	}
+	return "l.cleared_at IS NULL AND l.valid_until >= ? AND " + notRevoked, []any{today.Days()}
 }
 
 // RecordClearance records the export customs clearance of a licence (R15):

@@ -244,26 +244,63 @@ func (db *DB) FindOrgByID(ctx context.Context, p *ucx.Principal, id int64) (*ucx
 	var o *ucx.Org
 	err := db.View(ctx, op, func(tx *Tx) error {
 		var err error
-		o, err = tx.orgByID(ctx, id)
-		return err
+		if o, err = tx.orgByID(ctx, id); err != nil {
+			return err
+		}
+		return tx.hideStanding(ctx, p, o)
 	})
 	if err != nil {
 		return nil, err
 	}
-	hideStanding(p, o)
 	return o, nil
 }
 
 // hideStanding blanks the credit standing of every exporter p may not read
 // it of (R8: the standing is for the exporter itself and the authorities;
-// R6's public naming is its own list). A competitor or a manufacturer sees
-// the organisation, not its standing.
-func hideStanding(p *ucx.Principal, orgs ...*ucx.Org) {
+// R6's public naming is its own list). A competitor or customs sees the
+// organisation, not its standing. A manufacturer sees the standing of an
+// exporter that has asked it for a confirmation, and of no other: it is
+// who asks, and a manufacturer may refuse a letter for the exporter's
+// standing (refusal code exporter_standing, R8), which it can only do
+// knowing it.
+func (tx *Tx) hideStanding(ctx context.Context, p *ucx.Principal, orgs ...*ucx.Org) error {
+	var ask []any // exporters whose standing a manufacturer may see if they asked it
 	for _, o := range orgs {
-		if o.Kind == ucx.KindExporter && mayReadCredit(p, o.ID) != nil {
+		if o.Kind != ucx.KindExporter || o.Standing == "" || mayReadCredit(p, o.ID) == nil {
+			continue
+		}
+		if p.OrgKind == ucx.KindManufacturer {
+			ask = append(ask, o.ID)
+			continue
+		}
+		o.Standing = ""
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	asked := map[int64]bool{}
+	rows, err := tx.Query(ctx, "SELECT DISTINCT exporter_id FROM confirmation_requests WHERE manufacturer_id = ? AND exporter_id IN ("+placeholders(len(ask))+")",
+		append([]any{p.OrgID}, ask...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		asked[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o.Kind == ucx.KindExporter && p.OrgKind == ucx.KindManufacturer && !asked[o.ID] {
 			o.Standing = ""
 		}
 	}
+	return nil
 }
 
 // orgByID reads one organisation with its WMIs and outlets.
@@ -372,12 +409,14 @@ func (db *DB) FindOrgs(ctx context.Context, p *ucx.Principal, f ucx.OrgFilter) (
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return tx.orgDetails(ctx, out)
+		if err := tx.orgDetails(ctx, out); err != nil {
+			return err
+		}
+		return tx.hideStanding(ctx, p, out...)
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	hideStanding(p, out...)
 	return out, total, nil
 }
 

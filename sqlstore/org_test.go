@@ -201,9 +201,10 @@ func lastEvents(t testing.TB, db *sqlstore.DB, n int) []*ucx.Event {
 	return evs
 }
 
-// TestFindOrgs_StandingOnlyForTheExporterAndAuthorities: a competitor, a
-// manufacturer or customs reading an exporter sees no standing (R8); the
-// exporter itself and an authority do, by id and in lists.
+// TestFindOrgs_StandingOnlyForTheExporterAndAuthorities: a competitor,
+// customs or a manufacturer the exporter never asked reading an exporter
+// sees no standing (R8); the exporter itself, an authority and a
+// manufacturer it asked for a letter (who asks) do, by id and in lists.
 func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 	engines(t, func(t *testing.T, db *sqlstore.DB) {
 		w := newWorld(t, db)
@@ -211,6 +212,7 @@ func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 		if _, err := db.SetStanding(ctx, w.AuthMember, w.Exporter.ID, ucx.StandingRectification, "整改: repeated errors (R6)"); err != nil {
 			t.Fatal(err)
 		}
+		w.Awaiting(t) // the exporter asks maker for a letter; maker2 is never asked
 		for _, tc := range []struct {
 			name string
 			p    *ucx.Principal
@@ -219,7 +221,8 @@ func TestFindOrgs_StandingOnlyForTheExporterAndAuthorities(t *testing.T) {
 			{"the exporter itself", w.ExpViewer, ucx.StandingRectification},
 			{"an authority", w.AuthViewer, ucx.StandingRectification},
 			{"a competitor", w.Exp2Member, ""},
-			{"a manufacturer", w.MakerMember, ""},
+			{"a manufacturer it asked for a letter", w.MakerViewer, ucx.StandingRectification},
+			{"a manufacturer it never asked", w.Maker2Mem, ""},
 			{"customs", w.CustomsMember, ""},
 		} {
 			o, err := db.FindOrgByID(ctx, tc.p, w.Exporter.ID)
