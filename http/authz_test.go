@@ -83,6 +83,20 @@ func TestAuthorization_Matrix(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// maker's rules: one to read and change, one to disable, one
+		// disabled to enable, one to delete.
+		var mrules []*ucx.ManufacturerRule
+		for i := range 4 {
+			r, err := db.CreateRule(ctx, makerAdmin, &ucx.ManufacturerRuleInput{Name: fmt.Sprint("matrix ", i), When: `destination == "KZ"`, Action: ucx.RuleQueue, Lane: "kz"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mrules = append(mrules, r)
+		}
+		if _, err := db.SetRuleState(ctx, makerAdmin, mrules[2].ID, 1, ucx.RuleDisabled); err != nil {
+			t.Fatal(err)
+		}
+
 		every := everyone()
 		workflow := except(every, "operator.")
 		readers := only(every, "exporter.", "maker.", "authority.", "customs.")
@@ -172,6 +186,24 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"POST", "/api/v1/bulk/answer", func() string {
 				return fmt.Sprintf(`{"ids":[%d],"answer":"approve","outlets":{"RU":[%d]}}`, bulkReq.ID, w.MakerRU)
 			}, actors("maker2", "maker"), false},
+
+			// A manufacturer's own rules: its users read them, its admins
+			// change and try them; another maker's are 404.
+			{"GET", "/api/v1/rules", nil, only(every, "maker.", "maker2."), false},
+			{"POST", "/api/v1/rules", func() string {
+				return fmt.Sprintf(`{"name":"matrix %d","when":"true","action":"queue","tag":"m"}`, unique())
+			}, []string{"maker.admin", "maker2.admin"}, false},
+			{"GET", "/api/v1/rules/" + id(mrules[0].ID), nil, only(every, "maker."), false},
+			{"PUT", "/api/v1/rules/" + id(mrules[0].ID), func() string {
+				return `{"version":1,"name":"matrix 0","when":"destination == \"UZ\"","action":"queue"}`
+			}, []string{"maker.admin"}, true},
+			{"POST", "/api/v1/rules/" + id(mrules[1].ID) + "/disable", func() string { return `{"version":1}` }, []string{"maker.admin"}, true},
+			{"POST", "/api/v1/rules/" + id(mrules[2].ID) + "/enable", func() string { return `{"version":2}` }, []string{"maker.admin"}, true},
+			{"DELETE", "/api/v1/rules/" + id(mrules[3].ID), func() string { return `{"version":1}` }, []string{"maker.admin"}, true},
+			{"POST", "/api/v1/rule-tests", func() string {
+				return `{"when":"vehicle.age_days < 90","action":"refuse","refusal_code":"other","refusal_text":"t"}`
+			},
+				[]string{"maker.admin", "maker2.admin"}, false},
 
 			{"GET", "/api/v1/licences", nil, workflow, false},
 			{"GET", "/api/v1/licences/" + id(lic.ID), nil, readers, false},
@@ -367,6 +399,7 @@ func except(users []string, prefixes ...string) []string {
 // counts are the record counts a refused request must not change.
 type counts struct {
 	apps, orgs, outlets int
+	ruleVersions        int // of both manufacturers' rules, deleted included
 }
 
 func countsOf(t *testing.T, w *webtest.World) counts {
@@ -390,5 +423,14 @@ func countsOf(t *testing.T, w *webtest.World) counts {
 		t.Fatal(err)
 	}
 	c.outlets = len(m.Outlets)
+	for _, u := range []string{"maker.admin", "maker2.admin"} {
+		rs, err := w.DB.FindRules(ctx, w.Users[u], ucx.RuleFilter{Deleted: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			c.ruleVersions += r.Version
+		}
+	}
 	return c
 }

@@ -41,6 +41,24 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 	db.ProcessImports(ctx)
 	id := func(n int64) string { return fmt.Sprint(n) }
 	makerPath := "/api/v1/orgs/" + id(w.Orgs["maker"].ID)
+	// A request sorted by the manufacturer's rule and one it answered.
+	sortRule, err := db.CreateRule(ctx, w.Users["maker.admin"], &ucx.ManufacturerRuleInput{Name: "fast lane", When: "vehicle.age_days >= 0",
+		Action: ucx.RuleQueue, Lane: "fast", Priority: 3, Tag: "vip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sortedReq := w.Awaiting()
+	if _, err := db.ProcessRequestRules(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateRule(ctx, w.Users["maker.admin"], &ucx.ManufacturerRuleInput{Name: "refuse first", When: "true", Position: 1,
+		Action: ucx.RuleRefuse, RefusalCode: "other", RefusalText: "schema"}); err != nil {
+		t.Fatal(err)
+	}
+	_, refusedReq := w.Awaiting()
+	if _, err := db.ProcessRequestRules(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	samples := []struct {
 		schema, user, method, path, body string
@@ -82,6 +100,16 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"Channel", "maker.admin", "POST", makerPath + "/channels", `{"kind":"dingtalk","url":"https://oapi.dingtalk.com/robot/send?access_token=x","secret":"SEC1","lang":"zh"}`},
 		{"DeliveryList", "maker.admin", "GET", makerPath + "/deliveries", ""},
 		{"Delivery", "maker.admin", "GET", "/api/v1/deliveries/" + id(firstDelivery(t, db, w.Users["maker.admin"], w.Orgs["maker"].ID)), ""},
+		{"ConfirmationRequest", "maker.member", "GET", "/api/v1/requests/" + id(sortedReq.ID), ""},
+		{"ConfirmationRequest", "exporter.member", "GET", "/api/v1/requests/" + id(refusedReq.ID), ""},
+		{"ConfirmationRequestList", "maker.member", "GET", "/api/v1/requests?lane=fast&tag=vip", ""},
+		{"Rule", "maker.admin", "POST", "/api/v1/rules", `{"name":"KZ 无网点","when":"destination == \"KZ\" && !has_outlet_in_destination","action":"refuse","refusal_code":"no_service_network"}`},
+		{"RuleList", "maker.viewer", "GET", "/api/v1/rules?deleted=true", ""},
+		{"Rule", "maker.member", "GET", "/api/v1/rules/" + id(sortRule.ID), ""},
+		{"Rule", "maker.admin", "PUT", "/api/v1/rules/" + id(sortRule.ID), `{"version":1,"name":"fast lane","when":"vehicle.age_days >= 1","action":"queue","lane":"fast"}`},
+		{"Rule", "maker.admin", "POST", "/api/v1/rules/" + id(sortRule.ID) + "/disable", `{"version":2}`},
+		{"RuleTestResult", "maker.admin", "POST", "/api/v1/rule-tests", `{"when":"exporter.standing == \"normal\"","action":"approve","last":5}`},
+		{"Error", "maker.admin", "POST", "/api/v1/rules", `{"name":"x","when":"destination ==","action":"queue"}`},
 		{"Error", "", "GET", "/api/v1/documents/" + lic.DocumentDigest, ""},
 		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
 		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},

@@ -33,6 +33,17 @@ func (s *Server) handleRequestIndex(w http.ResponseWriter, r *http.Request, p *u
 			return
 		}
 	}
+	f.Lane, f.Tag = q.Get("lane"), q.Get("tag")
+	for _, v := range []struct{ name, val string }{{"lane", f.Lane}, {"tag", f.Tag}} {
+		if len(v.val) > ucx.MaxRuleLaneBytes {
+			s.Error(w, r, ucx.FieldErrorf(ucx.EINVALID, v.name, "%s is longer than %d bytes", v.name, ucx.MaxRuleLaneBytes))
+			return
+		}
+		if err := ucx.CheckText(v.name, v.val, ucx.OneLine); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	reqs, total, err := s.RequestService.FindRequests(r.Context(), p, f)
 	if err != nil {
 		s.Error(w, r, err)

@@ -64,6 +64,9 @@ type Server struct {
 	// NotificationService serves the in-app list, the channels and the
 	// delivery log (notify.go); nil answers those routes with EUNAVAILABLE.
 	NotificationService ucx.NotificationService
+	// RuleService serves the manufacturers' own rules (rules.go); nil
+	// answers those routes with EUNAVAILABLE.
+	RuleService ucx.RuleService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -198,6 +201,7 @@ func (s *Server) build() {
 	s.registerOrgRoutes()
 	s.registerApplicationRoutes()
 	s.registerRequestRoutes()
+	s.registerRuleRoutes()
 	s.registerBulkRoutes()
 	s.registerLicenceRoutes()
 	s.registerImportRoutes()

@@ -57,6 +57,18 @@ var mfrEnv = sync.OnceValues(func() (*cel.Env, error) {
 	return cel.NewEnv(opts...)
 })
 
+// mfrFields lists the fields of the variable group prefix (vehicle,
+// exporter).
+func mfrFields(prefix string) string {
+	var out []string
+	for _, v := range ManufacturerRuleVariables {
+		if f, ok := strings.CutPrefix(v.Name, prefix+"."); ok {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 func mfrVariableNames() string {
 	names := make([]string, len(ManufacturerRuleVariables))
 	for i, v := range ManufacturerRuleVariables {
@@ -107,12 +119,13 @@ func CompileManufacturerRule(when string) (*ManufacturerPredicate, error) {
 		e := iss.Errors()[0]
 		loc := e.Location
 		msg := e.Message
-		if strings.HasPrefix(msg, "undeclared reference to '") {
-			for _, m := range []string{"all", "exists", "exists_one", "map", "filter", "has"} {
-				if strings.HasPrefix(msg, "undeclared reference to '"+m+"'") {
-					msg += "; the macros all, exists, exists_one, map, filter and has are not available in manufacturer rules: use `in` with a list, e.g. destination in [\"KZ\", \"UZ\"]"
-					break
-				}
+		if name, ok := strings.CutPrefix(msg, "undeclared reference to '"); ok {
+			name, _, _ = strings.Cut(name, "'")
+			switch name {
+			case "all", "exists", "exists_one", "map", "filter", "has":
+				msg += "; the macros all, exists, exists_one, map, filter and has are not available in manufacturer rules: use `in` with a list, e.g. destination in [\"KZ\", \"UZ\"]"
+			case "vehicle", "exporter":
+				msg += "; " + name + " has no such field: " + name + "'s are " + mfrFields(name)
 			}
 		}
 		return nil, whenErr("the condition does not compile at line %d, column %d: %s; the variables are %s (docs/manufacturer-rules.md)",

@@ -681,7 +681,11 @@ func (db *DB) TestRule(ctx context.Context, p *ucx.Principal, t *ucx.RuleTest) (
 	}
 	var in ucx.ManufacturerRuleInput
 	if t.RuleID == 0 {
-		x, err := checkedRule(&t.ManufacturerRuleInput)
+		given := t.ManufacturerRuleInput
+		if strings.TrimSpace(given.Name) == "" {
+			given.Name = "dry run" // a rule tried before it is named
+		}
+		x, err := checkedRule(&given)
 		if err != nil {
 			return nil, err
 		}

@@ -221,6 +221,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api.ImportService = db
 	api.CreditService, api.FiguresService = db, db
 	api.NotificationService = db
+	api.RuleService = db
 	api.Sessions = db
 	if db.Sealing() {
 		api.KeyService, api.DocumentService = db, db

@@ -15,6 +15,12 @@ func (c *Client) FindRequests(ctx context.Context, _ *ucx.Principal, f ucx.Reque
 	if f.State != "" {
 		q.Set("state", string(f.State))
 	}
+	if f.Lane != "" {
+		q.Set("lane", f.Lane)
+	}
+	if f.Tag != "" {
+		q.Set("tag", f.Tag)
+	}
 	var out wire.ListResponse[*ucx.ConfirmationRequest]
 	if _, err := c.do(ctx, &call{method: "GET", path: "/api/v1/requests", query: q, out: &out}); err != nil {
 		return nil, 0, err

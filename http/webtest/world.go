@@ -130,6 +130,7 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	s.KeyService, s.DocumentService = db, db
 	s.CreditService, s.FiguresService = db, db
 	s.NotificationService = db
+	s.RuleService = db
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}

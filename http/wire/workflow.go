@@ -98,3 +98,23 @@ func (b *BulkAnswerRequest) BulkAnswer() (ucx.BulkAnswer, error) {
 	}
 	return ucx.BulkAnswer{}, ucx.FieldErrorf(ucx.EINVALID, "answer", "answer must be approve or refuse, not %q", Clip(b.Answer))
 }
+
+// RuleRequest is the body of POST /api/v1/rules and PUT
+// /api/v1/rules/{id}: a manufacturer's rule (ucx.ManufacturerRuleInput),
+// and for a change the version last read (or If-Match).
+type RuleRequest struct {
+	ucx.ManufacturerRuleInput
+	Version *int `json:"version,omitempty"`
+}
+
+// RuleStateRequest is the body of POST /api/v1/rules/{id}/enable and
+// /disable: the version last read (or If-Match, and no body).
+type RuleStateRequest struct {
+	Version *int `json:"version,omitempty"`
+}
+
+// RuleList is the answer of GET /api/v1/rules: the manufacturer's rules in
+// the order they are tried.
+type RuleList struct {
+	Items []*ucx.ManufacturerRule `json:"items"`
+}
