@@ -70,6 +70,9 @@ type UI struct {
 	ImportService      ucx.ImportService
 	CreditService      ucx.CreditService
 	FiguresService     ucx.FiguresService
+	// NotificationService serves the bell and the notification pages
+	// (ui_notify.go); nil hides the bell and answers them unavailable.
+	NotificationService ucx.NotificationService
 	// Sessions resolves the session cookie; when it is also a
 	// ucx.WebSessionService, users sign in on /login (nil: nobody can).
 	Sessions ucx.SessionService
@@ -271,8 +274,9 @@ var uiPageTemplates = []string{
 	"login", "error", "home", "dashboard", "applications", "application", "new_application",
 	"import", "import_new", "inbox", "request", "review", "exporters", "customs", "verify",
 	"figures", "credit", "credit_list", "credit_naming", // ui_oversight.go
-	"invite", // ui_invite.go
-	"bulk",   // ui_bulk.go
+	"invite",                                                                   // ui_invite.go
+	"bulk",                                                                     // ui_bulk.go
+	"notifications", "notify_settings", "notify_deliveries", "notify_delivery", // ui_notify.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -339,6 +343,7 @@ func (s *UI) Register(handle func(pattern string, h http.HandlerFunc)) {
 	h("GET /credit", s.uiAuth(s.uiCredit))
 	h("GET /credit/{id}", s.uiAuth(s.uiCreditRecord))
 	h("POST /credit/{id}/{action}", s.uiAuth(s.uiCreditPost))
+	s.registerNotify(h) // ui_notify.go
 }
 
 // uiBase is what every page's layout needs; each page struct embeds it.
@@ -361,6 +366,10 @@ type uiBase struct {
 	status  int        // the HTTP status to answer with
 	loc     *uiCatalog // the language's messages
 	org     *ucx.Org   // the signed-in user's organisation, when found
+	// Unread is how many in-app notifications the user has not read (the
+	// bell in the header); Bell says there is a bell to show.
+	Unread int
+	Bell   bool
 }
 
 func (b *uiBase) base() *uiBase { return b }
@@ -404,6 +413,10 @@ func (s *UI) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) u
 	}
 	if p != nil {
 		b.Nav = uiNav(p, r.URL.Path, &b)
+		if s.NotificationService != nil {
+			b.Unread, _ = s.NotificationService.UnreadCount(r.Context(), p)
+			b.Bell = true
+		}
 		if s.OrgService != nil {
 			if o, err := s.OrgService.FindOrgByID(r.Context(), p, p.OrgID); err == nil {
 				b.org = o

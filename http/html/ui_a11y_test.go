@@ -36,6 +36,9 @@ func TestUI_EveryFormControlHasALabelAndIsKeyboardReachable(t *testing.T) {
 		{"authority.member", "/review"},
 		{"authority.member", "/exporters"},
 		{"customs.member", "/customs"},
+		{"maker.member", "/notifications"},
+		{"maker.admin", "/settings/notifications"},
+		{"maker.admin", "/settings/notifications/deliveries"},
 	}
 	checked := 0
 	for _, p := range pages {

@@ -66,6 +66,7 @@ func newDemoSite(t *testing.T) *demoSite {
 	lw := webtest.NewLogWriter(t)
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
+	s.NotificationService = db
 	s.Policy = db.Policy
 	s.Health = db.Ping
 	s.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))
