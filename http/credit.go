@@ -34,21 +34,22 @@ func (s *Server) credit() (ucx.CreditService, error) {
 	return s.CreditService, nil
 }
 
-// creditAndID returns the credit service and the id in the path (an
-// exporter's or a credit event's); when either fails it answers the error
-// and returns false.
-func (s *Server) creditAndID(w http.ResponseWriter, r *http.Request) (ucx.CreditService, int64, bool) {
-	cs, err := s.credit()
+// serviceAndID returns an optional service (get answers EUNAVAILABLE when
+// the server was built without it) and the id in the path; when either
+// fails it answers the error and returns false. Every "/{id}" route of such
+// a service starts with it.
+func serviceAndID[T any](s *Server, w http.ResponseWriter, r *http.Request, get func() (T, error)) (T, int64, bool) {
+	svc, err := get()
 	if err != nil {
 		s.Error(w, r, err)
-		return nil, 0, false
+		return svc, 0, false
 	}
 	id, err := wire.PathID(r, "id")
 	if err != nil {
 		s.Error(w, r, err)
-		return nil, 0, false
+		return svc, 0, false
 	}
-	return cs, id, true
+	return svc, id, true
 }
 
 // NegativeItemRequest is the body of PUT /api/v1/negative-list/{code}.
@@ -121,7 +122,7 @@ func (s *Server) handlePutNegativeItem(w http.ResponseWriter, r *http.Request, p
 }
 
 func (s *Server) handleCreditReport(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, id, ok := s.creditAndID(w, r)
+	cs, id, ok := serviceAndID(s, w, r, s.credit)
 	if !ok {
 		return
 	}
@@ -134,7 +135,7 @@ func (s *Server) handleCreditReport(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleCreditEvents(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, id, ok := s.creditAndID(w, r)
+	cs, id, ok := serviceAndID(s, w, r, s.credit)
 	if !ok {
 		return
 	}
@@ -150,7 +151,7 @@ func (s *Server) handleCreditEvents(w http.ResponseWriter, r *http.Request, p *u
 }
 
 func (s *Server) handleRecordCreditEvent(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, id, ok := s.creditAndID(w, r)
+	cs, id, ok := serviceAndID(s, w, r, s.credit)
 	if !ok {
 		return
 	}
@@ -169,7 +170,7 @@ func (s *Server) handleRecordCreditEvent(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) handleDecideStanding(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	cs, id, ok := s.creditAndID(w, r)
+	cs, id, ok := serviceAndID(s, w, r, s.credit)
 	if !ok {
 		return
 	}
@@ -190,7 +191,7 @@ func (s *Server) handleDecideStanding(w http.ResponseWriter, r *http.Request, p 
 // authority's annulment with its reason (annul true).
 func (s *Server) handleCreditEventNote(annul bool) func(http.ResponseWriter, *http.Request, *ucx.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-		cs, id, ok := s.creditAndID(w, r)
+		cs, id, ok := serviceAndID(s, w, r, s.credit)
 		if !ok {
 			return
 		}

@@ -33,21 +33,6 @@ func (s *Server) notifications() (ucx.NotificationService, error) {
 	return s.NotificationService, nil
 }
 
-// notifyAndID returns the service and the path's id, or answers the error.
-func (s *Server) notifyAndID(w http.ResponseWriter, r *http.Request) (ucx.NotificationService, int64, bool) {
-	ns, err := s.notifications()
-	if err != nil {
-		s.Error(w, r, err)
-		return nil, 0, false
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
-		return nil, 0, false
-	}
-	return ns, id, true
-}
-
 func (s *Server) handleInApp(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	ns, err := s.notifications()
 	if err != nil {
@@ -105,7 +90,7 @@ func (s *Server) handleMarkRead(w http.ResponseWriter, r *http.Request, p *ucx.P
 }
 
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, org, ok := s.notifyAndID(w, r)
+	ns, org, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -120,7 +105,7 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request, p *ucx.P
 // handleCreateChannel adds a channel; a webhook's signing secret is in
 // the answer, the only time it is shown.
 func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, org, ok := s.notifyAndID(w, r)
+	ns, org, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -140,7 +125,7 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request, p *
 }
 
 func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, id, ok := s.notifyAndID(w, r)
+	ns, id, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -165,7 +150,7 @@ func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request, p *
 }
 
 func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, id, ok := s.notifyAndID(w, r)
+	ns, id, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -177,7 +162,7 @@ func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request, p *
 }
 
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, org, ok := s.notifyAndID(w, r)
+	ns, org, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -204,7 +189,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request, p *ucx
 }
 
 func (s *Server) handleDelivery(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, id, ok := s.notifyAndID(w, r)
+	ns, id, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}
@@ -217,7 +202,7 @@ func (s *Server) handleDelivery(w http.ResponseWriter, r *http.Request, p *ucx.P
 }
 
 func (s *Server) handleReplay(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, id, ok := s.notifyAndID(w, r)
+	ns, id, ok := serviceAndID(s, w, r, s.notifications)
 	if !ok {
 		return
 	}

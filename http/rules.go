@@ -54,14 +54,8 @@ func (s *Server) handleRuleIndex(w http.ResponseWriter, r *http.Request, p *ucx.
 }
 
 func (s *Server) handleRuleView(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	svc, err := s.rules()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	svc, id, ok := serviceAndID(s, w, r, s.rules)
+	if !ok {
 		return
 	}
 	rule, err := svc.FindRuleByID(r.Context(), p, id)
@@ -95,14 +89,8 @@ func (s *Server) handleCreateRule(w http.ResponseWriter, r *http.Request, p *ucx
 }
 
 func (s *Server) handleUpdateRule(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	svc, err := s.rules()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.Error(w, r, err)
+	svc, id, ok := serviceAndID(s, w, r, s.rules)
+	if !ok {
 		return
 	}
 	var in wire.RuleRequest
@@ -128,14 +116,8 @@ func (s *Server) handleUpdateRule(w http.ResponseWriter, r *http.Request, p *ucx
 // If-Match or the body.
 func (s *Server) ruleStateHandler(st ucx.RuleState) func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-		svc, err := s.rules()
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		id, err := wire.PathID(r, "id")
-		if err != nil {
-			s.Error(w, r, err)
+		svc, id, ok := serviceAndID(s, w, r, s.rules)
+		if !ok {
 			return
 		}
 		var in wire.RuleStateRequest

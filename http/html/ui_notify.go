@@ -227,6 +227,22 @@ func (s *UI) uiCreateChannel(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 	s.render(w, r, pg)
 }
 
+// uiServiceAndID is the pages' serviceAndID: an optional service and the
+// id in the path, or the error page and false.
+func uiServiceAndID[T any](s *UI, w http.ResponseWriter, r *http.Request, p *ucx.Principal, get func() (T, error)) (T, int64, bool) {
+	svc, err := get()
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return svc, 0, false
+	}
+	id, err := wire.PathID(r, "id")
+	if err != nil {
+		s.uiError(w, r, p, err)
+		return svc, 0, false
+	}
+	return svc, id, true
+}
+
 // uiFieldKey maps a store field ("to[1]", "events[0]") to the form's.
 func uiFieldKey(f string) string {
 	if i := strings.IndexByte(f, '['); i > 0 {
@@ -239,14 +255,8 @@ func uiFieldKey(f string) string {
 // whether it is on (action save), makes a new webhook secret (rotate), or
 // deletes it (delete).
 func (s *UI) uiChangeChannel(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, err := s.notifications()
-	if err != nil {
-		s.uiError(w, r, p, err)
-		return
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, err)
+	ns, id, ok := uiServiceAndID(s, w, r, p, s.notifications)
+	if !ok {
 		return
 	}
 	if !s.uiParseForm(w, r, p, 1<<16) {
@@ -254,6 +264,7 @@ func (s *UI) uiChangeChannel(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	var c *ucx.Channel
+	var err error
 	switch r.PostForm.Get("action") {
 	case "delete":
 		err = ns.DeleteChannel(r.Context(), p, p.OrgID, id)
@@ -322,14 +333,8 @@ type uiDeliveryPage struct {
 }
 
 func (s *UI) uiDelivery(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, err := s.notifications()
-	if err != nil {
-		s.uiError(w, r, p, err)
-		return
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, err)
+	ns, id, ok := uiServiceAndID(s, w, r, p, s.notifications)
+	if !ok {
 		return
 	}
 	d, err := ns.Delivery(r.Context(), p, p.OrgID, id)
@@ -343,14 +348,8 @@ func (s *UI) uiDelivery(w http.ResponseWriter, r *http.Request, p *ucx.Principal
 }
 
 func (s *UI) uiReplay(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
-	ns, err := s.notifications()
-	if err != nil {
-		s.uiError(w, r, p, err)
-		return
-	}
-	id, err := wire.PathID(r, "id")
-	if err != nil {
-		s.uiError(w, r, p, err)
+	ns, id, ok := uiServiceAndID(s, w, r, p, s.notifications)
+	if !ok {
 		return
 	}
 	if _, err := ns.ReplayDelivery(r.Context(), p, p.OrgID, id); err != nil {
