@@ -283,6 +283,9 @@ func (in *ApplicationInput) PolicyVehicle(applicationDate Date) Vehicle {
 type Application struct {
 	ID         int64 `json:"id"`
 	ExporterID int64 `json:"exporter_id"`
+	// ShipmentID is the shipment (batch, R4) the vehicle belongs to; a
+	// single-car application is a shipment of one (shipment.go).
+	ShipmentID int64 `json:"shipment_id,omitempty"`
 	ApplicationInput
 	State   State `json:"state"`
 	Version int   `json:"version"` // optimistic concurrency: every change increments it
@@ -327,8 +330,11 @@ var RefusalCodes = map[string]string{
 // the confirmation; the seal is added by the sealed-documents work without
 // reshaping this record.
 type ConfirmationRequest struct {
-	ID               int64             `json:"id"`
-	ApplicationID    int64             `json:"application_id"`
+	ID            int64 `json:"id"`
+	ApplicationID int64 `json:"application_id"`
+	// LetterID is the letter (one per manufacturer and shipment, R4) the
+	// request is a line of.
+	LetterID         int64             `json:"letter_id,omitempty"`
 	ManufacturerID   int64             `json:"manufacturer_id"`
 	ExporterID       int64             `json:"exporter_id"`
 	VIN              string            `json:"vin"`
@@ -374,9 +380,12 @@ type LicenceVehicle struct {
 
 // Licence is an export licence issued by an authority (R14).
 type Licence struct {
-	ID              int64            `json:"id"`
-	Number          string           `json:"number"`
-	ApplicationID   int64            `json:"application_id"`
+	ID            int64  `json:"id"`
+	Number        string `json:"number"`
+	ApplicationID int64  `json:"application_id"`
+	// ShipmentID is the shipment the licence was issued for (R4: one
+	// licence per batch); its schedule lists every vehicle.
+	ShipmentID      int64            `json:"shipment_id,omitempty"`
 	ExporterID      int64            `json:"exporter_id"`
 	AuthorityID     int64            `json:"authority_id"`
 	Destination     string           `json:"destination"`
