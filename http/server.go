@@ -67,6 +67,10 @@ type Server struct {
 	// RuleService serves the manufacturers' own rules (rules.go); nil
 	// answers those routes with EUNAVAILABLE.
 	RuleService ucx.RuleService
+	// ShipmentService serves the batch workflow: shipments, their letters
+	// and their one licence (shipment.go, R4); nil answers those routes
+	// with EUNAVAILABLE.
+	ShipmentService ucx.ShipmentService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -204,6 +208,7 @@ func (s *Server) build() {
 	s.registerRuleRoutes()
 	s.registerBulkRoutes()
 	s.registerLicenceRoutes()
+	s.registerShipmentRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()
 	s.registerLogRoutes()

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/demo"
 	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/policy"
@@ -222,6 +223,10 @@ func (m *Main) Open(ctx context.Context) error {
 	api.CreditService, api.FiguresService = db, db
 	api.NotificationService = db
 	api.RuleService = db
+	// The batch workflow (R4), once the store implements all of it.
+	if ss, ok := any(db).(ucx.ShipmentService); ok {
+		api.ShipmentService = ss
+	}
 	api.Sessions = db
 	if db.Sealing() {
 		api.KeyService, api.DocumentService = db, db

@@ -131,6 +131,10 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	s.CreditService, s.FiguresService = db, db
 	s.NotificationService = db
 	s.RuleService = db
+	// The batch workflow, once the store implements it (shipment.go).
+	if ss, ok := any(db).(ucx.ShipmentService); ok {
+		s.ShipmentService = ss
+	}
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}
