@@ -80,6 +80,8 @@ func newClientCmds() []*cobra.Command {
 		newImportCmd(f),
 		newRequestCmd(f),
 		newLicenceCmd(f),
+		newShipmentCmd(f),
+		newLetterCmd(f),
 		newClearCmd(f),
 		newKeyCmd(f),
 		newDocumentCmd(f),

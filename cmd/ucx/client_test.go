@@ -104,6 +104,9 @@ func newClientWorld(t *testing.T) *clientWorld {
 
 	s := http.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
+	if ss, ok := any(db).(ucx.ShipmentService); ok { // the batch workflow, once the store has it
+		s.ShipmentService = ss
+	}
 	s.Policy = policy.Default()
 	s.Logger = slog.New(slog.DiscardHandler)
 	s.Now = db.Now
