@@ -24,6 +24,7 @@ func (s *Server) registerUIRoutes() {
 		CreditService:       s.CreditService,
 		FiguresService:      s.FiguresService,
 		NotificationService: s.NotificationService,
+		ShipmentService:     s.ShipmentService,
 		Sessions:            s.Sessions,
 		WebVerify:           func() html.VerifyFunc { return s.WebVerify },
 		VerifyStored:        s.verifyStored,

@@ -73,6 +73,9 @@ type UI struct {
 	// NotificationService serves the bell and the notification pages
 	// (ui_notify.go); nil hides the bell and answers them unavailable.
 	NotificationService ucx.NotificationService
+	// ShipmentService serves the batch workflow's pages (ui_shipment.go,
+	// R4); nil hides their links and answers them unavailable.
+	ShipmentService ucx.ShipmentService
 	// Sessions resolves the session cookie; when it is also a
 	// ucx.WebSessionService, users sign in on /login (nil: nobody can).
 	Sessions ucx.SessionService
@@ -277,6 +280,7 @@ var uiPageTemplates = []string{
 	"invite",                                                                   // ui_invite.go
 	"bulk",                                                                     // ui_bulk.go
 	"notifications", "notify_settings", "notify_deliveries", "notify_delivery", // ui_notify.go
+	"shipments", "new_shipment", "shipment", "letters", "letter", // ui_shipment.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -343,7 +347,8 @@ func (s *UI) Register(handle func(pattern string, h http.HandlerFunc)) {
 	h("GET /credit", s.uiAuth(s.uiCredit))
 	h("GET /credit/{id}", s.uiAuth(s.uiCreditRecord))
 	h("POST /credit/{id}/{action}", s.uiAuth(s.uiCreditPost))
-	s.registerNotify(h) // ui_notify.go
+	s.registerNotify(h)    // ui_notify.go
+	s.registerShipments(h) // ui_shipment.go
 }
 
 // uiBase is what every page's layout needs; each page struct embeds it.
@@ -412,7 +417,7 @@ func (s *UI) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) u
 		}
 	}
 	if p != nil {
-		b.Nav = uiNav(p, r.URL.Path, &b)
+		b.Nav = uiNav(p, r.URL.Path, &b, s.ShipmentService != nil)
 		if s.NotificationService != nil {
 			b.Unread, _ = s.NotificationService.UnreadCount(r.Context(), p)
 			b.Bell = true
@@ -446,16 +451,26 @@ func (s *UI) findOrg(ctx context.Context, p *ucx.Principal, b *uiBase, id int64)
 
 // uiNav lists the pages the principal's kind of organisation works in.
 // Hiding a link is a courtesy only: the services refuse the rest.
-func uiNav(p *ucx.Principal, current string, b *uiBase) []uiNavItem {
+// With shipments, the batch pages are linked too (ui_shipment.go).
+func uiNav(p *ucx.Principal, current string, b *uiBase, shipments bool) []uiNavItem {
 	var items [][2]string
 	switch p.OrgKind {
 	case ucx.KindExporter:
 		items = [][2]string{{"/", "nav.dashboard"}, {"/applications", "nav.applications"}, {"/applications/new", "nav.new"}, {"/imports/new", "nav.import"}}
+		if shipments {
+			items = append(items, [2]string{"/shipments", "nav.shipments"}, [2]string{"/shipments/new", "nav.new_shipment"})
+		}
 		items = append(items, [2]string{"/credit", "nav.credit"})
 	case ucx.KindManufacturer:
 		items = [][2]string{{"/requests", "nav.inbox"}}
+		if shipments {
+			items = append(items, [2]string{"/letters", "nav.letters"})
+		}
 	case ucx.KindAuthority:
 		items = [][2]string{{"/review", "nav.review"}, {"/applications", "nav.applications"}, {"/exporters", "nav.exporters"}}
+		if shipments {
+			items = append(items, [2]string{"/shipments", "nav.shipments"})
+		}
 		items = append(items, [2]string{"/oversight", "nav.oversight"}, [2]string{"/credit", "nav.credit"})
 	case ucx.KindCustoms:
 		items = [][2]string{{"/customs", "nav.customs"}, {"/applications", "nav.applications"}}

@@ -148,6 +148,9 @@ type uiReviewPage struct {
 	// Letters are the sealed confirmations of each application in the
 	// queue, by application id: the documents the licence would rely on.
 	Letters map[int64][]*ucx.ConfirmationRequest
+	// Shipments are the batches under review (R4), each reviewed on its
+	// own page; their vehicles are in Items too.
+	Shipments []*ucx.Shipment
 }
 
 func (s *UI) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -161,6 +164,14 @@ func (s *UI) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) 
 		return
 	}
 	pg := &uiReviewPage{uiBase: s.newBase(r, p, "review", "title.review"), Items: items, Total: total, Letters: map[int64][]*ucx.ConfirmationRequest{}}
+	if s.ShipmentService != nil {
+		shs, _, err := s.ShipmentService.FindShipments(r.Context(), p, ucx.ShipmentFilter{State: ucx.StateUnderReview, Limit: wire.MaxLimit})
+		if err != nil {
+			s.uiError(w, r, p, err)
+			return
+		}
+		pg.Shipments = shs
+	}
 	// One page of approved requests, matched to the queue (as the
 	// application page does), so the reviewer can open each letter.
 	if reqs, _, err := s.RequestService.FindRequests(r.Context(), p, ucx.RequestFilter{State: ucx.ConfirmationApproved, Limit: wire.MaxLimit}); err == nil {
