@@ -38,6 +38,8 @@ type demoSite struct {
 	url   string
 	db    *sqlstore.DB
 	world *demo.World
+	// pass, when set, is every user's password (a webtest world's).
+	pass string
 }
 
 // openMemoryDB opens a migrated in-memory SQLite store, closed when the
@@ -81,6 +83,9 @@ func newDemoSite(t *testing.T) *demoSite {
 
 func (d *demoSite) password(t *testing.T, user string) string {
 	t.Helper()
+	if d.pass != "" {
+		return d.pass
+	}
 	c, ok := d.world.Login(user)
 	if !ok {
 		t.Fatalf("no demo user %s", user)
