@@ -191,6 +191,9 @@ func TestShipment_OverHTTP(t *testing.T) {
 		if list, n, err := exp2.FindShipments(ctx, nil, ucx.ShipmentFilter{}); err != nil || n != 0 || len(list) != 0 {
 			t.Fatalf("another exporter's list: %d (err %v), want none", n, err)
 		}
+		if _, err := w.C("exporter.viewer").SubmitShipment(ctx, nil, sh.ID, sh.Version); ucx.ErrorCode(err) != ucx.EFORBIDDEN {
+			t.Fatalf("a viewer submits: %v, want forbidden", err)
+		}
 		if _, err := exp.SubmitShipment(ctx, nil, sh.ID, sh.Version+5); ucx.ErrorCode(err) != ucx.ECONFLICT {
 			t.Fatalf("submit with a stale version: %v, want conflict", err)
 		}
@@ -231,7 +234,7 @@ func TestShipment_OverHTTP(t *testing.T) {
 			return out
 		}
 		mine := approveAll(letters["maker"], w.MakerRU, 2)
-		for _, who := range []string{"exporter.member", "authority.member", "maker2.member"} {
+		for _, who := range []string{"exporter.member", "authority.member", "maker2.member", "maker.viewer"} {
 			_, err := w.C(who).AnswerLetter(ctx, nil, letters["maker"].ID, letters["maker"].Version, mine)
 			if c := ucx.ErrorCode(err); c != ucx.EFORBIDDEN && c != ucx.ENOTFOUND {
 				t.Fatalf("%s answers maker's letter: %v, want forbidden or not found", who, err)
@@ -255,8 +258,10 @@ func TestShipment_OverHTTP(t *testing.T) {
 		if err != nil || sh.State != ucx.StateUnderReview || len(sh.Live()) != 18 {
 			t.Fatalf("after the answers: state %s, %d live (err %v); want under_review with 18", sh.State, len(sh.Live()), err)
 		}
-		if _, err := w.C("maker.member").IssueShipmentLicence(ctx, nil, sh.ID, sh.Version); ucx.ErrorCode(err) != ucx.EFORBIDDEN && ucx.ErrorCode(err) != ucx.ENOTFOUND {
-			t.Fatalf("a manufacturer issues: %v, want forbidden or not found", err)
+		for _, who := range []string{"maker.member", "exporter.admin", "customs.member", "authority.viewer"} {
+			if _, err := w.C(who).IssueShipmentLicence(ctx, nil, sh.ID, sh.Version); ucx.ErrorCode(err) != ucx.EFORBIDDEN && ucx.ErrorCode(err) != ucx.ENOTFOUND {
+				t.Fatalf("%s issues: %v, want forbidden or not found", who, err)
+			}
 		}
 		if doc, err := auth.ShipmentLicenceToSeal(ctx, nil, sh.ID); err != nil || !strings.Contains(string(doc), in.Vehicles[19].Vehicle.VIN) {
 			t.Fatalf("licence to seal: %v; want a document naming every live VIN", err)

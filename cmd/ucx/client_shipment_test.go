@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http"
 	"github.com/ucxdev/ucx/sheet"
 )
 
@@ -190,5 +194,120 @@ func TestClientCmds_ShipmentFromTheCommandLine(t *testing.T) {
 	}
 	if code, out, errOut = w.ucx(t, "customs", "", "clear", lic.Number, "--port", "Horgos", "--declaration", "D-7"); code != 0 {
 		t.Fatalf("clear: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// cliFakeShipments is a ucx.ShipmentService of one shipment (two VINs,
+// one letter) that records what the commands ask; it tests the commands,
+// not the workflow (TestClientCmds_ShipmentFromTheCommandLine runs them
+// against the store). Methods the commands must not call panic.
+type cliFakeShipments struct {
+	ucx.ShipmentService
+	ship    *ucx.Shipment
+	created *ucx.ShipmentInput
+	answers []ucx.LetterAnswer
+	removed [3]int64 // id, version, app
+}
+
+func newCLIFake() *cliFakeShipments {
+	app := func(id int64, vin, brand string) *ucx.Application {
+		return &ucx.Application{ID: id, ShipmentID: 77, State: ucx.StateAwaitingConfirmation, Version: 2,
+			ApplicationInput: ucx.ApplicationInput{Vehicle: ucx.VehicleDetails{VIN: vin, Brand: brand, Model: "T1"}},
+			Decision:         ucx.Decision{Outcome: ucx.LetterRequired}}
+	}
+	l := &ucx.Letter{ID: 5, ShipmentID: 77, Destination: "RU", State: ucx.LetterPending, Version: 4, Requests: []*ucx.ConfirmationRequest{
+		{ID: 51, ApplicationID: 71, VIN: "LM1ABCDE1S1000001", State: ucx.ConfirmationPending},
+		{ID: 52, ApplicationID: 72, VIN: "LM1ABCDE3S1000002", State: ucx.ConfirmationPending}}}
+	return &cliFakeShipments{ship: &ucx.Shipment{ID: 77, Destination: "RU", ContractNumber: "HT-77", State: ucx.StateAwaitingConfirmation, Version: 3,
+		Vehicles: []*ucx.Application{app(71, "LM1ABCDE1S1000001", "比亚迪"), app(72, "LM1ABCDE3S1000002", "Testa")}, Letters: []*ucx.Letter{l}}}
+}
+
+func (f *cliFakeShipments) FindShipmentByID(_ context.Context, _ *ucx.Principal, id int64) (*ucx.Shipment, error) {
+	if id != 77 {
+		return nil, ucx.Errorf(ucx.ENOTFOUND, "no shipment %d", id)
+	}
+	return f.ship, nil
+}
+
+func (f *cliFakeShipments) FindLetterByID(_ context.Context, _ *ucx.Principal, id int64) (*ucx.Letter, error) {
+	if id != 5 {
+		return nil, ucx.Errorf(ucx.ENOTFOUND, "no letter %d", id)
+	}
+	return f.ship.Letters[0], nil
+}
+
+func (f *cliFakeShipments) AnswerLetterSealed(_ context.Context, _ *ucx.Principal, id int64, version int, answers []ucx.LetterAnswer, env []byte) (*ucx.Letter, error) {
+	if version != 4 || env != nil {
+		return nil, ucx.Errorf(ucx.ECONFLICT, "version %d, envelope %d bytes", version, len(env))
+	}
+	f.answers = answers
+	return f.ship.Letters[0], nil
+}
+
+func (f *cliFakeShipments) AnswerLetter(ctx context.Context, p *ucx.Principal, id int64, version int, answers []ucx.LetterAnswer) (*ucx.Letter, error) {
+	return f.AnswerLetterSealed(ctx, p, id, version, answers, nil)
+}
+
+func (f *cliFakeShipments) RemoveVehicle(_ context.Context, _ *ucx.Principal, id int64, version int, app int64) (*ucx.Shipment, error) {
+	f.removed = [3]int64{id, int64(version), app}
+	return f.ship, nil
+}
+
+func (f *cliFakeShipments) CreateShipment(_ context.Context, _ *ucx.Principal, in *ucx.ShipmentInput, _ ucx.CreateOptions) (*ucx.Shipment, bool, error) {
+	f.created = in
+	return f.ship, true, nil
+}
+
+// TestShipmentCmds_OverAFake runs the commands against a server whose
+// shipment service records the calls: what reaches the API is what the
+// flags say.
+func TestShipmentCmds_OverAFake(t *testing.T) {
+	t.Setenv("UCX_TOKEN", "")
+	w := newClientWorld(t)
+	fake := newCLIFake()
+	s := http.NewServer()
+	s.OrgService, s.ShipmentService = w.db, fake
+	s.Logger = slog.New(slog.DiscardHandler)
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	w.url = ts.URL
+
+	code, out, errOut := w.ucx(t, "maker", "", "letter", "answer", "5", "--approve", "all", "--outlets", "9", "--refuse", "lm1abcde3s1000002:other:见邮件")
+	if code != 0 || len(fake.answers) != 2 {
+		t.Fatalf("letter answer: exit %d, %d answers\n%s%s", code, len(fake.answers), out, errOut)
+	}
+	if a := fake.answers[0]; a.RequestID != 52 || a.Approve || a.RefusalCode != "other" || a.RefusalText != "见邮件" {
+		t.Errorf("the refusal sent: %+v", a)
+	}
+	if a := fake.answers[1]; a.RequestID != 51 || !a.Approve || len(a.OutletIDs) != 1 || a.OutletIDs[0] != 9 {
+		t.Errorf("the approval sent: %+v", a)
+	}
+	if code, _, errOut = w.ucx(t, "maker", "", "letter", "answer", "5", "--approve", "LM1NOTINIT"+"0000000", "--outlets", "9"); code != 2 || !strings.Contains(errOut, "not a VIN of letter 5") {
+		t.Errorf("a VIN not in the letter: exit %d %q, want 2", code, errOut)
+	}
+	if code, _, errOut = w.ucx(t, "maker", "", "letter", "answer", "5", "--approve", "all"); code != 2 || !strings.Contains(errOut, "--outlets") {
+		t.Errorf("approving without outlets: exit %d %q, want 2", code, errOut)
+	}
+
+	code, out, errOut = w.ucx(t, "exporter", "", "shipment", "drop", "77", "LM1ABCDE3S1000002")
+	if code != 0 || fake.removed != [3]int64{77, 3, 72} {
+		t.Fatalf("shipment drop: exit %d, removed %v; want shipment 77 at version 3, vehicle 72\n%s%s", code, fake.removed, out, errOut)
+	}
+	if code, _, errOut = w.ucx(t, "exporter", "", "shipment", "drop", "77", "LM1ABCDE0S1999999"); code != 1 || !strings.Contains(errOut, "no vehicle") {
+		t.Errorf("dropping a VIN not in the shipment: exit %d %q, want 1", code, errOut)
+	}
+	code, out, _ = w.ucx(t, "exporter", "", "shipment", "show", "77")
+	if code != 0 || !strings.Contains(out, "比亚迪") || !strings.Contains(out, "letter-required") || !strings.Contains(out, "HT-77") || !strings.Contains(out, "0/2") {
+		t.Errorf("shipment show: exit %d\n%s", code, out)
+	}
+
+	file := filepath.Join(t.TempDir(), "batch.json")
+	os.WriteFile(file, []byte(`{"destination":"RU","contract_number":"HT-8","vehicles":[{"vehicle":{"vin":"LM1ABCDE1S1000001"}}]}`), 0o644)
+	if code, out, errOut = w.ucx(t, "exporter", "", "shipment", "file", file, "--submit"); code != 0 || fake.created == nil || !fake.created.Submit || fake.created.ContractNumber != "HT-8" {
+		t.Fatalf("shipment file: exit %d, sent %+v\n%s%s", code, fake.created, out, errOut)
+	}
+	os.WriteFile(file, []byte(`{"destination":"RU","vehicels":[]}`), 0o644)
+	if code, _, errOut = w.ucx(t, "exporter", "", "shipment", "file", file); code != 2 || !strings.Contains(errOut, "vehicels") {
+		t.Errorf("a misspelt field: exit %d %q, want 2 naming it", code, errOut)
 	}
 }
