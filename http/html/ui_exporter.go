@@ -294,6 +294,9 @@ type uiApplicationPage struct {
 	CanSubmit, CanWithdraw, CanIssue, CanClear bool
 	RefusalCodes                               []string
 	Form                                       *uiForm
+	// Shipments says the batch pages are served, so the vehicle's
+	// shipment is linked (ui_shipment.go).
+	Shipments bool
 }
 
 // uiPathID reads the record id in a page's path; anything else names no
@@ -342,7 +345,7 @@ func (s *UI) renderApplication(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		return
 	}
 	pg := &uiApplicationPage{uiBase: s.newBase(r, p, "application", "title.application"), App: app, Form: f,
-		RefusalCodes: uiRefusalCodes()}
+		RefusalCodes: uiRefusalCodes(), Shipments: s.ShipmentService != nil}
 	pg.Title = pg.T("title.application") + " " + app.Vehicle.VIN
 	if pg.Timeline, err = s.ApplicationService.Timeline(ctx, p, id); err != nil {
 		s.uiError(w, r, p, err)
