@@ -119,6 +119,11 @@ type Policy struct {
 	banCodes           string // "a, b, c", for the unknown-code message
 	nearZeroKM         int    // -1 when the note is off
 
+	// R4, R15: the batch and its licence
+	maxVehicles    int
+	validityMonths int
+	withinYear     bool
+
 	// CEL rules: all of them in document order, those without a
 	// destination list, and per destination slot the ordered list that
 	// applies there (nil when only the global ones do).
@@ -146,6 +151,9 @@ type document struct {
 	InspectionRequired bool           `json:"inspection_required"`
 	BannedCases        []BannedCase   `json:"banned_cases"`
 	NearZeroMileageKM  *int           `json:"near_zero_mileage_km"`
+	MaxVehicles        *int           `json:"max_vehicles"`
+	ValidityMonths     *int           `json:"licence_validity_months"`
+	WithinYear         *bool          `json:"licence_within_year"`
 	Rules              []ruleDoc      `json:"rules"`
 }
 
@@ -319,9 +327,43 @@ func (p *Policy) compile(doc *document) error {
 		p.nearZeroKM = *n
 	}
 
+	p.maxVehicles = ucx.DefaultMaxShipmentVehicles
+	if n := doc.MaxVehicles; n != nil {
+		if *n < 1 || *n > 10000 {
+			return loadErr("max_vehicles", "max_vehicles is %d; give the number of vehicles one licence may hold, 1 to 10000 (reported: 20)", *n)
+		}
+		p.maxVehicles = *n
+	}
+	p.validityMonths = ucx.DefaultLicenceValidityMonths
+	if n := doc.ValidityMonths; n != nil {
+		if *n < 1 || *n > 120 {
+			return loadErr("licence_validity_months", "licence_validity_months is %d; give the licence's validity in months, 1 to 120 (reported: 6)", *n)
+		}
+		p.validityMonths = *n
+	}
+	p.withinYear = ucx.DefaultLicenceWithinYear
+	if b := doc.WithinYear; b != nil {
+		p.withinYear = *b
+	}
+
 	p.msg = p.buildMessages()
 	return p.compileRules(doc.Rules)
 }
+
+// MaxVehicles is the most vehicles one shipment, and so one licence, may
+// hold (一批一证, R4): the document's max_vehicles, or
+// ucx.DefaultMaxShipmentVehicles.
+func (p *Policy) MaxVehicles() int { return p.maxVehicles }
+
+// LicenceValidityMonths is how many months a licence is valid from its
+// issue (R15): the document's licence_validity_months, or
+// ucx.DefaultLicenceValidityMonths.
+func (p *Policy) LicenceValidityMonths() int { return p.validityMonths }
+
+// LicenceWithinYear reports whether a licence's validity ends at the
+// latest on 31 December of the year it was issued in (R15): the
+// document's licence_within_year, or ucx.DefaultLicenceWithinYear.
+func (p *Policy) LicenceWithinYear() bool { return p.withinYear }
 
 // Ref identifies the policy: its id, version and the SHA-256 of the exact
 // document bytes. Every decision carries it, so an audit can reproduce the

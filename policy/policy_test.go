@@ -187,6 +187,9 @@ func TestLoadRefusesBrokenDocuments(t *testing.T) {
 		{"ban twice", `{` + base + `, "banned_cases": [{"code": "seized", "en": "a", "zh": "甲"}, {"code": "seized", "en": "b", "zh": "乙"}]}`, "banned_cases[1].code", "defined twice"},
 		{"ban without Chinese", `{` + base + `, "banned_cases": [{"code": "seized", "en": "seized"}]}`, "banned_cases[0]", `"en" and "zh"`},
 		{"negative mileage", `{` + base + `, "near_zero_mileage_km": -5}`, "near_zero_mileage_km", "0 km or more"},
+		{"no vehicles", `{` + base + `, "max_vehicles": 0}`, "max_vehicles", "1 to 10000"},
+		{"validity", `{` + base + `, "licence_validity_months": 0}`, "licence_validity_months", "1 to 120"},
+		{"within year", `{` + base + `, "licence_within_year": "yes"}`, "licence_within_year", "JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +205,31 @@ func TestLoadRefusesBrokenDocuments(t *testing.T) {
 			}
 			if msg := ucx.ErrorMessage(err); !strings.Contains(msg, tt.want) {
 				t.Errorf("message %q does not contain %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+// TestBatchParameters checks the shipment limit and the licence validity:
+// the defaults when a document sets none, its own values otherwise (R4, R15).
+func TestBatchParameters(t *testing.T) {
+	tests := []struct {
+		name       string
+		extra      string
+		max, month int
+		within     bool
+	}{
+		{"defaults", ``, ucx.DefaultMaxShipmentVehicles, ucx.DefaultLicenceValidityMonths, ucx.DefaultLicenceWithinYear},
+		{"set", `, "max_vehicles": 5, "licence_validity_months": 12, "licence_within_year": false`, 5, 12, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load([]byte(`{` + base + tt.extra + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MaxVehicles() != tt.max || p.LicenceValidityMonths() != tt.month || p.LicenceWithinYear() != tt.within {
+				t.Errorf("got %d, %d, %v; want %d, %d, %v", p.MaxVehicles(), p.LicenceValidityMonths(), p.LicenceWithinYear(), tt.max, tt.month, tt.within)
 			}
 		})
 	}
