@@ -496,3 +496,32 @@ func position(data []byte, off int64) (line, col int) {
 	}
 	return line, col
 }
+
+// LicenceValidUntil is the last day a licence issued on day on is valid
+// (R15): LicenceValidityMonths calendar months from its issue, the last
+// of them ending the day before the issue day's date (issued 15 March,
+// six months: valid to 14 September; a missing date is clamped to the
+// month's end), and, with LicenceWithinYear, never past 31 December of
+// the year of issue — the reported rule that a licence does not cross the
+// calendar year.
+func (p *Policy) LicenceValidUntil(on ucx.Date) ucx.Date {
+	y, m, d := on.Civil()
+	m += p.validityMonths
+	y, m = y+(m-1)/12, (m-1)%12+1
+	end, ok := ucx.NewDate(y, m, d)
+	for day := d; !ok && day > 28; day-- {
+		// The issue day does not exist in the last month (31 August + 6
+		// months): the period ends with that month.
+		if end, ok = ucx.NewDate(y, m, day-1); ok {
+			end = end.AddDays(1)
+		}
+	}
+	until := end.AddDays(-1)
+	if p.withinYear {
+		y0, _, _ := on.Civil()
+		if last, _ := ucx.NewDate(y0, 12, 31); until.After(last) {
+			until = last
+		}
+	}
+	return until
+}

@@ -297,3 +297,28 @@ func TestSelectPicksTheEditionInForce(t *testing.T) {
 		t.Errorf("Select with no policy in force = %v, want %s", err, ucx.ENOTFOUND)
 	}
 }
+
+func TestLicenceValidUntil_SixMonthsNotCrossingTheYear(t *testing.T) {
+	tests := []struct {
+		name, extra, on, want string
+	}{
+		{"six months, within the year", ``, "2026-03-15", "2026-09-14"},
+		{"clamped to 31 December", ``, "2026-08-01", "2026-12-31"},
+		{"issued on 31 December", ``, "2026-12-31", "2026-12-31"},
+		{"month end, not clamped by the year", `, "licence_within_year": false`, "2026-08-31", "2027-02-28"},
+		{"leap February", `, "licence_within_year": false`, "2027-08-31", "2028-02-29"},
+		{"crossing the year allowed", `, "licence_within_year": false`, "2026-10-10", "2027-04-09"},
+		{"twelve months", `, "licence_validity_months": 12, "licence_within_year": false`, "2026-01-01", "2026-12-31"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load([]byte(`{` + base + tt.extra + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.LicenceValidUntil(date(tt.on)); got != date(tt.want) {
+				t.Errorf("issued %s: valid until %s, want %s", tt.on, got, tt.want)
+			}
+		})
+	}
+}

@@ -17,7 +17,7 @@ import (
 
 var _ ucx.ApplicationService = (*DB)(nil)
 
-const appColumns = "a.id, a.exporter_id, a.manufacturer_id, a.state, a.version, a.application_date, a.data, a.decision, a.created_at, a.updated_at"
+const appColumns = "a.id, a.exporter_id, a.manufacturer_id, a.state, a.version, a.application_date, a.data, a.decision, a.created_at, a.updated_at, a.shipment_id"
 
 // liveCondition selects the applications that hold their VIN. It must match the predicate of the applications_live_vin index:
 // a withdrawn or refused application frees the VIN for a new filing.
@@ -35,13 +35,13 @@ func staleApplication(cur int) error {
 
 func scanApplication(sc interface{ Scan(...any) error }) (*ucx.Application, error) {
 	var a ucx.Application
-	var mfr, appDate sql.NullInt64
+	var mfr, appDate, shipment sql.NullInt64
 	var state, data, decision string
 	var created, updated int64
-	if err := sc.Scan(&a.ID, &a.ExporterID, &mfr, &state, &a.Version, &appDate, &data, &decision, &created, &updated); err != nil {
+	if err := sc.Scan(&a.ID, &a.ExporterID, &mfr, &state, &a.Version, &appDate, &data, &decision, &created, &updated, &shipment); err != nil {
 		return nil, err
 	}
-	a.ManufacturerID, a.State, a.ApplicationDate = mfr.Int64, ucx.State(state), optDate(appDate)
+	a.ManufacturerID, a.State, a.ApplicationDate, a.ShipmentID = mfr.Int64, ucx.State(state), optDate(appDate), shipment.Int64
 	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if err := json.Unmarshal([]byte(data), &a.ApplicationInput); err != nil {
 		return nil, err
@@ -262,7 +262,12 @@ func (db *DB) file(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, bo
 			return nil, false, err
 		}
 	}
-	app, err := db.insertApplication(ctx, tx, f)
+	// A single-car application is a shipment of one (R4).
+	sid, err := tx.insertShipment(ctx, f.p, &ucx.ShipmentInput{Destination: f.x.Destination, Buyer: f.x.Buyer, ContractNumber: f.x.ContractNumber})
+	if err != nil {
+		return nil, false, err
+	}
+	app, err := db.insertApplication(ctx, tx, f, sid)
 	if err != nil {
 		return nil, false, err
 	}
@@ -271,6 +276,9 @@ func (db *DB) file(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, bo
 		if err := db.submitDecided(ctx, tx, f.p, app, app.Decision, f.dec); err != nil {
 			return nil, false, err
 		}
+	}
+	if err := tx.refreshShipment(ctx, sid); err != nil {
+		return nil, false, err
 	}
 	if f.key != "" {
 		if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", app.ID, f.p.OrgID, f.key); err != nil {
@@ -348,12 +356,13 @@ func (db *DB) ExpireIdempotencyKeys(ctx context.Context) (int, error) {
 	}
 }
 
-// insertApplication writes a new draft and its audit event. The live-VIN
+// insertApplication writes a new draft of shipment shipmentID and its
+// audit event. The live-VIN
 // index is the check that the VIN has no live application: the insert
 // does nothing on a conflict (on PostgreSQL after waiting for a concurrent
 // filing of the VIN to end), and only then is the holder looked up to say
 // who has it. One statement where a check and an insert were two.
-func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing) (*ucx.Application, error) {
+func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing, shipmentID int64) (*ucx.Application, error) {
 	x, p := f.x, f.p
 	v := x.Vehicle.VIN
 	mfr, err := tx.routeVIN(ctx, v)
@@ -371,17 +380,18 @@ func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing) (*ucx.Ap
 		Version:          1,
 		Decision:         f.decision,
 		ManufacturerID:   mfr,
+		ShipmentID:       shipmentID,
 		CreatedAt:        tx.now,
 		UpdatedAt:        tx.now,
 	}
 	a.Submit = false
 	err = tx.QueryRow(ctx, `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
-		state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
+		state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at, shipment_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (vin) WHERE `+liveCondition+` DO NOTHING RETURNING id`,
 		a.ExporterID, nullID(mfr), v, x.Vehicle.Brand, x.Vehicle.Model, x.Destination, f.search,
 		string(a.State), a.Version, x.Vehicle.RegistrationDate.Days(), a.Decision.Outcome.String(), boolInt(a.Decision.LetterRequired),
-		f.data, f.dec, micros(tx.now), micros(tx.now)).Scan(&a.ID)
+		f.data, f.dec, micros(tx.now), micros(tx.now), nullID(shipmentID)).Scan(&a.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tx.liveVINConflict(ctx, p, v)
 	}
@@ -592,7 +602,10 @@ func (db *DB) SubmitApplication(ctx context.Context, p *ucx.Principal, id int64,
 		if _, err := ucx.Next(ucx.StepSubmit, a.State); err != nil {
 			return err
 		}
-		return db.submit(ctx, tx, p, a)
+		if err := db.submit(ctx, tx, p, a); err != nil {
+			return err
+		}
+		return tx.refreshShipment(ctx, a.ShipmentID)
 	})
 	if err != nil {
 		return nil, err
@@ -656,8 +669,14 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	if step != ucx.StepSubmitForLetter {
 		return nil
 	}
-	rid, err := tx.InsertID(ctx, `INSERT INTO confirmation_requests (application_id, manufacturer_id, exporter_id, state, version, requested_at)
-		VALUES (?, ?, ?, ?, 1, ?)`, a.ID, mfr, a.ExporterID, string(ucx.ConfirmationPending), micros(tx.now))
+	// One letter per manufacturer and shipment (R4): the request joins
+	// the shipment's pending letter to mfr, or opens one.
+	lid, err := tx.letterFor(ctx, a, mfr)
+	if err != nil {
+		return err
+	}
+	rid, err := tx.InsertID(ctx, `INSERT INTO confirmation_requests (application_id, manufacturer_id, exporter_id, state, version, requested_at, letter_id)
+		VALUES (?, ?, ?, ?, 1, ?, ?)`, a.ID, mfr, a.ExporterID, string(ucx.ConfirmationPending), micros(tx.now), nullID(lid))
 	if err != nil {
 		return err
 	}
@@ -709,26 +728,39 @@ func (db *DB) WithdrawApplication(ctx context.Context, p *ucx.Principal, id int6
 		if a, err = tx.applicationAt(ctx, p, id, version); err != nil {
 			return err
 		}
-		t, err := ucx.Next(ucx.StepWithdraw, a.State)
-		if err != nil {
+		if err := tx.withdraw(ctx, p, a, ""); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(t.To), micros(tx.now), id, version)
-		if err := oneRow(res, err, version); err != nil {
+		if err := tx.refreshLetters(ctx, a.ShipmentID); err != nil {
 			return err
 		}
-		before := a.State
-		a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
-		if err := tx.event(ctx, p, actAppWithdraw, entityApplication, id, id, string(before), string(a.State), ""); err != nil {
-			return err
-		}
-		return tx.voidRequests(ctx, p, id)
+		return tx.refreshShipment(ctx, a.ShipmentID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// withdraw withdraws application a, voiding its pending requests, with
+// the audit events (note on the application's), and updates a; the caller
+// refreshes its letters and shipment.
+func (tx *Tx) withdraw(ctx context.Context, p *ucx.Principal, a *ucx.Application, note string) error {
+	t, err := ucx.Next(ucx.StepWithdraw, a.State)
+	if err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+		string(t.To), micros(tx.now), a.ID, a.Version)
+	if err := oneRow(res, err, a.Version); err != nil {
+		return err
+	}
+	before := a.State
+	a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
+	if err := tx.event(ctx, p, actAppWithdraw, entityApplication, a.ID, a.ID, string(before), string(a.State), note); err != nil {
+		return err
+	}
+	return tx.voidRequests(ctx, p, a.ID)
 }
 
 // voidRequests voids the application's pending confirmation requests.

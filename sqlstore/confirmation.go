@@ -19,10 +19,11 @@ var _ ucx.RequestService = (*DB)(nil)
 
 const requestColumns = `r.id, r.application_id, r.manufacturer_id, r.exporter_id, r.state, r.version, r.outlet_ids, r.refusal_code, r.refusal_text,
 	r.requested_at, r.answered_at, r.document, a.vin, a.brand, a.model, a.destination, a.registration_date,
-	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = r.id ORDER BY d.created_at DESC LIMIT 1),
+	(SELECT d.digest FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = COALESCE(r.sealed_with, r.id) ORDER BY d.created_at DESC LIMIT 1),
 	r.lane, r.priority, r.tag, r.sort_rule_id, r.sort_rule_version, r.answer_rule_id, r.answer_rule_version,
 	(SELECT v.name FROM mfr_rule_versions v WHERE v.rule_id = r.sort_rule_id AND v.version = r.sort_rule_version),
-	(SELECT v.name FROM mfr_rule_versions v WHERE v.rule_id = r.answer_rule_id AND v.version = r.answer_rule_version)`
+	(SELECT v.name FROM mfr_rule_versions v WHERE v.rule_id = r.answer_rule_id AND v.version = r.answer_rule_version),
+	r.letter_id`
 
 const requestFrom = " FROM confirmation_requests r JOIN applications a ON a.id = r.application_id"
 
@@ -38,11 +39,13 @@ func scanRequest(sc interface{ Scan(...any) error }) (*ucx.ConfirmationRequest, 
 	var digest sql.NullString
 	var sortID, sortV, answerID, answerV sql.NullInt64
 	var sortName, answerName sql.NullString
+	var letter sql.NullInt64
 	if err := sc.Scan(&r.ID, &r.ApplicationID, &r.ManufacturerID, &r.ExporterID, &state, &r.Version, &outlets, &r.RefusalCode, &r.RefusalText,
 		&requested, &answered, &r.Document, &r.VIN, &r.Brand, &r.Model, &r.Destination, &reg, &digest,
-		&r.Lane, &r.Priority, &r.Tag, &sortID, &sortV, &answerID, &answerV, &sortName, &answerName); err != nil {
+		&r.Lane, &r.Priority, &r.Tag, &sortID, &sortV, &answerID, &answerV, &sortName, &answerName, &letter); err != nil {
 		return nil, err
 	}
+	r.LetterID = letter.Int64
 	if sortID.Valid {
 		r.SortedByRule = &ucx.RuleRef{ID: sortID.Int64, Version: int(sortV.Int64), Name: sortName.String}
 	}
@@ -320,7 +323,6 @@ func (db *DB) ApproveRequestSealed(ctx context.Context, p *ucx.Principal, id int
 // manufacturer's own rules (mfrrules.go), whose automatic answers give
 // the rule in by, which the audit notes carry.
 func (tx *Tx) approve(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64, envelope []byte, by string) error {
-	id, version := r.ID, r.Version
 	mfr, chosen, err := tx.chosenOutlets(ctx, p, r, ids)
 	if err != nil {
 		return err
@@ -331,9 +333,38 @@ func (tx *Tx) approve(ctx context.Context, p *ucx.Principal, r *ucx.Confirmation
 	if err != nil {
 		return err
 	}
+	if err := tx.approveOne(ctx, p, r, ids, doc, r.ID, by); err != nil {
+		return err
+	}
+	if err := tx.afterAnswer(ctx, r); err != nil {
+		return err
+	}
+	if env == nil {
+		return nil
+	}
+	// Last, with its log leaf (storeDocument): the confirmation names
+	// the exporter who asked for it.
+	d, err := tx.storeDocument(ctx, ucx.DocConfirmation, r.ID, p.OrgID, []int64{r.ExporterID}, doc, env, "")
+	if err == nil {
+		r.DocumentDigest = d.Digest
+	}
+	return err
+}
+
+// approveOne records the approval of pending request r with outlets ids
+// and the confirmation doc, stored (by the caller) under request lead —
+// r itself, or the first VIN of a letter's answer, sealed once for all
+// (R4) — and moves its vehicle on to review, with the audit events. It
+// updates r.
+func (tx *Tx) approveOne(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64, doc []byte, lead int64, by string) error {
+	id, version := r.ID, r.Version
 	outlets, err := toJSON(ids)
 	if err != nil {
 		return err
+	}
+	var sealedWith any
+	if lead != id {
+		sealedWith = lead
 	}
 	// The application first, as WithdrawApplication does: rows are
 	// locked in one order, so the two never deadlock on PostgreSQL.
@@ -341,9 +372,9 @@ func (tx *Tx) approve(ctx context.Context, p *ucx.Principal, r *ucx.Confirmation
 	if err != nil {
 		return err
 	}
-	res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?
+	res, err := tx.Exec(ctx, `UPDATE confirmation_requests SET state = ?, version = version + 1, outlet_ids = ?, answered_at = ?, document = ?, sealed_with = ?
 		WHERE id = ? AND version = ? AND state = ?`,
-		string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, id, version, string(ucx.ConfirmationPending))
+		string(ucx.ConfirmationApproved), outlets, micros(tx.now), doc, sealedWith, id, version, string(ucx.ConfirmationPending))
 	if err := oneRequestRow(res, err, version); err != nil {
 		return err
 	}
@@ -360,16 +391,7 @@ func (tx *Tx) approve(ctx context.Context, p *ucx.Principal, r *ucx.Confirmation
 	}
 	now := tx.now
 	r.State, r.Version, r.OutletIDs, r.AnsweredAt, r.Document = ucx.ConfirmationApproved, r.Version+1, ids, &now, doc
-	if env == nil {
-		return nil
-	}
-	// Last, with its log leaf (storeDocument): the confirmation names
-	// the exporter who asked for it.
-	d, err := tx.storeDocument(ctx, ucx.DocConfirmation, id, p.OrgID, []int64{r.ExporterID}, doc, env, "")
-	if err == nil {
-		r.DocumentDigest = d.Digest
-	}
-	return err
+	return nil
 }
 
 // ConfirmationToSeal returns the confirmation document that approving
@@ -470,6 +492,16 @@ func (db *DB) RefuseRequest(ctx context.Context, p *ucx.Principal, id int64, ver
 // (mfrrules.go), whose automatic answers give the rule in by, which
 // prefixes the audit notes.
 func (tx *Tx) refuse(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, code, text, by string) error {
+	if err := tx.refuseOne(ctx, p, r, code, text, by); err != nil {
+		return err
+	}
+	return tx.afterAnswer(ctx, r)
+}
+
+// refuseOne records the refusal of pending request r and refuses its
+// vehicle, with the audit events; it updates r. The caller refreshes the
+// letter and the shipment.
+func (tx *Tx) refuseOne(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, code, text, by string) error {
 	id, version := r.ID, r.Version
 	t, err := tx.moveApplication(ctx, r.ApplicationID, ucx.StepRefuseConfirmation)
 	if err != nil {
@@ -580,8 +612,10 @@ type confirmationDocument struct {
 	ConfirmationID int64              `json:"confirmation_id"`
 	Destinations   []string           `json:"destinations"` // R3
 	IssuedOn       ucx.Date           `json:"issued_on"`
-	Manufacturer   string             `json:"manufacturer"` // the exact legal name of MIIT's announcement (R2)
+	LetterID       int64              `json:"letter_id,omitempty"` // the letter it answers (R4); absent for a single request
+	Manufacturer   string             `json:"manufacturer"`        // the exact legal name of MIIT's announcement (R2)
 	ManufacturerID int64              `json:"manufacturer_id"`
+	ShipmentID     int64              `json:"shipment_id,omitempty"` // the batch the letter is for (R4)
 	Type           string             `json:"type"`
 	Vehicles       []confirmedVehicle `json:"vehicles"` // every VIN (R3)
 }
@@ -608,11 +642,18 @@ const (
 	docLicence      = "ucx.licence.v1"
 )
 
-func confirmationDoc(r *ucx.ConfirmationRequest, mfr *ucx.Org, outlets []*ucx.Outlet, on ucx.Date) ([]byte, error) {
+// confirmedVehicleOf is request r's vehicle as a confirmation names it,
+// with the outlets chosen for it (R3).
+func confirmedVehicleOf(r *ucx.ConfirmationRequest, outlets []*ucx.Outlet) confirmedVehicle {
 	v := confirmedVehicle{Brand: r.Brand, Model: r.Model, RegistrationDate: r.RegistrationDate, VIN: r.VIN}
 	for _, ot := range outlets {
 		v.Outlets = append(v.Outlets, outletDoc{Address: ot.Address, Contact: ot.Contact, Country: ot.Country, Provider: ot.Provider})
 	}
+	return v
+}
+
+func confirmationDoc(r *ucx.ConfirmationRequest, mfr *ucx.Org, outlets []*ucx.Outlet, on ucx.Date) ([]byte, error) {
+	v := confirmedVehicleOf(r, outlets)
 	return canonicalJSON(confirmationDocument{
 		ApplicationID:  r.ApplicationID,
 		ConfirmationID: r.ID,

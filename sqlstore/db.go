@@ -65,9 +65,10 @@ type DB struct {
 	Now func() time.Time
 	// Policy decides applications; Open sets the embedded default.
 	Policy *policy.Policy
-	// LicenceValidityDays is how many days an issued licence stays valid
-	// after its issue date. No source gives the validity (REGULATION.md
-	// §2 [?]), so it is configuration; 0 means DefaultLicenceValidityDays.
+	// LicenceValidityDays, when set, overrides the policy's licence
+	// validity (Policy.LicenceValidUntil: reported as six months, not
+	// crossing the calendar year, R15) with a number of days after the
+	// issue date; 0 means the policy's rule.
 	LicenceValidityDays int
 
 	// seals holds the platform root key and the key-encryption key once

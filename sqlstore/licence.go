@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,18 +17,13 @@ import (
 
 var _ ucx.LicenceService = (*DB)(nil)
 
-// DefaultLicenceValidityDays is a licence's validity when
-// DB.LicenceValidityDays is not set. The regulation's own figure is not
-// known (REGULATION.md §2 [?]); 180 days keeps a licence usable for a
-// normal shipping schedule and is the figure to revisit.
-const DefaultLicenceValidityDays = 180
-
 const licenceColumns = `l.id, l.number, l.application_id, l.exporter_id, l.authority_id, l.destination, l.schedule, l.confirmation_ids,
 	l.issued_on, l.valid_until, l.cleared_at, l.cleared_by, l.port, l.declaration_number, l.deregistration_due, l.document, l.created_at,
 	(SELECT d.digest FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id ORDER BY d.created_at DESC LIMIT 1),
 	(SELECT MIN(d.revoked_at) FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id),
-	(SELECT MIN(d.revoked_at) FROM documents d JOIN confirmation_requests s ON s.id = d.entity_id
-		WHERE d.kind = 'confirmation' AND s.application_id = l.application_id AND s.state = 'approved')`
+	(SELECT MIN(d.revoked_at) FROM documents d JOIN confirmation_requests s ON COALESCE(s.sealed_with, s.id) = d.entity_id
+		WHERE d.kind = 'confirmation' AND ` + licensedRequestSQL + ` AND s.state = 'approved'),
+	l.shipment_id`
 
 // Licences are visible to whoever may see their application
 // (workflowScope), so the join to applications carries the scope.
@@ -41,16 +37,16 @@ func scanLicence(sc interface{ Scan(...any) error }) (*ucx.Licence, error) {
 	var l ucx.Licence
 	var schedule, confirmations string
 	var issued, valid, created int64
-	var cleared, clearedBy, dereg, revoked, letterRevoked sql.NullInt64
+	var cleared, clearedBy, dereg, revoked, letterRevoked, shipment sql.NullInt64
 	var digest sql.NullString
 	if err := sc.Scan(&l.ID, &l.Number, &l.ApplicationID, &l.ExporterID, &l.AuthorityID, &l.Destination, &schedule, &confirmations,
-		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created, &digest, &revoked, &letterRevoked); err != nil {
+		&issued, &valid, &cleared, &clearedBy, &l.Port, &l.DeclarationNumber, &dereg, &l.Document, &created, &digest, &revoked, &letterRevoked, &shipment); err != nil {
 		return nil, err
 	}
 	if digest.Valid {
 		l.DocumentDigest = "sha256:" + digest.String
 	}
-	l.RevokedAt, l.LetterRevokedAt = optTime(revoked), optTime(letterRevoked)
+	l.RevokedAt, l.LetterRevokedAt, l.ShipmentID = optTime(revoked), optTime(letterRevoked), shipment.Int64
 	l.IssuedOn, l.ValidUntil = ucx.DateFromDays(int(issued)), ucx.DateFromDays(int(valid))
 	l.ClearedAt, l.ClearedBy, l.DeregistrationDue, l.CreatedAt = optTime(cleared), clearedBy.Int64, optDate(dereg), fromMicros(created)
 	if err := json.Unmarshal([]byte(schedule), &l.Schedule); err != nil {
@@ -129,6 +125,10 @@ func (db *DB) IssueLicence(ctx context.Context, p *ucx.Principal, appID int64, v
 // document is exactly the platform's, issued today or yesterday (see
 // sealDoc). A nil envelope seals with the custodial key. The sealed
 // licence is stored in the same transaction as the issue (R14).
+//
+// An application that shares its shipment with other live vehicles is
+// licensed only with them (IssueShipmentLicence, R4: one licence per
+// batch); asked for alone it is ERULE naming the shipment.
 func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID int64, version int, envelope []byte) (*ucx.Licence, error) {
 	const op = "sqlstore.IssueLicence"
 	if err := mayTake(p, ucx.StepIssueLicence); err != nil {
@@ -136,71 +136,111 @@ func (db *DB) IssueLicenceSealed(ctx context.Context, p *ucx.Principal, appID in
 	}
 	var l *ucx.Licence
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		a, t, err := tx.reviewable(ctx, p, appID, version, ucx.StepIssueLicence)
+		a, _, err := tx.reviewable(ctx, p, appID, version, ucx.StepIssueLicence)
 		if err != nil {
 			return err
 		}
-		lp, err := db.licencePlan(ctx, tx, p, a)
+		lp, err := db.singlePlan(ctx, tx, p, a)
 		if err != nil {
 			return err
 		}
-		doc, env, on, err := tx.sealDoc(ctx, p.OrgID, envelope, lp.document)
-		if err != nil {
-			return err
-		}
-		l = lp.licence(on)
-		l.Document, l.CreatedAt = doc, tx.now
-		l.State = l.StateOn(tx.today())
-		schedule, err := toJSON(l.Schedule)
-		if err != nil {
-			return err
-		}
-		ids := "[]"
-		if len(l.ConfirmationIDs) > 0 {
-			if ids, err = toJSON(l.ConfirmationIDs); err != nil {
-				return err
-			}
-		}
-		l.ID, err = tx.InsertID(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, confirmation_ids,
-			issued_on, valid_until, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			l.Number, appID, l.ExporterID, l.AuthorityID, l.Destination, schedule, ids, l.IssuedOn.Days(), l.ValidUntil.Days(), doc, micros(tx.now))
-		if err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(t.To), micros(tx.now), appID, version)
-		if err := oneRow(res, err, version); err != nil {
-			return err
-		}
-		note := l.Number
-		if lp.exporter.Standing == ucx.StandingWarned {
-			note += "; exporter standing: warned (R8)"
-		}
-		if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, appID, "", "issued", note); err != nil {
-			return err
-		}
-		if err := tx.event(ctx, p, actAppLicensed, entityApplication, appID, appID, string(t.From), string(t.To), l.Number); err != nil {
-			return err
-		}
-		if env == nil {
-			return nil
-		}
-		// Last, with its log leaf (storeDocument): the licence names the
-		// exporter and the manufacturers whose confirmations it cites.
-		others := []int64{l.ExporterID}
-		mfrs, err := tx.confirmingManufacturers(ctx, appID)
-		if err != nil {
-			return err
-		}
-		d, err := tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, append(others, mfrs...), doc, env, "")
-		if err == nil {
-			l.DocumentDigest = d.Digest
-		}
+		l, err = tx.issue(ctx, p, lp, envelope)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	return l, nil
+}
+
+// singlePlan is the licence plan of application a alone: refused when a's
+// shipment has other live vehicles, which share its licence (R4).
+func (db *DB) singlePlan(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application) (*licencePlan, error) {
+	if a.ShipmentID != 0 {
+		var others int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM applications WHERE shipment_id = ? AND id <> ? AND state NOT IN (?, ?)",
+			a.ShipmentID, a.ID, string(ucx.StateWithdrawn), string(ucx.StateRefused)).Scan(&others); err != nil {
+			return nil, err
+		}
+		if others > 0 {
+			return nil, ucx.Errorf(ucx.ERULE, "application %d is one of %d vehicles of shipment %d, which get one licence together (R4); issue the shipment's licence",
+				a.ID, others+1, a.ShipmentID)
+		}
+	}
+	return db.licencePlan(ctx, tx, p, a.ShipmentID, []*ucx.Application{a})
+}
+
+// issue issues the licence lp plans, today, and stores it: the licence
+// row, each vehicle licensed with its audit event, the shipment
+// refreshed, and (sealing on) the sealed document with its log leaf.
+func (tx *Tx) issue(ctx context.Context, p *ucx.Principal, lp *licencePlan, envelope []byte) (*ucx.Licence, error) {
+	doc, env, on, err := tx.sealDoc(ctx, p.OrgID, envelope, lp.document)
+	if err != nil {
+		return nil, err
+	}
+	l := lp.licence(on)
+	l.Document, l.CreatedAt = doc, tx.now
+	l.State = l.StateOn(tx.today())
+	schedule, err := toJSON(l.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	ids := "[]"
+	if len(l.ConfirmationIDs) > 0 {
+		if ids, err = toJSON(l.ConfirmationIDs); err != nil {
+			return nil, err
+		}
+	}
+	l.ID, err = tx.InsertID(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, confirmation_ids,
+		issued_on, valid_until, document, created_at, shipment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.Number, l.ApplicationID, l.ExporterID, l.AuthorityID, l.Destination, schedule, ids, l.IssuedOn.Days(), l.ValidUntil.Days(), doc, micros(tx.now), nullID(lp.shipment))
+	if err != nil {
+		return nil, err // a licence issued meanwhile: ECONFLICT (wrap)
+	}
+	note := l.Number
+	if lp.exporter.Standing == ucx.StandingWarned {
+		note += "; exporter standing: warned (R8)"
+	}
+	if err := tx.event(ctx, p, actLicenceIssue, entityLicence, l.ID, l.ApplicationID, "", "issued", note); err != nil {
+		return nil, err
+	}
+	y, m, _ := on.Civil()
+	for _, a := range lp.apps {
+		t, err := ucx.Next(ucx.StepIssueLicence, a.State)
+		if err != nil {
+			return nil, err
+		}
+		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+			string(t.To), micros(tx.now), a.ID, a.Version)
+		if err := oneRow(res, err, a.Version); err != nil {
+			return nil, err
+		}
+		if a.ID != l.ApplicationID {
+			// The licence row's trigger counts its first vehicle in
+			// the figures; the others are counted here.
+			if _, err := tx.Exec(ctx, "UPDATE application_facts SET licence_day = ?, licence_month = ? WHERE app_id = ?",
+				on.Days(), y*100+m, a.ID); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.event(ctx, p, actAppLicensed, entityApplication, a.ID, a.ID, string(t.From), string(t.To), l.Number); err != nil {
+			return nil, err
+		}
+		a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
+	}
+	if err := tx.refreshShipment(ctx, lp.shipment); err != nil {
+		return nil, err
+	}
+	if env == nil {
+		return l, nil
+	}
+	// Last, with its log leaf (storeDocument): the licence names the
+	// exporter and the manufacturers whose confirmations it cites.
+	d, err := tx.storeDocument(ctx, ucx.DocLicence, l.ID, p.OrgID, append([]int64{l.ExporterID}, lp.manufacturers...), doc, env, "")
+	if err != nil {
+		return nil, err
+	}
+	l.DocumentDigest = d.Digest
 	return l, nil
 }
 
@@ -221,7 +261,7 @@ func (db *DB) LicenceToSeal(ctx context.Context, p *ucx.Principal, appID int64) 
 		if _, err := ucx.Next(ucx.StepIssueLicence, a.State); err != nil {
 			return err
 		}
-		lp, err := db.licencePlan(ctx, tx, p, a)
+		lp, err := db.singlePlan(ctx, tx, p, a)
 		if err != nil {
 			return err
 		}
@@ -233,17 +273,27 @@ func (db *DB) LicenceToSeal(ctx context.Context, p *ucx.Principal, appID int64) 
 
 // licencePlan is everything a licence is made of except its issue date.
 type licencePlan struct {
-	db            *DB
-	app           *ucx.Application
-	exporter      *ucx.Org
-	authority     *ucx.Org
+	db        *DB
+	shipment  int64              // 0 for a row from before shipments
+	apps      []*ucx.Application // the schedule, in filing order
+	exporter  *ucx.Org
+	authority *ucx.Org
+	// confirmations are the sealed letters the licence cites, one per
+	// document (a letter's answer is sealed once for all its VINs);
+	// requests are every approved request of the schedule's vehicles.
 	confirmations []confirmationRef
+	requests      []int64
+	manufacturers []int64
 }
 
-// licencePlan gathers and checks what the licence of a needs (see
-// IssueLicence for the refusals).
-func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application) (*licencePlan, error) {
-	exporter, err := tx.orgByID(ctx, a.ExporterID)
+// licencePlan gathers and checks what the licence of the vehicles apps
+// (of shipment, all of one exporter, under review) needs, and refuses
+// with every reason at once (see IssueLicence and IssueShipmentLicence).
+func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, shipment int64, apps []*ucx.Application) (*licencePlan, error) {
+	if len(apps) == 0 {
+		return nil, ucx.Errorf(ucx.ERULE, "the shipment has no vehicle left to license")
+	}
+	exporter, err := tx.orgByID(ctx, apps[0].ExporterID)
 	if err != nil {
 		return nil, err
 	}
@@ -251,44 +301,90 @@ func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.
 	if err != nil {
 		return nil, err
 	}
-	confirmations, err := tx.approvedConfirmations(ctx, a.ID)
-	if err != nil {
-		return nil, err
+	lp := &licencePlan{db: db, shipment: shipment, apps: apps, exporter: exporter, authority: authority}
+	today := tx.today()
+	var problems []string
+	if max := db.policy().MaxVehicles(); len(apps) > max {
+		problems = append(problems, fmt.Sprintf("R4: %d vehicles are more than the %d one licence may list; withdraw %d of them into another shipment",
+			len(apps), max, len(apps)-max))
 	}
-	problems := db.licenceProblems(a, exporter, len(confirmations), tx.today())
-	for _, c := range confirmations {
-		if c.revoked != nil {
-			problems = append(problems, fmt.Sprintf("R4: the manufacturer revoked its confirmation (request %d) at %s, and a revoked letter cannot be issued on; the exporter needs a new confirmation",
-				c.id, c.revoked.Format(time.RFC3339)))
+	problems = append(problems, exporterProblems(exporter, today)...)
+	seen := map[int64]bool{}
+	for _, a := range apps {
+		refs, err := tx.approvedConfirmations(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		var vp []string
+		covered := false
+		for _, c := range refs {
+			lp.requests = append(lp.requests, c.id)
+			if c.revoked != nil {
+				vp = append(vp, fmt.Sprintf("R4: the manufacturer revoked its confirmation (request %d) at %s, and a revoked letter cannot be issued on; the exporter needs a new confirmation",
+					c.id, c.revoked.Format(time.RFC3339)))
+				continue
+			}
+			if why := c.coverProblem(a); why != "" {
+				vp = append(vp, why)
+				continue
+			}
+			covered = true
+			if !seen[c.lead] {
+				seen[c.lead] = true
+				lp.confirmations = append(lp.confirmations, c)
+				if !slices.Contains(lp.manufacturers, c.manufacturer) {
+					lp.manufacturers = append(lp.manufacturers, c.manufacturer)
+				}
+			}
+		}
+		if a.Decision.LetterRequired && !covered && len(vp) == 0 {
+			vp = append(vp, "R1 requires a sealed manufacturer confirmation and none has been approved")
+		}
+		vp = append(vp, db.vehicleProblems(a)...)
+		for _, m := range vp {
+			if len(apps) > 1 {
+				m = a.Vehicle.VIN + ": " + m
+			}
+			problems = append(problems, m)
 		}
 	}
 	if len(problems) > 0 {
 		return nil, ucx.Errorf(ucx.ERULE, "the licence cannot be issued: %s", strings.Join(problems, "; "))
 	}
-	return &licencePlan{db: db, app: a, exporter: exporter, authority: authority, confirmations: confirmations}, nil
+	return lp, nil
 }
 
 // licence returns the licence as issued on day on (ID and document unset).
+// It is numbered UCX-<year of issue>-<shipment id, six digits> (one
+// licence per shipment, so the number is unique and known before issue:
+// an authority sealing offline seals the number too); a row from before
+// shipments by its application's id, as it always was.
 func (lp *licencePlan) licence(on ucx.Date) *ucx.Licence {
-	validity := lp.db.LicenceValidityDays
-	if validity <= 0 {
-		validity = DefaultLicenceValidityDays
+	a := lp.apps[0]
+	until := lp.db.policy().LicenceValidUntil(on)
+	if days := lp.db.LicenceValidityDays; days > 0 {
+		until = on.AddDays(days)
 	}
-	a, v := lp.app, &lp.app.Vehicle
+	serial := lp.shipment
+	if serial == 0 {
+		serial = a.ID
+	}
 	y, _, _ := on.Civil()
 	l := &ucx.Licence{
-		Number:        fmt.Sprintf("UCX-%04d-%06d", y, a.ID),
-		ApplicationID: a.ID,
-		ExporterID:    a.ExporterID,
-		AuthorityID:   lp.authority.ID,
-		Destination:   a.Destination,
-		Schedule: []ucx.LicenceVehicle{{VIN: v.VIN, Brand: v.Brand, Model: v.Model,
-			RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate}},
-		IssuedOn:   on,
-		ValidUntil: on.AddDays(validity),
+		Number:          fmt.Sprintf("UCX-%04d-%06d", y, serial),
+		ApplicationID:   a.ID,
+		ShipmentID:      lp.shipment,
+		ExporterID:      a.ExporterID,
+		AuthorityID:     lp.authority.ID,
+		Destination:     a.Destination,
+		IssuedOn:        on,
+		ValidUntil:      until,
+		ConfirmationIDs: lp.requests,
 	}
-	for _, c := range lp.confirmations {
-		l.ConfirmationIDs = append(l.ConfirmationIDs, c.id)
+	for _, a := range lp.apps {
+		v := &a.Vehicle
+		l.Schedule = append(l.Schedule, ucx.LicenceVehicle{VIN: v.VIN, Brand: v.Brand, Model: v.Model,
+			RegistrationDate: v.RegistrationDate, TransferDate: v.TransferDate})
 	}
 	return l
 }
@@ -305,6 +401,16 @@ func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved in
 	if a.Decision.LetterRequired && approved == 0 {
 		out = append(out, "R1 requires a sealed manufacturer confirmation and none has been approved")
 	}
+	out = append(out, db.vehicleProblems(a)...)
+	return append(out, exporterProblems(exporter, today)...)
+}
+
+// vehicleProblems lists why vehicle a may not be licensed, its letter
+// aside: the policy run again on the application date (any blocking
+// reason; R5 is certificateProblems's), the evidence gates R9, R11 and
+// R12, and the certificate values (R5).
+func (db *DB) vehicleProblems(a *ucx.Application) []string {
+	var out []string
 	pv := a.PolicyVehicle(a.ApplicationDate)
 	var d ucx.Decision
 	db.policy().Decide(&pv, &d)
@@ -318,7 +424,12 @@ func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved in
 	for _, r := range db.policy().IssueGates(&pv) {
 		out = append(out, r.Message)
 	}
-	out = append(out, certificateProblems(&a.ApplicationInput)...)
+	return append(out, certificateProblems(&a.ApplicationInput)...)
+}
+
+// exporterProblems is R8 and R10 for the exporter of a licence today.
+func exporterProblems(exporter *ucx.Org, today ucx.Date) []string {
+	var out []string
 	switch {
 	case exporter.FilingNumber == "" || exporter.FilingExpires.IsZero():
 		out = append(out, "R10: the exporter has no filing (备案) on record; only a filed enterprise may export used cars")
@@ -357,10 +468,49 @@ func certificateProblems(in *ucx.ApplicationInput) []string {
 
 func quote(s string) string { return "\"" + s + "\"" }
 
+// confirmationRef is an approved confirmation request with the sealed
+// letter it is confirmed by.
 type confirmationRef struct {
-	id       int64
-	document []byte
-	revoked  *time.Time // when its manufacturer revoked the sealed letter
+	id           int64 // the request
+	lead         int64 // the request whose id the sealed letter is stored under
+	manufacturer int64
+	document     []byte
+	revoked      *time.Time // when its manufacturer revoked the sealed letter
+}
+
+// coverProblem is R3's subset rule for vehicle a and its approved
+// confirmation c: the letter must come from a's own manufacturer and name
+// a's VIN and the destination. The platform writes letters so; the check
+// is on the letter's own bytes, so that a licence never relies on a
+// letter that does not say what it is used for. "" when it covers a.
+func (c *confirmationRef) coverProblem(a *ucx.Application) string {
+	if a.ManufacturerID != 0 && c.manufacturer != a.ManufacturerID {
+		return fmt.Sprintf("R2: the confirmation (request %d) was not given by the vehicle's manufacturer", c.id)
+	}
+	if len(c.document) == 0 {
+		return "" // sealing off: nothing to read
+	}
+	var d struct {
+		Destinations []string `json:"destinations"`
+		Vehicles     []struct {
+			VIN string `json:"vin"`
+		} `json:"vehicles"`
+	}
+	if err := json.Unmarshal(c.document, &d); err != nil {
+		return fmt.Sprintf("R3: the confirmation (request %d) cannot be read", c.id)
+	}
+	if !slices.Contains(d.Destinations, a.Destination) {
+		return fmt.Sprintf("R3: the confirmation (request %d) is for %s, not for the destination %s; the manufacturer must confirm for %s",
+			c.id, strings.Join(d.Destinations, ", "), a.Destination, a.Destination)
+	}
+	if !slices.ContainsFunc(d.Vehicles, func(v struct {
+		VIN string `json:"vin"`
+	}) bool {
+		return v.VIN == a.Vehicle.VIN
+	}) {
+		return fmt.Sprintf("R3: the confirmation (request %d) does not name VIN %s", c.id, a.Vehicle.VIN)
+	}
+	return ""
 }
 
 // approvedConfirmations returns the application's approved confirmations,
@@ -369,10 +519,11 @@ func (tx *Tx) approvedConfirmations(ctx context.Context, appID int64) ([]confirm
 	return queryAll(ctx, tx, func(sc interface{ Scan(...any) error }) (confirmationRef, error) {
 		var c confirmationRef
 		var revoked sql.NullInt64
-		err := sc.Scan(&c.id, &c.document, &revoked)
+		err := sc.Scan(&c.id, &c.lead, &c.manufacturer, &c.document, &revoked)
 		c.revoked = optTime(revoked)
 		return c, err
-	}, `SELECT s.id, s.document, (SELECT MIN(d.revoked_at) FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = s.id)
+	}, `SELECT s.id, COALESCE(s.sealed_with, s.id), s.manufacturer_id, s.document,
+		(SELECT MIN(d.revoked_at) FROM documents d WHERE d.kind = 'confirmation' AND d.entity_id = COALESCE(s.sealed_with, s.id))
 		FROM confirmation_requests s WHERE s.application_id = ? AND s.state = ? ORDER BY s.id`,
 		appID, string(ucx.ConfirmationApproved))
 }
@@ -390,7 +541,8 @@ type licenceDocument struct {
 	ExporterID     int64          `json:"exporter_id"`
 	IssuedOn       ucx.Date       `json:"issued_on"`
 	Number         string         `json:"number"`
-	Schedule       []scheduleLine `json:"schedule"` // 附表 (R5)
+	Schedule       []scheduleLine `json:"schedule"`              // 附表 (R5)
+	ShipmentID     int64          `json:"shipment_id,omitempty"` // the batch (R4); absent on licences from before shipments
 	Type           string         `json:"type"`
 	ValidUntil     ucx.Date       `json:"valid_until"`
 }
@@ -420,6 +572,7 @@ func licenceDoc(l *ucx.Licence, exporter, authority *ucx.Org, confirmations []co
 		ExporterID:     exporter.ID,
 		IssuedOn:       l.IssuedOn,
 		Number:         l.Number,
+		ShipmentID:     l.ShipmentID,
 		Type:           docLicence,
 		ValidUntil:     l.ValidUntil,
 	}
@@ -447,23 +600,36 @@ func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, 
 	}
 	var a *ucx.Application
 	err = db.Update(ctx, op, func(tx *Tx) error {
-		var t ucx.Transition
 		var err error
-		if a, t, err = tx.reviewable(ctx, p, appID, version, ucx.StepRefuseLicence); err != nil {
+		if a, _, err = tx.reviewable(ctx, p, appID, version, ucx.StepRefuseLicence); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-			string(t.To), micros(tx.now), appID, version)
-		if err := oneRow(res, err, version); err != nil {
+		if err := tx.refuseLicence(ctx, p, a, code, text); err != nil {
 			return err
 		}
-		a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
-		return tx.event(ctx, p, actAppRefused, entityApplication, appID, appID, string(t.From), string(t.To), "authority: "+refusalNote(code, text))
+		return tx.refreshShipment(ctx, a.ShipmentID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// refuseLicence refuses the licence of application a, under review, with
+// a checked code and text in the audit event, and updates a; the caller
+// refreshes the shipment.
+func (tx *Tx) refuseLicence(ctx context.Context, p *ucx.Principal, a *ucx.Application, code, text string) error {
+	t, err := ucx.Next(ucx.StepRefuseLicence, a.State)
+	if err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, "UPDATE applications SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+		string(t.To), micros(tx.now), a.ID, a.Version)
+	if err := oneRow(res, err, a.Version); err != nil {
+		return err
+	}
+	a.State, a.Version, a.UpdatedAt = t.To, a.Version+1, tx.now
+	return tx.event(ctx, p, actAppRefused, entityApplication, a.ID, a.ID, string(t.From), string(t.To), "authority: "+refusalNote(code, text))
 }
 
 // FindLicenceByID returns a licence whose application the caller may see
@@ -546,8 +712,13 @@ func (db *DB) FindLicences(ctx context.Context, p *ucx.Principal, f ucx.LicenceF
 // sealed document revoked, or a confirmation it relies on (R4).
 const (
 	licenceRevokedSQL       = "EXISTS (SELECT 1 FROM documents d WHERE d.kind = 'licence' AND d.entity_id = l.id AND d.revoked_at IS NOT NULL)"
-	licenceLetterRevokedSQL = `EXISTS (SELECT 1 FROM documents d JOIN confirmation_requests s ON s.id = d.entity_id
-		WHERE d.kind = 'confirmation' AND s.application_id = l.application_id AND s.state = 'approved' AND d.revoked_at IS NOT NULL)`
+	licenceLetterRevokedSQL = `EXISTS (SELECT 1 FROM documents d JOIN confirmation_requests s ON COALESCE(s.sealed_with, s.id) = d.entity_id
+		WHERE d.kind = 'confirmation' AND ` + licensedRequestSQL + ` AND s.state = 'approved' AND d.revoked_at IS NOT NULL)`
+	// licensedRequestSQL is that request s is for a vehicle of licence l's
+	// schedule: its application, or a licensed or cleared vehicle of its
+	// shipment (R4: a licence for a batch relies on every letter of it).
+	licensedRequestSQL = `(s.application_id = l.application_id OR s.application_id IN
+		(SELECT x.id FROM applications x WHERE x.shipment_id = l.shipment_id AND x.state IN ('licensed', 'cleared')))`
 )
 
 // licenceStateCond is the condition that a licence is in state st on day
@@ -623,12 +794,26 @@ func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID i
 		if err := tx.event(ctx, p, actLicenceClear, entityLicence, l.ID, l.ApplicationID, "issued", "cleared", port+" "+declaration); err != nil {
 			return err
 		}
-		t, err := tx.moveApplication(ctx, l.ApplicationID, ucx.StepClear)
-		if err != nil {
-			return err
+		// The whole batch is cleared as declared (R15): every vehicle of
+		// the schedule, each with its deregistration due (R16).
+		apps := []int64{l.ApplicationID}
+		if l.ShipmentID != 0 {
+			if apps, err = queryAll(ctx, tx, scanID, "SELECT id FROM applications WHERE shipment_id = ? AND state = ? ORDER BY id",
+				l.ShipmentID, string(ucx.StateLicensed)); err != nil {
+				return err
+			}
 		}
-		return tx.event(ctx, p, actAppCleared, entityApplication, l.ApplicationID, l.ApplicationID,
-			string(t.From), string(t.To), "deregistration due "+due.String()+" (R16)")
+		for _, id := range apps {
+			t, err := tx.moveApplication(ctx, id, ucx.StepClear)
+			if err != nil {
+				return err
+			}
+			if err := tx.event(ctx, p, actAppCleared, entityApplication, id, id,
+				string(t.From), string(t.To), "deregistration due "+due.String()+" (R16)"); err != nil {
+				return err
+			}
+		}
+		return tx.refreshShipment(ctx, l.ShipmentID)
 	})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func TestIssueLicence_NumbersSchedulesAndCitesTheConfirmation(t *testing.T) {
 			t.Fatal(err)
 		}
 		if l.Number != fmt.Sprintf("UCX-2026-%06d", a.ID) || l.ExporterID != w.Exporter.ID || l.AuthorityID != w.Authority.ID ||
-			l.IssuedOn != today || l.ValidUntil != today.AddDays(sqlstore.DefaultLicenceValidityDays) || len(l.ConfirmationIDs) != 1 {
+			l.IssuedOn != today || l.ValidUntil != db.Policy.LicenceValidUntil(today) || len(l.ConfirmationIDs) != 1 {
 			t.Fatalf("licence = %+v", l)
 		}
 		s := l.Schedule

@@ -79,7 +79,7 @@ func TestShipmentFromSheet(t *testing.T) {
 	row := func(contract string) string {
 		return w.vin() + ",Testa,T1,2026-01-16,2026-03-01,RU,OOO Avto," + contract + ",CMA-1\n"
 	}
-	header := "vin,brand,model,registration_date,transfer_date,destination,buyer,contract_number,inspection_report\n"
+	header := "vin,brand,model,registration_date,transfer_date,destination,buyer,contract_number,inspection_report,cert_brand,cert_model,cert_registration_date,cert_transfer_date\n"
 	in, err := shipmentFromSheet("b.csv", []byte(header+row("HT-1")+row("HT-1")+row("")), sheet.CSV, &ucx.ShipmentInput{AfterSalesTerms: "12 个月"})
 	if err != nil {
 		t.Fatal(err)
@@ -144,14 +144,14 @@ func TestClientCmds_ShipmentFromTheCommandLine(t *testing.T) {
 	if _, ok := any(w.db).(ucx.ShipmentService); !ok {
 		t.Skip("the store does not implement ucx.ShipmentService yet")
 	}
-	header := "vin,brand,model,registration_date,transfer_date,destination,buyer,contract_number,inspection_report\n"
+	header := "vin,brand,model,registration_date,transfer_date,destination,buyer,contract_number,inspection_report,cert_brand,cert_model,cert_registration_date,cert_transfer_date\n"
 	var rows strings.Builder
 	rows.WriteString(header)
 	var vins []string
 	for i := 0; i < 3; i++ {
 		v := w.vin()
 		vins = append(vins, v)
-		rows.WriteString(v + ",Testa,T1,2026-01-16,2026-03-01,RU,OOO Avto,HT-7,CMA-1\n")
+		rows.WriteString(v + ",Testa,T1,2026-01-16,2026-03-01,RU,OOO Avto,HT-7,CMA-1,Testa,T1,2026-01-16,2026-03-01\n")
 	}
 	file := filepath.Join(t.TempDir(), "batch.csv")
 	os.WriteFile(file, []byte(rows.String()), 0o644)

@@ -10,7 +10,7 @@ import (
 
 // Maker3WMI is the WMI of the third manufacturer AddMaker3 adds, for the
 // shipment of cars from three manufacturers (R4: three letters).
-const Maker3WMI = "LM9"
+const Maker3WMI = "LM3"
 
 // AddMaker3 adds a third manufacturer to the world ("maker3", with users
 // maker3.admin and maker3.member, a Russian outlet and a custodial key)
