@@ -227,6 +227,10 @@ type Tx struct {
 	// routes caches routeVIN by WMI in a group transaction (group.go),
 	// which changes no WMI or organisation; nil elsewhere.
 	routes map[string]int64
+	// batch, when set, gathers the announcements of the transaction's
+	// events so that a batch operation tells each party once
+	// (announceBatch); nil announces each event as it is written.
+	batch *announceBatch
 }
 
 // Now returns the transaction's instant.

@@ -76,7 +76,11 @@ func (tx *Tx) event(ctx context.Context, p *ucx.Principal, action, entity string
 	}
 	// The outbox: the notifications the change makes, in its transaction
 	// (notify_outbox.go).
-	return tx.announce(ctx, p, &audit{id: eid, action: action, entity: entity, entityID: id, appID: appID, before: before, after: after, note: note})
+	a := &audit{id: eid, action: action, entity: entity, entityID: id, appID: appID, before: before, after: after, note: note}
+	if tx.batch != nil {
+		return tx.batch.add(ctx, tx, p, a)
+	}
+	return tx.announce(ctx, p, a)
 }
 
 // scanEvent reads a row selected with eventColumns.

@@ -13,7 +13,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ucxdev/ucx"
@@ -516,4 +520,82 @@ func joinEvents(es []ucx.NotifyEvent) string {
 		s[i] = string(e)
 	}
 	return strings.Join(s, " ")
+}
+
+// announceBatch gathers the announcements of a batch operation (a
+// shipment filed, a letter answered, a batch licensed: one change of many
+// vehicles, R4) so that each party hears of it once per kind of event
+// instead of once per vehicle: announcements of the same event to the
+// same organisations are merged into one, whose vin fact lists every VIN
+// and count says how many. They are written by flush, in the same
+// transaction, so the outbox still holds exactly what committed.
+type announceBatch struct {
+	groups []*announceGroup
+	byKey  map[string]*announceGroup
+}
+
+type announceGroup struct {
+	first *audit
+	an    announcement
+	vins  []string
+	n     int
+}
+
+// add computes the announcements of audit event a now, with the facts of
+// the moment, and files them into their groups.
+func (b *announceBatch) add(ctx context.Context, tx *Tx, p *ucx.Principal, a *audit) error {
+	if a.action == actOrgCreate {
+		return tx.inAppChannel(ctx, a.entityID)
+	}
+	fn, ok := announcers[a.action]
+	if !ok {
+		return nil
+	}
+	list, err := fn(ctx, tx, p, a)
+	if err != nil {
+		return err
+	}
+	for _, an := range list {
+		orgs := uniqueIDs(an.orgs)
+		slices.Sort(orgs)
+		key := string(an.event) + "|" + fmt.Sprint(orgs, an.keepActor)
+		g := b.byKey[key]
+		if g == nil {
+			g = &announceGroup{first: a, an: an}
+			b.byKey[key] = g
+			b.groups = append(b.groups, g)
+		}
+		g.n++
+		if v := an.facts["vin"]; v != "" && !slices.Contains(g.vins, v) {
+			g.vins = append(g.vins, v)
+		}
+	}
+	return nil
+}
+
+// coalesce runs fn with the announcements of its events gathered
+// (announceBatch) and writes them when fn succeeded.
+func (tx *Tx) coalesce(ctx context.Context, p *ucx.Principal, fn func() error) error {
+	b := &announceBatch{byKey: map[string]*announceGroup{}}
+	tx.batch = b
+	err := fn()
+	tx.batch = nil
+	if err != nil {
+		return err
+	}
+	for _, g := range b.groups {
+		an := g.an
+		if g.n > 1 {
+			facts := maps.Clone(an.facts)
+			facts["count"] = strconv.Itoa(g.n)
+			if len(g.vins) > 0 {
+				facts["vin"] = strings.Join(g.vins, ", ")
+			}
+			an.facts = facts
+		}
+		if err := tx.writeAnnouncement(ctx, p, g.first, an); err != nil {
+			return err
+		}
+	}
+	return nil
 }

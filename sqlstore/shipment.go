@@ -328,44 +328,46 @@ func (db *DB) CreateShipment(ctx context.Context, p *ucx.Principal, in *ucx.Ship
 	var s *ucx.Shipment
 	created := true
 	err = db.Update(ctx, op, func(tx *Tx) error {
-		if key != "" {
-			prior, err := tx.claimKey(ctx, p.OrgID, key, reqHash)
+		return tx.coalesce(ctx, p, func() error {
+			if key != "" {
+				prior, err := tx.claimKey(ctx, p.OrgID, key, reqHash)
+				if err != nil {
+					return err
+				}
+				if prior != 0 {
+					created = false
+					s, err = tx.shipment(ctx, p, prior)
+					return err
+				}
+			}
+			id, err := tx.insertShipment(ctx, p, x)
 			if err != nil {
 				return err
 			}
-			if prior != 0 {
-				created = false
-				s, err = tx.shipment(ctx, p, prior)
+			for i, f := range fs {
+				if err := db.fileVehicle(ctx, tx, f, id); err != nil {
+					return vehicleError(i, err)
+				}
+			}
+			if err := tx.refreshShipment(ctx, id); err != nil {
 				return err
 			}
-		}
-		id, err := tx.insertShipment(ctx, p, x)
-		if err != nil {
-			return err
-		}
-		for i, f := range fs {
-			if err := db.fileVehicle(ctx, tx, f, id); err != nil {
-				return vehicleError(i, err)
+			if key != "" {
+				if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", id, p.OrgID, key); err != nil {
+					return err
+				}
 			}
-		}
-		if err := tx.refreshShipment(ctx, id); err != nil {
-			return err
-		}
-		if key != "" {
-			if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET entity_id = ? WHERE org_id = ? AND key = ?", id, p.OrgID, key); err != nil {
+			if s, err = tx.shipment(ctx, p, id); err != nil {
 				return err
 			}
-		}
-		if s, err = tx.shipment(ctx, p, id); err != nil {
-			return err
-		}
-		if x.Submit {
-			if err := db.submitShipment(ctx, tx, p, s); err != nil {
-				return err
+			if x.Submit {
+				if err := db.submitShipment(ctx, tx, p, s); err != nil {
+					return err
+				}
+				s, err = tx.shipment(ctx, p, id)
 			}
-			s, err = tx.shipment(ctx, p, id)
-		}
-		return err
+			return err
+		})
 	})
 	if err != nil {
 		return nil, false, err
@@ -480,15 +482,17 @@ func (db *DB) SubmitShipment(ctx context.Context, p *ucx.Principal, id int64, ve
 	}
 	var s *ucx.Shipment
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		var err error
-		if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
+		return tx.coalesce(ctx, p, func() error {
+			var err error
+			if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
+				return err
+			}
+			if err := db.submitShipment(ctx, tx, p, s); err != nil {
+				return err
+			}
+			s, err = tx.shipment(ctx, p, id)
 			return err
-		}
-		if err := db.submitShipment(ctx, tx, p, s); err != nil {
-			return err
-		}
-		s, err = tx.shipment(ctx, p, id)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -568,27 +572,29 @@ func (db *DB) WithdrawShipment(ctx context.Context, p *ucx.Principal, id int64, 
 	}
 	var s *ucx.Shipment
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		var err error
-		if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
-			return err
-		}
-		live := s.Live()
-		if len(live) == 0 {
-			return ucx.Errorf(ucx.ERULE, "the shipment is %s; it has no vehicle left to withdraw", s.State)
-		}
-		for _, a := range live {
-			if err := tx.withdraw(ctx, p, a, "shipment "+itoa(id)+" withdrawn"); err != nil {
+		return tx.coalesce(ctx, p, func() error {
+			var err error
+			if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
 				return err
 			}
-		}
-		if err := tx.refreshLetters(ctx, id); err != nil {
+			live := s.Live()
+			if len(live) == 0 {
+				return ucx.Errorf(ucx.ERULE, "the shipment is %s; it has no vehicle left to withdraw", s.State)
+			}
+			for _, a := range live {
+				if err := tx.withdraw(ctx, p, a, "shipment "+itoa(id)+" withdrawn"); err != nil {
+					return err
+				}
+			}
+			if err := tx.refreshLetters(ctx, id); err != nil {
+				return err
+			}
+			if err := tx.refreshShipment(ctx, id); err != nil {
+				return err
+			}
+			s, err = tx.shipment(ctx, p, id)
 			return err
-		}
-		if err := tx.refreshShipment(ctx, id); err != nil {
-			return err
-		}
-		s, err = tx.shipment(ctx, p, id)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -1019,43 +1025,45 @@ func (db *DB) AnswerLetterSealed(ctx context.Context, p *ucx.Principal, id int64
 	}
 	var l *ucx.Letter
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		la, err := tx.answers(ctx, p, id, version, answers)
-		if err != nil {
-			return err
-		}
-		if len(la.approvals) == 0 && envelope != nil {
-			return ucx.FieldErrorf(ucx.EINVALID, "envelope", "no VIN is approved, so there is nothing to seal; send the refusals without a seal")
-		}
-		if len(la.approvals) > 0 {
-			doc, env, _, err := tx.sealDoc(ctx, p.OrgID, envelope, la.document)
+		return tx.coalesce(ctx, p, func() error {
+			la, err := tx.answers(ctx, p, id, version, answers)
 			if err != nil {
 				return err
 			}
-			lead := la.approvals[0].r.ID
-			for _, a := range la.approvals {
-				if err := tx.approveOne(ctx, p, a.r, a.ids, doc, lead, ""); err != nil {
+			if len(la.approvals) == 0 && envelope != nil {
+				return ucx.FieldErrorf(ucx.EINVALID, "envelope", "no VIN is approved, so there is nothing to seal; send the refusals without a seal")
+			}
+			if len(la.approvals) > 0 {
+				doc, env, _, err := tx.sealDoc(ctx, p.OrgID, envelope, la.document)
+				if err != nil {
+					return err
+				}
+				lead := la.approvals[0].r.ID
+				for _, a := range la.approvals {
+					if err := tx.approveOne(ctx, p, a.r, a.ids, doc, lead, ""); err != nil {
+						return err
+					}
+				}
+				if env != nil {
+					if _, err := tx.storeDocument(ctx, ucx.DocConfirmation, lead, p.OrgID, []int64{la.letter.ExporterID}, doc, env, ""); err != nil {
+						return err
+					}
+				}
+			}
+			for _, r := range la.refusals {
+				if err := tx.refuseOne(ctx, p, r.r, r.code, r.text, ""); err != nil {
 					return err
 				}
 			}
-			if env != nil {
-				if _, err := tx.storeDocument(ctx, ucx.DocConfirmation, lead, p.OrgID, []int64{la.letter.ExporterID}, doc, env, ""); err != nil {
-					return err
-				}
-			}
-		}
-		for _, r := range la.refusals {
-			if err := tx.refuseOne(ctx, p, r.r, r.code, r.text, ""); err != nil {
+			if err := tx.refreshLetter(ctx, id); err != nil {
 				return err
 			}
-		}
-		if err := tx.refreshLetter(ctx, id); err != nil {
+			if err := tx.refreshShipment(ctx, la.letter.ShipmentID); err != nil {
+				return err
+			}
+			l, err = tx.letter(ctx, p, id)
 			return err
-		}
-		if err := tx.refreshShipment(ctx, la.letter.ShipmentID); err != nil {
-			return err
-		}
-		l, err = tx.letter(ctx, p, id)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -1079,16 +1087,18 @@ func (db *DB) IssueShipmentLicenceSealed(ctx context.Context, p *ucx.Principal, 
 	}
 	var l *ucx.Licence
 	err := db.Update(ctx, op, func(tx *Tx) error {
-		s, err := tx.shipmentAt(ctx, p, id, version)
-		if err != nil {
+		return tx.coalesce(ctx, p, func() error {
+			s, err := tx.shipmentAt(ctx, p, id, version)
+			if err != nil {
+				return err
+			}
+			lp, err := db.shipmentPlan(ctx, tx, p, s)
+			if err != nil {
+				return err
+			}
+			l, err = tx.issue(ctx, p, lp, envelope)
 			return err
-		}
-		lp, err := db.shipmentPlan(ctx, tx, p, s)
-		if err != nil {
-			return err
-		}
-		l, err = tx.issue(ctx, p, lp, envelope)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -1151,23 +1161,25 @@ func (db *DB) RefuseShipmentLicence(ctx context.Context, p *ucx.Principal, id in
 	}
 	var s *ucx.Shipment
 	err = db.Update(ctx, op, func(tx *Tx) error {
-		var err error
-		if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
-			return err
-		}
-		if s.State != ucx.StateUnderReview {
-			return ucx.Errorf(ucx.ERULE, "only a shipment under review can be decided; this one is %s", s.State)
-		}
-		for _, a := range s.Live() {
-			if err := tx.refuseLicence(ctx, p, a, code, text); err != nil {
+		return tx.coalesce(ctx, p, func() error {
+			var err error
+			if s, err = tx.shipmentAt(ctx, p, id, version); err != nil {
 				return err
 			}
-		}
-		if err := tx.refreshShipment(ctx, id); err != nil {
+			if s.State != ucx.StateUnderReview {
+				return ucx.Errorf(ucx.ERULE, "only a shipment under review can be decided; this one is %s", s.State)
+			}
+			for _, a := range s.Live() {
+				if err := tx.refuseLicence(ctx, p, a, code, text); err != nil {
+					return err
+				}
+			}
+			if err := tx.refreshShipment(ctx, id); err != nil {
+				return err
+			}
+			s, err = tx.shipment(ctx, p, id)
 			return err
-		}
-		s, err = tx.shipment(ctx, p, id)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, err
