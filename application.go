@@ -689,12 +689,15 @@ type Import struct {
 
 // ImportRow is the result for one data row of an import.
 type ImportRow struct {
-	Row           int      `json:"row"`
-	VIN           string   `json:"vin"`
-	Status        string   `json:"status"` // filed or rejected
-	ApplicationID int64    `json:"application_id,omitempty"`
-	Outcome       string   `json:"outcome,omitempty"`
-	Reasons       []Reason `json:"reasons,omitempty"`
+	Row           int    `json:"row"`
+	VIN           string `json:"vin"`
+	Status        string `json:"status"` // filed or rejected
+	ApplicationID int64  `json:"application_id,omitempty"`
+	// ShipmentID is the shipment the row's vehicle was filed into (R4:
+	// rows are grouped by batch or contract); 0 for a row filed alone.
+	ShipmentID int64    `json:"shipment_id,omitempty"`
+	Outcome    string   `json:"outcome,omitempty"`
+	Reasons    []Reason `json:"reasons,omitempty"`
 }
 
 // ImportService files applications in bulk.

@@ -26,6 +26,11 @@ const (
 	// ApplicationInput.Submit does; otherwise the row is filed as a draft
 	// for the exporter to review and submit.
 	ColSubmit = "submit"
+	// ColBatch names the shipment a row belongs to (一批一证, R4): rows
+	// of one batch, and of one export contract, are filed as one
+	// shipment of at most the policy's limit of vehicles. Without it, rows
+	// are grouped by their contract number.
+	ColBatch = "batch"
 )
 
 // Application builds the export-licence application a row describes: the

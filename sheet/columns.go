@@ -58,6 +58,7 @@ var columns = []Column{
 	{Name: ColManufactureDate, Label: "出厂日期", Filing: true, Aliases: []string{"生产日期", "制造日期", "production_date", "date_of_manufacture"}},
 	{Name: ColEmissionStandard, Label: "排放标准", Filing: true, Aliases: []string{"排放", "emission", "emissions"}},
 	{Name: ColSubmit, Label: "是否提交", Filing: true, Aliases: []string{"提交", "直接提交", "submit_now"}},
+	{Name: ColBatch, Label: "批次", Rules: "R4", Filing: true, Aliases: []string{"批次号", "批号", "shipment", "batch_no"}},
 }
 
 // Columns returns the table of every column the platform reads, with its

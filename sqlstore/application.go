@@ -625,7 +625,7 @@ func (db *DB) submit(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Appli
 
 // submitDecided is submit with the policy's decision for today already
 // made, and its JSON: CreateApplication makes them outside the transaction.
-func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application, d ucx.Decision, decision string) error {
+func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *ucx.Application, d ucx.Decision, decision string) (err error) {
 	today := tx.today()
 	switch d.Outcome {
 	case ucx.Invalid:
@@ -654,10 +654,19 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	if err != nil {
 		return err
 	}
+	alone := a.ShipmentID == 0
+	if alone {
+		// Filed without a shipment (an imported row of no batch or
+		// contract): it is submitted as a shipment of one (R4), so that
+		// its letter and its licence have one.
+		if a.ShipmentID, err = tx.insertShipment(ctx, p, &ucx.ShipmentInput{Destination: a.Destination, Buyer: a.Buyer, ContractNumber: a.ContractNumber}); err != nil {
+			return err
+		}
+	}
 	next := t.To
 	res, err := tx.Exec(ctx, `UPDATE applications SET state = ?, version = version + 1, application_date = ?, outcome = ?, letter_required = ?,
-		decision = ?, manufacturer_id = ?, updated_at = ? WHERE id = ? AND version = ?`,
-		string(next), today.Days(), d.Outcome.String(), boolInt(d.LetterRequired), decision, nullID(mfr), micros(tx.now), a.ID, a.Version)
+		decision = ?, manufacturer_id = ?, updated_at = ?, shipment_id = ? WHERE id = ? AND version = ?`,
+		string(next), today.Days(), d.Outcome.String(), boolInt(d.LetterRequired), decision, nullID(mfr), micros(tx.now), a.ShipmentID, a.ID, a.Version)
 	if err := oneRow(res, err, a.Version); err != nil {
 		return err
 	}
@@ -665,6 +674,13 @@ func (db *DB) submitDecided(ctx context.Context, tx *Tx, p *ucx.Principal, a *uc
 	a.State, a.Version, a.ApplicationDate, a.Decision, a.ManufacturerID, a.UpdatedAt = next, a.Version+1, today, d, mfr, tx.now
 	if err := tx.event(ctx, p, actAppSubmit, entityApplication, a.ID, a.ID, string(before), string(next), d.Outcome.String()); err != nil {
 		return err
+	}
+	if alone {
+		defer func() {
+			if err == nil {
+				err = tx.refreshShipment(ctx, a.ShipmentID)
+			}
+		}()
 	}
 	if step != ucx.StepSubmitForLetter {
 		return nil

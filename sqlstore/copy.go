@@ -69,7 +69,7 @@ func copyFrom(ctx context.Context, conn *sql.Conn, table string, cols []string, 
 // Columns of the tables an import writes, in the order of their values.
 var (
 	draftCopyColumns = []string{"id", "exporter_id", "manufacturer_id", "vin", "brand", "model", "destination", "search",
-		"registration_date", "outcome", "letter_required", "data", "decision", "created_at", "updated_at", "state", "version", "import_id", "import_row"}
+		"registration_date", "outcome", "letter_required", "data", "decision", "created_at", "updated_at", "state", "version", "import_id", "import_row", "shipment_id"}
 	eventCopyColumns     = []string{"at", "actor_user_id", "actor_org_id", "action", "entity", "entity_id", "application_id", "before", "after", "note"}
 	importRowCopyColumns = []string{"import_id", "row", "vin", "status", "application_id", "outcome", "reasons"}
 )

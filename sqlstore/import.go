@@ -166,7 +166,7 @@ func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset
 		}
 		// A row is either in import_rows (rejected, or filed with a note)
 		// or an application that names it; the first wins.
-		rows, err := tx.Query(ctx, `SELECT x.row, x.vin, x.status, x.application_id, x.outcome, x.reasons, a.outcome, a.decision
+		rows, err := tx.Query(ctx, `SELECT x.row, x.vin, x.status, x.application_id, x.outcome, x.reasons, a.outcome, a.decision, a.shipment_id
 			FROM (SELECT r.row AS row, r.vin AS vin, r.status AS status, r.application_id AS application_id, r.outcome AS outcome, r.reasons AS reasons
 					FROM import_rows r WHERE r.import_id = ?
 				UNION ALL
@@ -183,10 +183,11 @@ func (db *DB) ImportRows(ctx context.Context, p *ucx.Principal, id int64, offset
 			var app sql.NullInt64
 			var reasons string
 			var outcome, decision sql.NullString
-			if err := rows.Scan(&ir.Row, &ir.VIN, &ir.Status, &app, &ir.Outcome, &reasons, &outcome, &decision); err != nil {
+			var shipment sql.NullInt64
+			if err := rows.Scan(&ir.Row, &ir.VIN, &ir.Status, &app, &ir.Outcome, &reasons, &outcome, &decision, &shipment); err != nil {
 				return err
 			}
-			ir.ApplicationID = app.Int64
+			ir.ApplicationID, ir.ShipmentID = app.Int64, shipment.Int64
 			if err := json.Unmarshal([]byte(reasons), &ir.Reasons); err != nil {
 				return err
 			}

@@ -709,3 +709,75 @@ func TestImport_EvidenceColumnsGoOntoTheApplication(t *testing.T) {
 		}
 	})
 }
+
+// TestImport_GroupsRowsIntoShipments checks that an import files rows of
+// one contract as one shipment of at most the limit (R4): 23 rows of
+// contract HT-1 make shipments of 20 and 3, the 21st row saying why it
+// started another; a batch column splits one contract into its batches; a
+// row with neither is filed alone and gets its shipment of one when
+// submitted.
+func TestImport_GroupsRowsIntoShipments(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		var csv strings.Builder
+		csv.WriteString(importHeader)
+		for i := 0; i < 23; i++ {
+			csv.WriteString(importLine(w.VINFor(w.MakerWMI), oldReg, ""))
+		}
+		lone := strings.Replace(importLine(w.VINFor(w.MakerWMI), oldReg, "yes"), ",HT-1,", ",,", 1)
+		csv.WriteString(lone)
+		im := runImport(t, w, w.ExpMember, csv.String())
+		if im.Filed != 24 {
+			t.Fatalf("filed %d of 24: %+v", im.Filed, im)
+		}
+		rows, err := db.ImportRows(ctx, w.ExpMember, im.ID, 0, 100)
+		if err != nil || len(rows) != 24 {
+			t.Fatalf("ImportRows: %d, %v", len(rows), err)
+		}
+		first, second := rows[0].ShipmentID, rows[20].ShipmentID
+		if first == 0 || second == 0 || first == second {
+			t.Fatalf("rows 1 and 21 went to shipments %d and %d, want two", first, second)
+		}
+		for i, r := range rows[:23] {
+			want := first
+			if i >= 20 {
+				want = second
+			}
+			if r.ShipmentID != want {
+				t.Errorf("row %d went to shipment %d, want %d", r.Row, r.ShipmentID, want)
+			}
+		}
+		if len(rows[20].Reasons) == 0 || rows[20].Reasons[0].Code != "shipment_full" || !strings.Contains(rows[20].Reasons[0].Message, "20") {
+			t.Errorf("row 21's reasons %+v, want the note that shipment %d is full", rows[20].Reasons, first)
+		}
+		s, err := db.FindShipmentByID(ctx, w.ExpMember, first)
+		if err != nil || len(s.Vehicles) != 20 || s.ContractNumber != "HT-1" || s.Destination != "RU" || s.State != ucx.StateDraft {
+			t.Fatalf("shipment %d: %v", first, err)
+		}
+		if s, err = db.FindShipmentByID(ctx, w.ExpMember, second); err != nil || len(s.Vehicles) != 3 {
+			t.Fatalf("shipment %d: %v", second, err)
+		}
+		// The lone row was submitted at once: its shipment of one.
+		if r := rows[23]; r.ShipmentID == 0 {
+			t.Errorf("the lone submitted row has no shipment: %+v", r)
+		} else if s, err := db.FindShipmentByID(ctx, w.ExpMember, r.ShipmentID); err != nil || len(s.Vehicles) != 1 || s.State == ucx.StateDraft {
+			t.Errorf("the lone row's shipment: %v", err)
+		}
+
+		// A batch column splits one contract into its batches.
+		csv.Reset()
+		csv.WriteString(strings.TrimSuffix(importHeader, "\n") + ",batch\n")
+		for i, b := range []string{"A", "A", "B"} {
+			_ = i
+			csv.WriteString(strings.TrimSuffix(importLine(w.VINFor(w.MakerWMI), oldReg, ""), "\n") + "," + b + "\n")
+		}
+		im = runImport(t, w, w.ExpMember, csv.String())
+		if rows, err = db.ImportRows(ctx, w.ExpMember, im.ID, 0, 100); err != nil || len(rows) != 3 {
+			t.Fatalf("ImportRows: %v", err)
+		}
+		if rows[0].ShipmentID != rows[1].ShipmentID || rows[1].ShipmentID == rows[2].ShipmentID || rows[0].ShipmentID == first {
+			t.Errorf("batches A, A, B went to shipments %d, %d, %d", rows[0].ShipmentID, rows[1].ShipmentID, rows[2].ShipmentID)
+		}
+	})
+}

@@ -206,6 +206,10 @@ type importRow struct {
 	submit   bool
 	reasons  []ucx.Reason // why it was rejected
 	mfr      int64        // the routed manufacturer, once filed
+	group    string       // the shipment group (shipmentGroup); "" files the row alone
+	shipment int64        // the shipment it is filed into, once assigned
+	note     string       // why it went to another shipment than its group's first
+	noteZH   string
 }
 
 // runImport reads the file in batches of ImportBatch rows
@@ -252,9 +256,9 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 		}
 	}()
 	p := &ucx.Principal{UserID: im.UserID, OrgID: im.ExporterID, OrgKind: ucx.KindExporter, Role: ucx.RoleMember}
-	routes := map[string]int64{}
+	routes, groups := map[string]int64{}, map[string]*importGroup{}
 	for batch := range batches {
-		if err := db.fileBatch(ctx, p, im, batch, routes); err != nil {
+		if err := db.fileBatch(ctx, p, im, batch, routes, groups); err != nil {
 			cancel()
 			for range batches { // let the reader finish before r is closed
 			}
@@ -327,5 +331,23 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
 		return ir
 	}
 	ir.in, ir.vin, ir.search = in, in.Vehicle.VIN, searchText(in)
+	batch, _ := row.Value(sheet.ColBatch)
+	if batch = strings.TrimSpace(batch); len(batch) > 100 {
+		ir.in, ir.reasons = nil, append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Field: sheet.ColBatch,
+			Message: "the batch is longer than 100 bytes; give a short name or number"})
+		return ir
+	}
+	ir.group = shipmentGroup(batch, in)
 	return ir
+}
+
+// shipmentGroup is the key of the shipment an imported row joins (R4):
+// its batch and its contract (number, destination, buyer) — a shipment
+// has one contract — or, without a batch, its contract alone; "" when it
+// has neither, and the row is filed alone.
+func shipmentGroup(batch string, in *ucx.ApplicationInput) string {
+	if batch == "" && in.ContractNumber == "" {
+		return ""
+	}
+	return batch + "\x00" + in.ContractNumber + "\x00" + in.Destination + "\x00" + in.Buyer
 }

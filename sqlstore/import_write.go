@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,12 @@ import (
 // transaction. The rows are written by an importWriter: on SQLite in
 // multi-row INSERTs of bulkRows rows, which cuts their cost per row; on
 // PostgreSQL with COPY (copy.go).
-func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, batch []importRow, routes map[string]int64) error {
+//
+// Rows of one group (shipmentGroup: batch and contract) are filed into
+// one shipment, groups carrying the open shipment of each group from one
+// batch to the next; a group over the policy's limit opens another
+// shipment, and the row that does so says it (R4).
+func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, batch []importRow, routes map[string]int64, groups map[string]*importGroup) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -41,11 +47,13 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 		return err
 	}
 	draft := string(filing.To)
+	max := db.policy().MaxVehicles()
 	var filed, rejected int
 	err = db.updateImport(ctx, func(tx *Tx, w importWriter) error {
 		filed, rejected = 0, 0
 		var err error
 		now := micros(tx.now)
+		touched := map[int64]*importGroup{}
 		note := "import " + itoa(im.ID) + " row "
 		step := w.chunk(len(batch))
 		ids := make([]int64, 0, step)
@@ -69,13 +77,30 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					routes[key] = mfr
 				}
 				ir.mfr = mfr
+				if ir.group != "" {
+					g := groups[ir.group]
+					if g == nil || g.n >= max {
+						id, err := tx.insertShipment(ctx, p, &ucx.ShipmentInput{Destination: x.Destination, Buyer: x.Buyer, ContractNumber: x.ContractNumber})
+						if err != nil {
+							return err
+						}
+						if g != nil {
+							ir.note = fmt.Sprintf("shipment %d already holds %d vehicles, the most one licence may list (一批一证, R4); this row starts shipment %d", g.id, g.n, id)
+							ir.noteZH = fmt.Sprintf("批次 %d 已有 %d 辆车，达到一份许可证的上限（一批一证，R4）；此行另起批次 %d", g.id, g.n, id)
+						}
+						g = &importGroup{id: id}
+						groups[ir.group] = g
+					}
+					g.n++
+					ir.shipment, touched[g.id] = g.id, g
+				}
 				w.draft(&draftRow{
 					exporterID: p.OrgID, manufacturerID: mfr,
 					vin: x.Vehicle.VIN, brand: x.Vehicle.Brand, model: x.Vehicle.Model, destination: x.Destination, search: ir.search,
 					registrationDate: x.Vehicle.RegistrationDate.Days(),
 					outcome:          ir.decision.Outcome.String(), letterRequired: boolInt(ir.decision.LetterRequired),
 					data: ir.data, decision: ir.dec, createdAt: now, updatedAt: now,
-					state: draft, version: 1, importID: im.ID, importRow: ir.n,
+					state: draft, version: 1, importID: im.ID, importRow: ir.n, shipmentID: ir.shipment,
 				})
 			}
 			if ids, err = w.fileDrafts(ctx, chunk, ids); err != nil {
@@ -92,6 +117,9 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 				}
 				x := ir.in
 				if id == 0 {
+					if g := touched[ir.shipment]; g != nil {
+						g.n-- // not filed: its place in the shipment is free
+					}
 					if err := w.result(ctx, rejectedRow(im.ID, ir, []ucx.Reason{{Rule: sheet.RuleInput, Code: "vin_open", Severity: ucx.Reject, Field: sheet.ColVIN,
 						Message: "VIN " + x.Vehicle.VIN + " already has an open application (perhaps earlier in this file); withdraw it before filing again"}})); err != nil {
 						return err
@@ -104,30 +132,48 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 					return err
 				}
 				filed++
+				var notes []ucx.Reason
+				if ir.note != "" {
+					notes = append(notes, ucx.Reason{Rule: "R4", Code: "shipment_full", Severity: ucx.Note, Field: sheet.ColBatch, Message: ir.note, MessageZH: ir.noteZH})
+				}
 				if ir.submit {
 					// submit writes its own events: the creation's must come first.
 					if err := w.flushEvents(ctx); err != nil {
 						return err
 					}
 					a := &ucx.Application{ID: id, ExporterID: p.OrgID, ApplicationInput: *x, State: filing.To, Version: 1,
-						Decision: ir.decision, ManufacturerID: ir.mfr}
+						Decision: ir.decision, ManufacturerID: ir.mfr, ShipmentID: ir.shipment}
 					if err := db.submit(ctx, tx, p, a); err != nil {
 						if ucx.ErrorCode(err) != ucx.ERULE {
 							return err
 						}
 						// Filed, but not submitted: the row says why.
-						reasons := mustReasons([]ucx.Reason{{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
-							Message: "filed as a draft but not submitted: " + ucx.ErrorMessage(err)}})
-						if err := w.result(ctx, resultRow{importID: im.ID, row: ir.n, vin: ir.vin, status: RowFiled, applicationID: id,
-							outcome: ir.decision.Outcome.String(), reasons: reasons}); err != nil {
-							return err
-						}
+						notes = append(notes, ucx.Reason{Rule: "SUBMIT", Code: "not_submitted", Severity: ucx.Note,
+							Message: "filed as a draft but not submitted: " + ucx.ErrorMessage(err)})
+					}
+				}
+				if len(notes) > 0 {
+					if err := w.result(ctx, resultRow{importID: im.ID, row: ir.n, vin: ir.vin, status: RowFiled, applicationID: id,
+						outcome: ir.decision.Outcome.String(), reasons: mustReasons(notes)}); err != nil {
+						return err
 					}
 				}
 			}
 		}
 		if err := w.flush(ctx); err != nil {
 			return err
+		}
+		for id, g := range touched {
+			if g.n == 0 {
+				// Every row of it was rejected: no empty shipment stays.
+				if _, err := tx.Exec(ctx, "DELETE FROM shipments WHERE id = ? AND NOT EXISTS (SELECT 1 FROM applications WHERE shipment_id = ?)", id, id); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.refreshShipment(ctx, id); err != nil {
+				return err
+			}
 		}
 		// The progress commits with the rows, and only if it is still where
 		// this worker left it: otherwise the import was reclaimed (see
@@ -150,6 +196,13 @@ func (db *DB) fileBatch(ctx context.Context, p *ucx.Principal, im *ucx.Import, b
 	im.Filed += filed
 	im.Rejected += rejected
 	return nil
+}
+
+// importGroup is the open shipment of an import's group of rows and how
+// many vehicles it holds.
+type importGroup struct {
+	id int64
+	n  int
 }
 
 // importWriter writes a batch's rows inside its transaction: bulkWriter
@@ -381,12 +434,12 @@ func rejectedRow(importID int64, ir *importRow, reasons []ucx.Reason) resultRow 
 // index, the index itself is the check that a VIN has one live
 // application: a taken VIN is skipped, and the batch never fails on it.
 const draftInsertPrefix = `INSERT INTO applications (exporter_id, manufacturer_id, vin, brand, model, destination, search,
-		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version, import_id, import_row) VALUES `
+		registration_date, outcome, letter_required, data, decision, created_at, updated_at, state, version, import_id, import_row, shipment_id) VALUES `
 
 // The values a row of each table an import writes has: the columns of
 // draftInsertPrefix, of the events and of import_rows.
 const (
-	draftRowValues  = 18
+	draftRowValues  = 19
 	eventRowValues  = 10
 	resultRowValues = 7
 )
@@ -409,6 +462,7 @@ type draftRow struct {
 	version          int
 	importID         int64
 	importRow        int
+	shipmentID       int64 // 0 (NULL): filed alone, its shipment of one made at submission
 }
 
 // appendTo appends d's values to vals in the order of draftInsertPrefix's
@@ -416,7 +470,7 @@ type draftRow struct {
 func (d *draftRow) appendTo(vals []any) []any {
 	return append(vals, d.exporterID, nullID(d.manufacturerID), d.vin, d.brand, d.model, d.destination, d.search,
 		d.registrationDate, d.outcome, d.letterRequired, d.data, d.decision, d.createdAt, d.updatedAt, d.state, d.version,
-		d.importID, d.importRow)
+		d.importID, d.importRow, nullID(d.shipmentID))
 }
 
 // eventRow is one audit event an import writes, as tx.event writes one.
