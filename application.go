@@ -100,6 +100,12 @@ type CertificateValues struct {
 	Model            string `json:"model"`
 	RegistrationDate Date   `json:"registration_date"`
 	TransferDate     Date   `json:"transfer_date"`
+	// Owner is the owner (机动车所有人) as printed on the certificate:
+	// after the transfer for export (R13) it must be the exporter filing,
+	// under its exact legal name (R10; see CertificateOwnerProblem).
+	// Empty when not given (older data): a note at filing, required at
+	// licence issue.
+	Owner string `json:"owner,omitempty"`
 }
 
 // ApplicationInput is what an exporter files.
@@ -159,6 +165,7 @@ func (in *ApplicationInput) Normalize() {
 	v.VIN = upperASCII(trimSpace(v.VIN))
 	v.Brand, v.Model = trimSpace(v.Brand), trimSpace(v.Model)
 	in.Certificate.Brand, in.Certificate.Model = trimSpace(in.Certificate.Brand), trimSpace(in.Certificate.Model)
+	in.Certificate.Owner = trimSpace(in.Certificate.Owner)
 	in.Destination = NormalizeCountry(in.Destination)
 	in.Buyer, in.ContractNumber = trimSpace(in.Buyer), trimSpace(in.ContractNumber)
 	if m := in.Modification; m != nil {
@@ -221,6 +228,7 @@ func (in *ApplicationInput) Validate() error {
 		{"vehicle.colour", v.Colour}, {"vehicle.engine_or_motor", v.EngineOrMotor},
 		{"vehicle.announcement_model_code", v.AnnouncementCode}, {"vehicle.emission_standard", v.EmissionStandard},
 		{"certificate.brand", in.Certificate.Brand}, {"certificate.model", in.Certificate.Model},
+		{"certificate.owner", in.Certificate.Owner},
 	}
 	if m := in.Modification; m != nil {
 		fields = append(fields, struct{ name, val string }{"modification.chassis_brand", m.ChassisBrand},
