@@ -158,7 +158,11 @@ func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.Applications = n
+	m, err := seedShipments(ctx, db, principals, today, mrand.New(mrand.NewPCG(seed, 649)))
+	if err != nil {
+		return nil, err
+	}
+	w.Applications = n + m
 	if _, err := seedHistory(ctx, db, principals, today, seed); err != nil { // a year of figures (history.go)
 		return nil, err
 	}
@@ -299,6 +303,123 @@ func advance(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal,
 		_, err = db.RecordClearance(ctx, customs, lic.ID, "黄埔新港", fmt.Sprintf("5201%014d", lic.ID))
 	}
 	return err
+}
+
+// shipmentPlan is one demo shipment: its cars by WMI, where they go, and
+// how far it gets: 0 a draft, 1 submitted (letters pending), 2 letters
+// answered with refusals of refuse VINs of the first maker, 3 licensed,
+// 4 cleared.
+type shipmentPlan struct {
+	contract, dest string
+	cars           []string // WMIs, in filing order
+	stage          int
+	refuse         int
+}
+
+// seedShipments files the demo's batches (一批一证, R4) for the first
+// exporter: multi-manufacturer shipments at every stage, so that each
+// manufacturer has a letter of several VINs in its inbox, the authority a
+// shipment under review and customs a batch licence to clear. It returns
+// how many vehicles it filed.
+func seedShipments(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, today ucx.Date, r *mrand.Rand) (int, error) {
+	rep := func(wmi string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = wmi
+		}
+		return out
+	}
+	join := func(parts ...[]string) []string {
+		var out []string
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	plans := []shipmentPlan{
+		{"HT-2026-B001", "RU", join(rep("LGX", 6), rep("LVV", 4), rep("L6T", 2)), 1, 0},
+		{"HT-2026-B002", "KZ", join(rep("LGX", 4), rep("LVV", 4)), 2, 1},
+		{"HT-2026-B003", "RU", join(rep("LGX", 8), rep("LVV", 6), rep("L6T", 6)), 2, 2},
+		{"HT-2026-B004", "RU", join(rep("LGX", 3), rep("L6T", 3)), 4, 0},
+		{"HT-2026-B005", "AE", join(rep("LGX", 2), rep("L6T", 2)), 0, 0},
+	}
+	exporter, authority, customs := ps["huayun-export"], ps["gd-licensing"], ps["huangpu-customs"]
+	answerers := map[int64]*ucx.Principal{}
+	for _, name := range []string{"byd-compliance", "chery-compliance", "geely-compliance"} {
+		answerers[ps[name].OrgID] = ps[name]
+	}
+	count := 0
+	for _, sp := range plans {
+		in := &ucx.ShipmentInput{Destination: sp.dest, Buyer: "TOO Avto Trade", ContractNumber: sp.contract,
+			AfterSalesTerms: "制造商海外授权网点提供 12 个月或 2 万公里保修", Submit: sp.stage > 0}
+		for _, wmi := range sp.cars {
+			age := 40 + r.IntN(120) // near-new: a letter each (R1)
+			reg := today.AddDays(-age)
+			mileage := 50 + r.IntN(900)
+			model := models[wmi][r.IntN(len(models[wmi]))]
+			v := ucx.ApplicationInput{
+				Vehicle: ucx.VehicleDetails{VIN: makeVIN(wmi, r), Brand: brands[wmi], Model: model, Energy: ucx.EnergyElectric, BatteryKWh: 60.5,
+					Colour: "white", Seats: 5, ManufactureDate: reg.AddDays(-20), EmissionStandard: "国六",
+					RegistrationDate: reg, TransferDate: reg.AddDays(age / 2), MileageKM: &mileage},
+				Certificate:      ucx.CertificateValues{Brand: brands[wmi], Model: model, RegistrationDate: reg, TransferDate: reg.AddDays(age / 2)},
+				InspectionReport: fmt.Sprintf("CMA-B%05d", r.IntN(100000)),
+			}
+			if wmi == "LVV" {
+				v.Vehicle.Energy, v.Vehicle.BatteryKWh = ucx.EnergyPetrol, 0
+			}
+			in.Vehicles = append(in.Vehicles, v)
+		}
+		s, _, err := db.CreateShipment(ctx, exporter, in, ucx.CreateOptions{})
+		if err != nil {
+			return count, fmt.Errorf("demo: filing shipment %s: %w", sp.contract, err)
+		}
+		count += len(s.Vehicles)
+		if sp.stage < 2 {
+			continue
+		}
+		for li, l := range s.Letters {
+			mfr := answerers[l.ManufacturerID]
+			org, err := db.FindOrgByID(ctx, mfr, l.ManufacturerID)
+			if err != nil {
+				return count, err
+			}
+			var outlets []int64
+			for _, ot := range org.OutletsIn(sp.dest) {
+				outlets = append(outlets, ot.ID)
+			}
+			var answers []ucx.LetterAnswer
+			for i, rq := range l.Requests {
+				if li == 0 && i < sp.refuse {
+					answers = append(answers, ucx.LetterAnswer{RequestID: rq.ID, RefusalCode: "no_service_network", RefusalText: "该车型未在目的国销售，无配件供应"})
+					continue
+				}
+				answers = append(answers, ucx.LetterAnswer{RequestID: rq.ID, Approve: true, OutletIDs: outlets})
+			}
+			if sp.contract == "HT-2026-B002" && li == 1 {
+				continue // the second maker has not answered yet: the shipment waits
+			}
+			if _, err := db.AnswerLetter(ctx, mfr, l.ID, l.Version, answers); err != nil {
+				return count, fmt.Errorf("demo: answering letter %d of %s: %w", l.ID, sp.contract, err)
+			}
+		}
+		if sp.stage < 3 {
+			continue
+		}
+		cur, err := db.FindShipmentByID(ctx, authority, s.ID)
+		if err != nil {
+			return count, err
+		}
+		lic, err := db.IssueShipmentLicence(ctx, authority, cur.ID, cur.Version)
+		if err != nil {
+			return count, fmt.Errorf("demo: licensing shipment %s: %w", sp.contract, err)
+		}
+		if sp.stage >= 4 {
+			if _, err := db.RecordClearance(ctx, customs, lic.ID, "黄埔新港", fmt.Sprintf("5201%014d", lic.ID)); err != nil {
+				return count, err
+			}
+		}
+	}
+	return count, nil
 }
 
 func exporterOf(ps map[string]*ucx.Principal, app *ucx.Application) string {

@@ -122,8 +122,8 @@ func (db *DB) RecordCreditEvent(ctx context.Context, p *ucx.Principal, e *ucx.Cr
 // recordWrongFiling is the hook for what ucx sees itself: a licence refused
 // because the filing did not match the registration certificate (R5) is a
 // wrong filing, and enough of them make a repeated wrong filer whom R6
-// names. RefuseLicence calls it, in its own transaction, when the refusal
-// code is data_mismatch; p is the refusing authority (kept in the audit
+// names. RefuseLicence and RefuseShipmentLicence call it (refusalCredit),
+// in the refusal's transaction, when the refusal code is data_mismatch; p is the refusing authority (kept in the audit
 // event), but the event counts as ucx's own (Automatic).
 func (tx *Tx) recordWrongFiling(ctx context.Context, p *ucx.Principal, exporterID, appID int64, evidence string) error {
 	if evidence = strings.TrimSpace(evidence); evidence == "" {

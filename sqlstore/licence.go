@@ -607,12 +607,31 @@ func (db *DB) RefuseLicence(ctx context.Context, p *ucx.Principal, appID int64, 
 		if err := tx.refuseLicence(ctx, p, a, code, text); err != nil {
 			return err
 		}
+		if err := tx.refusalCredit(ctx, p, a, code, text); err != nil {
+			return err
+		}
 		return tx.refreshShipment(ctx, a.ShipmentID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// refusalCredit records the credit event a licence refusal is (R6): a
+// refusal because the data do not match the registration certificate
+// (code data_mismatch, R5) is a wrong filing of the exporter's, recorded
+// by the platform itself, so that repeat offenders are named from real
+// refusals. One refusal is one event, for a shipment too.
+func (tx *Tx) refusalCredit(ctx context.Context, p *ucx.Principal, a *ucx.Application, code, text string) error {
+	if code != "data_mismatch" {
+		return nil
+	}
+	evidence := "licence refused for " + a.Vehicle.VIN + ": the data do not match the registration certificate (R5)"
+	if text != "" {
+		evidence += ": " + text
+	}
+	return tx.recordWrongFiling(ctx, p, a.ExporterID, a.ID, evidence)
 }
 
 // refuseLicence refuses the licence of application a, under review, with

@@ -1169,10 +1169,14 @@ func (db *DB) RefuseShipmentLicence(ctx context.Context, p *ucx.Principal, id in
 			if s.State != ucx.StateUnderReview {
 				return ucx.Errorf(ucx.ERULE, "only a shipment under review can be decided; this one is %s", s.State)
 			}
-			for _, a := range s.Live() {
+			live := s.Live()
+			for _, a := range live {
 				if err := tx.refuseLicence(ctx, p, a, code, text); err != nil {
 					return err
 				}
+			}
+			if err := tx.refusalCredit(ctx, p, live[0], code, text); err != nil {
+				return err
 			}
 			if err := tx.refreshShipment(ctx, id); err != nil {
 				return err

@@ -329,3 +329,50 @@ func TestShipment_TellsEachPartyOncePerBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusal_ForWrongDataRecordsTheCreditEvent checks R6 from real
+// refusals: a licence refused for data_mismatch records one automatic
+// wrong_filing event against the exporter, a single car's and a
+// shipment's alike (one per refusal, not per vehicle); a refusal for
+// another reason records none.
+func TestRefusal_ForWrongDataRecordsTheCreditEvent(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		wrong := func() int {
+			t.Helper()
+			evs, err := db.FindCreditEvents(ctx, w.AuthMember, w.Exporter.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range evs {
+				if e.Code == ucx.CodeWrongFiling && e.Automatic {
+					n++
+				}
+			}
+			return n
+		}
+		a := w.UnderReview(t)
+		if _, err := db.RefuseLicence(ctx, w.AuthMember, a.ID, a.Version, "other", "资料不全"); err != nil {
+			t.Fatal(err)
+		}
+		if n := wrong(); n != 0 {
+			t.Fatalf("a refusal for another reason recorded %d wrong filings", n)
+		}
+		a = w.UnderReview(t)
+		if _, err := db.RefuseLicence(ctx, w.AuthMember, a.ID, a.Version, "data_mismatch", "品牌与登记证书不符"); err != nil {
+			t.Fatal(err)
+		}
+		if n := wrong(); n != 1 {
+			t.Fatalf("after a data_mismatch refusal: %d wrong filings, want 1", n)
+		}
+		s := fileApproved(t, w, shipmentOf(w, recentReg, w.MakerWMI, w.MakerWMI, w.Maker2WMI))
+		if _, err := db.RefuseShipmentLicence(ctx, w.AuthMember, s.ID, s.Version, "data_mismatch", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := wrong(); n != 2 {
+			t.Fatalf("after a shipment's data_mismatch refusal: %d wrong filings, want 2 (one for the shipment)", n)
+		}
+	})
+}

@@ -32,7 +32,7 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 	}
 	defer m.Close()
 
-	if !strings.Contains(out.String(), "seeded 48 applications") || !strings.Contains(out.String(), m.URL()) {
+	if !strings.Contains(out.String(), "seeded 98 applications") || !strings.Contains(out.String(), m.URL()) {
 		t.Fatalf("start-up message lacks the seeding or the address:\n%s", out.String())
 	}
 	resp, err := nethttp.Get(m.URL() + "/healthz")
@@ -78,8 +78,8 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 	// The authority sees every state of the workflow in the demo.
 	auth := client.New(m.URL(), token("gd-licensing"))
 	// The demo's year of history (demo/history.go) is filed by exporters
-	// of its own; the workflow's 48 applications are the two demo
-	// exporters'.
+	// of its own; the workflow's 98 applications (48 filed alone, 50 in
+	// shipments, demo/demo.go) are the two demo exporters'.
 	var apps []*ucx.Application
 	total := 0
 	for _, user := range []string{"huayun-export", "suda-export"} {
@@ -95,9 +95,10 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 		}
 		apps, total = append(apps, a...), total+n
 	}
-	// Drafts stay the exporter's own until submitted: 6 of the 48 are drafts.
-	if total != 42 {
-		t.Fatalf("authority sees %d applications, want the 42 submitted ones", total)
+	// Drafts stay the exporter's own until submitted: 6 of the 48 and the
+	// 4 of the draft shipment.
+	if total != 88 {
+		t.Fatalf("authority sees %d applications, want the 88 submitted ones", total)
 	}
 	states := map[ucx.State]int{}
 	for _, a := range apps {
@@ -114,7 +115,7 @@ func TestServeDemo_SeedsAWorldEveryPartyCanWorkIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n == 0 || n >= 48 {
+	if n == 0 || n >= 98 {
 		t.Fatalf("exporter sees %d applications, want its own share", n)
 	}
 	drafts := 0
