@@ -22,6 +22,10 @@ const (
 	ColSeats            = "seats"
 	ColManufactureDate  = "manufacture_date"
 	ColEmissionStandard = "emission_standard"
+	// ColCertOwner is the owner (机动车所有人) the registration
+	// certificate prints: after the transfer for export it must be the
+	// exporter filing (R10).
+	ColCertOwner = "cert_owner"
 	// ColSubmit, yes on a row, submits its application at once, as
 	// ApplicationInput.Submit does; otherwise the row is filed as a draft
 	// for the exporter to review and submit.
@@ -58,7 +62,8 @@ func (r *Row) Application() (*ucx.ApplicationInput, error) {
 			Modified:         v.Modified == ucx.Yes,
 		},
 		Certificate: ucx.CertificateValues{Brand: v.Certificate.Brand, Model: v.Certificate.Model,
-			RegistrationDate: v.Certificate.RegistrationDate, TransferDate: v.Certificate.TransferDate},
+			RegistrationDate: v.Certificate.RegistrationDate, TransferDate: v.Certificate.TransferDate,
+			Owner: val(ColCertOwner)},
 		Destination:    v.Destination,
 		Buyer:          val(ColBuyer),
 		ContractNumber: val(ColContractNumber),
@@ -123,6 +128,8 @@ func ApplicationColumn(field string) string {
 		return field
 	case "modification.chassis_brand":
 		return ColChassisBrand
+	case "certificate.owner":
+		return ColCertOwner
 	case "modification.modified_brand", "modification.modified_model":
 		return ColModifiedBrand
 	}

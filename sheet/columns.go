@@ -47,6 +47,7 @@ var columns = []Column{
 	{Name: ColCCCCertificate, Label: "CCC证书", Rules: "R9", Aliases: []string{"3C证书", "CCC认证", "ccc", "ccc_cert"}},
 	{Name: ColInspectionReport, Label: "检测报告", Rules: "R12", Aliases: []string{"检验报告", "检验检测报告", "inspection"}},
 	{Name: ColBannedCases, Label: "禁止情形", Rules: "R11", Aliases: []string{"禁止出口情形", "禁止出口情况", "bans", "banned"}},
+	{Name: ColCertOwner, Label: "机动车所有人", Rules: "R10", Filing: true, Aliases: []string{"所有人", "车辆所有人", "证书所有人", "登记证书所有人", "owner", "certificate_owner"}},
 	{Name: ColBuyer, Label: "买方", Filing: true, Aliases: []string{"境外买方", "购买方", "收货人", "purchaser", "consignee"}},
 	{Name: ColContractNumber, Label: "合同号", Filing: true, Aliases: []string{"合同编号", "合同号码", "contract", ColContractNo}},
 	{Name: ColEnergyType, Label: "能源类型", Filing: true, Aliases: []string{"能源种类", "燃料类型", "燃料种类", "energy", "fuel_type"}},

@@ -220,6 +220,21 @@ func impossibleDate(d *ucx.Decision) error {
 	return nil
 }
 
+// checkOwner is R10 at filing: a certificate owner that is given must be
+// the filing exporter's legal name (ucx.CertificateOwnerError), or nothing
+// is written. An owner not given is let through: data filed before the
+// field existed lack it, and the authority reads the certificate scan.
+func (tx *Tx) checkOwner(ctx context.Context, exporterID int64, in *ucx.ApplicationInput) error {
+	if in.Certificate.Owner == "" {
+		return nil
+	}
+	var name string
+	if err := tx.QueryRow(ctx, "SELECT name FROM orgs WHERE id = ?", exporterID).Scan(&name); err != nil {
+		return err
+	}
+	return ucx.CertificateOwnerError(in, name)
+}
+
 // filing is one application on its way to the writer, with the work that
 // needs no database done: the input prepared, the policy's decision for
 // the date on, and the JSON and search text of the row.
@@ -364,6 +379,9 @@ func (db *DB) ExpireIdempotencyKeys(ctx context.Context) (int, error) {
 // who has it. One statement where a check and an insert were two.
 func (db *DB) insertApplication(ctx context.Context, tx *Tx, f *filing, shipmentID int64) (*ucx.Application, error) {
 	x, p := f.x, f.p
+	if err := tx.checkOwner(ctx, p.OrgID, x); err != nil {
+		return nil, err
+	}
 	v := x.Vehicle.VIN
 	mfr, err := tx.routeVIN(ctx, v)
 	if err != nil {

@@ -227,6 +227,12 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	today := ucx.DateOf(db.Now())
+	var exporterName string // for R10's check of each row's certificate owner
+	if err := db.View(ctx, "sqlstore.runImport", func(tx *Tx) error {
+		return tx.QueryRow(ctx, "SELECT name FROM orgs WHERE id = ?", im.ExporterID).Scan(&exporterName)
+	}); err != nil {
+		return err
+	}
 	batches := make(chan []importRow, 1)
 	size := ImportBatch
 	if db.engine == Postgres {
@@ -243,7 +249,7 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 		for {
 			batch := make([]importRow, 0, size)
 			for len(batch) < size && r.Next() {
-				batch = append(batch, db.prepareImportRow(r.Row(), today))
+				batch = append(batch, db.prepareImportRow(r.Row(), today, exporterName))
 			}
 			if readErr = r.Err(); readErr != nil || len(batch) == 0 {
 				return
@@ -280,7 +286,8 @@ func (db *DB) runImport(ctx context.Context, im *ucx.Import, data []byte) error 
 // makes (EINVALID), and an invalid policy outcome. The R9 evidence and R11
 // banned cases a row declares go onto the application, so a row they
 // block is filed as a blocked draft, like one R5 blocks, with the reason.
-func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
+// A certificate owner other than exporterName rejects the row (R10).
+func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date, exporterName string) importRow {
 	ir := importRow{n: row.N, vin: row.Vehicle.VIN}
 	if ir.vin == "" {
 		ir.vin, _ = row.Value(sheet.ColVIN)
@@ -300,6 +307,9 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date) importRow {
 	in, err := row.Application()
 	if err == nil {
 		in, err = prepareInput(in)
+	}
+	if err == nil {
+		err = ucx.CertificateOwnerError(in, exporterName)
 	}
 	if err != nil {
 		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject,

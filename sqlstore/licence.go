@@ -340,7 +340,7 @@ func (db *DB) licencePlan(ctx context.Context, tx *Tx, p *ucx.Principal, shipmen
 		if a.Decision.LetterRequired && !covered && len(vp) == 0 {
 			vp = append(vp, "R1 requires a sealed manufacturer confirmation and none has been approved")
 		}
-		vp = append(vp, db.vehicleProblems(a)...)
+		vp = append(vp, db.vehicleProblems(a, exporter)...)
 		for _, m := range vp {
 			if len(apps) > 1 {
 				m = a.Vehicle.VIN + ": " + m
@@ -401,15 +401,17 @@ func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved in
 	if a.Decision.LetterRequired && approved == 0 {
 		out = append(out, "R1 requires a sealed manufacturer confirmation and none has been approved")
 	}
-	out = append(out, db.vehicleProblems(a)...)
+	out = append(out, db.vehicleProblems(a, exporter)...)
 	return append(out, exporterProblems(exporter, today)...)
 }
 
 // vehicleProblems lists why vehicle a may not be licensed, its letter
 // aside: the policy run again on the application date (any blocking
 // reason; R5 is certificateProblems's), the evidence gates R9, R11 and
-// R12, and the certificate values (R5).
-func (db *DB) vehicleProblems(a *ucx.Application) []string {
+// R12, the certificate values (R5), and the certificate's owner, which
+// must be the exporter (R10: checked again here, as an exporter's legal
+// name can change between filing and issue).
+func (db *DB) vehicleProblems(a *ucx.Application, exporter *ucx.Org) []string {
 	var out []string
 	pv := a.PolicyVehicle(a.ApplicationDate)
 	var d ucx.Decision
@@ -423,6 +425,9 @@ func (db *DB) vehicleProblems(a *ucx.Application) []string {
 	// at filing, stops the licence here.
 	for _, r := range db.policy().IssueGates(&pv) {
 		out = append(out, r.Message)
+	}
+	if m := ucx.CertificateOwnerProblem(&a.ApplicationInput, exporter.Name); m != "" {
+		out = append(out, m)
 	}
 	return append(out, certificateProblems(&a.ApplicationInput)...)
 }

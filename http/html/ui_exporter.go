@@ -163,7 +163,7 @@ func (s *UI) uiNewApplication(w http.ResponseWriter, r *http.Request, p *ucx.Pri
 // errors are looked for.
 var uiApplicationFields = []string{"vin", "brand", "model", "energy_type", "battery_kwh", "mileage_km",
 	"registration_date", "transfer_date", "modified", "cert_same", "cert_brand", "cert_model",
-	"cert_registration_date", "cert_transfer_date", "destination", "buyer", "contract_number", "inspection_report"}
+	"cert_registration_date", "cert_transfer_date", "cert_owner", "destination", "buyer", "contract_number", "inspection_report"}
 
 // uiCreateApplication files the form through CreateApplication. Values
 // that cannot even be read (a date, a number) are refused here, beside
@@ -248,6 +248,7 @@ func (b *uiBase) readApplication(f *uiForm) (*ucx.ApplicationInput, bool) {
 		date("cert_registration_date", &in.Certificate.RegistrationDate)
 		date("cert_transfer_date", &in.Certificate.TransferDate)
 	}
+	in.Certificate.Owner = v["cert_owner"] // R10: the exporter itself, as the certificate prints it
 	in.Normalize()
 	return in, !f.HasErrors()
 }
