@@ -394,17 +394,6 @@ func (lp *licencePlan) document(on ucx.Date) ([]byte, error) {
 	return licenceDoc(lp.licence(on), lp.exporter, lp.authority, lp.confirmations)
 }
 
-// licenceProblems lists why a licence may not be issued for a today (see
-// IssueLicence); none means it may.
-func (db *DB) licenceProblems(a *ucx.Application, exporter *ucx.Org, approved int, today ucx.Date) []string {
-	var out []string
-	if a.Decision.LetterRequired && approved == 0 {
-		out = append(out, "R1 requires a sealed manufacturer confirmation and none has been approved")
-	}
-	out = append(out, db.vehicleProblems(a, exporter)...)
-	return append(out, exporterProblems(exporter, today)...)
-}
-
 // vehicleProblems lists why vehicle a may not be licensed, its letter
 // aside: the policy run again on the application date (any blocking
 // reason; R5 is certificateProblems's), the evidence gates R9, R11 and
@@ -859,11 +848,4 @@ func addMonths(d ucx.Date, n int) ucx.Date {
 	}
 	t, _ := ucx.NewDate(y, m, day)
 	return t
-}
-
-// confirmingManufacturers returns the manufacturers whose approved
-// confirmations an application's licence cites.
-func (tx *Tx) confirmingManufacturers(ctx context.Context, appID int64) ([]int64, error) {
-	return queryAll(ctx, tx, scanID, "SELECT DISTINCT manufacturer_id FROM confirmation_requests WHERE application_id = ? AND state = ?",
-		appID, string(ucx.ConfirmationApproved))
 }
