@@ -2,6 +2,7 @@ package ucx
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -189,38 +190,68 @@ func (in *ApplicationInput) Normalize() {
 // Validate checks the shape of an application: required fields present and
 // well-formed. Whether the regulation allows the export is the policy's
 // business, not this method's. The VIN check digit is the vin package's.
+// It returns the first of Problems, so the API names one field at a time
+// in a stable order.
 func (in *ApplicationInput) Validate() error {
+	if ps := in.Problems(); len(ps) > 0 {
+		return ps[0]
+	}
+	return nil
+}
+
+// Problems is every shape error of the application, at most one per
+// field, in the order Validate reports them: a form shows them all at once,
+// each beside its field.
+func (in *ApplicationInput) Problems() []*Error {
+	var out []*Error
+	bad := map[string]bool{}
+	add := func(e *Error) {
+		if !bad[e.Field] {
+			bad[e.Field] = true
+			out = append(out, e)
+		}
+	}
 	v := &in.Vehicle
-	switch {
-	case v.VIN == "":
-		return FieldErrorf(EINVALID, "vehicle.vin", "the VIN is required")
-	case v.Brand == "":
-		return FieldErrorf(EINVALID, "vehicle.brand", "the brand is required, exactly as on the registration certificate (R5)")
-	case v.Model == "":
-		return FieldErrorf(EINVALID, "vehicle.model", "the model is required, exactly as on the registration certificate (R5)")
-	case v.Energy != "" && !v.Energy.Valid():
-		return FieldErrorf(EINVALID, "vehicle.energy_type", "energy type must be petrol, diesel, hybrid, plug_in_hybrid or battery_electric")
-	case v.Energy.NewEnergy() && v.BatteryKWh <= 0:
-		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "a new-energy vehicle needs its battery capacity in kWh")
-	case !(v.BatteryKWh >= 0 && v.BatteryKWh <= 1000): // written so that NaN fails too
-		return FieldErrorf(EINVALID, "vehicle.battery_kwh", "battery capacity must be between 0 and 1000 kWh")
-	case v.Seats < 0 || v.Seats > 100:
-		return FieldErrorf(EINVALID, "vehicle.seats", "seats must be between 1 and 100")
-	case v.MileageKM != nil && (*v.MileageKM < 0 || *v.MileageKM > 5_000_000):
-		return FieldErrorf(EINVALID, "vehicle.mileage_km", "mileage must be between 0 and 5,000,000 km")
-	case v.RegistrationDate.IsZero():
-		return FieldErrorf(EINVALID, "vehicle.registration_date", "the registration date (注册登记日期) is required, as YYYY-MM-DD (R1)")
-	case v.TransferDate.IsZero():
-		return FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer-pending-export date (转让登记待出口日期) is required, as YYYY-MM-DD (R5)")
-	case !v.ManufactureDate.IsZero() && v.RegistrationDate.Before(v.ManufactureDate):
-		return FieldErrorf(EINVALID, "vehicle.manufacture_date", "the manufacture date %s is after the registration date %s", v.ManufactureDate, v.RegistrationDate)
-	case !ValidCountry(in.Destination):
-		return FieldErrorf(EINVALID, "destination", "destination must be an ISO 3166-1 alpha-2 country code such as RU, KZ or AE")
-	case in.Destination == "CN":
-		return FieldErrorf(EINVALID, "destination", "the destination cannot be China itself")
+	if v.VIN == "" {
+		add(FieldErrorf(EINVALID, "vehicle.vin", "the VIN is required"))
+	}
+	if v.Brand == "" {
+		add(FieldErrorf(EINVALID, "vehicle.brand", "the brand is required, exactly as on the registration certificate (R5)"))
+	}
+	if v.Model == "" {
+		add(FieldErrorf(EINVALID, "vehicle.model", "the model is required, exactly as on the registration certificate (R5)"))
+	}
+	if v.Energy != "" && !v.Energy.Valid() {
+		add(FieldErrorf(EINVALID, "vehicle.energy_type", "energy type must be petrol, diesel, hybrid, plug_in_hybrid or battery_electric"))
+	}
+	if v.Energy.NewEnergy() && v.BatteryKWh <= 0 {
+		add(FieldErrorf(EINVALID, "vehicle.battery_kwh", "a new-energy vehicle needs its battery capacity in kWh"))
+	}
+	if !(v.BatteryKWh >= 0 && v.BatteryKWh <= 1000) { // written so that NaN fails too
+		add(FieldErrorf(EINVALID, "vehicle.battery_kwh", "battery capacity must be between 0 and 1000 kWh"))
+	}
+	if v.Seats < 0 || v.Seats > 100 {
+		add(FieldErrorf(EINVALID, "vehicle.seats", "seats must be between 1 and 100"))
+	}
+	if v.MileageKM != nil && (*v.MileageKM < 0 || *v.MileageKM > 5_000_000) {
+		add(FieldErrorf(EINVALID, "vehicle.mileage_km", "mileage must be between 0 and 5,000,000 km"))
+	}
+	if v.RegistrationDate.IsZero() {
+		add(FieldErrorf(EINVALID, "vehicle.registration_date", "the registration date (注册登记日期) is required, as YYYY-MM-DD (R1)"))
+	}
+	if v.TransferDate.IsZero() {
+		add(FieldErrorf(EINVALID, "vehicle.transfer_date", "the transfer-pending-export date (转让登记待出口日期) is required, as YYYY-MM-DD (R5)"))
+	}
+	if !v.ManufactureDate.IsZero() && !v.RegistrationDate.IsZero() && v.RegistrationDate.Before(v.ManufactureDate) {
+		add(FieldErrorf(EINVALID, "vehicle.manufacture_date", "the manufacture date %s is after the registration date %s", v.ManufactureDate, v.RegistrationDate))
+	}
+	if !ValidCountry(in.Destination) {
+		add(FieldErrorf(EINVALID, "destination", "destination must be an ISO 3166-1 alpha-2 country code such as RU, KZ or AE"))
+	} else if in.Destination == "CN" {
+		add(FieldErrorf(EINVALID, "destination", "the destination cannot be China itself"))
 	}
 	if len(in.BannedCases) > 20 {
-		return FieldErrorf(EINVALID, "banned_cases", "at most 20 banned cases (R11) can be declared; list each code once")
+		add(FieldErrorf(EINVALID, "banned_cases", "at most 20 banned cases (R11) can be declared; list each code once"))
 	}
 	fields := []struct{ name, val string }{
 		{"vehicle.vin", v.VIN}, {"vehicle.brand", v.Brand}, {"vehicle.model", v.Model},
@@ -240,13 +271,19 @@ func (in *ApplicationInput) Validate() error {
 	}
 	for _, f := range fields {
 		if len(f.val) > 200 {
-			return FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name)
+			add(FieldErrorf(EINVALID, f.name, "%s is longer than 200 bytes", f.name))
+			continue
 		}
 		if err := CheckText(f.name, f.val, OneLine); err != nil {
-			return err
+			var e *Error
+			if errors.As(err, &e) {
+				add(e)
+			} else {
+				add(FieldErrorf(EINVALID, f.name, "%s: %s", f.name, ErrorMessage(err)))
+			}
 		}
 	}
-	return nil
+	return out
 }
 
 // PolicyVehicle returns the policy's view of the application as filed on

@@ -158,7 +158,7 @@ func ParseDate(s string) (Date, error) {
 	}
 	d, ok := NewDate(y, m, day)
 	if !ok {
-		return Date{}, &Error{Code: EINVALID, Message: "there is no calendar day " + s + "; check the month and day"}
+		return Date{}, Errorf(EINVALID, "there is no calendar day %s; check the month and day", s)
 	}
 	return d, nil
 }
@@ -167,7 +167,7 @@ func errDate(s string) error {
 	if len(s) > 40 {
 		s = s[:40] + "…"
 	}
-	return &Error{Code: EINVALID, Message: "cannot read date " + quote(s) + "; write it as YYYY-MM-DD (2026/01/31, 2026.01.31 and 2026年1月31日 are accepted too)"}
+	return Errorf(EINVALID, "cannot read date %s; write it as YYYY-MM-DD (2026/01/31, 2026.01.31 and 2026年1月31日 are accepted too)", quote(s))
 }
 
 // digits reads between min and max ASCII digits at s[*i:].

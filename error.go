@@ -30,6 +30,13 @@ type Error struct {
 	Message string // what went wrong and how to fix it, for people
 	Op      string // the operation that failed, e.g. "sqlstore.CreateApplication"
 	Err     error  // the underlying cause, never shown to users
+
+	// Format and Args are what Message was made from (Errorf,
+	// FieldErrorf): the English format is the key of the error catalogues
+	// (i18n.ErrorText), so a page or the CLI can say the same thing in its
+	// reader's language with the same arguments.
+	Format string
+	Args   []any
 }
 
 // Error implements the error interface with everything, for logs.
@@ -55,13 +62,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an application error with a user-facing message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldErrorf returns an EINVALID-style error that names the offending field,
 // so forms and API clients can put the message beside the right input.
 func FieldErrorf(code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Internal wraps an unexpected failure. Its message is never shown to users.
@@ -97,6 +104,17 @@ func ErrorMessage(err error) string {
 		return e.Code
 	}
 	return "Internal error."
+}
+
+// ErrorFormat returns the format and arguments err's message was made
+// from, for a translation (i18n.ErrorText); "" for an internal error, an
+// error that is not an application error, or one made without a format.
+func ErrorFormat(err error) (format string, args []any) {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Format, e.Args
+	}
+	return "", nil
 }
 
 // ErrorField returns the offending field named by err, if any.

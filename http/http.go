@@ -32,6 +32,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http/wire"
+	"github.com/ucxdev/ucx/i18n"
 )
 
 // Error writes err in the one error shape (wire.ErrorResponse) with the
@@ -57,9 +58,25 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, wire.ErrorResponse{Error: wire.ErrorBody{
 		Code:    code,
-		Message: ucx.ErrorMessage(err),
+		Message: errorMessage(w, r, err),
 		Field:   ucx.ErrorField(err),
 	}})
+}
+
+// errorMessage is err's message for the client: in Chinese when the
+// request's Accept-Language puts Chinese first and the error catalogue
+// has the message (Content-Language then says so), else in English. The
+// code and field are the same in every language; scripts match on them.
+func errorMessage(w http.ResponseWriter, r *http.Request, err error) string {
+	first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
+	first, _, _ = strings.Cut(strings.TrimSpace(first), ";")
+	if lang, _, _ := strings.Cut(strings.ToLower(first), "-"); lang == "zh" {
+		if msg, ok := i18n.ErrorText("zh", err); ok {
+			w.Header().Set("Content-Language", "zh")
+			return msg
+		}
+	}
+	return ucx.ErrorMessage(err)
 }
 
 // writeJSON writes v as the JSON body with status. The status is sent
@@ -165,7 +182,7 @@ func jsonError(data []byte, v any, err error) error {
 		if field == "" {
 			field, _ = locateField(data, v)
 		}
-		return &ucx.Error{Code: ucx.EINVALID, Field: field, Message: ue.Message, Err: err}
+		return &ucx.Error{Code: ucx.EINVALID, Field: field, Message: ue.Message, Format: ue.Format, Args: ue.Args, Err: err}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json (v1) has no typed error for this; the prefix is
 		// its documented wording since Go 1.10.

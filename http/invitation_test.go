@@ -74,7 +74,7 @@ func TestInvitation_OperatorInvitesAndTheUserSetsThePasswordOnTheWeb(t *testing.
 		if _, err := client.New(w.TS.URL, "").Login(t.Context(), "zhang.min", "a fine password"); err != nil {
 			t.Fatalf("API login with the chosen password: %v", err)
 		}
-		if resp, body := post("another password!", "another password!"); resp.StatusCode != 400 || !strings.Contains(body, "used already") {
+		if resp, body := post("another password!", "another password!"); resp.StatusCode != 400 || !strings.Contains(body, "该邀请已被使用") {
 			t.Fatalf("second use of the link: %d, want 400 saying it was used", resp.StatusCode)
 		}
 		r = w.Raw("", "POST", "/api/v1/invitations/accept", fmt.Sprintf(`{"token":%q,"password":"yet another one"}`, out.Invitation.Token))

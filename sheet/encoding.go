@@ -122,7 +122,7 @@ func utf8Counts(b []byte) (multi, bad int) {
 }
 
 func encodingError(line int) error {
-	return &ucx.Error{Code: ucx.EINVALID, Message: "line " + itoa(line) + " is neither UTF-8 nor GB18030 (GBK) text; save the file from Excel as CSV UTF-8 (另存为 CSV UTF-8) and read it again"}
+	return ucx.Errorf(ucx.EINVALID, "line %d is neither UTF-8 nor GB18030 (GBK) text; save the file from Excel as CSV UTF-8 (另存为 CSV UTF-8) and read it again", line)
 }
 
 // decoder is the text between the file and the CSV or JSON Lines reader.

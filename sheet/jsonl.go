@@ -90,7 +90,7 @@ func newJSONL(br *bufio.Reader) (*Reader, error) {
 		return nil, r.err
 	}
 	if !found {
-		return nil, &ucx.Error{Code: ucx.EINVALID, Message: "this does not look like JSON Lines: none of the first " + itoa(len(r.pending)) + " lines is a JSON object; write one object per line, e.g. {\"vin\": \"LGXC74C46R0123456\", \"registration_date\": \"2026-01-31\"}"}
+		return nil, ucx.Errorf(ucx.EINVALID, "this does not look like JSON Lines: none of the first %d lines is a JSON object; write one object per line, e.g. %s", len(r.pending), `{"vin": "LGXC74C46R0123456", "registration_date": "2026-01-31"}`)
 	}
 	if r.lay.known[fVIN] < 0 {
 		return nil, missingVIN(r.lay.names)
@@ -168,14 +168,14 @@ func (r *Reader) nextJSONL() bool {
 	row.lay = r.lay
 	if tooLong {
 		row.parsed = true // no value of it can be trusted
-		row.wholeProblem(CodeBadRow, "this line is longer than 1 MiB; write one vehicle per line")
+		row.wholeProblem(CodeBadRow, ucx.Errorf(ucx.EINVALID, "this line is longer than 1 MiB; write one vehicle per line"))
 		return true
 	}
 	var err error
 	js.keys, js.vals, js.bad, err = decodeObject(line, js.keys[:0], js.vals[:0], js.bad[:0])
 	if err != nil {
 		row.parsed = true
-		row.wholeProblem(CodeBadRow, "this line is not a JSON object ("+err.Error()+"); write one object per line, e.g. {\"vin\": \"LGXC74C46R0123456\", \"registration_date\": \"2026-01-31\"}")
+		row.wholeProblem(CodeBadRow, ucx.Errorf(ucx.EINVALID, "this line is not a JSON object (%s); write one object per line, e.g. %s", err.Error(), `{"vin": "LGXC74C46R0123456", "registration_date": "2026-01-31"}`))
 		return true
 	}
 	for i, k := range js.keys {
@@ -192,8 +192,9 @@ func (r *Reader) nextJSONL() bool {
 	}
 	row.fields = js.fields
 	for _, k := range js.bad {
+		err := ucx.Errorf(ucx.EINVALID, "the value is a JSON object; give a string, a number, true/false or null")
 		row.Problems = append(row.Problems, ucx.Reason{Rule: RuleInput, Code: CodeBadValue, Severity: ucx.Reject, Field: js.name(k),
-			Message: "the value is a JSON object; give a string, a number, true/false or null"})
+			Message: err.Message, MessageZH: chinese(err)})
 	}
 	return true
 }

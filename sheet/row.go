@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/i18n"
 	"github.com/ucxdev/ucx/vin"
 	"golang.org/x/text/width"
 )
@@ -169,8 +171,8 @@ func newLayout(header []string) (*layout, error) {
 		}
 		if j, dup := l.index[name]; dup {
 			if knownField(name) >= 0 {
-				return nil, &ucx.Error{Code: ucx.EINVALID, Field: name, Message: "the header names the column " + name + " twice: " +
-					quoteValue(strings.TrimSpace(header[j])) + " (column " + itoa(j+1) + ") and " + quoteValue(strings.TrimSpace(header[i])) + " (column " + itoa(i+1) + "); keep one"}
+				return nil, ucx.FieldErrorf(ucx.EINVALID, name, "the header names the column %s twice: %s (column %d) and %s (column %d); keep one",
+					name, quoteValue(strings.TrimSpace(header[j])), j+1, quoteValue(strings.TrimSpace(header[i])), i+1)
 			}
 			continue
 		}
@@ -208,7 +210,7 @@ func missingVIN(found []string) error {
 	if n == 0 {
 		b.WriteString("none")
 	}
-	return &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "no vin column: the header row names " + b.String() + "; add a column headed vin (or 车架号, VIN码) with each vehicle's 17-character VIN"}
+	return ucx.FieldErrorf(ucx.EINVALID, ColVIN, "no vin column: the header row names %s; add a column headed vin (or 车架号, VIN码) with each vehicle's 17-character VIN", b.String())
 }
 
 // unknownNote is the note for the headings no column of the table has.
@@ -346,12 +348,23 @@ func (r *Row) reset(xlsx, date1904 bool) {
 	r.parsed, r.xlsx, r.date1904 = false, xlsx, date1904
 }
 
-func (r *Row) problem(f int, code, msg string) {
-	r.Problems = append(r.Problems, ucx.Reason{Rule: RuleInput, Code: code, Severity: ucx.Reject, Field: knownNames[f], Message: msg})
+// problem records why column f's value cannot be read, in English and, from
+// the error catalogue, in Chinese: the import results are read in either.
+func (r *Row) problem(f int, code string, err error) {
+	r.Problems = append(r.Problems, ucx.Reason{Rule: RuleInput, Code: code, Severity: ucx.Reject, Field: knownNames[f],
+		Message: ucx.ErrorMessage(err), MessageZH: chinese(err)})
 }
 
-func (r *Row) wholeProblem(code, msg string) {
-	r.Problems = append(r.Problems, ucx.Reason{Rule: RuleInput, Code: code, Severity: ucx.Reject, Message: msg})
+// wholeProblem records why the row as a whole cannot be read.
+func (r *Row) wholeProblem(code string, err error) {
+	r.Problems = append(r.Problems, ucx.Reason{Rule: RuleInput, Code: code, Severity: ucx.Reject,
+		Message: ucx.ErrorMessage(err), MessageZH: chinese(err)})
+}
+
+// chinese is err's message in Chinese where the catalogue has it, else "".
+func chinese(err error) string {
+	s, _ := i18n.ErrorText("zh", err)
+	return s
 }
 
 // raw returns the trimmed value of known field f, "" when absent.
@@ -378,11 +391,15 @@ func (r *Row) Parse() {
 	v := &r.Vehicle
 
 	if s := r.raw(fVIN); s == "" {
-		r.problem(fVIN, CodeVINMissing, "the VIN is empty; copy the 17-character VIN from the registration certificate")
+		r.problem(fVIN, CodeVINMissing, ucx.Errorf(ucx.EINVALID, "the VIN is empty; copy the 17-character VIN from the registration certificate"))
 	} else {
 		v.VIN = vin.Normalize(s)
 		if err := vin.Validate(v.VIN); err != nil {
-			r.problem(fVIN, CodeVINInvalid, err.Error())
+			var ve *vin.Error
+			if errors.As(err, &ve) {
+				err = ve.AsUCX(ColVIN)
+			}
+			r.problem(fVIN, CodeVINInvalid, err)
 		}
 	}
 	v.RegistrationDate = r.date(fRegistrationDate, xlsx, date1904)
@@ -409,7 +426,7 @@ func (r *Row) Parse() {
 func (r *Row) text(f int) string {
 	s := r.raw(f)
 	if !utf8.ValidString(s) {
-		r.problem(f, CodeNotUTF8, "the text is not UTF-8; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8 / 另存为 CSV UTF-8) and check the value")
+		r.problem(f, CodeNotUTF8, ucx.Errorf(ucx.EINVALID, "the text is not UTF-8; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8 / 另存为 CSV UTF-8) and check the value"))
 		return ""
 	}
 	return s
@@ -429,11 +446,10 @@ func (r *Row) date(f int, xlsx, date1904 bool) ucx.Date {
 			return d
 		}
 	}
-	msg := ucx.ErrorMessage(err)
 	if !utf8.ValidString(s) {
-		msg = "cannot read the date: the text is not UTF-8; write it as YYYY-MM-DD (2026/01/31, 2026.01.31 and 2026年1月31日 are accepted too)"
+		err = ucx.Errorf(ucx.EINVALID, "cannot read the date: the text is not UTF-8; write it as YYYY-MM-DD (2026/01/31, 2026.01.31 and 2026年1月31日 are accepted too)")
 	}
-	r.problem(f, CodeBadDate, msg)
+	r.problem(f, CodeBadDate, err)
 	return ucx.Date{}
 }
 
@@ -507,7 +523,7 @@ func (r *Row) country(f int) string {
 			return upper2[a*26+b]
 		}
 	}
-	r.problem(f, CodeBadCountry, quoteValue(s)+" is not an ISO 3166-1 alpha-2 country code; write the destination as two letters, e.g. RU, KZ, AE, UZ")
+	r.problem(f, CodeBadCountry, ucx.Errorf(ucx.EINVALID, "%s is not an ISO 3166-1 alpha-2 country code; write the destination as two letters, e.g. RU, KZ, AE, UZ", quoteValue(s)))
 	return ""
 }
 
@@ -515,7 +531,7 @@ func (r *Row) fact(f int) ucx.Fact {
 	s := r.raw(f)
 	v, ok := ParseFact(s)
 	if !ok {
-		r.problem(f, CodeBadYesNo, "cannot read "+quoteValue(s)+" as yes or no; write yes or no (true/false, 1/0 and 是/否 are accepted too), or leave the cell empty if nothing is declared")
+		r.problem(f, CodeBadYesNo, ucx.Errorf(ucx.EINVALID, "cannot read %s as yes or no; write yes or no (true/false, 1/0 and 是/否 are accepted too), or leave the cell empty if nothing is declared", quoteValue(s)))
 	}
 	return v
 }
@@ -558,7 +574,7 @@ func (r *Row) mileage() (int, bool) {
 	if x, err := strconv.ParseFloat(s, 64); err == nil && x >= 0 && x <= maxMileage {
 		return int(x + 0.5), true
 	}
-	r.problem(fMileage, CodeBadNumber, "cannot read "+quoteValue(s)+" as a mileage; write the odometer reading as a whole number of kilometres without separators or units, e.g. 45200")
+	r.problem(fMileage, CodeBadNumber, ucx.Errorf(ucx.EINVALID, "cannot read %s as a mileage; write the odometer reading as a whole number of kilometres without separators or units, e.g. 45200", quoteValue(s)))
 	return 0, false
 }
 

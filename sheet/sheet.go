@@ -179,10 +179,10 @@ func NewReader(src io.Reader, f Format) (*Reader, error) {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(bytes.TrimPrefix(prefix, bom))) == 0 {
-		return nil, &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "the input is empty; the first row must be a header naming the columns, with at least vin"}
+		return nil, ucx.FieldErrorf(ucx.EINVALID, ColVIN, "the input is empty; the first row must be a header naming the columns, with at least vin")
 	}
 	if bytes.HasPrefix(prefix, oleMagic) {
-		return nil, &ucx.Error{Code: ucx.EINVALID, Message: "this is an old binary Excel (.xls) workbook, which cannot be read; save it from Excel as .xlsx or as CSV UTF-8"}
+		return nil, ucx.Errorf(ucx.EINVALID, "this is an old binary Excel (.xls) workbook, which cannot be read; save it from Excel as .xlsx or as CSV UTF-8")
 	}
 	if f == XLSX || f == Auto && Sniff(prefix) == XLSX {
 		xf, err := excelize.OpenReader(br)
@@ -373,7 +373,7 @@ func newCSV(br *bufio.Reader, prefix []byte) (*Reader, error) {
 	for {
 		rec, err := r.csv.Read()
 		if err == io.EOF {
-			return nil, &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "the input has no header row; the first row must name the columns, with at least vin"}
+			return nil, ucx.FieldErrorf(ucx.EINVALID, ColVIN, "the input has no header row; the first row must name the columns, with at least vin")
 		}
 		if err != nil {
 			var pe *csv.ParseError
@@ -389,7 +389,7 @@ func newCSV(br *bufio.Reader, prefix []byte) (*Reader, error) {
 	}
 	for _, h := range header {
 		if !utf8.ValidString(h) || strings.IndexByte(h, 0) >= 0 {
-			return nil, &ucx.Error{Code: ucx.EINVALID, Message: "this does not look like a CSV file of UTF-8 text; give a CSV (UTF-8), XLSX or JSON Lines file"}
+			return nil, ucx.Errorf(ucx.EINVALID, "this does not look like a CSV file of UTF-8 text; give a CSV (UTF-8), XLSX or JSON Lines file")
 		}
 	}
 	lay, err := newLayout(header)
@@ -437,7 +437,7 @@ func (r *Reader) nextCSV() bool {
 			row.reset(false, false)
 			row.parsed = true // no value of it can be trusted
 			row.Line = pe.StartLine
-			row.wholeProblem(CodeBadRow, "cannot read this row as CSV ("+pe.Err.Error()+" at line "+itoa(pe.Line)+", column "+itoa(pe.Column)+"); put values that contain commas, quotes or line breaks in double quotes and double any quote inside them")
+			row.wholeProblem(CodeBadRow, ucx.Errorf(ucx.EINVALID, "cannot read this row as CSV (%s at line %d, column %d); put values that contain commas, quotes or line breaks in double quotes and double any quote inside them", pe.Err.Error(), pe.Line, pe.Column))
 			return true
 		}
 		if allEmpty(rec) {
@@ -447,7 +447,7 @@ func (r *Reader) nextCSV() bool {
 		row.Line, _ = r.csv.FieldPos(0)
 		row.fields = rec
 		if len(rec) > len(r.lay.names) && !allEmpty(rec[len(r.lay.names):]) {
-			row.wholeProblem(CodeExtraValues, "this row has "+itoa(len(rec))+" values but the header names "+itoa(len(r.lay.names))+" columns; put a value that contains a comma in double quotes")
+			row.wholeProblem(CodeExtraValues, ucx.Errorf(ucx.EINVALID, "this row has %d values but the header names %d columns; put a value that contains a comma in double quotes", len(rec), len(r.lay.names)))
 		}
 		return true
 	}
@@ -471,7 +471,7 @@ func newXLSX(xf *excelize.File) (*Reader, error) {
 	}
 	sheets := xf.GetSheetList()
 	if len(sheets) == 0 {
-		return fail(&ucx.Error{Code: ucx.EINVALID, Message: "the workbook has no sheet; put the vehicles on its first sheet"})
+		return fail(ucx.Errorf(ucx.EINVALID, "the workbook has no sheet; put the vehicles on its first sheet"))
 	}
 	if props, err := xf.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		r.date1904 = *props.Date1904
@@ -497,7 +497,7 @@ func newXLSX(xf *excelize.File) (*Reader, error) {
 	}
 	if header == nil {
 		r.Close()
-		return nil, &ucx.Error{Code: ucx.EINVALID, Field: ColVIN, Message: "the first sheet " + quoteValue(sheets[0]) + " is empty; its first row must name the columns, with at least vin"}
+		return nil, ucx.FieldErrorf(ucx.EINVALID, ColVIN, "the first sheet %s is empty; its first row must name the columns, with at least vin", quoteValue(sheets[0]))
 	}
 	lay, err := newLayout(header)
 	if err != nil {
@@ -525,7 +525,7 @@ func (r *Reader) nextXLSX() bool {
 		row.Line = r.xline
 		row.fields = cells
 		if len(cells) > len(r.lay.names) && !allEmpty(cells[len(r.lay.names):]) {
-			row.wholeProblem(CodeExtraValues, "this row has values beyond the last named column "+quoteValue(r.lay.names[len(r.lay.names)-1])+"; give every column a header or clear the stray cells")
+			row.wholeProblem(CodeExtraValues, ucx.Errorf(ucx.EINVALID, "this row has values beyond the last named column %s; give every column a header or clear the stray cells", quoteValue(r.lay.names[len(r.lay.names)-1])))
 		}
 		return true
 	}

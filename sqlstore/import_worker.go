@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/i18n"
 	"github.com/ucxdev/ucx/sheet"
 )
 
@@ -313,7 +314,7 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date, exporterName stri
 	}
 	if err != nil {
 		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject,
-			Field: sheet.ApplicationColumn(ucx.ErrorField(err)), Message: ucx.ErrorMessage(err)})
+			Field: sheet.ApplicationColumn(ucx.ErrorField(err)), Message: ucx.ErrorMessage(err), MessageZH: errorZH(err)})
 		return ir
 	}
 	ir.decision = db.decide(in, today)
@@ -328,8 +329,9 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date, exporterName stri
 	s, _ := row.Value(sheet.ColSubmit)
 	submit, ok := sheet.ParseFact(strings.TrimSpace(s))
 	if !ok {
+		err := ucx.FieldErrorf(ucx.EINVALID, sheet.ColSubmit, "cannot read %q as yes or no; write yes to submit the application at once, or leave the cell empty to file a draft", s)
 		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: sheet.CodeBadYesNo, Severity: ucx.Reject, Field: sheet.ColSubmit,
-			Message: "cannot read " + strconv.Quote(s) + " as yes or no; write yes to submit the application at once, or leave the cell empty to file a draft"})
+			Message: err.Message, MessageZH: errorZH(err)})
 		return ir
 	}
 	ir.submit = submit == ucx.Yes
@@ -337,14 +339,16 @@ func (db *DB) prepareImportRow(row *sheet.Row, today ucx.Date, exporterName stri
 	ir.data, e1 = toJSON(in)
 	ir.dec, e2 = toJSON(&ir.decision)
 	if e1 != nil || e2 != nil {
-		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Message: "the row's values cannot be stored; check its numbers"})
+		err := ucx.Errorf(ucx.EINVALID, "the row's values cannot be stored; check its numbers")
+		ir.reasons = append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Message: err.Message, MessageZH: errorZH(err)})
 		return ir
 	}
 	ir.in, ir.vin, ir.search = in, in.Vehicle.VIN, searchText(in)
 	batch, _ := row.Value(sheet.ColBatch)
 	if batch = strings.TrimSpace(batch); len(batch) > 100 {
+		err := ucx.FieldErrorf(ucx.EINVALID, sheet.ColBatch, "the batch is longer than 100 bytes; give a short name or number")
 		ir.in, ir.reasons = nil, append(ir.reasons, ucx.Reason{Rule: sheet.RuleInput, Code: "invalid", Severity: ucx.Reject, Field: sheet.ColBatch,
-			Message: "the batch is longer than 100 bytes; give a short name or number"})
+			Message: err.Message, MessageZH: errorZH(err)})
 		return ir
 	}
 	ir.group = shipmentGroup(batch, in)
@@ -360,4 +364,11 @@ func shipmentGroup(batch string, in *ucx.ApplicationInput) string {
 		return ""
 	}
 	return batch + "\x00" + in.ContractNumber + "\x00" + in.Destination + "\x00" + in.Buyer
+}
+
+// errorZH is err's message in Chinese from the error catalogue, or "" (the
+// reason then reads in English): import results are read in either.
+func errorZH(err error) string {
+	s, _ := i18n.ErrorText("zh", err)
+	return s
 }

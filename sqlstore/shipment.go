@@ -294,6 +294,7 @@ func vehicleError(i int, err error) error {
 	c := *e
 	c.Field = vehicleField(i, e.Field)
 	c.Message = fmt.Sprintf("vehicle %d: %s", i+1, e.Message)
+	c.Format, c.Args = "vehicle %d: %s", []any{i + 1, e} // translated with e (i18n.ErrorText)
 	return &c
 }
 
@@ -960,6 +961,7 @@ func (tx *Tx) answers(ctx context.Context, p *ucx.Principal, id int64, version i
 				c := *e
 				c.Field = field + ".outlet_ids"
 				c.Message = r.VIN + ": " + e.Message
+				c.Format, c.Args = "%s: %s", []any{r.VIN, e}
 				return nil, &c
 			}
 			return nil, err

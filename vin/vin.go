@@ -147,70 +147,68 @@ type Error struct {
 }
 
 // Error explains the fault and how to fix it.
-func (e *Error) Error() string {
-	pos := "position " + strconv.Itoa(e.Position)
-	switch e.Code {
-	case CodeLength:
-		if e.Len == 0 {
-			return "the VIN is empty; enter the 17 characters from the registration certificate"
-		}
-		msg := "a VIN has 17 characters, this one has " + strconv.Itoa(e.Len)
-		if e.Position > 0 {
-			msg += ", with a space at " + pos + "; remove the space"
-		} else {
-			msg += "; copy it again from the registration certificate"
-		}
-		return msg
-	case CodeForbiddenLetter:
-		digit := "1"
-		if e.Got != 'I' {
-			digit = "0"
-		}
-		return pos + " is the letter " + string(e.Got) + ", which a VIN never contains (I, O and Q are excluded); it is probably the digit " + digit
-	case CodeCharacter:
-		what, fix := describe(e.Got)
-		return pos + " holds " + what + "; " + fix
-	case CodeCheckDigit:
-		return "the check digit at position 9 is " + string(e.Got) + " but the other 16 characters give " + string(e.Expected) + "; one of the 17 characters was mistyped, compare it with the registration certificate"
-	}
-	return "invalid VIN"
-}
+func (e *Error) Error() string { return e.AsUCX("vin").Message }
 
 // lookalikes maps the Cyrillic capitals that look like VIN characters to
 // those characters. VINs are retyped in Russia and Central Asia, the main
 // destinations, where a keyboard left in Cyrillic produces a VIN that looks
 // right and is not.
-var lookalikes = map[rune]string{
-	'А': "the Latin A", 'В': "the Latin B", 'Е': "the Latin E", 'К': "the Latin K",
-	'М': "the Latin M", 'Н': "the Latin H", 'Р': "the Latin P", 'С': "the Latin C",
-	'Т': "the Latin T", 'У': "the Latin Y", 'Х': "the Latin X", 'З': "the digit 3",
-}
-
-// describe names a character that may not appear in a VIN and says how to
-// fix it, guessing the likely cause.
-func describe(r rune) (what, fix string) {
-	q := strconv.QuoteRuneToASCII(r)
-	if like, ok := lookalikes[r]; ok {
-		return "the Cyrillic letter " + string(r) + " (" + q + "), which only looks like " + like, "retype it on a Latin keyboard"
-	}
-	switch {
-	case unicode.IsSpace(r):
-		return "a space (" + q + ")", "remove it"
-	case r >= 'a' && r <= 'z':
-		return "the lower-case letter " + q, "write VINs in capitals"
-	case r == utf8.RuneError:
-		return "a byte that is not UTF-8 text", "copy the VIN again as plain text"
-	case r >= '！' && r <= '～':
-		return "the full-width character " + string(r) + " (" + q + ")", "type it in half-width (ASCII)"
-	case r >= utf8.RuneSelf && strconv.IsPrint(r):
-		q = string(r) + " (" + q + ")"
-	}
-	return q, "a VIN has only the letters A–Z (not I, O, Q) and the digits 0–9"
+var lookalikes = map[rune]rune{
+	'А': 'A', 'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'Р': 'P', 'С': 'C',
+	'Т': 'T', 'У': 'Y', 'Х': 'X', 'З': '3',
 }
 
 // AsUCX converts the fault to the platform's error type, naming the field.
+// Each message is a constant format with its arguments, so the error
+// catalogue (i18n) says it in the reader's language.
 func (e *Error) AsUCX(field string) *ucx.Error {
-	return &ucx.Error{Code: ucx.EINVALID, Field: field, Message: e.Error()}
+	switch e.Code {
+	case CodeLength:
+		switch {
+		case e.Len == 0:
+			return ucx.FieldErrorf(ucx.EINVALID, field, "the VIN is empty; enter the 17 characters from the registration certificate")
+		case e.Position > 0:
+			return ucx.FieldErrorf(ucx.EINVALID, field, "a VIN has 17 characters, this one has %d, with a space at position %d; remove the space", e.Len, e.Position)
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, field, "a VIN has 17 characters, this one has %d; copy it again from the registration certificate", e.Len)
+	case CodeForbiddenLetter:
+		digit := "1"
+		if e.Got != 'I' {
+			digit = "0"
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d is the letter %c, which a VIN never contains (I, O and Q are excluded); it is probably the digit %s", e.Position, e.Got, digit)
+	case CodeCharacter:
+		return e.characterError(field)
+	case CodeCheckDigit:
+		return ucx.FieldErrorf(ucx.EINVALID, field, "the check digit at position 9 is %c but the other 16 characters give %c; one of the 17 characters was mistyped, compare it with the registration certificate", e.Got, e.Expected)
+	}
+	return ucx.FieldErrorf(ucx.EINVALID, field, "invalid VIN")
+}
+
+// characterError names a character that may not appear in a VIN and says
+// how to fix it, guessing the likely cause.
+func (e *Error) characterError(field string) *ucx.Error {
+	r, pos := e.Got, e.Position
+	q := strconv.QuoteRuneToASCII(r)
+	if like, ok := lookalikes[r]; ok {
+		if like >= '0' && like <= '9' {
+			return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds the Cyrillic letter %c (%s), which only looks like the digit %c; retype it on a Latin keyboard", pos, r, q, like)
+		}
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds the Cyrillic letter %c (%s), which only looks like the Latin %c; retype it on a Latin keyboard", pos, r, q, like)
+	}
+	switch {
+	case unicode.IsSpace(r):
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds a space (%s); remove it", pos, q)
+	case r >= 'a' && r <= 'z':
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds the lower-case letter %s; write VINs in capitals", pos, q)
+	case r == utf8.RuneError:
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds a byte that is not UTF-8 text; copy the VIN again as plain text", pos)
+	case r >= '！' && r <= '～':
+		return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds the full-width character %c (%s); type it in half-width (ASCII)", pos, r, q)
+	case r >= utf8.RuneSelf && strconv.IsPrint(r):
+		q = string(r) + " (" + q + ")"
+	}
+	return ucx.FieldErrorf(ucx.EINVALID, field, "position %d holds %s; a VIN has only the letters A–Z (not I, O, Q) and the digits 0–9", pos, q)
 }
 
 // CheckDigit computes the ISO 3779 check digit of a 17-character VIN: the

@@ -39,6 +39,7 @@ import (
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/bundle"
 	"github.com/ucxdev/ucx/http/wire"
+	"github.com/ucxdev/ucx/i18n"
 )
 
 //go:embed templates/*.html
@@ -541,14 +542,19 @@ func (s *UI) uiError(w http.ResponseWriter, r *http.Request, p *ucx.Principal, e
 }
 
 // errText is the words for err in the page's language: a translation of
-// its code, then the service's own message (in English), which names the
-// field and the fix. Internal errors say only "Internal error.".
+// its code, then the service's message, from the error catalogue
+// (i18n.ErrorText) in the page's language where it has the message, else
+// as the service wrote it in English, which still names the field and the
+// fix. Internal errors say only "Internal error.".
 func (b *uiBase) errText(err error) string {
 	code := ucx.ErrorCode(err)
 	msg := ucx.ErrorMessage(err)
 	lead := b.T("error." + code)
 	if code == ucx.EINTERNAL || msg == code {
 		return lead
+	}
+	if t, ok := i18n.ErrorText(b.Lang, err); ok {
+		msg = t
 	}
 	if b.Lang == "en" {
 		return msg

@@ -69,6 +69,7 @@ func newDemoSite(t *testing.T) *demoSite {
 	s := ucxhttp.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService, s.Sessions = db, db, db, db, db, db
 	s.NotificationService = db
+	s.CreditService, s.FiguresService, s.RuleService, s.ShipmentService = db, db, db, db
 	s.Policy = db.Policy
 	s.Health = db.Ping
 	s.Logger = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelWarn}))

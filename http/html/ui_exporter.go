@@ -1,6 +1,7 @@
 package html
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http/wire"
+	"github.com/ucxdev/ucx/vin"
 )
 
 // uiDashboardPage is an exporter's overview: applications by state and the
@@ -178,9 +180,9 @@ func (s *UI) uiCreateApplication(w http.ResponseWriter, r *http.Request, p *ucx.
 		f.Values[k] = strings.TrimSpace(r.PostForm.Get(k))
 	}
 	pg := s.newApplicationPage(r, p, f)
-	in, ok := pg.readApplication(f)
+	in, _ := pg.readApplication(f)
 	in.Submit = r.PostForm.Get("action") == "submit"
-	if !ok {
+	if pg.showProblems(f, in); f.HasErrors() || pg.Error != "" {
 		pg.status = http.StatusBadRequest
 		s.render(w, r, pg)
 		return
@@ -267,18 +269,43 @@ func (b *uiBase) formError(f *uiForm, err error) {
 // ("vehicle.vin" is the vin control, "certificate.brand" cert_brand); an
 // error naming no control of the form goes at the top of the page.
 func (b *uiBase) fieldError(f *uiForm, err error) {
-	field := ucx.ErrorField(err)
-	switch {
-	case strings.HasPrefix(field, "vehicle."):
-		field = strings.TrimPrefix(field, "vehicle.")
-	case strings.HasPrefix(field, "certificate."):
-		field = "cert_" + strings.TrimPrefix(field, "certificate.")
-	}
+	field := uiFormKey(ucx.ErrorField(err))
 	if _, ok := f.Values[field]; ok && field != "" {
 		f.Errors[field] = b.errText(err)
 		return
 	}
 	b.Error = b.errText(err)
+}
+
+// uiFormKey is the form control a service error's field names
+// ("vehicle.vin" is vin, "certificate.brand" cert_brand).
+func uiFormKey(field string) string {
+	switch {
+	case strings.HasPrefix(field, "vehicle."):
+		return strings.TrimPrefix(field, "vehicle.")
+	case strings.HasPrefix(field, "certificate."):
+		return "cert_" + strings.TrimPrefix(field, "certificate.")
+	}
+	return field
+}
+
+// showProblems puts every shape error of in beside its field at once —
+// the same checks the service runs (ucx.ApplicationInput.Problems and the
+// VIN's check digit), which would name only the first — leaving a field
+// that already shows an error (an unreadable date) as it is.
+func (b *uiBase) showProblems(f *uiForm, in *ucx.ApplicationInput) {
+	errs := in.Problems()
+	if v := vin.Normalize(in.Vehicle.VIN); v != "" {
+		var ve *vin.Error
+		if err := vin.Validate(v); errors.As(err, &ve) {
+			errs = append(errs, ve.AsUCX("vehicle.vin"))
+		}
+	}
+	for _, e := range errs {
+		if _, shown := f.Errors[uiFormKey(e.Field)]; !shown {
+			b.fieldError(f, e)
+		}
+	}
 }
 
 // uiApplicationPage shows one application: its data, the policy's

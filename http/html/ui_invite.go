@@ -53,7 +53,7 @@ func (s *UI) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
 	case pass != again:
 		pg.Form.Errors["password_repeat"] = pg.T("invite.mismatch")
 	case len(pass) > 1024:
-		pg.Form.Errors["password"] = ucx.ErrorMessage(ucx.Errorf(ucx.EINVALID, "the password is longer than 1024 bytes"))
+		pg.Form.Errors["password"] = pg.errText(ucx.Errorf(ucx.EINVALID, "the password is longer than 1024 bytes"))
 	}
 	if pg.Form.HasErrors() {
 		pg.status = http.StatusBadRequest
@@ -70,7 +70,7 @@ func (s *UI) uiAcceptInvitation(w http.ResponseWriter, r *http.Request) {
 		if field != "password" {
 			field = "token"
 		}
-		pg.Form.Errors[field] = ucx.ErrorMessage(err)
+		pg.Form.Errors[field] = pg.errText(err)
 		pg.status = http.StatusBadRequest
 		s.render(w, r, pg)
 		return

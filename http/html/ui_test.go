@@ -174,8 +174,8 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 		{"exporter.member", "/applications/99999999", 404, "", ""},
 		{"exporter.member", "/requests/0", 404, "", ""},
 		{"exporter.member", "/imports/12345", 404, "", ""},
-		{"exporter.member", "/applications?state=bogus", 400, `state must be one of`, ""},
-		{"exporter.member", "/applications?offset=-1", 400, "offset must be an integer", ""},
+		{"exporter.member", "/applications?state=bogus", 400, `state（状态）须为以下之一`, ""},
+		{"exporter.member", "/applications?offset=-1", 400, "offset 须为 0 至", ""},
 		{"operator.admin", "/", 200, "平台运营账号", ""},
 		{"operator.admin", "/applications", 403, "", ""},
 	}

@@ -130,7 +130,8 @@ func (s *UI) uiRequestAction(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 			return
 		}
 		if ucx.ErrorField(err) == "outlet_ids" {
-			err = &ucx.Error{Code: ucx.ErrorCode(err), Field: "outlet", Message: ucx.ErrorMessage(err), Err: err}
+			format, args := ucx.ErrorFormat(err)
+			err = &ucx.Error{Code: ucx.ErrorCode(err), Field: "outlet", Message: ucx.ErrorMessage(err), Err: err, Format: format, Args: args}
 		}
 		s.renderRequest(w, r, p, id, err, f, chosen)
 		return

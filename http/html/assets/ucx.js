@@ -98,7 +98,8 @@
       var mine = ++seq;
       fetch("/api/v1/check", {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        // The page's language, so that an unreadable input is explained in it.
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "Accept-Language": document.documentElement.lang || "zh" },
         body: JSON.stringify(b)
       }).then(function (r) {
         return r.json().then(function (j) { return { ok: r.ok, j: j }; });
