@@ -30,6 +30,7 @@ type clientFlags struct {
 	server string
 	token  string
 	json   bool
+	lang   string
 }
 
 // register adds the shared flags to a top-level client command, for it and
@@ -40,6 +41,24 @@ func (f *clientFlags) register(cmd *cobra.Command) {
 	pf.StringVar(&f.server, "server", "", "the ucx server's URL (default $UCX_SERVER, else "+defaultServer+")")
 	pf.StringVar(&f.token, "token", "", "API token (default $UCX_TOKEN; `ucx login` prints one)")
 	pf.BoolVar(&f.json, "json", false, "print JSON for scripts instead of tables for people")
+	pf.StringVar(&f.lang, "lang", "", "language of the server's messages and the policy's reasons: zh or en (default $UCX_LANG, else en)")
+}
+
+// language resolves --lang, then UCX_LANG, then English: the language the
+// server words its errors in and the reasons are printed in. Codes, fields
+// and the JSON output are the same in every language.
+func (f *clientFlags) language() (string, error) {
+	l := f.lang
+	if l == "" {
+		l = os.Getenv("UCX_LANG")
+	}
+	switch l {
+	case "":
+		return "en", nil
+	case "zh", "en":
+		return l, nil
+	}
+	return "", usageErr(fmt.Errorf("--lang %q is not supported; use zh or en", l))
 }
 
 // serverURL resolves --server, then UCX_SERVER, then the default.
@@ -64,8 +83,13 @@ func (f *clientFlags) client() (*client.Client, error) {
 	if token == "" {
 		return nil, usageErr(errors.New("no API token: pass --token or set UCX_TOKEN (`ucx login` prints one)"))
 	}
+	lang, err := f.language()
+	if err != nil {
+		return nil, err
+	}
 	c := client.New(f.serverURL(), token)
-	c.UserAgent = "ucx-cli"
+	f.lang = lang // printDecision and the tables read it resolved
+	c.UserAgent, c.Language = "ucx-cli", lang
 	return c, nil
 }
 

@@ -71,7 +71,7 @@ the first filing instead of filing twice.`,
 			} else {
 				fmt.Fprintf(w, "application %d was filed before with this idempotency key: %s\n", app.ID, app.State)
 			}
-			return printDecision(w, &app.Decision)
+			return printDecision(w, &app.Decision, f.lang)
 		},
 	}
 	cmd.Flags().BoolVar(&submit, "submit", false, "submit at once instead of keeping a draft")
@@ -110,8 +110,9 @@ func readApplication(cmd *cobra.Command, name string) (*ucx.ApplicationInput, er
 	return &in, nil
 }
 
-// printDecision prints the policy's outcome and reasons.
-func printDecision(w io.Writer, d *ucx.Decision) error {
+// printDecision prints the policy's outcome and reasons, each reason in
+// lang (--lang) where the policy words it so.
+func printDecision(w io.Writer, d *ucx.Decision, lang string) error {
 	fmt.Fprintf(w, "outcome: %s", d.Outcome)
 	if d.LetterRequired {
 		fmt.Fprintf(w, " (manufacturer letter required; not needed from %s)", d.LetterFreeFrom)
@@ -122,7 +123,7 @@ func printDecision(w io.Writer, d *ucx.Decision) error {
 		if r.Field != "" {
 			field = " [" + r.Field + "]"
 		}
-		fmt.Fprintf(w, "  %-7s %s %s%s: %s\n", r.Severity, r.Rule, r.Code, field, r.Message)
+		fmt.Fprintf(w, "  %-7s %s %s%s: %s\n", r.Severity, r.Rule, r.Code, field, r.Text(lang))
 	}
 	return nil
 }
@@ -209,7 +210,7 @@ func newAppShowCmd(f *clientFlags) *cobra.Command {
 				"contract", app.ContractNumber,
 				"applied", app.ApplicationDate.String(),
 			)
-			printDecision(w, &app.Decision)
+			printDecision(w, &app.Decision, f.lang)
 			fmt.Fprintln(w, "timeline:")
 			t := newTable(w, "  AT", "ACTION", "BEFORE", "AFTER", "NOTE")
 			for _, e := range events {

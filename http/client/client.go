@@ -41,6 +41,9 @@ type Client struct {
 	HTTPClient *http.Client
 	// UserAgent names the program in the server's logs.
 	UserAgent string
+	// Language, when set (zh, en), is sent as Accept-Language: the server
+	// then words its error messages in it (codes and fields stay the same).
+	Language string
 
 	mu    sync.RWMutex
 	token string
@@ -131,6 +134,9 @@ func (c *Client) do(ctx context.Context, cl *call) (result, error) {
 	req.Header.Set("Accept", "application/json")
 	if c.UserAgent != "" {
 		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if c.Language != "" {
+		req.Header.Set("Accept-Language", c.Language)
 	}
 	token := c.Token()
 	if cl.token != nil {
