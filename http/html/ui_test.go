@@ -224,7 +224,7 @@ func TestUI_EachPartySeesOnlyWhatItMay(t *testing.T) {
 		if got := ex.Post(appURL+"/withdraw", v, "Sec-Fetch-Site: cross-site"); got.Status != 403 {
 			t.Errorf("cross-site withdrawal: %d, want 403", got.Status)
 		}
-		if got := ex.Post(appURL+"/withdraw", url.Values{"version": {"999"}}); got.Status != 409 || !strings.Contains(got.Body, "记录已被他人更改") {
+		if got := ex.Post(appURL+"/withdraw", url.Values{"version": {"999"}}); got.Status != 409 || !strings.Contains(got.Body, "与现有记录冲突") || !strings.Contains(got.Body, "申请在您读取后已被更改") {
 			t.Errorf("stale version: %d, want 409 with the conflict explained; %.300s", got.Status, got.Body)
 		}
 		if got := ex.Post(appURL+"/withdraw", url.Values{}); got.Status != 400 || !strings.Contains(got.Body, "version") {
