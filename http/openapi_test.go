@@ -69,7 +69,7 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"TokenResponse", "maker.viewer", "POST", "/api/v1/tokens", `{"name":"schema"}`},
 		{"OrgList", "exporter.member", "GET", "/api/v1/orgs?limit=500", ""},
 		{"Org", "exporter.member", "GET", makerPath, ""},
-		{"Org", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"新出口公司","filing_number":"F-1","filing_expires":"2027-01-01"}`},
+		{"Org", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"新出口公司","region":"上海","filing_number":"F-1","filing_expires":"2027-01-01"}`},
 		{"Org", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"late"}`},
 		{"Outlet", "maker.admin", "POST", makerPath + "/outlets", `{"country":"UZ","provider":"Testa Tashkent","address":"Amir Temur 1"}`},
 		{"Org", "maker.admin", "PUT", makerPath + "/wmis", `{"wmis":["LM1","LM3","LRW"]}`},

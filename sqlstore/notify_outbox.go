@@ -287,11 +287,13 @@ func announceRequest(e ucx.NotifyEvent, to string) announcer {
 	}
 }
 
-// authorities are the organisations that review applications: every
-// licensing authority, as every authority sees every submitted application
-// (workflowScope).
-func (tx *Tx) authorities(ctx context.Context) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT id FROM orgs WHERE kind = ? ORDER BY id", string(ucx.KindAuthority))
+// authorities are the organisations that review the applications of
+// exporter: the licensing authorities of its jurisdiction, the only ones
+// that see them (R14, jurisdictionScope). None when it has no
+// jurisdiction.
+func (tx *Tx) authorities(ctx context.Context, exporter int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT o.id FROM orgs o JOIN orgs e ON e.jurisdiction = o.jurisdiction
+		WHERE e.id = ? AND o.kind = ? AND o.jurisdiction <> '' ORDER BY o.id`, exporter, string(ucx.KindAuthority))
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +325,7 @@ func (tx *Tx) reviewAnnouncement(ctx context.Context, a *audit, f *appFacts) ([]
 			return nil, err
 		}
 	}
-	auth, err := tx.authorities(ctx)
+	auth, err := tx.authorities(ctx, f.exporter)
 	if err != nil {
 		return nil, err
 	}

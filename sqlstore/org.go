@@ -13,7 +13,7 @@ import (
 
 var _ ucx.OrgService = (*DB)(nil)
 
-const orgColumns = "o.id, o.kind, o.name, o.name_en, o.region, o.brands, o.filing_number, o.filing_expires, o.standing, o.created_at"
+const orgColumns = "o.id, o.kind, o.name, o.name_en, o.region, o.central, o.brands, o.filing_number, o.filing_expires, o.standing, o.created_at"
 
 // CreateOrg stores a new organisation with its declared WMIs and outlets.
 // Only an admin of the platform operator may: organisations are the roots
@@ -61,6 +61,7 @@ func prepareOrg(o *ucx.Org) error {
 	if o.Kind == ucx.KindExporter && o.Standing == "" {
 		o.Standing = ucx.StandingNormal
 	}
+	o.NormalizeRegion()
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -184,9 +185,9 @@ func (tx *Tx) createOrg(ctx context.Context, p *ucx.Principal, o *ucx.Org) error
 		brands = "[]"
 	}
 	o.CreatedAt = tx.now
-	o.ID, err = tx.InsertID(ctx, `INSERT INTO orgs (kind, name, name_en, region, brands, filing_number, filing_expires, standing, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(o.Kind), o.Name, o.NameEN, o.Region, brands, o.FilingNumber, dayValue(o.FilingExpires), string(o.Standing), micros(tx.now))
+	o.ID, err = tx.InsertID(ctx, `INSERT INTO orgs (kind, name, name_en, region, central, jurisdiction, brands, filing_number, filing_expires, standing, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(o.Kind), o.Name, o.NameEN, o.Region, boolInt(o.Central), o.Jurisdiction(), brands, o.FilingNumber, dayValue(o.FilingExpires), string(o.Standing), micros(tx.now))
 	if err != nil {
 		return err
 	}
@@ -322,10 +323,11 @@ func scanOrg(sc interface{ Scan(...any) error }) (*ucx.Org, error) {
 	var o ucx.Org
 	var kind, brands, standing string
 	var expires sql.NullInt64
-	var created int64
-	if err := sc.Scan(&o.ID, &kind, &o.Name, &o.NameEN, &o.Region, &brands, &o.FilingNumber, &expires, &standing, &created); err != nil {
+	var created, central int64
+	if err := sc.Scan(&o.ID, &kind, &o.Name, &o.NameEN, &o.Region, &central, &brands, &o.FilingNumber, &expires, &standing, &created); err != nil {
 		return nil, err
 	}
+	o.Central = central != 0
 	o.Kind, o.Standing, o.FilingExpires, o.CreatedAt = ucx.OrgKind(kind), ucx.Standing(standing), optDate(expires), fromMicros(created)
 	if err := json.Unmarshal([]byte(brands), &o.Brands); err != nil {
 		return nil, err
