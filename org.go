@@ -271,6 +271,12 @@ type OrgService interface {
 	// SetStanding changes an exporter's credit standing (R8). Only an
 	// authority may. Returns EFORBIDDEN, ENOTFOUND, EINVALID.
 	SetStanding(ctx context.Context, p *Principal, orgID int64, s Standing, reason string) (*Org, error)
+	// SetRegion sets an authority's jurisdiction or an exporter's place of
+	// registration (and whether it is a central enterprise): an act of the
+	// operator's admin, with a reason kept in the audit trail, as it moves
+	// the exporter's filings to another authority (R14). Returns
+	// EFORBIDDEN, ENOTFOUND, EINVALID naming region or central.
+	SetRegion(ctx context.Context, p *Principal, orgID int64, region string, central bool, reason string) (*Org, error)
 	// AddOutlet adds an overseas outlet to a manufacturer: an act of its
 	// admin (or the operator's), ot.OrgID naming it (0: the caller's).
 	AddOutlet(ctx context.Context, p *Principal, ot *Outlet) error

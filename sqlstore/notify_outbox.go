@@ -86,6 +86,7 @@ var announcers = map[string]announcer{
 var silentActions = map[string]string{
 	actOrgCreate:       "the new organisation gets its in-app channel (inAppChannel)",
 	actOrgWMIs:         "the manufacturer's own act",
+	actOrgRegion:       "the operator's act, in the organisation's audit trail; the filings follow the new jurisdiction at once",
 	actOutletAdd:       "the manufacturer's own act",
 	actWMIClaim:        "the operator decides it; the claimant's trail has it",
 	actWMIConfirm:      "in the claimant's audit trail",

@@ -464,6 +464,58 @@ func (db *DB) SetStanding(ctx context.Context, p *ucx.Principal, orgID int64, s 
 	return o, nil
 }
 
+// SetRegion sets the jurisdiction of an authority, or the place of
+// registration and the central flag of an exporter (R14): only the
+// operator's admin may, as for creating the organisation, and the reason
+// is kept in the audit event (before and after are the jurisdictions). It
+// is how an authority created before jurisdictions, which is refused every
+// filing until then (jurisdictionScope), gets one. The change applies to
+// the next request: filings already decided keep their licences.
+func (db *DB) SetRegion(ctx context.Context, p *ucx.Principal, orgID int64, region string, central bool, reason string) (*ucx.Org, error) {
+	const op = "sqlstore.SetRegion"
+	if err := mustAct(p, ucx.KindOperator, "set an organisation's jurisdiction (R14)"); err != nil {
+		return nil, err
+	}
+	if p.Role != ucx.RoleAdmin {
+		return nil, ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the platform operator may set an organisation's jurisdiction (R14)")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "give the reason for the change; it is kept in the audit trail (R14)")
+	}
+	if len(reason) > maxNoteBytes {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "the reason is longer than %d bytes", maxNoteBytes)
+	}
+	var o *ucx.Org
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if o, err = tx.orgByID(ctx, orgID); err != nil {
+			return err
+		}
+		if o.Kind != ucx.KindAuthority && o.Kind != ucx.KindExporter {
+			return ucx.Errorf(ucx.ERULE, "%s is a %s; a jurisdiction applies to authorities and exporters only (R14)", o.Name, o.Kind)
+		}
+		before := o.Jurisdiction()
+		o.Region, o.Central = strings.TrimSpace(region), central
+		o.NormalizeRegion()
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if len(o.Region) > 100 {
+			return ucx.FieldErrorf(ucx.EINVALID, "region", "the region is longer than 100 bytes")
+		}
+		if _, err := tx.Exec(ctx, "UPDATE orgs SET region = ?, central = ?, jurisdiction = ? WHERE id = ?",
+			o.Region, boolInt(o.Central), o.Jurisdiction(), orgID); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actOrgRegion, entityOrg, orgID, 0, before, o.Jurisdiction(), reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // mayDeclare checks that p may change the declarations (outlets, WMIs) of
 // manufacturer orgID: its own admin, or the operator's admin. Declaring
 // where a maker's cars are serviced and which VINs are its own is what its

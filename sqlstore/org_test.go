@@ -52,7 +52,7 @@ func TestCreateOrg_Refusals(t *testing.T) {
 			{"no principal", nil, ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EUNAUTHORIZED, ""},
 			{"no name", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: " "}, ucx.EINVALID, "name"},
 			{"bad kind", w.OperatorAdmin, ucx.Org{Kind: "broker", Name: "A"}, ucx.EINVALID, "kind"},
-			{"name taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.Exporter.Name}, ucx.ECONFLICT, "name"},
+			{"name taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.Exporter.Name, Region: "广东"}, ucx.ECONFLICT, "name"},
 			{"WMI taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{w.MakerWMI}}, ucx.ECONFLICT, "wmis"},
 			{"WMI with I", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LI1"}}, ucx.EINVALID, "wmis"},
 			{"small maker WMI too short", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LL9"}}, ucx.EINVALID, "wmis"},
