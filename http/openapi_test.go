@@ -71,6 +71,7 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"Org", "exporter.member", "GET", makerPath, ""},
 		{"Org", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"新出口公司","region":"上海","filing_number":"F-1","filing_expires":"2027-01-01"}`},
 		{"Org", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter2"].ID) + "/standing", `{"standing":"warned","reason":"late"}`},
+		{"Org", "operator.admin", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter2"].ID) + "/region", `{"region":"广东省","reason":"核对登记地"}`},
 		{"Outlet", "maker.admin", "POST", makerPath + "/outlets", `{"country":"UZ","provider":"Testa Tashkent","address":"Amir Temur 1"}`},
 		{"Org", "maker.admin", "PUT", makerPath + "/wmis", `{"wmis":["LM1","LM3","LRW"]}`},
 		{"WMIClaimList", "operator.member", "GET", "/api/v1/wmi-claims", ""},

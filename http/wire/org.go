@@ -16,16 +16,19 @@ type Me struct {
 	OrgID    int64       `json:"org_id"`
 	OrgKind  ucx.OrgKind `json:"org_kind"`
 	Role     ucx.Role    `json:"role"`
+	// Jurisdiction is the organisation's (R14): for an authority the
+	// exporters whose filings it sees and decides.
+	Jurisdiction string `json:"jurisdiction,omitempty"`
 }
 
 // MeOf is the caller p as the API shows it.
 func MeOf(p *ucx.Principal) *Me {
-	return &Me{UserID: p.UserID, Username: p.Username, OrgID: p.OrgID, OrgKind: p.OrgKind, Role: p.Role}
+	return &Me{UserID: p.UserID, Username: p.Username, OrgID: p.OrgID, OrgKind: p.OrgKind, Role: p.Role, Jurisdiction: p.Jurisdiction}
 }
 
 // Principal returns the principal m describes.
 func (m *Me) Principal() *ucx.Principal {
-	return &ucx.Principal{UserID: m.UserID, Username: m.Username, OrgID: m.OrgID, OrgKind: m.OrgKind, Role: m.Role}
+	return &ucx.Principal{UserID: m.UserID, Username: m.Username, OrgID: m.OrgID, OrgKind: m.OrgKind, Role: m.Role, Jurisdiction: m.Jurisdiction}
 }
 
 // LoginRequest is the body of POST /api/v1/auth/login.
@@ -68,9 +71,9 @@ func (in *OutletInput) Outlet() *ucx.Outlet {
 // OrgInput is an organisation as the operator creates it (POST
 // /api/v1/orgs). Ids and times are the server's to set.
 type OrgInput struct {
-	Kind          ucx.OrgKind   `json:"kind"`
-	Name          string        `json:"name"`
-	NameEN        string        `json:"name_en,omitempty"`
+	Kind   ucx.OrgKind `json:"kind"`
+	Name   string      `json:"name"`
+	NameEN string      `json:"name_en,omitempty"`
 	// Region is the jurisdiction (R14, ucx.Org.Region); Central marks a
 	// central enterprise exporter.
 	Region        string        `json:"region,omitempty"`
