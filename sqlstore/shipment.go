@@ -30,10 +30,6 @@ var _ ucx.ShipmentService = (*DB)(nil)
 const shipmentColumns = `s.id, s.exporter_id, s.destination, s.buyer, s.contract_number, s.after_sales_terms, s.state, s.version,
 	s.application_date, s.created_at, s.updated_at, (SELECT l.id FROM licences l WHERE l.shipment_id = s.id)`
 
-func errNoShipment(id int64) error {
-	return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found", id)
-}
-
 func scanShipment(sc interface{ Scan(...any) error }) (*ucx.Shipment, error) {
 	var s ucx.Shipment
 	var state string
