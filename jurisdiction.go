@@ -101,13 +101,6 @@ func LookupJurisdiction(s string) (Jurisdiction, bool) {
 	return Jurisdiction{}, false
 }
 
-// authorityHint and exporterHint list the accepted regions for an error
-// message.
-const (
-	authorityHint = "a province (广东, 广东省 or Guangdong), one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安) or 许可证局 (R14)"
-	exporterHint  = "a province (广东, 广东省 or Guangdong) or, for an exporter registered there, one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安); a central enterprise based in Beijing gives 北京 and central (R14)"
-)
-
 // Jurisdiction is the issuing body's area the organisation belongs to
 // under R14, "" when it has none:
 //   - an authority: its Region, the area it serves;
@@ -143,18 +136,17 @@ func (o *Org) validateJurisdiction() error {
 	if o.Kind != KindAuthority && o.Kind != KindExporter {
 		return nil
 	}
-	hint := authorityHint
-	if o.Kind == KindExporter {
-		hint = exporterHint
-	}
 	j, ok := LookupJurisdiction(o.Region)
+	authority := o.Kind == KindAuthority
 	switch {
-	case strings.TrimSpace(o.Region) == "" && o.Kind == KindAuthority:
-		return FieldErrorf(EINVALID, "region", "an authority's jurisdiction is required: %s", hint)
+	case strings.TrimSpace(o.Region) == "" && authority:
+		return FieldErrorf(EINVALID, "region", "an authority's jurisdiction is required: a province (广东, 广东省 or Guangdong), one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安) or 许可证局 (R14)")
 	case strings.TrimSpace(o.Region) == "":
-		return FieldErrorf(EINVALID, "region", "the exporter's place of registration is required, as the jurisdiction whose authority issues its licences: %s", hint)
+		return FieldErrorf(EINVALID, "region", "the exporter's place of registration is required, as the jurisdiction whose authority issues its licences: a province (广东, 广东省 or Guangdong) or, for an exporter registered there, one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安); a central enterprise based in Beijing gives 北京 and central (R14)")
+	case !ok && authority:
+		return FieldErrorf(EINVALID, "region", "%q is not a jurisdiction; give a province (广东, 广东省 or Guangdong), one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安) or 许可证局 (R14)", o.Region)
 	case !ok:
-		return FieldErrorf(EINVALID, "region", "%q is not a jurisdiction; give %s", o.Region, hint)
+		return FieldErrorf(EINVALID, "region", "%q is not a jurisdiction; give a province (广东, 广东省 or Guangdong) or, for an exporter registered there, one of the 8 cities that issue themselves (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安); a central enterprise based in Beijing gives 北京 and central (R14)", o.Region)
 	case o.Kind == KindExporter && j.Kind == JurisdictionCentral:
 		return FieldErrorf(EINVALID, "region", "an exporter is registered in a province or city; a central enterprise gives region 北京 and central true (R14)")
 	case o.Central && j.Name != "北京":

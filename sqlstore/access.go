@@ -126,11 +126,16 @@ func jurisdictionScope(p *ucx.Principal, prefix, exporter string) (string, []any
 // sees its jurisdiction's exporters only (R14), which says why an
 // application it was told of is not there without saying whether it
 // exists.
-func errUnseen(p *ucx.Principal, what string, id int64) error {
-	if p.Is(ucx.KindAuthority) {
-		return ucx.Errorf(ucx.ENOTFOUND, "%s %d not found among the filings of exporters of your jurisdiction (%s): an authority sees and issues only those (R14)", what, id, p.Jurisdiction)
+func errUnseen(p *ucx.Principal, shipment bool, id int64) error {
+	switch {
+	case shipment && p.Is(ucx.KindAuthority):
+		return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found among the filings of exporters of your jurisdiction (%s): an authority sees and issues only those (R14)", id, p.Jurisdiction)
+	case shipment:
+		return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found", id)
+	case p.Is(ucx.KindAuthority):
+		return ucx.Errorf(ucx.ENOTFOUND, "application %d not found among the filings of exporters of your jurisdiction (%s): an authority sees and issues only those (R14)", id, p.Jurisdiction)
 	}
-	return ucx.Errorf(ucx.ENOTFOUND, "%s %d not found", what, id)
+	return errNoApplication(id)
 }
 
 // Page sizes for every list: a caller that gives no limit gets

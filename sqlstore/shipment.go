@@ -75,7 +75,7 @@ func (tx *Tx) shipment(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Sh
 	}
 	s, err := scanShipment(tx.QueryRow(ctx, "SELECT "+shipmentColumns+" FROM shipments s WHERE s.id = ? AND "+scope, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errUnseen(p, "shipment", id)
+		return nil, errUnseen(p, true, id)
 	}
 	if err != nil {
 		return nil, err
