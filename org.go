@@ -72,9 +72,16 @@ type Org struct {
 	// other name.
 	Name   string `json:"name"`
 	NameEN string `json:"name_en,omitempty"`
-	// Region is the province or city an authority serves (R14) or where an
-	// exporter is filed.
+	// Region is the jurisdiction (R14): for an authority the area it
+	// serves, for an exporter where it is registered, one of Jurisdictions
+	// by its canonical Name (LookupJurisdiction); required for both, free
+	// text for the other kinds. An exporter registered in one of the 8
+	// cities gives the city: its department, not the province's, issues.
 	Region string `json:"region,omitempty"`
+	// Central marks an exporter that is a centrally managed state
+	// enterprise based in Beijing: MOFCOM's Quota and Licence Bureau
+	// (Bureau), not Beijing's department, issues its licences (R14).
+	Central bool `json:"central,omitempty"`
 
 	// Manufacturer fields.
 	Brands []string `json:"brands,omitempty"`
@@ -103,6 +110,9 @@ func (o *Org) Validate() error {
 	}
 	if len(o.Name) > 200 {
 		return FieldErrorf(EINVALID, "name", "the name is longer than 200 bytes")
+	}
+	if err := o.validateJurisdiction(); err != nil {
+		return err
 	}
 	if o.Kind == KindExporter && o.Standing != "" && !o.Standing.Valid() {
 		return FieldErrorf(EINVALID, "standing", "standing must be normal, warned, rectification_ordered or suspended")
@@ -206,6 +216,11 @@ type Principal struct {
 	OrgID    int64
 	OrgKind  OrgKind
 	Role     Role
+	// Jurisdiction is the caller's organisation's (Org.Jurisdiction),
+	// resolved with the rest. An authority sees and decides only the
+	// applications of exporters of the same jurisdiction (R14); one
+	// without a jurisdiction is refused until the operator sets it.
+	Jurisdiction string
 }
 
 // Is reports whether the principal belongs to an organisation of kind k.
@@ -256,6 +271,12 @@ type OrgService interface {
 	// SetStanding changes an exporter's credit standing (R8). Only an
 	// authority may. Returns EFORBIDDEN, ENOTFOUND, EINVALID.
 	SetStanding(ctx context.Context, p *Principal, orgID int64, s Standing, reason string) (*Org, error)
+	// SetRegion sets an authority's jurisdiction or an exporter's place of
+	// registration (and whether it is a central enterprise): an act of the
+	// operator's admin, with a reason kept in the audit trail, as it moves
+	// the exporter's filings to another authority (R14). Returns
+	// EFORBIDDEN, ENOTFOUND, EINVALID naming region or central.
+	SetRegion(ctx context.Context, p *Principal, orgID int64, region string, central bool, reason string) (*Org, error)
 	// AddOutlet adds an overseas outlet to a manufacturer: an act of its
 	// admin (or the operator's), ot.OrgID naming it (0: the caller's).
 	AddOutlet(ctx context.Context, p *Principal, ot *Outlet) error

@@ -75,6 +75,11 @@ func orgs(today ucx.Date) []orgSpec {
 			[]userSpec{{"operator", "平台管理员", ucx.RoleAdmin}}},
 		{ucx.Org{Kind: ucx.KindAuthority, Name: "广东省商务厅", NameEN: "Department of Commerce of Guangdong Province", Region: "广东"},
 			[]userSpec{{"gd-licensing", "许可证科 王敏", ucx.RoleMember}, {"gd-admin", "广东商务厅管理员", ucx.RoleAdmin}}},
+		// A second jurisdiction (R14): Shanghai's commission sees and
+		// issues only its own exporter's applications, Guangdong's only
+		// the Guangdong ones.
+		{ucx.Org{Kind: ucx.KindAuthority, Name: "上海市商务委员会", NameEN: "Shanghai Municipal Commission of Commerce", Region: "上海"},
+			[]userSpec{{"sh-licensing", "许可证处 刘洋", ucx.RoleMember}, {"sh-admin", "上海商务委管理员", ucx.RoleAdmin}}},
 		{ucx.Org{Kind: ucx.KindCustoms, Name: "黄埔海关", NameEN: "Huangpu Customs", Region: "广东"},
 			[]userSpec{{"huangpu-customs", "关员 陈立", ucx.RoleMember}}},
 		{ucx.Org{Kind: ucx.KindManufacturer, Name: "比亚迪汽车工业有限公司", NameEN: "BYD Auto Industry Co., Ltd.",
@@ -97,12 +102,17 @@ func orgs(today ucx.Date) []orgSpec {
 				[4]string{"RU", "Geely Motors Service", "Volgogradsky pr. 43, Moscow", "+7 495 000 0301"},
 				[4]string{"AE", "Geely Gulf Service", "Al Quoz 3, Dubai", "+971 4 000 0302"})},
 			[]userSpec{{"geely-compliance", "吉利合规部 孙悦", ucx.RoleMember}, {"geely-admin", "吉利管理员", ucx.RoleAdmin}}},
-		{ucx.Org{Kind: ucx.KindExporter, Name: "广州华运二手车出口有限公司", NameEN: "Guangzhou Huayun Used Car Export Co., Ltd.",
+		// The Guangdong exporters are registered outside Guangzhou, whose
+		// own department would issue for a Guangzhou exporter (R14).
+		{ucx.Org{Kind: ucx.KindExporter, Name: "东莞华运二手车出口有限公司", NameEN: "Dongguan Huayun Used Car Export Co., Ltd.",
 			Region: "广东", FilingNumber: "GD-2025-0117", FilingExpires: today.AddDays(200), Standing: ucx.StandingNormal},
 			[]userSpec{{"huayun-export", "华运出口部 周杰", ucx.RoleMember}, {"huayun-admin", "华运管理员", ucx.RoleAdmin}}},
 		{ucx.Org{Kind: ucx.KindExporter, Name: "深圳前海速达汽车贸易有限公司", NameEN: "Shenzhen Qianhai Suda Auto Trading Co., Ltd.",
 			Region: "广东", FilingNumber: "GD-2025-0342", FilingExpires: today.AddDays(45), Standing: ucx.StandingWarned},
 			[]userSpec{{"suda-export", "速达出口部 吴倩", ucx.RoleMember}}},
+		{ucx.Org{Kind: ucx.KindExporter, Name: "上海浦江二手车出口有限公司", NameEN: "Shanghai Pujiang Used Car Export Co., Ltd.",
+			Region: "上海", FilingNumber: "SH-2025-0056", FilingExpires: today.AddDays(260), Standing: ucx.StandingNormal},
+			[]userSpec{{"pujiang-export", "浦江出口部 钱程", ucx.RoleMember}}},
 	}
 }
 
@@ -193,12 +203,15 @@ const (
 )
 
 func seedApplications(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, today ucx.Date, r *mrand.Rand) (int, error) {
+	// The first 48 are the Guangdong exporters', decided by Guangdong's
+	// authority; the last 8, one at every stage, the Shanghai exporter's,
+	// decided by Shanghai's (R14).
 	exporters := []string{"huayun-export", "suda-export"}
 	makers := map[string]string{"LGX": "byd-compliance", "LVV": "chery-compliance", "L6T": "geely-compliance"}
 	wmis := []string{"LGX", "LVV", "L6T"}
 	dests := []string{"RU", "KZ", "AE", "UZ", "RU", "RU", "KZ"}
 	count := 0
-	for i := 0; i < 48; i++ {
+	for i := 0; i < 56; i++ {
 		wmi := wmis[i%len(wmis)]
 		near := i%3 != 2 // two in three are near-new and need a letter (R1)
 		age := 30 + r.IntN(140)
@@ -232,23 +245,27 @@ func seedApplications(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.P
 		if wmi == "LVV" {
 			in.Vehicle.Energy, in.Vehicle.BatteryKWh = ucx.EnergyPetrol, 0
 		}
-		exp := ps[exporters[i%len(exporters)]]
+		exp, authority := ps[exporters[i%len(exporters)]], ps["gd-licensing"]
+		if i >= 48 {
+			exp, authority = ps["pujiang-export"], ps["sh-licensing"]
+		}
 		app, _, err := db.CreateApplication(ctx, exp, in, ucx.CreateOptions{})
 		if err != nil {
 			return count, fmt.Errorf("demo: filing application %d: %w", i, err)
 		}
 		count++
 		p := plan(i % 8)
-		if err := advance(ctx, db, ps, makers[wmi], app, p); err != nil {
+		if err := advance(ctx, db, ps, authority, makers[wmi], app, p); err != nil {
 			return count, fmt.Errorf("demo: advancing application %d (%s): %w", i, app.Vehicle.VIN, err)
 		}
 	}
 	return count, nil
 }
 
-// advance walks an application through the workflow according to p.
-func advance(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, maker string, app *ucx.Application, p plan) error {
-	authority, customs, mfr := ps["gd-licensing"], ps["huangpu-customs"], ps[maker]
+// advance walks an application through the workflow according to p,
+// authority being the one of the exporter's jurisdiction (R14).
+func advance(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, authority *ucx.Principal, maker string, app *ucx.Application, p plan) error {
+	customs, mfr := ps["huangpu-customs"], ps[maker]
 	if p == planDraft || p == planSubmitted {
 		return nil
 	}

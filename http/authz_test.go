@@ -125,6 +125,11 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"PUT", "/api/v1/orgs/" + exporterID + "/standing", func() string {
 				return `{"standing":"warned","reason":"late filings"}`
 			}, actors("authority"), false},
+			// Only the operator's admin sets a jurisdiction (R14); the
+			// same one again, so the rest of the matrix is unchanged.
+			{"PUT", "/api/v1/orgs/" + exporterID + "/region", func() string {
+				return `{"region":"广东","reason":"matrix"}`
+			}, []string{"operator.admin"}, false},
 			// Declaring outlets and WMIs is an act of the manufacturer's
 			// admin or the operator's (R2, R3): a member may not.
 			{"POST", "/api/v1/orgs/" + makerID + "/outlets", func() string {

@@ -49,7 +49,7 @@ func benchServer(b *testing.B, engine sqlstore.Engine) (*client.Client, *sqlstor
 		b.Fatal(err)
 	}
 	db.Now = func() time.Time { return webtest.TestNow }
-	o := &ucx.Org{Kind: ucx.KindExporter, Name: "基准出口有限公司", FilingNumber: "GD-1", FilingExpires: webtest.Today.AddDays(300)}
+	o := &ucx.Org{Kind: ucx.KindExporter, Name: "基准出口有限公司", Region: "广东", FilingNumber: "GD-1", FilingExpires: webtest.Today.AddDays(300)}
 	if err := db.Bootstrap(ctx, o, &ucx.User{Username: "bench.member", Role: ucx.RoleMember}, webtest.Password); err != nil {
 		b.Fatal(err)
 	}

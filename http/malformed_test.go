@@ -96,6 +96,8 @@ func TestMalformedInput_Is4xxNamingTheFieldAndWritesNothing(t *testing.T) {
 			{"OrgBadKind", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"pirate","name":"X"}`, nil, 400, "kind"},
 			{"OrgNoName", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"customs"}`, nil, 400, "name"},
 			{"OrgBadFilingDate", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"X","filing_expires":"soon"}`, nil, 400, "filing_expires"},
+			{"OrgUnknownRegion", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"authority","name":"X","region":"火星"}`, nil, 400, "region"},
+			{"OrgExporterNoRegion", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"exporter","name":"X","filing_number":"F-1","filing_expires":"2027-01-01"}`, nil, 400, "region"},
 			{"OrgIDGiven", "operator.admin", "POST", "/api/v1/orgs", `{"id":5,"kind":"customs","name":"X"}`, nil, 400, "id"},
 			{"OrgOutletNoProvider", "operator.admin", "POST", "/api/v1/orgs", `{"kind":"manufacturer","name":"X","outlets":[{"country":"RU","address":"A"}]}`, nil, 400, "provider"},
 			{"StandingUnknown", "authority.member", "PUT", "/api/v1/orgs/" + id(w.Orgs["exporter"].ID) + "/standing", `{"standing":"great"}`, nil, 400, "standing"},

@@ -24,6 +24,7 @@ func (s *Server) registerOrgRoutes() {
 	s.handle("POST /api/v1/orgs", s.authenticate(s.handleCreateOrg))
 	s.handle("GET /api/v1/orgs/{id}", s.authenticate(s.handleOrgView))
 	s.handle("PUT /api/v1/orgs/{id}/standing", s.authenticate(s.handleSetStanding))
+	s.handle("PUT /api/v1/orgs/{id}/region", s.authenticate(s.handleSetRegion))
 	s.handle("POST /api/v1/orgs/{id}/outlets", s.authenticate(s.handleAddOutlet))
 	s.handle("PUT /api/v1/orgs/{id}/wmis", s.authenticate(s.handleSetWMIs))
 	s.handle("GET /api/v1/wmi-claims", s.authenticate(s.handleWMIClaims))
@@ -221,6 +222,29 @@ func (s *Server) handleSetStanding(w http.ResponseWriter, r *http.Request, p *uc
 		return
 	}
 	s.metrics.transition(actionSetStanding)
+	writeJSON(w, http.StatusOK, o)
+}
+
+// handleSetRegion sets an authority's jurisdiction or an exporter's
+// place of registration (R14), for the operator's admin. Principals
+// cached for tokens are forgotten: the jurisdiction is part of them.
+func (s *Server) handleSetRegion(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
+	id, err := wire.PathID(r, "id")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in wire.RegionRequest
+	if err := s.decodeJSON(w, r, &in, false); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	o, err := s.OrgService.SetRegion(r.Context(), p, id, in.Region, in.Central, in.Reason)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.tokens.clear()
 	writeJSON(w, http.StatusOK, o)
 }
 

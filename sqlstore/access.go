@@ -69,10 +69,16 @@ func mayTake(p *ucx.Principal, s ucx.Step) error {
 //   - a manufacturer: those for which it has been asked for a
 //     confirmation (R2), and nothing else, so other makers' business and
 //     the exporter's other cars stay private;
-//   - an authority or customs: every application that has been filed.
-//     Drafts (no application date yet) are the exporter's private work and
-//     are not shown: nothing has been filed with anyone;
-//   - the operator: nothing (EFORBIDDEN), as explained above.
+//   - an authority: every filed application of an exporter of its
+//     jurisdiction (R14, jurisdictionScope), and no other: another
+//     authority's application is, to it, one that does not exist, so it
+//     can neither read nor decide it;
+//   - customs: every application that has been filed (R15: the exporter
+//     chooses where to declare).
+//
+// Drafts (no application date yet) are the exporter's private work and
+// are not shown to authorities or customs: nothing has been filed with
+// anyone. The operator sees nothing (EFORBIDDEN), as explained above.
 func workflowScope(p *ucx.Principal) (string, []any, error) {
 	if err := signedIn(p); err != nil {
 		return "", nil, err
@@ -82,10 +88,54 @@ func workflowScope(p *ucx.Principal) (string, []any, error) {
 		return "a.exporter_id = ?", []any{p.OrgID}, nil
 	case ucx.KindManufacturer:
 		return "EXISTS (SELECT 1 FROM confirmation_requests s WHERE s.application_id = a.id AND s.manufacturer_id = ?)", []any{p.OrgID}, nil
-	case ucx.KindAuthority, ucx.KindCustoms:
+	case ucx.KindAuthority:
+		return jurisdictionScope(p, "a.application_date IS NOT NULL AND ", "a.exporter_id")
+	case ucx.KindCustoms:
 		return "a.application_date IS NOT NULL", nil, nil
 	}
-	return "", nil, ucx.Errorf(ucx.EFORBIDDEN, "the platform operator manages organisations and users and does not see the export workflow")
+	return "", nil, errOperatorNoWorkflow()
+}
+
+// errOperatorNoWorkflow refuses the operator any workflow record.
+func errOperatorNoWorkflow() error {
+	return ucx.Errorf(ucx.EFORBIDDEN, "the platform operator manages organisations and users and does not see the export workflow")
+}
+
+// jurisdictionScope is the one place R14 is enforced: the condition
+// (after the prefix) that limits an authority to the work of exporters of
+// its own jurisdiction, exporter being the column of the exporter's id
+// (ucx.Org.Jurisdiction: the area the authority serves, and for the
+// exporter where it is registered, or the Bureau for a central
+// enterprise). Every read (lists, queue, one application, shipment,
+// letter, licence or document, a timeline) and every decision (issue,
+// refuse) goes through workflowScope, shipmentScope or requestScope,
+// which call it. An authority with no
+// jurisdiction (created before jurisdictions, or with a region that names
+// none) is refused with what to do, rather than shown everything: R14
+// knows no nationwide authority.
+func jurisdictionScope(p *ucx.Principal, prefix, exporter string) (string, []any, error) {
+	if p.Jurisdiction == "" {
+		return "", nil, ucx.Errorf(ucx.EFORBIDDEN, "your authority has no jurisdiction, so it sees and issues no applications (R14); ask the platform operator to set its region to its province, city (沈阳 长春 哈尔滨 南京 武汉 广州 成都 西安) or 许可证局 (PUT /api/v1/orgs/%d/region)", p.OrgID)
+	}
+	return prefix + exporter + " IN (SELECT j.id FROM orgs j WHERE j.jurisdiction = ? AND j.kind = 'exporter')",
+		[]any{p.Jurisdiction}, nil
+}
+
+// errUnseen is the ENOTFOUND of a record p may not see (or that does
+// not exist: the two are one answer). An authority is reminded that it
+// sees its jurisdiction's exporters only (R14), which says why an
+// application it was told of is not there without saying whether it
+// exists.
+func errUnseen(p *ucx.Principal, shipment bool, id int64) error {
+	switch {
+	case shipment && p.Is(ucx.KindAuthority):
+		return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found among the filings of exporters of your jurisdiction (%s): an authority sees and issues only those (R14)", id, p.Jurisdiction)
+	case shipment:
+		return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found", id)
+	case p.Is(ucx.KindAuthority):
+		return ucx.Errorf(ucx.ENOTFOUND, "application %d not found among the filings of exporters of your jurisdiction (%s): an authority sees and issues only those (R14)", id, p.Jurisdiction)
+	}
+	return errNoApplication(id)
 }
 
 // Page sizes for every list: a caller that gives no limit gets

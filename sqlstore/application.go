@@ -65,7 +65,7 @@ func (tx *Tx) application(ctx context.Context, p *ucx.Principal, id int64) (*ucx
 	}
 	a, err := scanApplication(tx.QueryRow(ctx, "SELECT "+appColumns+" FROM applications a WHERE a.id = ? AND "+scope, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNoApplication(id)
+		return nil, errUnseen(p, false, id)
 	}
 	return a, err
 }

@@ -130,7 +130,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				return err
 			}, keys("customs.act"), nil},
 			{"CreateOrg", func(t *testing.T, p *ucx.Principal, key string) error {
-				return db.CreateOrg(ctx, p, &ucx.Org{Kind: ucx.KindExporter, Name: "org by " + key})
+				return db.CreateOrg(ctx, p, &ucx.Org{Kind: ucx.KindExporter, Name: "org by " + key, Region: "广东"})
 			}, keys("operator.admin"), nil},
 			{"FindOrgByID", func(t *testing.T, p *ucx.Principal, _ string) error {
 				_, err := db.FindOrgByID(ctx, p, w.Maker.ID)

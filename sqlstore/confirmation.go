@@ -65,9 +65,10 @@ func scanRequest(sc interface{ Scan(...any) error }) (*ucx.ConfirmationRequest, 
 
 // requestScope returns the SQL condition, on confirmation_requests aliased
 // r, that limits requests to those p may read: a manufacturer its own
-// inbox only (R2), an exporter the requests for its applications,
-// authorities and customs all (a licence relies on them, R4). Anything
-// else is invisible, so ids reveal nothing.
+// inbox only (R2), an exporter the requests for its applications, an
+// authority those of its jurisdiction's exporters (a licence relies on
+// them, R4; R14, jurisdictionScope), customs all. Anything else is
+// invisible, so ids reveal nothing.
 func requestScope(p *ucx.Principal) (string, []any, error) {
 	if err := signedIn(p); err != nil {
 		return "", nil, err
@@ -77,10 +78,12 @@ func requestScope(p *ucx.Principal) (string, []any, error) {
 		return "r.manufacturer_id = ?", []any{p.OrgID}, nil
 	case ucx.KindExporter:
 		return "r.exporter_id = ?", []any{p.OrgID}, nil
-	case ucx.KindAuthority, ucx.KindCustoms:
+	case ucx.KindAuthority:
+		return jurisdictionScope(p, "", "r.exporter_id")
+	case ucx.KindCustoms:
 		return "1 = 1", nil, nil
 	}
-	return "", nil, ucx.Errorf(ucx.EFORBIDDEN, "the platform operator manages organisations and users and does not see the export workflow")
+	return "", nil, errOperatorNoWorkflow()
 }
 
 func (tx *Tx) request(ctx context.Context, p *ucx.Principal, id int64) (*ucx.ConfirmationRequest, error) {

@@ -471,7 +471,8 @@ func (tx *Tx) leafOrgs(ctx context.Context, hexd string) ([]int64, error) {
 // ReadDocument returns a stored document whole to a party to it: the
 // organisation that issued it, and whoever may see the application it
 // belongs to (workflowScope: the exporter it names, the manufacturers
-// asked for its letters, authorities and customs). A revocation's parties
+// asked for its letters, the authorities of the exporter's jurisdiction
+// (R14) and customs). A revocation's parties
 // are the revoked document's. Any other signed-in organisation, the
 // operator included, gets ENOTFOUND, as for an unknown digest, so that
 // whether a document exists does not leak; no principal is EUNAUTHORIZED.

@@ -13,6 +13,7 @@ import (
 const (
 	actOrgCreate       = "org.create"
 	actOrgStanding     = "org.set_standing"
+	actOrgRegion       = "org.set_region"
 	actOrgWMIs         = "org.set_wmis"
 	actOutletAdd       = "outlet.add"
 	actWMIClaim        = "wmi.claim"

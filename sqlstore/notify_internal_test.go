@@ -79,8 +79,8 @@ func TestNotify_RolledBackChangeAnnouncesNothing(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	auth := &ucx.Org{Kind: ucx.KindAuthority, Name: "审核机关"}
-	exp := &ucx.Org{Kind: ucx.KindExporter, Name: "出口企业", FilingNumber: "X-1", FilingExpires: ucx.DateOf(db.Now()).AddDays(100)}
+	auth := &ucx.Org{Kind: ucx.KindAuthority, Name: "审核机关", Region: "广东"}
+	exp := &ucx.Org{Kind: ucx.KindExporter, Name: "出口企业", Region: "广东", FilingNumber: "X-1", FilingExpires: ucx.DateOf(db.Now()).AddDays(100)}
 	for i, o := range []*ucx.Org{auth, exp} {
 		if err := db.Bootstrap(ctx, o, &ucx.User{Username: "user" + strconv.Itoa(i), Role: ucx.RoleAdmin}, "a long password here"); err != nil {
 			t.Fatal(err)

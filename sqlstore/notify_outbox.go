@@ -86,6 +86,7 @@ var announcers = map[string]announcer{
 var silentActions = map[string]string{
 	actOrgCreate:       "the new organisation gets its in-app channel (inAppChannel)",
 	actOrgWMIs:         "the manufacturer's own act",
+	actOrgRegion:       "the operator's act, in the organisation's audit trail; the filings follow the new jurisdiction at once",
 	actOutletAdd:       "the manufacturer's own act",
 	actWMIClaim:        "the operator decides it; the claimant's trail has it",
 	actWMIConfirm:      "in the claimant's audit trail",
@@ -287,11 +288,13 @@ func announceRequest(e ucx.NotifyEvent, to string) announcer {
 	}
 }
 
-// authorities are the organisations that review applications: every
-// licensing authority, as every authority sees every submitted application
-// (workflowScope).
-func (tx *Tx) authorities(ctx context.Context) ([]int64, error) {
-	rows, err := tx.Query(ctx, "SELECT id FROM orgs WHERE kind = ? ORDER BY id", string(ucx.KindAuthority))
+// authorities are the organisations that review the applications of
+// exporter: the licensing authorities of its jurisdiction, the only ones
+// that see them (R14, jurisdictionScope). None when it has no
+// jurisdiction.
+func (tx *Tx) authorities(ctx context.Context, exporter int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT o.id FROM orgs o JOIN orgs e ON e.jurisdiction = o.jurisdiction
+		WHERE e.id = ? AND o.kind = ? AND o.jurisdiction <> '' ORDER BY o.id`, exporter, string(ucx.KindAuthority))
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +326,7 @@ func (tx *Tx) reviewAnnouncement(ctx context.Context, a *audit, f *appFacts) ([]
 			return nil, err
 		}
 	}
-	auth, err := tx.authorities(ctx)
+	auth, err := tx.authorities(ctx, f.exporter)
 	if err != nil {
 		return nil, err
 	}

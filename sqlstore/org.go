@@ -13,7 +13,7 @@ import (
 
 var _ ucx.OrgService = (*DB)(nil)
 
-const orgColumns = "o.id, o.kind, o.name, o.name_en, o.region, o.brands, o.filing_number, o.filing_expires, o.standing, o.created_at"
+const orgColumns = "o.id, o.kind, o.name, o.name_en, o.region, o.central, o.brands, o.filing_number, o.filing_expires, o.standing, o.created_at"
 
 // CreateOrg stores a new organisation with its declared WMIs and outlets.
 // Only an admin of the platform operator may: organisations are the roots
@@ -61,6 +61,7 @@ func prepareOrg(o *ucx.Org) error {
 	if o.Kind == ucx.KindExporter && o.Standing == "" {
 		o.Standing = ucx.StandingNormal
 	}
+	o.NormalizeRegion()
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -184,9 +185,9 @@ func (tx *Tx) createOrg(ctx context.Context, p *ucx.Principal, o *ucx.Org) error
 		brands = "[]"
 	}
 	o.CreatedAt = tx.now
-	o.ID, err = tx.InsertID(ctx, `INSERT INTO orgs (kind, name, name_en, region, brands, filing_number, filing_expires, standing, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(o.Kind), o.Name, o.NameEN, o.Region, brands, o.FilingNumber, dayValue(o.FilingExpires), string(o.Standing), micros(tx.now))
+	o.ID, err = tx.InsertID(ctx, `INSERT INTO orgs (kind, name, name_en, region, central, jurisdiction, brands, filing_number, filing_expires, standing, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(o.Kind), o.Name, o.NameEN, o.Region, boolInt(o.Central), o.Jurisdiction(), brands, o.FilingNumber, dayValue(o.FilingExpires), string(o.Standing), micros(tx.now))
 	if err != nil {
 		return err
 	}
@@ -322,10 +323,11 @@ func scanOrg(sc interface{ Scan(...any) error }) (*ucx.Org, error) {
 	var o ucx.Org
 	var kind, brands, standing string
 	var expires sql.NullInt64
-	var created int64
-	if err := sc.Scan(&o.ID, &kind, &o.Name, &o.NameEN, &o.Region, &brands, &o.FilingNumber, &expires, &standing, &created); err != nil {
+	var created, central int64
+	if err := sc.Scan(&o.ID, &kind, &o.Name, &o.NameEN, &o.Region, &central, &brands, &o.FilingNumber, &expires, &standing, &created); err != nil {
 		return nil, err
 	}
+	o.Central = central != 0
 	o.Kind, o.Standing, o.FilingExpires, o.CreatedAt = ucx.OrgKind(kind), ucx.Standing(standing), optDate(expires), fromMicros(created)
 	if err := json.Unmarshal([]byte(brands), &o.Brands); err != nil {
 		return nil, err
@@ -455,6 +457,58 @@ func (db *DB) SetStanding(ctx context.Context, p *ucx.Principal, orgID int64, s 
 		}
 		o.Standing = s
 		return tx.event(ctx, p, actOrgStanding, entityOrg, orgID, 0, string(before), string(s), reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// SetRegion sets the jurisdiction of an authority, or the place of
+// registration and the central flag of an exporter (R14): only the
+// operator's admin may, as for creating the organisation, and the reason
+// is kept in the audit event (before and after are the jurisdictions). It
+// is how an authority created before jurisdictions, which is refused every
+// filing until then (jurisdictionScope), gets one. The change applies to
+// the next request: filings already decided keep their licences.
+func (db *DB) SetRegion(ctx context.Context, p *ucx.Principal, orgID int64, region string, central bool, reason string) (*ucx.Org, error) {
+	const op = "sqlstore.SetRegion"
+	if err := mustAct(p, ucx.KindOperator, "set an organisation's jurisdiction (R14)"); err != nil {
+		return nil, err
+	}
+	if p.Role != ucx.RoleAdmin {
+		return nil, ucx.Errorf(ucx.EFORBIDDEN, "only an admin of the platform operator may set an organisation's jurisdiction (R14)")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "give the reason for the change; it is kept in the audit trail (R14)")
+	}
+	if len(reason) > maxNoteBytes {
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "reason", "the reason is longer than %d bytes", maxNoteBytes)
+	}
+	var o *ucx.Org
+	err := db.Update(ctx, op, func(tx *Tx) error {
+		var err error
+		if o, err = tx.orgByID(ctx, orgID); err != nil {
+			return err
+		}
+		if o.Kind != ucx.KindAuthority && o.Kind != ucx.KindExporter {
+			return ucx.Errorf(ucx.ERULE, "%s is a %s; a jurisdiction applies to authorities and exporters only (R14)", o.Name, o.Kind)
+		}
+		before := o.Jurisdiction()
+		o.Region, o.Central = strings.TrimSpace(region), central
+		o.NormalizeRegion()
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if len(o.Region) > 100 {
+			return ucx.FieldErrorf(ucx.EINVALID, "region", "the region is longer than 100 bytes")
+		}
+		if _, err := tx.Exec(ctx, "UPDATE orgs SET region = ?, central = ?, jurisdiction = ? WHERE id = ?",
+			o.Region, boolInt(o.Central), o.Jurisdiction(), orgID); err != nil {
+			return err
+		}
+		return tx.event(ctx, p, actOrgRegion, entityOrg, orgID, 0, before, o.Jurisdiction(), reason)
 	})
 	if err != nil {
 		return nil, err

@@ -26,7 +26,7 @@ func TestCreateOrg_StoresWMIsOutletsAndDefaults(t *testing.T) {
 			len(got.Outlets) != 1 || got.Outlets[0].Country != "RU" || got.Outlets[0].OrgID != m.ID {
 			t.Fatalf("stored org = %+v", got)
 		}
-		e := &ucx.Org{Kind: ucx.KindExporter, Name: "新出口公司", FilingNumber: "SH-1", FilingExpires: today.AddDays(9)}
+		e := &ucx.Org{Kind: ucx.KindExporter, Name: "新出口公司", Region: "上海", FilingNumber: "SH-1", FilingExpires: today.AddDays(9)}
 		if err := db.CreateOrg(ctx, w.OperatorAdmin, e); err != nil {
 			t.Fatal(err)
 		}
@@ -52,13 +52,13 @@ func TestCreateOrg_Refusals(t *testing.T) {
 			{"no principal", nil, ucx.Org{Kind: ucx.KindExporter, Name: "A"}, ucx.EUNAUTHORIZED, ""},
 			{"no name", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: " "}, ucx.EINVALID, "name"},
 			{"bad kind", w.OperatorAdmin, ucx.Org{Kind: "broker", Name: "A"}, ucx.EINVALID, "kind"},
-			{"name taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.Exporter.Name}, ucx.ECONFLICT, "name"},
+			{"name taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: w.Exporter.Name, Region: "广东"}, ucx.ECONFLICT, "name"},
 			{"WMI taken", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{w.MakerWMI}}, ucx.ECONFLICT, "wmis"},
 			{"WMI with I", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LI1"}}, ucx.EINVALID, "wmis"},
 			{"small maker WMI too short", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", WMIs: []string{"LL9"}}, ucx.EINVALID, "wmis"},
-			{"WMIs on an exporter", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", WMIs: []string{"LZZ"}}, ucx.EINVALID, "wmis"},
+			{"WMIs on an exporter", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", Region: "广东", WMIs: []string{"LZZ"}}, ucx.EINVALID, "wmis"},
 			{"filing on a manufacturer", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B", FilingNumber: "X"}, ucx.EINVALID, "filing_number"},
-			{"bad standing", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", Standing: "great"}, ucx.EINVALID, "standing"},
+			{"bad standing", w.OperatorAdmin, ucx.Org{Kind: ucx.KindExporter, Name: "B", Region: "广东", Standing: "great"}, ucx.EINVALID, "standing"},
 			{"outlet without address", w.OperatorAdmin, ucx.Org{Kind: ucx.KindManufacturer, Name: "B",
 				Outlets: []*ucx.Outlet{{Country: "RU", Provider: "P"}}}, ucx.EINVALID, "address"},
 		}

@@ -30,10 +30,6 @@ var _ ucx.ShipmentService = (*DB)(nil)
 const shipmentColumns = `s.id, s.exporter_id, s.destination, s.buyer, s.contract_number, s.after_sales_terms, s.state, s.version,
 	s.application_date, s.created_at, s.updated_at, (SELECT l.id FROM licences l WHERE l.shipment_id = s.id)`
 
-func errNoShipment(id int64) error {
-	return ucx.Errorf(ucx.ENOTFOUND, "shipment %d not found", id)
-}
-
 func scanShipment(sc interface{ Scan(...any) error }) (*ucx.Shipment, error) {
 	var s ucx.Shipment
 	var state string
@@ -50,8 +46,9 @@ func scanShipment(sc interface{ Scan(...any) error }) (*ucx.Shipment, error) {
 
 // shipmentScope is workflowScope for shipments aliased s: an exporter its
 // own, a manufacturer those with a letter to it (and of them only its own
-// vehicles, which workflowScope selects), authorities and customs the
-// submitted ones.
+// vehicles, which workflowScope selects), an authority the submitted ones
+// of its jurisdiction's exporters (R14, jurisdictionScope), customs every
+// submitted one.
 func shipmentScope(p *ucx.Principal) (string, []any, error) {
 	if err := signedIn(p); err != nil {
 		return "", nil, err
@@ -61,10 +58,12 @@ func shipmentScope(p *ucx.Principal) (string, []any, error) {
 		return "s.exporter_id = ?", []any{p.OrgID}, nil
 	case ucx.KindManufacturer:
 		return "EXISTS (SELECT 1 FROM letters t WHERE t.shipment_id = s.id AND t.manufacturer_id = ?)", []any{p.OrgID}, nil
-	case ucx.KindAuthority, ucx.KindCustoms:
+	case ucx.KindAuthority:
+		return jurisdictionScope(p, "s.application_date IS NOT NULL AND ", "s.exporter_id")
+	case ucx.KindCustoms:
 		return "s.application_date IS NOT NULL", nil, nil
 	}
-	return "", nil, ucx.Errorf(ucx.EFORBIDDEN, "the platform operator manages organisations and users and does not see the export workflow")
+	return "", nil, errOperatorNoWorkflow()
 }
 
 // shipment loads shipment id as p may see it, with the vehicles and the
@@ -76,7 +75,7 @@ func (tx *Tx) shipment(ctx context.Context, p *ucx.Principal, id int64) (*ucx.Sh
 	}
 	s, err := scanShipment(tx.QueryRow(ctx, "SELECT "+shipmentColumns+" FROM shipments s WHERE s.id = ? AND "+scope, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNoShipment(id)
+		return nil, errUnseen(p, true, id)
 	}
 	if err != nil {
 		return nil, err

@@ -166,9 +166,9 @@ func (db *DB) AcceptInvitation(ctx context.Context, token, password string) (*uc
 		var kind, role string
 		var expires int64
 		var used sql.NullInt64
-		err := tx.QueryRow(ctx, `SELECT u.id, u.username, u.org_id, o.kind, u.role, i.expires_at, i.used_at
+		err := tx.QueryRow(ctx, `SELECT u.id, u.username, u.org_id, o.kind, u.role, o.jurisdiction, i.expires_at, i.used_at
 			FROM invitations i JOIN users u ON u.id = i.user_id JOIN orgs o ON o.id = u.org_id WHERE i.hash = ?`, hashSecret(token)).
-			Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &expires, &used)
+			Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &p.Jurisdiction, &expires, &used)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return ucx.FieldErrorf(ucx.EINVALID, "token", "no such invitation; use the link or token exactly as you received it")
@@ -368,9 +368,9 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*ucx
 	var hash, kind, role string
 	var failed int
 	var locked sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT u.id, u.username, u.org_id, o.kind, u.role, u.password_hash, u.failed_logins, u.locked_until
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT u.id, u.username, u.org_id, o.kind, u.role, o.jurisdiction, u.password_hash, u.failed_logins, u.locked_until
 		FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = ?`), username).
-		Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &hash, &failed, &locked)
+		Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &p.Jurisdiction, &hash, &failed, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, ucx.Errorf(ucx.EUNAUTHORIZED, badCredentials)
@@ -548,10 +548,10 @@ func (db *DB) RevokeToken(ctx context.Context, p *ucx.Principal, id int64) error
 // There is no cache, so a revocation or sign-out takes effect on the very
 // next request.
 const (
-	tokenPrincipalSQL = `SELECT u.id, u.username, u.org_id, o.kind, u.role
+	tokenPrincipalSQL = `SELECT u.id, u.username, u.org_id, o.kind, u.role, o.jurisdiction
 		FROM tokens x JOIN users u ON u.id = x.user_id JOIN orgs o ON o.id = u.org_id
 		WHERE x.hash = ? AND x.revoked_at IS NULL`
-	sessionPrincipalSQL = `SELECT u.id, u.username, u.org_id, o.kind, u.role
+	sessionPrincipalSQL = `SELECT u.id, u.username, u.org_id, o.kind, u.role, o.jurisdiction
 		FROM sessions x JOIN users u ON u.id = x.user_id JOIN orgs o ON o.id = u.org_id
 		WHERE x.hash = ? AND x.expires_at > ?`
 )
@@ -568,7 +568,7 @@ func (db *DB) PrincipalByToken(ctx context.Context, secret string) (*ucx.Princip
 func (db *DB) principal(ctx context.Context, op, query, msg string, args ...any) (*ucx.Principal, error) {
 	var p ucx.Principal
 	var kind, role string
-	err := db.read.QueryRowContext(ctx, db.q(query), args...).Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role)
+	err := db.read.QueryRowContext(ctx, db.q(query), args...).Scan(&p.UserID, &p.Username, &p.OrgID, &kind, &role, &p.Jurisdiction)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ucx.Errorf(ucx.EUNAUTHORIZED, "%s", msg)
 	}

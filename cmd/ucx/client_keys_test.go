@@ -43,11 +43,11 @@ func newSealingClientWorld(t *testing.T) *clientWorld {
 		org   *ucx.Org
 		roles []ucx.Role
 	}{
-		{"exporter", &ucx.Org{Kind: ucx.KindExporter, Name: "华运出口有限公司", FilingNumber: "GD-1", FilingExpires: today.AddDays(200)},
+		{"exporter", &ucx.Org{Kind: ucx.KindExporter, Name: "华运出口有限公司", Region: "广东", FilingNumber: "GD-1", FilingExpires: today.AddDays(200)},
 			[]ucx.Role{ucx.RoleMember}},
 		{"maker", &ucx.Org{Kind: ucx.KindManufacturer, Name: "测试汽车股份有限公司", WMIs: []string{"LM1"},
 			Outlets: []*ucx.Outlet{{Country: "RU", Provider: "Testa Rus", Address: "Moscow"}}}, []ucx.Role{ucx.RoleAdmin, ucx.RoleMember}},
-		{"authority", &ucx.Org{Kind: ucx.KindAuthority, Name: "广东省商务厅"}, []ucx.Role{ucx.RoleAdmin, ucx.RoleMember}},
+		{"authority", &ucx.Org{Kind: ucx.KindAuthority, Name: "广东省商务厅", Region: "广东"}, []ucx.Role{ucx.RoleAdmin, ucx.RoleMember}},
 	}
 	for _, o := range orgs {
 		for i, role := range o.roles {

@@ -131,7 +131,7 @@ func fetch(t *testing.T, url string) string {
 func (w *clientWorld) extraExporter(t *testing.T, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	o := &ucx.Org{Kind: ucx.KindExporter, Name: name, FilingNumber: "GD-9", FilingExpires: ucx.DateOf(time.Now()).AddDays(100)}
+	o := &ucx.Org{Kind: ucx.KindExporter, Name: name, Region: "广东", FilingNumber: "GD-9", FilingExpires: ucx.DateOf(time.Now()).AddDays(100)}
 	u := &ucx.User{Username: "extra.exporter", Role: ucx.RoleMember}
 	if err := w.db.Bootstrap(ctx, o, u, clientTestPassword); err != nil {
 		t.Fatal(err)

@@ -67,9 +67,9 @@ func newClientWorld(t *testing.T) *clientWorld {
 
 	w := &clientWorld{db: db, tokens: map[string]string{}}
 	orgs := map[string]*ucx.Org{
-		"exporter":  {Kind: ucx.KindExporter, Name: "华运出口有限公司", FilingNumber: "GD-1", FilingExpires: today.AddDays(200)},
+		"exporter":  {Kind: ucx.KindExporter, Name: "华运出口有限公司", Region: "广东", FilingNumber: "GD-1", FilingExpires: today.AddDays(200)},
 		"maker":     {Kind: ucx.KindManufacturer, Name: "测试汽车股份有限公司", WMIs: []string{"LM1"}, Outlets: []*ucx.Outlet{{Country: "RU", Provider: "Testa Rus", Address: "Moscow"}}},
-		"authority": {Kind: ucx.KindAuthority, Name: "广东省商务厅"},
+		"authority": {Kind: ucx.KindAuthority, Name: "广东省商务厅", Region: "广东"},
 		"customs":   {Kind: ucx.KindCustoms, Name: "黄埔海关"},
 	}
 	for name, o := range orgs {

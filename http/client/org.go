@@ -123,6 +123,17 @@ func (c *Client) SetStanding(ctx context.Context, _ *ucx.Principal, orgID int64,
 	return &out, nil
 }
 
+// SetRegion sets an authority's jurisdiction or an exporter's place of
+// registration (R14).
+func (c *Client) SetRegion(ctx context.Context, _ *ucx.Principal, orgID int64, region string, central bool, reason string) (*ucx.Org, error) {
+	var out ucx.Org
+	if _, err := c.do(ctx, &call{method: "PUT", path: idPath("/api/v1/orgs/%d/region", orgID),
+		in: wire.RegionRequest{Region: region, Central: central, Reason: reason}, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ownOrgID is the caller's organisation: from p when given, else asked.
 func (c *Client) ownOrgID(ctx context.Context, p *ucx.Principal) (int64, error) {
 	if p != nil && p.OrgID != 0 {

@@ -48,6 +48,32 @@ func (b *uiBase) T(key string, args ...any) string {
 	return uiMessages.Sprintf(b.Lang, key, args...)
 }
 
+// Jurisdiction names an R14 jurisdiction (its canonical name, as in
+// ucx.Org.Jurisdiction) as readers of the language do: 广东省, Guangdong.
+// An unknown one is shown as given; none is a dash.
+func (b *uiBase) Jurisdiction(name string) string {
+	j, ok := ucx.LookupJurisdiction(name)
+	switch {
+	case name == "":
+		return "—"
+	case !ok:
+		return name
+	case b.Lang == "zh":
+		return j.FullName
+	}
+	return j.EN
+}
+
+// OwnJurisdiction is the signed-in authority's jurisdiction, named as
+// Jurisdiction does, "" for other kinds: the review queue and the
+// exporters page say whose filings they hold (R14).
+func (b *uiBase) OwnJurisdiction() string {
+	if b.User == nil || b.User.OrgKind != ucx.KindAuthority {
+		return ""
+	}
+	return b.Jurisdiction(b.User.Jurisdiction)
+}
+
 // has reports whether the page's language has key.
 func (b *uiBase) has(key string) bool { return uiMessages.Has(b.Lang, key) }
 

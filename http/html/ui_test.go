@@ -521,3 +521,26 @@ func TestUI_ReasonsAreShownInThePagesLanguage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUI_AuthorityShowsItsJurisdiction checks R14 in the authority's
+// pages: the review queue and the exporters page name its jurisdiction,
+// and the exporters page lists only its jurisdiction's exporters.
+func TestUI_AuthorityShowsItsJurisdiction(t *testing.T) {
+	w := webtest.UIWorld(t)
+	ctx := context.Background()
+	sh := &ucx.Org{Kind: ucx.KindExporter, Name: "上海浦江二手车出口有限公司", Region: "上海", FilingNumber: "SH-2025-0056", FilingExpires: webtest.Today.AddDays(100)}
+	if err := w.DB.CreateOrg(ctx, w.OperatorAdmin, sh); err != nil {
+		t.Fatal(err)
+	}
+	u := webtest.NewUIUser(t, w.TS.URL).Login("authority.member")
+	if got := u.Get("/review"); got.Status != 200 || !strings.Contains(got.Body, `id="jurisdiction"`) || !strings.Contains(got.Body, "辖区：广东省") {
+		t.Fatalf("review page: status %d, lacks the jurisdiction; body %.600s", got.Status, got.Body)
+	}
+	got := u.Get("/exporters")
+	if got.Status != 200 || !strings.Contains(got.Body, "辖区：广东省") || !strings.Contains(got.Body, "GD-2025-0342") {
+		t.Fatalf("exporters page: status %d, lacks the jurisdiction or its exporters; body %.600s", got.Status, got.Body)
+	}
+	if strings.Contains(got.Body, "SH-2025-0056") {
+		t.Error("Guangdong's exporters page lists a Shanghai exporter (R14)")
+	}
+}

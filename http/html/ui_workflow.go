@@ -189,8 +189,9 @@ func (s *UI) uiReview(w http.ResponseWriter, r *http.Request, p *ucx.Principal) 
 	s.render(w, r, pg)
 }
 
-// uiExportersPage lists exporters with their filing (R10), standing (R8)
-// and number of applications, and lets an authority change a standing.
+// uiExportersPage lists the exporters of the authority's jurisdiction
+// (R14) with their filing (R10), standing (R8) and number of
+// applications, and lets an authority change a standing.
 type uiExportersPage struct {
 	uiBase
 	Items     []uiExporterRow
@@ -224,6 +225,9 @@ func (s *UI) renderExporters(w http.ResponseWriter, r *http.Request, p *ucx.Prin
 		Standings: []ucx.Standing{ucx.StandingNormal, ucx.StandingWarned, ucx.StandingRectification, ucx.StandingSuspended},
 		CanSet:    p.Role.CanAct()}
 	for _, o := range orgs {
+		if o.Jurisdiction() != p.Jurisdiction {
+			continue // another authority's exporter (R14)
+		}
 		_, n, err := s.ApplicationService.FindApplications(ctx, p, ucx.ApplicationFilter{ExporterID: o.ID, Limit: 1})
 		if err != nil {
 			s.uiError(w, r, p, err)

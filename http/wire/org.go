@@ -16,16 +16,19 @@ type Me struct {
 	OrgID    int64       `json:"org_id"`
 	OrgKind  ucx.OrgKind `json:"org_kind"`
 	Role     ucx.Role    `json:"role"`
+	// Jurisdiction is the organisation's (R14): for an authority the
+	// exporters whose filings it sees and decides.
+	Jurisdiction string `json:"jurisdiction,omitempty"`
 }
 
 // MeOf is the caller p as the API shows it.
 func MeOf(p *ucx.Principal) *Me {
-	return &Me{UserID: p.UserID, Username: p.Username, OrgID: p.OrgID, OrgKind: p.OrgKind, Role: p.Role}
+	return &Me{UserID: p.UserID, Username: p.Username, OrgID: p.OrgID, OrgKind: p.OrgKind, Role: p.Role, Jurisdiction: p.Jurisdiction}
 }
 
 // Principal returns the principal m describes.
 func (m *Me) Principal() *ucx.Principal {
-	return &ucx.Principal{UserID: m.UserID, Username: m.Username, OrgID: m.OrgID, OrgKind: m.OrgKind, Role: m.Role}
+	return &ucx.Principal{UserID: m.UserID, Username: m.Username, OrgID: m.OrgID, OrgKind: m.OrgKind, Role: m.Role, Jurisdiction: m.Jurisdiction}
 }
 
 // LoginRequest is the body of POST /api/v1/auth/login.
@@ -68,10 +71,13 @@ func (in *OutletInput) Outlet() *ucx.Outlet {
 // OrgInput is an organisation as the operator creates it (POST
 // /api/v1/orgs). Ids and times are the server's to set.
 type OrgInput struct {
-	Kind          ucx.OrgKind   `json:"kind"`
-	Name          string        `json:"name"`
-	NameEN        string        `json:"name_en,omitempty"`
+	Kind   ucx.OrgKind `json:"kind"`
+	Name   string      `json:"name"`
+	NameEN string      `json:"name_en,omitempty"`
+	// Region is the jurisdiction (R14, ucx.Org.Region); Central marks a
+	// central enterprise exporter.
 	Region        string        `json:"region,omitempty"`
+	Central       bool          `json:"central,omitempty"`
 	Brands        []string      `json:"brands,omitempty"`
 	WMIs          []string      `json:"wmis,omitempty"`
 	Outlets       []OutletInput `json:"outlets,omitempty"`
@@ -83,7 +89,7 @@ type OrgInput struct {
 // Org is the organisation in describes, its name trimmed and its
 // outlets converted with OutletInput.Outlet.
 func (in *OrgInput) Org() *ucx.Org {
-	o := &ucx.Org{Kind: in.Kind, Name: strings.TrimSpace(in.Name), NameEN: in.NameEN, Region: in.Region,
+	o := &ucx.Org{Kind: in.Kind, Name: strings.TrimSpace(in.Name), NameEN: in.NameEN, Region: in.Region, Central: in.Central,
 		Brands: in.Brands, WMIs: in.WMIs, FilingNumber: in.FilingNumber, FilingExpires: in.FilingExpires, Standing: in.Standing}
 	for i := range in.Outlets {
 		o.Outlets = append(o.Outlets, in.Outlets[i].Outlet())
@@ -93,7 +99,7 @@ func (in *OrgInput) Org() *ucx.Org {
 
 // OrgInputOf is the body that creates o (POST /api/v1/orgs).
 func OrgInputOf(o *ucx.Org) *OrgInput {
-	in := &OrgInput{Kind: o.Kind, Name: o.Name, NameEN: o.NameEN, Region: o.Region, Brands: o.Brands, WMIs: o.WMIs,
+	in := &OrgInput{Kind: o.Kind, Name: o.Name, NameEN: o.NameEN, Region: o.Region, Central: o.Central, Brands: o.Brands, WMIs: o.WMIs,
 		FilingNumber: o.FilingNumber, FilingExpires: o.FilingExpires, Standing: o.Standing}
 	for _, ot := range o.Outlets {
 		in.Outlets = append(in.Outlets, OutletInput{Country: ot.Country, Provider: ot.Provider, Address: ot.Address, Contact: ot.Contact})
@@ -105,6 +111,15 @@ func OrgInputOf(o *ucx.Org) *OrgInput {
 type StandingRequest struct {
 	Standing ucx.Standing `json:"standing"`
 	Reason   string       `json:"reason" text:"multiline"`
+}
+
+// RegionRequest is the body of PUT /api/v1/orgs/{id}/region (R14): the
+// authority's jurisdiction or the exporter's place of registration, and
+// whether the exporter is a central enterprise.
+type RegionRequest struct {
+	Region  string `json:"region"`
+	Central bool   `json:"central,omitempty"`
+	Reason  string `json:"reason" text:"multiline"`
 }
 
 // WMIsRequest is the body of PUT /api/v1/orgs/{id}/wmis.

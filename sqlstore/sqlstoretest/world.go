@@ -78,9 +78,12 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 		"operator":  {Kind: ucx.KindOperator, Name: "ucx 平台运营中心"},
 		"authority": {Kind: ucx.KindAuthority, Name: "广东省商务厅", Region: "广东"},
 		"customs":   {Kind: ucx.KindCustoms, Name: "黄埔海关"},
-		"exporter": {Kind: ucx.KindExporter, Name: "广州华运二手车出口有限公司",
+		// Both exporters are registered in Guangdong outside Guangzhou,
+		// which is its own jurisdiction (R14), so the authority above
+		// sees their filings.
+		"exporter": {Kind: ucx.KindExporter, Name: "东莞华运二手车出口有限公司", Region: "广东",
 			FilingNumber: "GD-2025-0117", FilingExpires: Today.AddDays(200)},
-		"exporter2": {Kind: ucx.KindExporter, Name: "深圳速达汽车贸易有限公司",
+		"exporter2": {Kind: ucx.KindExporter, Name: "深圳速达汽车贸易有限公司", Region: "广东",
 			FilingNumber: "GD-2025-0342", FilingExpires: Today.AddDays(200)},
 		"maker": {Kind: ucx.KindManufacturer, Name: "测试汽车股份有限公司", NameEN: "Test Motor Co., Ltd.",
 			Brands: []string{"Testa"}, WMIs: []string{MakerWMI},
@@ -105,7 +108,7 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 			if err != nil {
 				t.Fatalf("bootstrap %s: %v", u.Username, err)
 			}
-			w.Users[u.Username] = &ucx.Principal{UserID: u.ID, Username: u.Username, OrgID: o.ID, OrgKind: o.Kind, Role: role}
+			w.Users[u.Username] = &ucx.Principal{UserID: u.ID, Username: u.Username, OrgID: o.ID, OrgKind: o.Kind, Role: role, Jurisdiction: o.Jurisdiction()}
 		}
 		w.Orgs[name] = o
 	}
