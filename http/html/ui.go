@@ -77,6 +77,10 @@ type UI struct {
 	// ShipmentService serves the batch workflow's pages (ui_shipment.go,
 	// R4); nil hides their links and answers them unavailable.
 	ShipmentService ucx.ShipmentService
+	// DeregistrationService serves the deregistration section of the
+	// exporter's shipment page and the authority's overdue list (R16); nil
+	// leaves them out.
+	DeregistrationService ucx.DeregistrationService
 	// Sessions resolves the session cookie; when it is also a
 	// ucx.WebSessionService, users sign in on /login (nil: nobody can).
 	Sessions ucx.SessionService
