@@ -192,3 +192,31 @@ func TestDeregistration_OverdueListedAndCreditedOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestDeregistration_PastClearanceFromHistory: a car written as history
+// with a clearance (HistoryApplication.ClearedOn, the demo's past) falls
+// due two months after it and, past that, is overdue like any other; a
+// history car licensed but not cleared is not in the lists.
+func TestDeregistration_PastClearanceFromHistory(t *testing.T) {
+	engines(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		filed := today.AddDays(-110)
+		km := 100
+		h := func(cleared ucx.Date) sqlstore.HistoryApplication {
+			return sqlstore.HistoryApplication{ExporterID: w.Exporter.ID, AuthorityID: w.Authority.ID, VIN: w.VINFor(w.MakerWMI), Brand: "Testa", Model: "T1",
+				Destination: "KZ", Registered: filed.AddDays(-400), Filed: filed, MileageKM: &km, State: ucx.StateCleared,
+				LicensedOn: filed.AddDays(3), ClearedOn: cleared}
+		}
+		if err := db.LoadHistory(ctx, []sqlstore.HistoryApplication{h(filed.AddDays(10)), h(ucx.Date{})}, 10); err != nil {
+			t.Fatal(err)
+		}
+		list, total, err := db.FindDeregistrations(ctx, w.AuthMember, ucx.DeregistrationFilter{Overdue: true})
+		if err != nil || total != 1 || list[0].ClearedOn != filed.AddDays(10) || list[0].Due != sqlstore.AddMonths(filed.AddDays(10), 2) {
+			t.Fatalf("overdue from history: %+v (%d, %v)", list, total, err)
+		}
+		if n, err := db.AnnounceOverdue(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d, %v", n, err)
+		}
+	})
+}
