@@ -133,7 +133,7 @@ func (s *UI) uiRecordDeregistration(w http.ResponseWriter, r *http.Request, p *u
 	in := ucx.DeregistrationInput{Reference: f.V("reference" + suffix)}
 	if v := f.V("deregistered_on" + suffix); v != "" {
 		if in.DeregisteredOn, err = ucx.ParseDate(v); err != nil {
-			s.renderShipment(w, r, p, svc, id, ucx.FieldErrorf(ucx.EINVALID, "deregistered_on", "%s", ucx.ErrorMessage(err)), f)
+			s.renderShipment(w, r, p, svc, id, err, f)
 			return
 		}
 	}
