@@ -192,7 +192,7 @@ func (db *DB) RecordDeregistration(ctx context.Context, p *ucx.Principal, appID 
 			return err
 		}
 		before := string(ucx.DeregistrationStateOn(v.Due, false, today))
-		note := fmt.Sprintf("deregistered %s, reference %s (R16; due %s)", in.DeregisteredOn, ref, v.Due)
+		note := fmt.Sprintf("注销登记 %s，注销证明 %s（R16，应于 %s 前）", in.DeregisteredOn, ref, v.Due)
 		if err := tx.event(ctx, p, actAppDeregistered, entityApplication, appID, appID, before, string(ucx.DeregistrationDone), note); err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (tx *Tx) markOverdue(ctx context.Context, o overdueVehicle) (bool, error) {
 		return false, err
 	}
 	e := &ucx.CreditEvent{ExporterID: o.exporter, Code: ucx.CodeDeregistrationOverdue, OccurredOn: o.due.AddDays(1), Automatic: true, ApplicationID: o.app,
-		Evidence: fmt.Sprintf("vehicle %s, cleared on %s under licence %s (declaration %s), was to be deregistered by %s and no deregistration is recorded (R16)",
+		Evidence: fmt.Sprintf("车辆 %s 于 %s 凭许可证 %s 通关（报关单 %s），应于 %s 前办理注销登记，逾期未记录（R16）",
 			o.vin, o.cleared, o.number, o.decl, o.due)}
 	if err := tx.insertCreditEvent(ctx, nil, e); err != nil {
 		return false, err

@@ -232,7 +232,7 @@ func (db *DB) AnnounceOverdue(ctx context.Context) (int, error) {
 			}
 			n++
 			return tx.event(ctx, nil, actLicenceOverdue, entityLicence, l.licence, appID, "cleared", "deregistration_overdue",
-				"deregistration was due "+l.due.String()+" (R16); not recorded for "+strings.Join(vins, ", "))
+				"注销登记应于 "+l.due.String()+" 前办理（R16），未记录："+strings.Join(vins, ", "))
 		})
 		if err != nil {
 			return n, err

@@ -34,7 +34,7 @@ CREATE INDEX applications_cleared ON applications(exporter_id, id) WHERE state =
 
 INSERT INTO negative_items (code, description_zh, description_en, weight, source, provisional, updated_at) VALUES
 	('deregistration_overdue', '出口通关后两个月内未办理注销登记', 'vehicle not deregistered within two months of export customs clearance (R16)', 1,
-	 'Announcement No. 6 (R16); provisional', 1, 0)
+	 'Announcement 6 [A10] (R16); provisional', 1, 0)
 ON CONFLICT (code) DO NOTHING;
 
 INSERT INTO deregistration_overdue (application_id, licence_id, credit_event_id, found_at)
