@@ -306,7 +306,9 @@ type DeliveryQueue interface {
 	// ECONFLICT when the claim was lost (the lease lapsed and another
 	// worker took it).
 	FinishDelivery(ctx context.Context, o *Outgoing, r DeliveryResult) error
-	// AnnounceOverdue announces every cleared licence whose deregistration
-	// (R16) is overdue and not yet announced, and returns how many.
+	// AnnounceOverdue finds every cleared vehicle whose deregistration
+	// (R16) is overdue with no record, once, recording its credit event
+	// (R8), and announces each of their licences once; it returns how
+	// many licences it announced.
 	AnnounceOverdue(ctx context.Context) (int, error)
 }

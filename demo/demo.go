@@ -176,7 +176,71 @@ func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
 	if _, err := seedHistory(ctx, db, principals, today, seed); err != nil { // a year of figures (history.go)
 		return nil, err
 	}
+	if err := seedDeregistrations(ctx, db, principals, today); err != nil {
+		return nil, err
+	}
 	return w, nil
+}
+
+// seedDeregistrations shows R16 at every stage for the first exporter:
+// of the batch cleared today (HT-2026-B004) four vehicles are recorded
+// deregistered and two are still due; of three single cars it cleared
+// about a hundred days ago (written as history, since the workflow cannot
+// act in the past), one was deregistered in time, one late and one not
+// at all: that one is overdue, in the authority's list and the
+// exporter's, and the sweep has recorded its credit event (R8).
+func seedDeregistrations(ctx context.Context, db *sqlstore.DB, ps map[string]*ucx.Principal, today ucx.Date) error {
+	exporter, authority := ps["huayun-export"], ps["gd-licensing"]
+	cleared, _, err := db.FindDeregistrations(ctx, exporter, ucx.DeregistrationFilter{Limit: 100})
+	if err != nil {
+		return fmt.Errorf("demo: deregistrations: %w", err)
+	}
+	per := map[int64]int{} // cleared vehicles by shipment: the batch is the largest
+	batch := int64(0)
+	for _, v := range cleared {
+		if per[v.ShipmentID]++; per[v.ShipmentID] > per[batch] {
+			batch = v.ShipmentID
+		}
+	}
+	recorded := 0
+	for _, v := range cleared {
+		if v.ShipmentID != batch || recorded == 4 {
+			continue
+		}
+		ref := fmt.Sprintf("粤A注销%s%04d", today.Time().Format("20060102"), v.ApplicationID%10000)
+		if _, err := db.RecordDeregistration(ctx, exporter, v.ApplicationID, ucx.DeregistrationInput{DeregisteredOn: today, Reference: ref}); err != nil {
+			return fmt.Errorf("demo: deregistering %s: %w", v.VIN, err)
+		}
+		recorded++
+	}
+
+	filed := today.AddDays(-110)
+	clearedOn := filed.AddDays(10)
+	var past []sqlstore.HistoryApplication
+	for i, wmi := range []string{"LGX", "L6T", "LVV"} {
+		km := 120 + 40*i
+		past = append(past, sqlstore.HistoryApplication{ExporterID: exporter.OrgID, AuthorityID: authority.OrgID,
+			VIN: historyVIN(wmi, 900001+i), Brand: brands[wmi], Model: models[wmi][0], Destination: "KZ",
+			Registered: filed.AddDays(-400), Filed: filed, MileageKM: &km, State: ucx.StateCleared,
+			LicensedOn: filed.AddDays(3), ClearedOn: clearedOn})
+	}
+	if err := db.LoadHistory(ctx, past, 10); err != nil {
+		return fmt.Errorf("demo: past clearances: %w", err)
+	}
+	overdue, _, err := db.FindDeregistrations(ctx, exporter, ucx.DeregistrationFilter{Overdue: true, Limit: 10})
+	if err != nil || len(overdue) != 3 {
+		return fmt.Errorf("demo: %d past clearances overdue (%v), want 3", len(overdue), err)
+	}
+	for i, on := range []ucx.Date{clearedOn.AddDays(25), today.AddDays(-5)} { // in time, late
+		ref := fmt.Sprintf("粤A注销%s%04d", on.Time().Format("20060102"), i+1)
+		if _, err := db.RecordDeregistration(ctx, exporter, overdue[i].ApplicationID, ucx.DeregistrationInput{DeregisteredOn: on, Reference: ref}); err != nil {
+			return fmt.Errorf("demo: deregistering %s: %w", overdue[i].VIN, err)
+		}
+	}
+	if _, err := db.AnnounceOverdue(ctx); err != nil { // what ucx serve's sweep does
+		return fmt.Errorf("demo: overdue sweep: %w", err)
+	}
+	return nil
 }
 
 // models are the demo's cars by WMI.

@@ -206,3 +206,41 @@ func principal(t *testing.T, db *sqlstore.DB, w *demo.World, username string) *u
 	}
 	return p
 }
+
+// TestSeed_Deregistrations checks the demo's R16 records: the cleared
+// batch has vehicles deregistered and vehicles still due, and one past
+// clearance is overdue for the exporter and the authority, with its credit
+// event recorded once.
+func TestSeed_Deregistrations(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime))
+	w, err := demo.Seed(ctx, db, 648)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, auth := principal(t, db, w, "huayun-export"), principal(t, db, w, "gd-licensing")
+	all, _, err := db.FindDeregistrations(ctx, exp, ucx.DeregistrationFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[ucx.DeregistrationState]int{}
+	late := 0
+	for _, v := range all {
+		states[v.State]++
+		if v.Late && v.State == ucx.DeregistrationDone {
+			late++
+		}
+	}
+	if states[ucx.DeregistrationDone] < 5 || states[ucx.DeregistrationDue] < 2 || states[ucx.DeregistrationOverdue] != 1 || late != 1 {
+		t.Errorf("demo deregistrations: %v, %d late; want some deregistered, some due, one overdue, one late", states, late)
+	}
+	for _, p := range []*ucx.Principal{exp, auth} {
+		overdue, _, err := db.FindDeregistrations(ctx, p, ucx.DeregistrationFilter{Overdue: true})
+		if err != nil || len(overdue) != 1 || overdue[0].CreditEventID == 0 {
+			t.Fatalf("%s: overdue %+v (%v), want one with its credit event", p.Username, overdue, err)
+		}
+	}
+	if n, err := db.AnnounceOverdue(ctx); err != nil || n != 0 {
+		t.Errorf("a second sweep announced %d (%v)", n, err)
+	}
+}

@@ -215,6 +215,13 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"POST", "/api/v1/licences/" + id(lic.ID) + "/clearance", func() string {
 				return `{"port":"Horgos","declaration_number":"DECL-1"}`
 			}, actors("customs"), true},
+			// Deregistration (R16), once the licence above is cleared:
+			// the exporter records; the exporters and the authority list
+			// (each its own; another exporter's list is empty).
+			{"GET", "/api/v1/deregistrations?overdue=true", nil, only(every, "exporter.", "exporter2.", "authority."), false},
+			{"POST", "/api/v1/applications/" + id(lic.ApplicationID) + "/deregistration", func() string {
+				return `{"deregistered_on":"` + webtest.Today.String() + `","reference":"ZX-1"}`
+			}, actors("exporter"), true},
 
 			{"POST", "/api/v1/imports", func() string { return w.ImportCSV(1) }, actors("exporter", "exporter2"), false},
 			{"GET", "/api/v1/imports/" + id(imp.ID), nil, only(every, "exporter."), false},

@@ -114,6 +114,13 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"Error", "", "GET", "/api/v1/documents/" + lic.DocumentDigest, ""},
 		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
 		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},
+		// Deregistration (R16): the cleared licence's vehicle.
+		{"VehicleDeregistrationList", "exporter.member", "GET", "/api/v1/deregistrations", ""},
+		{"VehicleDeregistration", "exporter.member", "POST", "/api/v1/applications/" + id(lic.ApplicationID) + "/deregistration",
+			`{"deregistered_on":"` + webtest.Today.String() + `","reference":"粤A注销-0001"}`},
+		{"VehicleDeregistrationList", "authority.member", "GET", "/api/v1/deregistrations?overdue=false&limit=10", ""},
+		{"Error", "exporter.member", "POST", "/api/v1/applications/" + id(lic.ApplicationID) + "/deregistration",
+			`{"deregistered_on":"` + webtest.Today.String() + `","reference":"again"}`},
 	}
 	// The batch workflow's answers, once the store implements it.
 	if _, ok := any(db).(ucx.ShipmentService); ok {

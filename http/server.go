@@ -71,6 +71,10 @@ type Server struct {
 	// and their one licence (shipment.go, R4); nil answers those routes
 	// with EUNAVAILABLE.
 	ShipmentService ucx.ShipmentService
+	// DeregistrationService serves the deregistration records and the
+	// overdue lists (deregistration.go, R16); nil answers those routes
+	// with EUNAVAILABLE.
+	DeregistrationService ucx.DeregistrationService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -209,6 +213,7 @@ func (s *Server) build() {
 	s.registerBulkRoutes()
 	s.registerLicenceRoutes()
 	s.registerShipmentRoutes()
+	s.registerDeregistrationRoutes()
 	s.registerImportRoutes()
 	s.registerCheckRoutes()
 	s.registerLogRoutes()

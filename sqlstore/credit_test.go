@@ -227,7 +227,7 @@ func TestNegativeList_ProvisionalAndOperatorEdits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) != 5 || !list[0].Provisional {
+		if len(list) != 6 || !list[0].Provisional { // five of 0004, deregistration_overdue of 0023 (R16)
 			t.Fatalf("shipped list: %d items, first %+v", len(list), list[0])
 		}
 		item := &ucx.NegativeItem{Code: "wrong_filing", DescriptionZH: "申报数据不一致", DescriptionEN: "wrong filing", Weight: 2, Source: "MOFCOM list 2026"}

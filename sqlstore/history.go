@@ -26,6 +26,11 @@ type HistoryApplication struct {
 	AnsweredAfter time.Duration
 	// LicensedOn, when set, issues a licence that day.
 	LicensedOn ucx.Date
+	// ClearedOn, when set with LicensedOn, clears the licence that day
+	// (R15), so its deregistration falls due two months later (R16). The
+	// demo leaves its year of history uncleared except for a few cars, so
+	// that the overdue sweep has a few vehicles, not thousands.
+	ClearedOn ucx.Date
 }
 
 // LoadHistory writes past applications, their letter requests and
@@ -76,8 +81,14 @@ func (db *DB) LoadHistory(ctx context.Context, apps []HistoryApplication, batch 
 					reqRows = append(reqRows, []any{id, h.ManufacturerID, h.ExporterID, string(h.LetterState), micros(at), answered})
 				}
 				if !h.LicensedOn.IsZero() && h.AuthorityID != 0 {
+					var cleared, due any
+					var port, decl string
+					if !h.ClearedOn.IsZero() {
+						cleared, due = micros(h.ClearedOn.Time().Add(14*time.Hour)), addMonths(h.ClearedOn, 2).Days()
+						port, decl = "黄埔新港", fmt.Sprintf("5201%014d", id)
+					}
 					licRows = append(licRows, []any{fmt.Sprintf("H%d-%s", id, h.VIN), id, h.ExporterID, h.AuthorityID, h.Destination,
-						h.LicensedOn.Days(), h.LicensedOn.AddDays(180).Days(), micros(h.LicensedOn.Time())})
+						h.LicensedOn.Days(), h.LicensedOn.AddDays(180).Days(), micros(h.LicensedOn.Time()), cleared, port, decl, due})
 				}
 			}
 			if err := tx.insertRows(ctx, `INSERT INTO applications (id, exporter_id, manufacturer_id, vin, brand, model, destination, search,
@@ -89,8 +100,9 @@ func (db *DB) LoadHistory(ctx context.Context, apps []HistoryApplication, batch 
 				"(?, ?, ?, ?, 1, ?, ?)", reqRows); err != nil {
 				return err
 			}
-			return tx.insertRows(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, issued_on, valid_until, created_at) VALUES `,
-				"(?, ?, ?, ?, ?, '[]', ?, ?, ?)", licRows)
+			return tx.insertRows(ctx, `INSERT INTO licences (number, application_id, exporter_id, authority_id, destination, schedule, issued_on, valid_until, created_at,
+				cleared_at, port, declaration_number, deregistration_due) VALUES `,
+				"(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)", licRows)
 		})
 		if err != nil {
 			return err

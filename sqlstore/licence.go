@@ -762,7 +762,9 @@ func licenceStateCond(st ucx.LicenceState, today ucx.Date) (string, []any) {
 // time, clamped to the month's end (cleared 31 December → due 28/29
 // February), kept as Licence.DeregistrationDue: a date, not a workflow
 // state. The application becomes cleared (ucx.StepClear), where it stays;
-// following up deregistrations is not done yet.
+// each vehicle's deregistration is then recorded by its exporter
+// (RecordDeregistration, deregistration.go) or found overdue by the sweep
+// (AnnounceOverdue).
 func (db *DB) RecordClearance(ctx context.Context, p *ucx.Principal, licenceID int64, port, declaration string) (*ucx.Licence, error) {
 	const op = "sqlstore.RecordClearance"
 	if err := mayTake(p, ucx.StepClear); err != nil {

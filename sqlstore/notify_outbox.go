@@ -103,6 +103,7 @@ var silentActions = map[string]string{
 	actAppWithdraw:     "restated by request.void to the manufacturer asked",
 	actAppLicensed:     "restated by licence.issue",
 	actAppCleared:      "restated by licence.clear",
+	actAppDeregistered: "the exporter's own record (R16); the authority reads it in its deregistration list, where the vehicle is no longer overdue",
 	actImportStart:     "the exporter's own act",
 	actImportFinish:    "the exporter's own import; its page shows the end",
 	actNegativePut:     "the authority's own list",

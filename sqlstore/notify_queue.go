@@ -150,39 +150,46 @@ func cleanText(s string) string {
 	}, s)
 }
 
-// overdueBatch is how many overdue licences one sweep announces at most;
-// the next sweep takes the rest.
+// overdueBatch is how many overdue vehicles one sweep finds at most; the
+// next sweep takes the rest.
 const overdueBatch = 200
 
-// AnnounceOverdue announces, once per licence, every cleared licence whose
+// AnnounceOverdue finds, once per vehicle, every cleared vehicle whose
 // deregistration was due before today (R16: two months after clearance)
-// and not yet announced: an audit event licence.deregistration_overdue by
-// the platform itself, whose announcement tells the exporter and the
-// issuing authority. Several servers may sweep at once: a licence is
-// claimed in notify_overdue before its event is written, so only one
-// writes it.
+// with no deregistration recorded, and announces its licence once: for
+// each licence, in one transaction, every such vehicle is marked overdue
+// with the credit event that is (R8, item deregistration_overdue;
+// markOverdue), and the licence gets an audit event
+// licence.deregistration_overdue by the platform itself, whose
+// announcement tells the exporter and the issuing authority. A licence all
+// of whose vehicles were deregistered in time is not overdue. Several
+// servers may sweep at once: vehicles are claimed in
+// deregistration_overdue and licences in notify_overdue before their
+// events are written, so only one writes each. It returns how many
+// licences it announced.
 func (db *DB) AnnounceOverdue(ctx context.Context) (int, error) {
 	const op = "sqlstore.AnnounceOverdue"
-	type lic struct {
-		id, app int64
-		due     int64
-	}
-	var due []lic
+	var found []overdueVehicle
 	err := db.View(ctx, op, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT l.id, l.application_id, l.deregistration_due FROM licences l
+		rows, err := tx.Query(ctx, `SELECT a.id, l.id, a.exporter_id, a.vin, l.number, l.declaration_number, l.deregistration_due, l.cleared_at
+			FROM licences l JOIN applications a ON a.state = 'cleared' AND (l.shipment_id = a.shipment_id OR l.application_id = a.id)
 			WHERE l.deregistration_due IS NOT NULL AND l.deregistration_due < ? AND l.cleared_at IS NOT NULL
-			AND NOT EXISTS (SELECT 1 FROM notify_overdue o WHERE o.licence_id = l.id) ORDER BY l.deregistration_due, l.id LIMIT ?`,
+			AND NOT EXISTS (SELECT 1 FROM deregistrations d WHERE d.application_id = a.id)
+			AND NOT EXISTS (SELECT 1 FROM deregistration_overdue o WHERE o.application_id = a.id)
+			ORDER BY l.deregistration_due, l.id, a.id LIMIT ?`,
 			tx.today().Days(), overdueBatch)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var l lic
-			if err := rows.Scan(&l.id, &l.app, &l.due); err != nil {
+			var o overdueVehicle
+			var due, cleared int64
+			if err := rows.Scan(&o.app, &o.licence, &o.exporter, &o.vin, &o.number, &o.decl, &due, &cleared); err != nil {
 				return err
 			}
-			due = append(due, l)
+			o.due, o.cleared = ucx.DateFromDays(int(due)), ucx.DateOf(fromMicros(cleared))
+			found = append(found, o)
 		}
 		return rows.Err()
 	})
@@ -190,18 +197,42 @@ func (db *DB) AnnounceOverdue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for _, l := range due {
+	for i := 0; i < len(found); {
+		j := i
+		for j < len(found) && found[j].licence == found[i].licence {
+			j++
+		}
+		vehicles := found[i:j]
+		i = j
 		err := db.Update(ctx, op, func(tx *Tx) error {
-			res, err := tx.Exec(ctx, "INSERT INTO notify_overdue (licence_id, announced_at) VALUES (?, ?) ON CONFLICT (licence_id) DO NOTHING", l.id, micros(tx.now))
+			var vins []string
+			for _, o := range vehicles {
+				first, err := tx.markOverdue(ctx, o)
+				if err != nil {
+					return err
+				}
+				if first {
+					vins = append(vins, o.vin)
+				}
+			}
+			if len(vins) == 0 {
+				return nil
+			}
+			l := vehicles[0]
+			res, err := tx.Exec(ctx, "INSERT INTO notify_overdue (licence_id, announced_at) VALUES (?, ?) ON CONFLICT (licence_id) DO NOTHING", l.licence, micros(tx.now))
 			if err != nil {
 				return err
 			}
 			if k, err := res.RowsAffected(); err != nil || k == 0 {
 				return err
 			}
+			var appID int64
+			if err := tx.QueryRow(ctx, "SELECT application_id FROM licences WHERE id = ?", l.licence).Scan(&appID); err != nil {
+				return err
+			}
 			n++
-			return tx.event(ctx, nil, actLicenceOverdue, entityLicence, l.id, l.app, "cleared", "deregistration_overdue",
-				"deregistration was due "+ucx.DateFromDays(int(l.due)).String()+" (R16)")
+			return tx.event(ctx, nil, actLicenceOverdue, entityLicence, l.licence, appID, "cleared", "deregistration_overdue",
+				"注销登记应于 "+l.due.String()+" 前办理（R16），未记录："+strings.Join(vins, ", "))
 		})
 		if err != nil {
 			return n, err

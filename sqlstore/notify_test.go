@@ -349,6 +349,7 @@ func TestNotify_EachStepTellsTheCounterpart(t *testing.T) {
 		}
 		want[w.ExpMember][ucx.NotifyDeregistrationOverdue] = 1
 		want[w.AuthMember][ucx.NotifyDeregistrationOverdue] = 1
+		want[w.ExpMember][ucx.NotifyCreditRecorded] = 1 // the overdue vehicle is a credit event (R16, R8)
 		check("overdue")
 		items, _, _, err := db.InApp(ctx, w.ExpMember, ucx.InAppFilter{Limit: 1})
 		if err != nil || len(items) != 1 {

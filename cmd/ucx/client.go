@@ -107,6 +107,7 @@ func newClientCmds() []*cobra.Command {
 		newShipmentCmd(f),
 		newLetterCmd(f),
 		newClearCmd(f),
+		newDeregistrationCmd(f),
 		newKeyCmd(f),
 		newDocumentCmd(f),
 		newUserCmd(f),

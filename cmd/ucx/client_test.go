@@ -107,6 +107,7 @@ func newClientWorld(t *testing.T) *clientWorld {
 	if ss, ok := any(db).(ucx.ShipmentService); ok { // the batch workflow, once the store has it
 		s.ShipmentService = ss
 	}
+	s.DeregistrationService = db
 	s.Policy = policy.Default()
 	s.Logger = slog.New(slog.DiscardHandler)
 	s.Now = db.Now

@@ -227,6 +227,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if ss, ok := any(db).(ucx.ShipmentService); ok {
 		api.ShipmentService = ss
 	}
+	api.DeregistrationService = db
 	api.Sessions = db
 	if db.Sealing() {
 		api.KeyService, api.DocumentService = db, db

@@ -77,6 +77,10 @@ type UI struct {
 	// ShipmentService serves the batch workflow's pages (ui_shipment.go,
 	// R4); nil hides their links and answers them unavailable.
 	ShipmentService ucx.ShipmentService
+	// DeregistrationService serves the deregistration section of the
+	// exporter's shipment page and the authority's overdue list (R16); nil
+	// leaves them out.
+	DeregistrationService ucx.DeregistrationService
 	// Sessions resolves the session cookie; when it is also a
 	// ucx.WebSessionService, users sign in on /login (nil: nobody can).
 	Sessions ucx.SessionService
@@ -282,6 +286,7 @@ var uiPageTemplates = []string{
 	"bulk",                                                                     // ui_bulk.go
 	"notifications", "notify_settings", "notify_deliveries", "notify_delivery", // ui_notify.go
 	"shipments", "new_shipment", "shipment", "letters", "letter", // ui_shipment.go
+	"deregistrations", // ui_dereg.go
 }
 
 // uiFuncs are the few template functions that need no request.
@@ -350,6 +355,9 @@ func (s *UI) Register(handle func(pattern string, h http.HandlerFunc)) {
 	h("POST /credit/{id}/{action}", s.uiAuth(s.uiCreditPost))
 	s.registerNotify(h)    // ui_notify.go
 	s.registerShipments(h) // ui_shipment.go
+	if s.DeregistrationService != nil {
+		s.registerDeregistrations(h) // ui_dereg.go
+	}
 }
 
 // uiBase is what every page's layout needs; each page struct embeds it.
@@ -418,7 +426,7 @@ func (s *UI) newBase(r *http.Request, p *ucx.Principal, page, titleKey string) u
 		}
 	}
 	if p != nil {
-		b.Nav = uiNav(p, r.URL.Path, &b, s.ShipmentService != nil)
+		b.Nav = uiNav(p, r.URL.Path, &b, s.ShipmentService != nil, s.DeregistrationService != nil)
 		if s.NotificationService != nil {
 			b.Unread, _ = s.NotificationService.UnreadCount(r.Context(), p)
 			b.Bell = true
@@ -453,13 +461,16 @@ func (s *UI) findOrg(ctx context.Context, p *ucx.Principal, b *uiBase, id int64)
 // uiNav lists the pages the principal's kind of organisation works in.
 // Hiding a link is a courtesy only: the services refuse the rest.
 // With shipments, the batch pages are linked too (ui_shipment.go).
-func uiNav(p *ucx.Principal, current string, b *uiBase, shipments bool) []uiNavItem {
+func uiNav(p *ucx.Principal, current string, b *uiBase, shipments, dereg bool) []uiNavItem {
 	var items [][2]string
 	switch p.OrgKind {
 	case ucx.KindExporter:
 		items = [][2]string{{"/", "nav.dashboard"}, {"/applications", "nav.applications"}, {"/applications/new", "nav.new"}, {"/imports/new", "nav.import"}}
 		if shipments {
 			items = append(items, [2]string{"/shipments", "nav.shipments"}, [2]string{"/shipments/new", "nav.new_shipment"})
+		}
+		if dereg {
+			items = append(items, [2]string{"/deregistrations", "nav.deregistrations"})
 		}
 		items = append(items, [2]string{"/credit", "nav.credit"})
 	case ucx.KindManufacturer:
@@ -471,6 +482,9 @@ func uiNav(p *ucx.Principal, current string, b *uiBase, shipments bool) []uiNavI
 		items = [][2]string{{"/review", "nav.review"}, {"/applications", "nav.applications"}, {"/exporters", "nav.exporters"}}
 		if shipments {
 			items = append(items, [2]string{"/shipments", "nav.shipments"})
+		}
+		if dereg {
+			items = append(items, [2]string{"/deregistrations", "nav.deregistrations"})
 		}
 		items = append(items, [2]string{"/oversight", "nav.oversight"}, [2]string{"/credit", "nav.credit"})
 	case ucx.KindCustoms:

@@ -291,6 +291,9 @@ type uiShipmentPage struct {
 	CanIssue     bool
 	RefusalCodes []string
 	Form         *uiForm
+	// Dereg is the deregistration section of a cleared shipment (R16,
+	// ui_dereg.go); nil when there is none.
+	Dereg *uiShipmentDereg
 }
 
 func (s *UI) uiShipment(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -347,7 +350,14 @@ func (s *UI) renderShipment(w http.ResponseWriter, r *http.Request, p *ucx.Princ
 			pg.Licence = l
 		}
 	}
-	pg.formError(f, actionErr)
+	pg.Dereg = s.shipmentDereg(r, p, sh)
+	if app, _ := strconv.ParseInt(f.V("dereg_app"), 10, 64); app != 0 && actionErr != nil && pg.Dereg != nil {
+		// A refused deregistration form: the error beside the vehicle's form.
+		pg.Dereg.App, pg.Dereg.Error = app, pg.errText(actionErr)
+		pg.status = wire.ErrorStatusCode(ucx.ErrorCode(actionErr))
+	} else {
+		pg.formError(f, actionErr)
+	}
 	s.render(w, r, pg)
 }
 

@@ -135,6 +135,7 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	if ss, ok := any(db).(ucx.ShipmentService); ok {
 		s.ShipmentService = ss
 	}
+	s.DeregistrationService = db
 	if is, ok := any(db).(ucx.ImportService); ok {
 		s.ImportService = is
 	}

@@ -222,3 +222,33 @@ func (w *World) Licensed(t testing.TB) *ucx.Licence {
 	}
 	return l
 }
+
+// Cleared returns a shipment of n cars of maker's registered on OldReg (no
+// letter needed, R1), filed by exporter's member, licensed by the
+// authority and cleared by customs today, and its licence: the vehicles'
+// deregistration falls due two months later (R16).
+func (w *World) Cleared(t testing.TB, n int) (*ucx.Shipment, *ucx.Licence) {
+	t.Helper()
+	ctx := context.Background()
+	in := &ucx.ShipmentInput{Destination: "RU", Buyer: "OOO Avto Import", ContractNumber: "HY-2026-0600", AfterSalesTerms: "12 个月保修", Submit: true}
+	for range n {
+		v := w.Input(w.MakerWMI, OldReg)
+		v.Destination, v.Buyer, v.ContractNumber = "", "", ""
+		in.Vehicles = append(in.Vehicles, *v)
+	}
+	s, _, err := w.DB.CreateShipment(ctx, w.ExpMember, in, ucx.CreateOptions{})
+	if err != nil {
+		t.Fatalf("CreateShipment: %v", err)
+	}
+	l, err := w.DB.IssueShipmentLicence(ctx, w.AuthMember, s.ID, s.Version)
+	if err != nil {
+		t.Fatalf("IssueShipmentLicence: %v", err)
+	}
+	if l, err = w.DB.RecordClearance(ctx, w.CustomsMember, l.ID, "霍尔果斯", fmt.Sprintf("5316%014d", l.ID)); err != nil {
+		t.Fatalf("RecordClearance: %v", err)
+	}
+	if s, err = w.DB.FindShipmentByID(ctx, w.ExpMember, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	return s, l
+}
