@@ -70,9 +70,24 @@ func (db *DB) LoadHistory(ctx context.Context, apps []HistoryApplication, batch 
 				if h.Letter {
 					outcome = ucx.LetterRequired.String()
 				}
+				// A cleared car is one a person opens (its deregistration is
+				// due, R16): it carries the policy's decision as filed, like
+				// any application. The figures' bulk history needs none.
+				decision := "{}"
+				if !h.ClearedOn.IsZero() {
+					in.InspectionReport = fmt.Sprintf("CMA-H%d", id)
+					if data, err = toJSON(&in); err != nil {
+						return err
+					}
+					d := db.decide(&in, h.Filed)
+					if decision, err = toJSON(&d); err != nil {
+						return err
+					}
+					outcome = d.Outcome.String()
+				}
 				appRows = append(appRows, []any{id, h.ExporterID, nullID(h.ManufacturerID), h.VIN, h.Brand, h.Model, h.Destination,
 					strings.ToLower(h.VIN + "\n" + h.Brand + "\n" + h.Model), string(h.State), h.Filed.Days(), h.Registered.Days(), outcome,
-					boolInt(h.Letter), data, micros(at), micros(at)})
+					boolInt(h.Letter), data, decision, micros(at), micros(at)})
 				if h.Letter && h.ManufacturerID != 0 {
 					var answered any
 					if h.LetterState == ucx.ConfirmationApproved || h.LetterState == ucx.ConfirmationRefused {
@@ -93,7 +108,7 @@ func (db *DB) LoadHistory(ctx context.Context, apps []HistoryApplication, batch 
 			}
 			if err := tx.insertRows(ctx, `INSERT INTO applications (id, exporter_id, manufacturer_id, vin, brand, model, destination, search,
 				state, version, application_date, registration_date, outcome, letter_required, data, decision, created_at, updated_at) VALUES `,
-				"(?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, '{}', ?, ?)", appRows); err != nil {
+				"(?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)", appRows); err != nil {
 				return err
 			}
 			if err := tx.insertRows(ctx, `INSERT INTO confirmation_requests (application_id, manufacturer_id, exporter_id, state, version, requested_at, answered_at) VALUES `,
