@@ -108,7 +108,7 @@ func orgs(today ucx.Date) []orgSpec {
 		// register records it as what it is, and its approvals are refused
 		// (R2 sharpened: the Guidelines exclude sales subsidiaries).
 		{ucx.Org{Kind: ucx.KindManufacturer, Name: "比亚迪汽车销售有限公司", NameEN: "BYD Auto Sales Co., Ltd.",
-			Brands: []string{"比亚迪"},
+			Brands:  []string{"比亚迪"},
 			Outlets: outlets([4]string{"RU", "BYD Sales Rus", "Leningradsky pr. 39, Moscow", "+7 495 000 0109"})},
 			[]userSpec{{"byd-sales", "比亚迪销售公司 刘洋", ucx.RoleMember}}},
 		// The Guangdong exporters are registered outside Guangzhou, whose
