@@ -105,6 +105,7 @@ func newClientWorld(t *testing.T) *clientWorld {
 
 	s := http.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
+	s.RegisterService = db
 	if ss, ok := any(db).(ucx.ShipmentService); ok { // the batch workflow, once the store has it
 		s.ShipmentService = ss
 	}
