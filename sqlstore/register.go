@@ -418,8 +418,18 @@ func (tx *Tx) mayConfirm(ctx context.Context, mfr *ucx.Org) error {
 	if name != mfr.Name {
 		return ucx.Errorf(ucx.EUNREGISTERED, "register entry %d reads %q, not your legal name %q, and the letter is void under any other name (R2); ask the platform operator to correct the entry or your organisation's name", id, name, mfr.Name)
 	}
-	if r := ucx.RegisterRole(role); !r.MayConfirm() {
-		return ucx.Errorf(ucx.ERULE, "%s is in the manufacturer register (entry %d) as %s: %s; the request goes to the vehicle manufacturer itself, so refuse it (code not_our_vehicle) or ask the operator if the entry is wrong", mfr.Name, id, r, r.Exclusion())
+	// The Guidelines' exclusions, each worded whole so that it translates.
+	switch ucx.RegisterRole(role) {
+	case ucx.RegisterVehicleManufacturer:
+		return nil
+	case ucx.RegisterSalesSubsidiary:
+		return ucx.Errorf(ucx.ERULE, "%s is in the manufacturer register (entry %d) as a sales subsidiary (销售子公司), which may not issue the confirmation letter (R2; the Guidelines); refuse the request (code not_our_vehicle) or ask the operator if the entry is wrong", mfr.Name, id)
+	case ucx.RegisterOverseasSales:
+		return ucx.Errorf(ucx.ERULE, "%s is in the manufacturer register (entry %d) as an overseas sales department (海外销售部门), which may not issue the confirmation letter (R2; the Guidelines); refuse the request (code not_our_vehicle) or ask the operator if the entry is wrong", mfr.Name, id)
+	case ucx.RegisterAuthorisedDealer:
+		return ucx.Errorf(ucx.ERULE, "%s is in the manufacturer register (entry %d) as an authorised overseas dealer (授权海外经销商), which may not issue the confirmation letter (R2; the Guidelines); refuse the request (code not_our_vehicle) or ask the operator if the entry is wrong", mfr.Name, id)
+	case ucx.RegisterModifier:
+		return ucx.Errorf(ucx.ERULE, "%s is in the manufacturer register (entry %d) as a modified-vehicle manufacturer (改装车生产企业), which may not issue the confirmation letter (R2; the Guidelines); refuse the request (code not_our_vehicle) or ask the operator if the entry is wrong", mfr.Name, id)
 	}
-	return nil
+	return ucx.Errorf(ucx.ERULE, "register entry %d has the unknown role %q, so %s cannot confirm (R2); ask the operator to correct the entry", id, role, mfr.Name)
 }
