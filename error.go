@@ -19,6 +19,12 @@ const (
 	ERATELIMIT    = "rate_limited"   // too many requests; retry later
 	EUNAVAILABLE  = "unavailable"    // a dependency (the store) cannot be reached
 	EINTERNAL     = "internal"       // a bug or an unexpected failure; details are logged, never shown
+
+	// EUNREGISTERED: a manufacturer not bound to a live entry of the
+	// manufacturer register under its exact name may not confirm (R2).
+	// Callers tell it apart from EFORBIDDEN because the fix is not theirs:
+	// the platform operator binds the organisation to its entry.
+	EUNREGISTERED = "unregistered_manufacturer"
 )
 
 // Error is the one error type that crosses package boundaries. Code and

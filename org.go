@@ -91,6 +91,10 @@ type Org struct {
 	// route nothing until the operator confirms them (R2).
 	PendingWMIs []string  `json:"pending_wmis,omitempty"`
 	Outlets     []*Outlet `json:"outlets,omitempty"`
+	// RegisterEntryID is the manufacturer register entry the operator
+	// bound the manufacturer to (0: none). Unbound, it cannot confirm
+	// (R2: only the maker under its exact MIIT name may).
+	RegisterEntryID int64 `json:"register_entry_id,omitempty"`
 
 	// Exporter fields (R8, R10).
 	FilingNumber  string   `json:"filing_number,omitempty"`

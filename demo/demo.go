@@ -1,7 +1,9 @@
 // Package demo seeds a small, believable world for `ucx serve --demo`: a
 // licensing authority, a customs office, three manufacturers with their
-// brands, WMIs and overseas outlets, two exporters, users of every role with
-// API tokens, and a few dozen applications in every workflow state.
+// brands, WMIs and overseas outlets, the manufacturer register they are
+// bound to (R2) with a sales subsidiary that it refuses letters, two
+// exporters, users of every role with API tokens, and a few dozen
+// applications in every workflow state.
 //
 // Passwords and tokens are generated at run time (nothing secret is in the
 // repository); the generator is otherwise deterministic for a given seed.
@@ -102,6 +104,13 @@ func orgs(today ucx.Date) []orgSpec {
 				[4]string{"RU", "Geely Motors Service", "Volgogradsky pr. 43, Moscow", "+7 495 000 0301"},
 				[4]string{"AE", "Geely Gulf Service", "Al Quoz 3, Dubai", "+971 4 000 0302"})},
 			[]userSpec{{"geely-compliance", "吉利合规部 孙悦", ucx.RoleMember}, {"geely-admin", "吉利管理员", ucx.RoleAdmin}}},
+		// A sales subsidiary presenting itself as a manufacturer: the
+		// register records it as what it is, and its approvals are refused
+		// (R2 sharpened: the Guidelines exclude sales subsidiaries).
+		{ucx.Org{Kind: ucx.KindManufacturer, Name: "比亚迪汽车销售有限公司", NameEN: "BYD Auto Sales Co., Ltd.",
+			Brands:  []string{"比亚迪"},
+			Outlets: outlets([4]string{"RU", "BYD Sales Rus", "Leningradsky pr. 39, Moscow", "+7 495 000 0109"})},
+			[]userSpec{{"byd-sales", "比亚迪销售公司 刘洋", ucx.RoleMember}}},
 		// The Guangdong exporters are registered outside Guangzhou, whose
 		// own department would issue for a Guangzhou exporter (R14).
 		{ucx.Org{Kind: ucx.KindExporter, Name: "东莞华运二手车出口有限公司", NameEN: "Dongguan Huayun Used Car Export Co., Ltd.",
@@ -151,6 +160,9 @@ func Seed(ctx context.Context, db *sqlstore.DB, seed uint64) (*World, error) {
 				Username: us.username, Password: pw, Token: token})
 		}
 		orgIDs[o.Name] = o.ID
+	}
+	if err := seedRegister(ctx, db, principals["operator"], orgIDs); err != nil {
+		return nil, err
 	}
 	// Every manufacturer and the authority get a custodial sealing key, so
 	// the demo's confirmations and licences are sealed documents (R3, R14)
@@ -239,6 +251,49 @@ func seedDeregistrations(ctx context.Context, db *sqlstore.DB, ps map[string]*uc
 	}
 	if _, err := db.AnnounceOverdue(ctx); err != nil { // what ucx serve's sweep does
 		return fmt.Errorf("demo: overdue sweep: %w", err)
+	}
+	return nil
+}
+
+// register is the demo's manufacturer register (R2): entries as MIIT's
+// 道路机动车辆生产企业公告 names the entities, with the batch they were
+// read from; bind says whether the operator binds the demo organisation
+// of that name to it (false: a maker not on the platform).
+var register = []struct {
+	entry ucx.RegisterEntryInput
+	bind  bool
+}{
+	{ucx.RegisterEntryInput{Name: "比亚迪汽车工业有限公司", Role: ucx.RegisterVehicleManufacturer, Batch: "第361批",
+		Source: "工业和信息化部公告 道路机动车辆生产企业及产品（第361批）"}, true},
+	{ucx.RegisterEntryInput{Name: "奇瑞汽车股份有限公司", Role: ucx.RegisterVehicleManufacturer, Batch: "第358批",
+		Source: "工业和信息化部公告 道路机动车辆生产企业及产品（第358批）"}, true},
+	{ucx.RegisterEntryInput{Name: "浙江吉利汽车有限公司", Role: ucx.RegisterVehicleManufacturer, Batch: "第360批",
+		Source: "工业和信息化部公告 道路机动车辆生产企业及产品（第360批）"}, true},
+	{ucx.RegisterEntryInput{Name: "长城汽车股份有限公司", Role: ucx.RegisterVehicleManufacturer, Batch: "第359批",
+		Source: "工业和信息化部公告 道路机动车辆生产企业及产品（第359批）"}, false},
+	{ucx.RegisterEntryInput{Name: "上汽通用五菱汽车股份有限公司", Role: ucx.RegisterVehicleManufacturer, Batch: "第362批",
+		Source: "工业和信息化部公告 道路机动车辆生产企业及产品（第362批）"}, false},
+	{ucx.RegisterEntryInput{Name: "比亚迪汽车销售有限公司", Role: ucx.RegisterSalesSubsidiary, Batch: "—",
+		Source: "比亚迪股份有限公司年度报告：全资销售子公司，不在《道路机动车辆生产企业公告》中",
+		Note:   "sales subsidiary of BYD; may not issue confirmation letters (R2, the Guidelines)"}, true},
+}
+
+// seedRegister has the operator enter the register and bind the demo's
+// manufacturers to their entries, the sales subsidiary included (it is
+// then refused as one).
+func seedRegister(ctx context.Context, db *sqlstore.DB, op *ucx.Principal, orgIDs map[string]int64) error {
+	for _, r := range register {
+		in := r.entry
+		e, err := db.AddRegisterEntry(ctx, op, &in)
+		if err != nil {
+			return fmt.Errorf("demo: register entry %s: %w", in.Name, err)
+		}
+		if !r.bind {
+			continue
+		}
+		if _, err := db.BindOrg(ctx, op, e.ID, orgIDs[in.Name]); err != nil {
+			return fmt.Errorf("demo: binding %s: %w", in.Name, err)
+		}
 	}
 	return nil
 }

@@ -244,3 +244,40 @@ func TestSeed_Deregistrations(t *testing.T) {
 		t.Errorf("a second sweep announced %d (%v)", n, err)
 	}
 }
+
+// TestSeed_RegisterBindsTheMakersAndNamesTheSubsidiary checks the demo's
+// manufacturer register (R2): the three manufacturers are bound to their
+// entries as vehicle manufacturers, two more makers are entered unbound,
+// and the sales subsidiary is bound as what it is, so that it may not
+// confirm (R2 sharpened).
+func TestSeed_RegisterBindsTheMakersAndNamesTheSubsidiary(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, time.Date(2026, 3, 10, 10, 0, 0, 0, ucx.ChinaTime))
+	w, err := demo.Seed(ctx, db, 648)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, total, err := db.FindRegisterEntries(ctx, principal(t, db, w, "huayun-export"), ucx.RegisterFilter{})
+	if err != nil || total != 6 {
+		t.Fatalf("register: %d entries, %v; want 6", total, err)
+	}
+	bound := map[string]ucx.RegisterRole{}
+	for _, e := range es {
+		if e.OrgID != 0 {
+			bound[e.OrgName] = e.Role
+		}
+		if e.Source == "" || e.Batch == "" {
+			t.Errorf("entry %s lacks its source or batch", e.Name)
+		}
+	}
+	want := map[string]ucx.RegisterRole{"比亚迪汽车工业有限公司": ucx.RegisterVehicleManufacturer, "奇瑞汽车股份有限公司": ucx.RegisterVehicleManufacturer,
+		"浙江吉利汽车有限公司": ucx.RegisterVehicleManufacturer, "比亚迪汽车销售有限公司": ucx.RegisterSalesSubsidiary}
+	if len(bound) != len(want) {
+		t.Fatalf("bound %v, want %v", bound, want)
+	}
+	for name, role := range want {
+		if bound[name] != role || role.MayConfirm() != (role == ucx.RegisterVehicleManufacturer) {
+			t.Errorf("%s bound as %q, want %q", name, bound[name], role)
+		}
+	}
+}

@@ -77,6 +77,20 @@ func TestAuthorization_Matrix(t *testing.T) {
 			t.Fatalf("claims: %v %v", claims, err)
 		}
 		exporterID, makerID := id(w.Orgs["exporter"].ID), id(w.Orgs["maker"].ID)
+		// The manufacturer register (R2): an entry to correct, one with a
+		// manufacturer of its name to bind and unbind, one to retire.
+		var entries []*ucx.RegisterEntry
+		for _, name := range []string{"矩阵汽车一有限公司", "矩阵汽车二有限公司", "矩阵汽车三有限公司"} {
+			e, err := db.AddRegisterEntry(ctx, w.Users["operator.admin"], &ucx.RegisterEntryInput{Name: name, Role: ucx.RegisterVehicleManufacturer, Source: "matrix", Batch: "第1批"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries = append(entries, e)
+		}
+		spareMaker := &ucx.Org{Kind: ucx.KindManufacturer, Name: entries[1].Name}
+		if err := db.Bootstrap(ctx, spareMaker, nil, ""); err != nil {
+			t.Fatal(err)
+		}
 		credit := &ucx.CreditEvent{ExporterID: w.Orgs["exporter"].ID, Code: "false_information",
 			OccurredOn: ucx.DateOf(webtest.TestNow).AddDays(-3), Evidence: "matrix"}
 		if err := db.RecordCreditEvent(ctx, w.Users["authority.member"], credit); err != nil {
@@ -139,6 +153,21 @@ func TestAuthorization_Matrix(t *testing.T) {
 			{"GET", "/api/v1/wmi-claims", nil, only(every, "operator."), false},
 			{"POST", "/api/v1/wmi-claims/" + id(claims[0].ID) + "/confirm", func() string { return `{"note":"checked"}` }, []string{"operator.admin"}, true},
 			{"POST", "/api/v1/wmi-claims/" + id(claims[1].ID) + "/refuse", func() string { return `{"note":"not theirs"}` }, []string{"operator.admin"}, true},
+			// The manufacturer register: everyone reads it, the operator's
+			// admin keeps it (R2).
+			{"GET", "/api/v1/register", nil, every, false},
+			{"GET", "/api/v1/register/" + id(entries[0].ID), nil, every, false},
+			{"POST", "/api/v1/register", func() string {
+				return fmt.Sprintf(`{"name":"矩阵新增汽车 %d 有限公司","role":"vehicle_manufacturer","source":"matrix","batch":"第2批"}`, unique())
+			}, []string{"operator.admin"}, false},
+			{"PUT", "/api/v1/register/" + id(entries[0].ID), func() string {
+				return fmt.Sprintf(`{"version":%d,"name":%q,"role":"vehicle_manufacturer","source":"corrected","batch":"第2批"}`, entries[0].Version, entries[0].Name)
+			}, []string{"operator.admin"}, true},
+			{"POST", "/api/v1/register/" + id(entries[1].ID) + "/bind", func() string { return `{"org_id":` + id(spareMaker.ID) + `}` }, []string{"operator.admin"}, true},
+			{"POST", "/api/v1/register/" + id(entries[1].ID) + "/unbind", func() string { return `{"note":"matrix"}` }, []string{"operator.admin"}, true},
+			{"POST", "/api/v1/register/" + id(entries[2].ID) + "/retire", func() string {
+				return fmt.Sprintf(`{"version":%d,"note":"matrix"}`, entries[2].Version)
+			}, []string{"operator.admin"}, true},
 			{"POST", "/api/v1/users", func() string {
 				return fmt.Sprintf(`{"org_id":%s,"username":"new.user%d","role":"viewer","password":"%s"}`, exporterID, unique(), webtest.Password)
 			}, []string{"exporter.admin"}, false},

@@ -60,6 +60,25 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The manufacturer register (R2): maker's entry, a spare one with an
+	// organisation of its name to bind, and maker2 unbound with a request.
+	mine := w.Register["maker"]
+	spareOrg := &ucx.Org{Kind: ucx.KindManufacturer, Name: "备用汽车有限公司"}
+	if err := db.Bootstrap(ctx, spareOrg, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	spare, err := db.AddRegisterEntry(ctx, w.OperatorAdmin, &ucx.RegisterEntryInput{Name: spareOrg.Name, Role: ucx.RegisterSalesSubsidiary, Source: "s", Batch: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := w.Input(webtest.Maker2WMI, webtest.RecentReg)
+	in.Submit = true
+	unbound := w.File("exporter.member", in)
+	unboundReq := firstRequest(t, db, w.Maker2Mem, unbound.ID)
+	if _, err := db.UnbindOrg(ctx, w.OperatorAdmin, w.Register["maker2"].ID, "schema"); err != nil {
+		t.Fatal(err)
+	}
+
 	samples := []struct {
 		schema, user, method, path, body string
 	}{
@@ -111,6 +130,15 @@ func TestOpenAPI_ResponsesMatchTheirSchemas(t *testing.T) {
 		{"Rule", "maker.admin", "POST", "/api/v1/rules/" + id(sortRule.ID) + "/disable", `{"version":2}`},
 		{"RuleTestResult", "maker.admin", "POST", "/api/v1/rule-tests", `{"when":"exporter.standing == \"normal\"","action":"approve","last":5}`},
 		{"Error", "maker.admin", "POST", "/api/v1/rules", `{"name":"x","when":"destination ==","action":"queue"}`},
+		{"RegisterEntryList", "exporter.member", "GET", "/api/v1/register?retired=true&limit=10", ""},
+		{"RegisterEntry", "maker.viewer", "GET", "/api/v1/register/" + id(mine.ID), ""},
+		{"RegisterEntry", "operator.admin", "POST", "/api/v1/register", `{"name":"长城汽车股份有限公司","role":"vehicle_manufacturer","source":"工业和信息化部公告","batch":"第359批"}`},
+		{"RegisterEntry", "operator.admin", "PUT", "/api/v1/register/" + id(mine.ID), fmt.Sprintf(`{"version":%d,"name":%q,"role":"vehicle_manufacturer","source":"corrected","batch":"第386批","note":"n"}`, mine.Version, mine.Name)},
+		{"RegisterEntry", "operator.admin", "POST", "/api/v1/register/" + id(spare.ID) + "/bind", `{"org_id":` + id(spareOrg.ID) + `}`},
+		{"RegisterEntry", "operator.admin", "POST", "/api/v1/register/" + id(spare.ID) + "/unbind", `{"note":"schema"}`},
+		{"RegisterEntry", "operator.admin", "POST", "/api/v1/register/" + id(spare.ID) + "/retire", fmt.Sprintf(`{"version":%d,"note":"schema"}`, spare.Version+2)},
+		{"Error", "maker.admin", "POST", "/api/v1/register", `{"name":"x","role":"vehicle_manufacturer","source":"s","batch":"b"}`},
+		{"Error", "maker2.member", "POST", "/api/v1/requests/" + id(unboundReq.ID) + "/approve", fmt.Sprintf(`{"version":%d,"outlet_ids":[%d]}`, unboundReq.Version, w.Maker2RU)},
 		{"Error", "", "GET", "/api/v1/documents/" + lic.DocumentDigest, ""},
 		{"Error", "exporter.member", "GET", "/api/v1/applications/424242", ""},
 		{"Error", "exporter.member", "POST", "/api/v1/applications", `{"vehicle":{"seats":"five"}}`},
@@ -281,4 +309,15 @@ func firstDelivery(t *testing.T, db *sqlstore.DB, admin *ucx.Principal, org int6
 		t.Fatalf("no delivery: %v", err)
 	}
 	return ds[0].ID
+}
+
+// firstRequest returns the confirmation request of application app, as
+// manufacturer p sees it.
+func firstRequest(t *testing.T, db *sqlstore.DB, p *ucx.Principal, app int64) *ucx.ConfirmationRequest {
+	t.Helper()
+	rs, _, err := db.FindRequests(context.Background(), p, ucx.RequestFilter{ApplicationIDs: []int64{app}})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("requests of application %d: %v %v", app, rs, err)
+	}
+	return rs[0]
 }

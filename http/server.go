@@ -75,6 +75,9 @@ type Server struct {
 	// overdue lists (deregistration.go, R16); nil answers those routes
 	// with EUNAVAILABLE.
 	DeregistrationService ucx.DeregistrationService
+	// RegisterService serves the manufacturer register the operator keeps
+	// (register.go, R2); nil answers those routes with EUNAVAILABLE.
+	RegisterService ucx.RegisterService
 	// PublicURL is the base URL printed in documents' QR codes (e.g.
 	// https://ucx.example.cn); empty takes the request's host.
 	PublicURL string
@@ -210,6 +213,7 @@ func (s *Server) build() {
 	s.registerApplicationRoutes()
 	s.registerRequestRoutes()
 	s.registerRuleRoutes()
+	s.registerRegisterRoutes()
 	s.registerBulkRoutes()
 	s.registerLicenceRoutes()
 	s.registerShipmentRoutes()

@@ -435,31 +435,53 @@ func dedupIDs(in []int64) []int64 {
 	return ids
 }
 
-// chosenOutlets checks the outlets chosen for request r: at least one, all
-// the manufacturer's own, all in the destination (R3).
-func (tx *Tx) chosenOutlets(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64) (*ucx.Org, []*ucx.Outlet, error) {
+// confirmer loads the caller's manufacturer and checks that it may
+// confirm at all: bound to its manufacturer register entry under its
+// exact name, as a vehicle manufacturer (R2, mayConfirm).
+func (tx *Tx) confirmer(ctx context.Context, p *ucx.Principal) (*ucx.Org, error) {
 	mfr, err := tx.orgByID(ctx, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.mayConfirm(ctx, mfr); err != nil {
+		return nil, err
+	}
+	return mfr, nil
+}
+
+// chosenOutlets checks that p's manufacturer may confirm (confirmer) and
+// the outlets chosen for request r: at least one, all the manufacturer's
+// own, all in the destination (R3).
+func (tx *Tx) chosenOutlets(ctx context.Context, p *ucx.Principal, r *ucx.ConfirmationRequest, ids []int64) (*ucx.Org, []*ucx.Outlet, error) {
+	mfr, err := tx.confirmer(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}
+	chosen, err := outletsFor(mfr, r, ids)
+	return mfr, chosen, err
+}
+
+// outletsFor checks the outlets ids chosen for request r of manufacturer
+// mfr (R3).
+func outletsFor(mfr *ucx.Org, r *ucx.ConfirmationRequest, ids []int64) ([]*ucx.Outlet, error) {
 	if len(mfr.OutletsIn(r.Destination)) == 0 {
-		return nil, nil, ucx.Errorf(ucx.ERULE, "no outlet in %s (R3): add an overseas after-sales outlet there first, or refuse the request with code no_service_network", r.Destination)
+		return nil, ucx.Errorf(ucx.ERULE, "no outlet in %s (R3): add an overseas after-sales outlet there first, or refuse the request with code no_service_network", r.Destination)
 	}
 	if len(ids) == 0 {
-		return nil, nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "choose at least one of your outlets in %s to serve this vehicle (R3)", r.Destination)
+		return nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "choose at least one of your outlets in %s to serve this vehicle (R3)", r.Destination)
 	}
 	var chosen []*ucx.Outlet
 	for _, oid := range ids {
 		i := slices.IndexFunc(mfr.Outlets, func(ot *ucx.Outlet) bool { return ot.ID == oid })
 		if i < 0 {
-			return nil, nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet %d is not one of your outlets", oid)
+			return nil, ucx.FieldErrorf(ucx.EINVALID, "outlet_ids", "outlet %d is not one of your outlets", oid)
 		}
 		if ot := mfr.Outlets[i]; ot.Country != r.Destination {
-			return nil, nil, ucx.FieldErrorf(ucx.ERULE, "outlet_ids", "outlet %d (%s) is in %s, not in the destination %s (R3)", oid, ot.Provider, ot.Country, r.Destination)
+			return nil, ucx.FieldErrorf(ucx.ERULE, "outlet_ids", "outlet %d (%s) is in %s, not in the destination %s (R3)", oid, ot.Provider, ot.Country, r.Destination)
 		}
 		chosen = append(chosen, mfr.Outlets[i])
 	}
-	return mfr, chosen, nil
+	return chosen, nil
 }
 
 // RefuseRequest refuses a confirmation request of the caller's own

@@ -20,6 +20,11 @@ const (
 	actWMIConfirm      = "wmi.confirm"
 	actWMIRefuse       = "wmi.refuse"
 	actWMIMoved        = "wmi.moved"
+	actRegisterAdd     = "register.add"
+	actRegisterUpdate  = "register.update"
+	actRegisterRetire  = "register.retire"
+	actRegisterBind    = "register.bind"
+	actRegisterUnbind  = "register.unbind"
 	actUserCreate      = "user.create"
 	actUserLocked      = "user.locked"
 	actUserInvite      = "user.invite"
@@ -55,6 +60,7 @@ const (
 	entityRequest     = "confirmation_request"
 	entityLicence     = "licence"
 	entityImport      = "import"
+	entityRegister    = "register_entry"
 )
 
 const (

@@ -457,7 +457,7 @@ func (f *ruleFailure) final() bool {
 		return true // CEL's evaluation errors
 	}
 	switch e.Code {
-	case ucx.EINVALID, ucx.ERULE, ucx.ENOTFOUND, ucx.EFORBIDDEN:
+	case ucx.EINVALID, ucx.ERULE, ucx.ENOTFOUND, ucx.EFORBIDDEN, ucx.EUNREGISTERED: // R2: until the operator binds it
 		return true
 	}
 	return false

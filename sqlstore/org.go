@@ -335,9 +335,9 @@ func scanOrg(sc interface{ Scan(...any) error }) (*ucx.Org, error) {
 	return &o, nil
 }
 
-// orgDetails fills in the WMIs, pending WMI claims and outlets of a page
-// of organisations with three queries, however many organisations there
-// are.
+// orgDetails fills in the WMIs, pending WMI claims, register bindings and
+// outlets of a page of organisations with four queries, however many
+// organisations there are.
 func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
 	if len(orgs) == 0 {
 		return nil
@@ -355,7 +355,24 @@ func (tx *Tx) orgDetails(ctx context.Context, orgs []*ucx.Org) error {
 	if err := tx.eachWMI(ctx, "wmi_claims", in, ids, func(id int64, w string) { byID[id].PendingWMIs = append(byID[id].PendingWMIs, w) }); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, "SELECT id, org_id, country, provider, address, contact FROM outlets WHERE org_id IN ("+in+") ORDER BY id", ids...)
+	// The manufacturer register entry each is bound to (R2).
+	rows, err := tx.Query(ctx, "SELECT org_id, id FROM manufacturer_register WHERE org_id IN ("+in+")", ids...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var org, entry int64
+		if err := rows.Scan(&org, &entry); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[org].RegisterEntryID = entry
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, "SELECT id, org_id, country, provider, address, contact FROM outlets WHERE org_id IN ("+in+") ORDER BY id", ids...)
 	if err != nil {
 		return err
 	}

@@ -952,8 +952,14 @@ func (tx *Tx) answers(ctx context.Context, p *ucx.Principal, id int64, version i
 			la.refusals = append(la.refusals, refusal{r: r, code: code, text: text})
 			continue
 		}
+		if la.mfr == nil {
+			// Once per answer: the manufacturer may confirm at all (R2).
+			if la.mfr, err = tx.confirmer(ctx, p); err != nil {
+				return nil, err
+			}
+		}
 		ids := dedupIDs(a.OutletIDs)
-		mfr, chosen, err := tx.chosenOutlets(ctx, p, r, ids)
+		chosen, err := outletsFor(la.mfr, r, ids)
 		if err != nil {
 			var e *ucx.Error
 			if errors.As(err, &e) {
@@ -965,7 +971,6 @@ func (tx *Tx) answers(ctx context.Context, p *ucx.Principal, id int64, version i
 			}
 			return nil, err
 		}
-		la.mfr = mfr
 		la.approvals = append(la.approvals, approval{r: r, ids: ids, outlets: chosen})
 	}
 	return la, nil

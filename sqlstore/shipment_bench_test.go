@@ -40,6 +40,7 @@ func BenchmarkShipmentVsSingles(b *testing.B) {
 			if err := db.Bootstrap(ctx, m3, u, testPassword); err != nil {
 				b.Fatal(err)
 			}
+			sqlstoretest.BindManufacturer(b, db, m3) // R2: it confirms
 			m3p := &ucx.Principal{UserID: u.ID, Username: u.Username, OrgID: m3.ID, OrgKind: m3.Kind, Role: ucx.RoleAdmin}
 			for _, p := range []*ucx.Principal{w.Users["maker.admin"], w.Users["maker2.admin"], m3p, w.Users["authority.admin"]} {
 				if _, err := db.CreateCustodialKey(ctx, p, "", time.Time{}); err != nil {

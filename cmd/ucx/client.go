@@ -112,6 +112,7 @@ func newClientCmds() []*cobra.Command {
 		newDocumentCmd(f),
 		newUserCmd(f),
 		newWMICmd(f),
+		newRegisterCmd(f),
 		newNotifyCmd(f),
 	}
 	for _, c := range cmds {

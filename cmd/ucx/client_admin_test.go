@@ -111,3 +111,55 @@ func TestWMICmd_TheOperatorListsAndDecidesClaims(t *testing.T) {
 		t.Errorf("WMIs after the confirmation: %v", o.WMIs)
 	}
 }
+
+// TestRegisterCmd_TheOperatorKeepsTheRegister (R2): `ucx register add
+// --bind` enters an entry and binds a manufacturer of that exact name;
+// list shows it; a manufacturer adding is refused (exit 1, forbidden);
+// binding under another name is refused; correct, unbind and retire work.
+func TestRegisterCmd_TheOperatorKeepsTheRegister(t *testing.T) {
+	w := newClientWorld(t)
+	ctx := context.Background()
+	op := w.operator(t)
+	other := &ucx.Org{Kind: ucx.KindManufacturer, Name: "长城汽车股份有限公司"}
+	if err := w.db.Bootstrap(ctx, other, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	org := strconv.FormatInt(other.ID, 10)
+	add := []string{"register", "add", "--name", other.Name, "--role", "vehicle_manufacturer", "--source", "工业和信息化部公告", "--batch", "第359批"}
+	if code, _, errOut := w.ucx(t, "maker", "", add...); code != 1 || !strings.Contains(errOut, "forbidden") {
+		t.Fatalf("a manufacturer adding: exit %d %s, want 1 forbidden", code, errOut)
+	}
+	code, out, errOut := w.ucx(t, "operator.admin", "", append(add, "--bind", org)...)
+	if code != 0 || !strings.Contains(out, "bound to "+other.Name) {
+		t.Fatalf("add --bind: exit %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = w.ucx(t, "exporter", "", "register", "list")
+	if code != 0 || !strings.Contains(out, other.Name) || !strings.Contains(out, "第359批") {
+		t.Fatalf("list: exit %d %s %s", code, out, errOut)
+	}
+	es, _, err := w.db.FindRegisterEntries(ctx, op, ucx.RegisterFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, e := range es {
+		if e.Name == other.Name {
+			id = strconv.FormatInt(e.ID, 10)
+		}
+	}
+	if code, _, errOut := w.ucx(t, "operator.admin", "", "register", "unbind", id, "--note", "recheck"); code != 0 {
+		t.Fatalf("unbind: exit %d %s", code, errOut)
+	}
+	if code, out, errOut := w.ucx(t, "operator.admin", "", "register", "correct", id, "--batch", "第360批"); code != 0 || !strings.Contains(out, "第360批") {
+		t.Fatalf("correct: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := w.ucx(t, "operator.admin", "", "register", "correct", id, "--name", "长城汽车有限公司"); code != 0 {
+		t.Fatalf("correct the name of an unbound entry: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := w.ucx(t, "operator.admin", "", "register", "bind", id, "--org", org); code != 1 || !strings.Contains(errOut, "rule_violation") {
+		t.Fatalf("bind under another name: exit %d %s, want 1 rule_violation", code, errOut)
+	}
+	if code, out, errOut := w.ucx(t, "operator.admin", "", "register", "retire", id, "--note", "misread"); code != 0 || !strings.Contains(out, "retired") {
+		t.Fatalf("retire: exit %d %s %s", code, out, errOut)
+	}
+}

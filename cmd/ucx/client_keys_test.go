@@ -78,6 +78,7 @@ func newSealingClientWorld(t *testing.T) *clientWorld {
 		}
 	}
 	w.outlet = orgs[1].org.Outlets[0].ID
+	bindMaker(t, db, orgs[1].org)
 	if err := db.UseKEK(ctx, sqlstore.NewKEK()); err != nil {
 		t.Fatal(err)
 	}

@@ -101,9 +101,11 @@ func newClientWorld(t *testing.T) *clientWorld {
 		}
 	}
 	w.outlet = orgs["maker"].Outlets[0].ID
+	bindMaker(t, db, orgs["maker"])
 
 	s := http.NewServer()
 	s.OrgService, s.ApplicationService, s.RequestService, s.LicenceService, s.ImportService = db, db, db, db, db
+	s.RegisterService = db
 	if ss, ok := any(db).(ucx.ShipmentService); ok { // the batch workflow, once the store has it
 		s.ShipmentService = ss
 	}
@@ -403,5 +405,15 @@ func TestClientCmds_RefusalsFromTheCommandLine(t *testing.T) {
 	// A second refusal finds nothing to refuse.
 	if code, _, errOut = w.ucx(t, "authority", "", "licence", "refuse", appID, "--code", "other", "--text", "again"); code != 1 {
 		t.Fatalf("second licence refuse: exit %d, %s", code, errOut)
+	}
+}
+
+// bindMaker enters manufacturer o in the manufacturer register and binds
+// it, so that it may confirm (R2).
+func bindMaker(t *testing.T, db *sqlstore.DB, o *ucx.Org) {
+	t.Helper()
+	if _, err := db.BootstrapRegisterEntry(context.Background(), &ucx.RegisterEntryInput{Name: o.Name, Role: ucx.RegisterVehicleManufacturer,
+		Source: "工业和信息化部《道路机动车辆生产企业及产品公告》（测试）", Batch: "第385批"}, o.ID); err != nil {
+		t.Fatal(err)
 	}
 }

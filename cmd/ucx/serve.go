@@ -223,6 +223,7 @@ func (m *Main) Open(ctx context.Context) error {
 	api.CreditService, api.FiguresService = db, db
 	api.NotificationService = db
 	api.RuleService = db
+	api.RegisterService = db
 	// The batch workflow (R4), once the store implements all of it.
 	if ss, ok := any(db).(ucx.ShipmentService); ok {
 		api.ShipmentService = ss

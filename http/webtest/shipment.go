@@ -6,6 +6,7 @@ import (
 
 	"github.com/ucxdev/ucx"
 	"github.com/ucxdev/ucx/http/client"
+	"github.com/ucxdev/ucx/sqlstore/sqlstoretest"
 )
 
 // Maker3WMI is the WMI of the third manufacturer AddMaker3 adds, for the
@@ -42,6 +43,7 @@ func (w *World) AddMaker3() int64 {
 		w.Users[u.Username], w.Clients[u.Username], w.Tokens[u.Username] = p, c, c.Token()
 	}
 	w.Orgs["maker3"] = o
+	sqlstoretest.BindManufacturer(w.T, w.DB, o) // R2: bound to its register entry, it confirms
 	if _, err := w.DB.CreateCustodialKey(ctx, w.Users["maker3.admin"], "", time.Time{}); err != nil {
 		w.T.Fatalf("custodial key of maker3: %v", err)
 	}

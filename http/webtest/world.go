@@ -131,6 +131,7 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	s.CreditService, s.FiguresService = db, db
 	s.NotificationService = db
 	s.RuleService = db
+	s.RegisterService = db
 	// The batch workflow, once the store implements it (shipment.go).
 	if ss, ok := any(db).(ucx.ShipmentService); ok {
 		s.ShipmentService = ss

@@ -158,3 +158,30 @@ type AcceptInvitationRequest struct {
 type WMIClaimDecision struct {
 	Note string `json:"note,omitempty"`
 }
+
+// RegisterEntryRequest is the body of POST /api/v1/register and PUT
+// /api/v1/register/{id}: the entry as MIIT's announcement has it (R2) and,
+// for a correction, the version last read (or If-Match).
+type RegisterEntryRequest struct {
+	ucx.RegisterEntryInput
+	Version *int `json:"version,omitempty"`
+}
+
+// RegisterRetireRequest is the body of POST /api/v1/register/{id}/retire:
+// why the entry is retired, and the version last read (or If-Match).
+type RegisterRetireRequest struct {
+	Note    string `json:"note"`
+	Version *int   `json:"version,omitempty"`
+}
+
+// RegisterBindRequest is the body of POST /api/v1/register/{id}/bind: the
+// manufacturer organisation whose legal name is the entry's (R2).
+type RegisterBindRequest struct {
+	OrgID int64 `json:"org_id"`
+}
+
+// RegisterUnbindRequest is the body of POST /api/v1/register/{id}/unbind:
+// why, which the manufacturer reads in its audit trail.
+type RegisterUnbindRequest struct {
+	Note string `json:"note"`
+}

@@ -35,6 +35,9 @@ var codes = map[string]int{
 	ucx.ERATELIMIT:    http.StatusTooManyRequests,
 	ucx.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	ucx.EINTERNAL:     http.StatusInternalServerError,
+	// R2: the operator binds the manufacturer; until then it may not
+	// confirm, as a forbidden act, but with a code of its own.
+	ucx.EUNREGISTERED: http.StatusForbidden,
 }
 
 // ErrorStatusCode returns the HTTP status for a ucx error code; an unknown
@@ -51,7 +54,7 @@ func ErrorStatusCode(code string) int {
 // so callers still get a code they can switch on.
 func FromErrorStatusCode(status int) string {
 	for code, s := range codes {
-		if s == status {
+		if s == status && code != ucx.EUNREGISTERED { // 403 reads as forbidden
 			return code
 		}
 	}

@@ -49,13 +49,17 @@ const (
 // manufacturers (each with declared WMIs and outlets), and a user of every
 // role in each, as principals ready to call services with.
 type World struct {
-	DB                                  *sqlstore.DB
-	Orgs                                map[string]*ucx.Org       // "exporter", "maker2", …
-	Users                               map[string]*ucx.Principal // "exporter.member", "maker2.viewer", …
-	Operator, Authority, Customs        *ucx.Org
-	Exporter, Exporter2                 *ucx.Org
-	Maker, Maker2                       *ucx.Org
-	MakerRU, MakerKZ                    int64 // outlet ids of maker
+	DB                           *sqlstore.DB
+	Orgs                         map[string]*ucx.Org       // "exporter", "maker2", …
+	Users                        map[string]*ucx.Principal // "exporter.member", "maker2.viewer", …
+	Operator, Authority, Customs *ucx.Org
+	Exporter, Exporter2          *ucx.Org
+	Maker, Maker2                *ucx.Org
+	MakerRU, MakerKZ             int64 // outlet ids of maker
+	// Register holds the manufacturer register entries of maker and
+	// maker2, to which the operator bound them (R2: unbound, they could
+	// not confirm).
+	Register                            map[string]*ucx.RegisterEntry
 	Maker2RU                            int64 // outlet id of maker2
 	MakerWMI, Maker2WMI, UnknownWMI     string
 	OperatorAdmin                       *ucx.Principal
@@ -123,7 +127,44 @@ func NewWorld(t testing.TB, db *sqlstore.DB) *World {
 	w.MakerMember, w.MakerViewer, w.Maker2Mem = w.Users["maker.member"], w.Users["maker.viewer"], w.Users["maker2.member"]
 	w.AuthMember, w.AuthViewer = w.Users["authority.member"], w.Users["authority.viewer"]
 	w.CustomsMember, w.CustomsViewer = w.Users["customs.member"], w.Users["customs.viewer"]
+
+	// The operator enters both manufacturers in the register and binds
+	// them, as it must before they confirm (R2).
+	w.Register = map[string]*ucx.RegisterEntry{}
+	for _, name := range []string{"maker", "maker2"} {
+		o := w.Orgs[name]
+		e, err := db.AddRegisterEntry(ctx, w.OperatorAdmin, &ucx.RegisterEntryInput{Name: o.Name, Role: ucx.RegisterVehicleManufacturer,
+			Source: RegisterSource, Batch: RegisterBatch})
+		if err != nil {
+			t.Fatalf("register entry of %s: %v", name, err)
+		}
+		if e, err = db.BindOrg(ctx, w.OperatorAdmin, e.ID, o.ID); err != nil {
+			t.Fatalf("binding %s: %v", name, err)
+		}
+		w.Register[name], o.RegisterEntryID = e, e.ID
+	}
 	return w
+}
+
+// RegisterSource and RegisterBatch are the source and batch of the world's
+// register entries.
+const (
+	RegisterSource = "工业和信息化部《道路机动车辆生产企业及产品公告》（测试）"
+	RegisterBatch  = "第385批"
+)
+
+// BindManufacturer enters org (a manufacturer made outside NewWorld) in the
+// manufacturer register as a vehicle manufacturer and binds it, as the
+// system, so that it may confirm (R2).
+func BindManufacturer(t testing.TB, db *sqlstore.DB, o *ucx.Org) *ucx.RegisterEntry {
+	t.Helper()
+	e, err := db.BootstrapRegisterEntry(context.Background(), &ucx.RegisterEntryInput{Name: o.Name, Role: ucx.RegisterVehicleManufacturer,
+		Source: RegisterSource, Batch: RegisterBatch}, o.ID)
+	if err != nil {
+		t.Fatalf("binding %s to the register: %v", o.Name, err)
+	}
+	o.RegisterEntryID = e.ID
+	return e
 }
 
 // VINFor returns a fresh VIN with a correct check digit under wmi.
