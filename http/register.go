@@ -64,12 +64,7 @@ func (s *Server) handleRegisterView(w http.ResponseWriter, r *http.Request, p *u
 		return
 	}
 	e, err := svc.FindRegisterEntryByID(r.Context(), p, id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(e.Version))
-	writeJSON(w, http.StatusOK, e)
+	s.writeEntry(w, r, e, err)
 }
 
 func (s *Server) handleAddRegisterEntry(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -109,12 +104,7 @@ func (s *Server) handleUpdateRegisterEntry(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	e, err := svc.UpdateRegisterEntry(r.Context(), p, id, version, &in.RegisterEntryInput)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(e.Version))
-	writeJSON(w, http.StatusOK, e)
+	s.writeEntry(w, r, e, err)
 }
 
 func (s *Server) handleRetireRegisterEntry(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -133,12 +123,7 @@ func (s *Server) handleRetireRegisterEntry(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	e, err := svc.RetireRegisterEntry(r.Context(), p, id, version, in.Note)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(e.Version))
-	writeJSON(w, http.StatusOK, e)
+	s.writeEntry(w, r, e, err)
 }
 
 // handleBindOrg binds a manufacturer to the entry of its exact name (R2).
@@ -153,12 +138,7 @@ func (s *Server) handleBindOrg(w http.ResponseWriter, r *http.Request, p *ucx.Pr
 		return
 	}
 	e, err := svc.BindOrg(r.Context(), p, id, in.OrgID)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	w.Header().Set("ETag", etag(e.Version))
-	writeJSON(w, http.StatusOK, e)
+	s.writeEntry(w, r, e, err)
 }
 
 func (s *Server) handleUnbindOrg(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
@@ -172,6 +152,12 @@ func (s *Server) handleUnbindOrg(w http.ResponseWriter, r *http.Request, p *ucx.
 		return
 	}
 	e, err := svc.UnbindOrg(r.Context(), p, id, in.Note)
+	s.writeEntry(w, r, e, err)
+}
+
+// writeEntry answers with register entry e and its version as the ETag,
+// or with err: the one ending of every handler that returns an entry.
+func (s *Server) writeEntry(w http.ResponseWriter, r *http.Request, e *ucx.RegisterEntry, err error) {
 	if err != nil {
 		s.Error(w, r, err)
 		return

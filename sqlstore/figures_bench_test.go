@@ -38,8 +38,7 @@ func BenchmarkFigures(b *testing.B) {
 			makers := []int64{w.Maker.ID, w.Maker2.ID}
 			exporters := []int64{w.Exporter.ID, w.Exporter2.ID}
 			start := time.Now()
-			apps := make([]sqlstore.HistoryApplication, 0, 10000)
-			for i := 0; i < rows; i++ {
+			loadBenchHistory(b, db, rows, func(i int) sqlstore.HistoryApplication {
 				filed := ucx.MustDate(2025, 3, 11).AddDays(r.IntN(365))
 				reg := filed.AddDays(-r.IntN(900))
 				km := r.IntN(3000)
@@ -54,20 +53,10 @@ func BenchmarkFigures(b *testing.B) {
 				if r.IntN(2) == 0 {
 					h.State, h.LicensedOn = ucx.StateLicensed, filed.AddDays(r.IntN(10))
 				}
-				apps = append(apps, h)
-				if len(apps) == cap(apps) || i == rows-1 {
-					if err := db.LoadHistory(ctx, apps, 10000); err != nil {
-						b.Fatal(err)
-					}
-					apps = apps[:0]
-				}
-			}
+				return h
+			})
 			b.Logf("%s: loaded %d applications in %s", engine, rows, time.Since(start).Round(time.Millisecond))
-			if engine == sqlstore.Postgres {
-				sqlstore.Exec(ctx, db, "ANALYZE")
-			} else {
-				sqlstore.Exec(ctx, db, "ANALYZE")
-			}
+			sqlstore.Exec(ctx, db, "ANALYZE")
 			f := ucx.FigureFilter{From: ucx.MustDate(2025, 3, 11), To: ucx.MustDate(2026, 3, 10)}
 			// Each figure alone, for the report.
 			figs, err := db.Figures(ctx, w.AuthMember, f)
@@ -88,5 +77,22 @@ func BenchmarkFigures(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// loadBenchHistory loads rows applications made by next into db with
+// LoadHistory, ten thousand a batch: the seeding of the million-row
+// benchmarks.
+func loadBenchHistory(b *testing.B, db *sqlstore.DB, rows int, next func(i int) sqlstore.HistoryApplication) {
+	b.Helper()
+	apps := make([]sqlstore.HistoryApplication, 0, 10000)
+	for i := 0; i < rows; i++ {
+		apps = append(apps, next(i))
+		if len(apps) == cap(apps) || i == rows-1 {
+			if err := db.LoadHistory(context.Background(), apps, 10000); err != nil {
+				b.Fatal(err)
+			}
+			apps = apps[:0]
+		}
 	}
 }

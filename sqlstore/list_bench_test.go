@@ -43,9 +43,8 @@ func BenchmarkListPages(b *testing.B) {
 			exporters := []int64{w.Exporter.ID, w.Exporter2.ID}
 			states := []ucx.State{ucx.StateUnderReview, ucx.StateLicensed, ucx.StateCleared, ucx.StateAwaitingConfirmation}
 			start := time.Now()
-			apps := make([]sqlstore.HistoryApplication, 0, 10000)
 			var someVIN string
-			for i := 0; i < rows; i++ {
+			loadBenchHistory(b, db, rows, func(i int) sqlstore.HistoryApplication {
 				filed := ucx.MustDate(2025, 3, 11).AddDays(r.IntN(365))
 				reg := filed.AddDays(-r.IntN(900))
 				km := r.IntN(3000)
@@ -58,14 +57,8 @@ func BenchmarkListPages(b *testing.B) {
 				if i == rows/2 {
 					someVIN = h.VIN
 				}
-				apps = append(apps, h)
-				if len(apps) == cap(apps) || i == rows-1 {
-					if err := db.LoadHistory(ctx, apps, 10000); err != nil {
-						b.Fatal(err)
-					}
-					apps = apps[:0]
-				}
-			}
+				return h
+			})
 			sqlstore.Exec(ctx, db, "ANALYZE")
 			b.Logf("%s: loaded %d applications in %s", engine, rows, time.Since(start).Round(time.Millisecond))
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ucxdev/ucx"
+	"github.com/ucxdev/ucx/http/client"
 )
 
 // newRegisterCmd is `ucx register`: the manufacturer register the platform
@@ -92,18 +93,11 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 		Short: "correct a live entry: the flags given replace its fields",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("ID", args[0])
+			c, e, err := currentEntry(cmd, f, args[0])
 			if err != nil {
 				return err
 			}
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			e, err := c.FindRegisterEntryByID(cmd.Context(), nil, id)
-			if err != nil {
-				return clientErr(err)
-			}
+			id := e.ID
 			in := ucx.RegisterEntryInput{Name: e.Name, Role: e.Role, Source: e.Source, Batch: e.Batch, Note: e.Note}
 			fl := cmd.Flags()
 			for _, x := range []struct {
@@ -131,18 +125,11 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 		Short: "retire an entry (struck from the announcement, superseded); its organisation is unbound",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("ID", args[0])
+			c, e, err := currentEntry(cmd, f, args[0])
 			if err != nil {
 				return err
 			}
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			e, err := c.FindRegisterEntryByID(cmd.Context(), nil, id)
-			if err != nil {
-				return clientErr(err)
-			}
+			id := e.ID
 			if e, err = c.RetireRegisterEntry(cmd.Context(), nil, id, e.Version, note); err != nil {
 				return clientErr(err)
 			}
@@ -202,6 +189,24 @@ Exit status: 0 done, 1 the server refused, 2 usage, 3 server failure.`,
 
 	cmd.AddCommand(list, add, correct, retire, bind, unbind)
 	return cmd
+}
+
+// currentEntry reads the register entry an ID argument names, with the
+// client that read it: correcting or retiring sends the version read.
+func currentEntry(cmd *cobra.Command, f *clientFlags, arg string) (*client.Client, *ucx.RegisterEntry, error) {
+	id, err := parseID("ID", arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := f.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := c.FindRegisterEntryByID(cmd.Context(), nil, id)
+	if err != nil {
+		return nil, nil, clientErr(err)
+	}
+	return c, e, nil
 }
 
 func roleList() string {

@@ -101,6 +101,9 @@ type uiApplicationsPage struct {
 // uiCountCap is how far a list counts its matches.
 const uiCountCap = 10000
 
+// CountCap is uiCountCap, for the page's "more than" line.
+func (pg *uiApplicationsPage) CountCap() int { return uiCountCap }
+
 func (s *UI) uiApplications(w http.ResponseWriter, r *http.Request, p *ucx.Principal) {
 	pg := &uiApplicationsPage{uiBase: s.newBase(r, p, "applications", "title.applications"), Form: newUIForm(),
 		States: ucx.States, Outcomes: []string{"clear", "letter-required", "blocked", "invalid"},
